@@ -1,0 +1,10 @@
+import { Suspense } from "react";
+import { Overview } from "@/components/topology/overview";
+
+export default function OverviewPage() {
+  return (
+    <Suspense>
+      <Overview />
+    </Suspense>
+  );
+}

@@ -1,0 +1,73 @@
+"use client";
+import { useSearchParams } from "next/navigation";
+import { useState } from "react";
+
+/** Only same-site paths are followed after login, never another origin. */
+function safeNext(raw: string | null): string {
+  return raw && raw.startsWith("/") && !raw.startsWith("//") ? raw : "/";
+}
+
+export function LoginForm() {
+  const params = useSearchParams();
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await fetch("/api/auth/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ password }),
+      });
+      if (res.ok) {
+        window.location.href = safeNext(params.get("next"));
+        return;
+      }
+      const body = (await res.json().catch(() => ({}))) as { error?: string };
+      setError(body.error ?? `login failed (${res.status})`);
+    } catch {
+      setError("cannot reach the replscope server");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} className="w-full max-w-sm space-y-4 rounded-xl border border-slate-800 bg-slate-900 p-6" data-testid="login-form">
+      <div className="flex items-center gap-2">
+        {/* eslint-disable-next-line @next/next/no-img-element -- a 24px static SVG needs no optimisation */}
+        <img src="/icon.svg" alt="" width={24} height={24} />
+        <h1 className="text-lg font-semibold text-slate-50">replscope</h1>
+      </div>
+      <label className="block text-sm text-slate-300">
+        Password
+        <input
+          type="password"
+          name="password"
+          autoFocus
+          autoComplete="current-password"
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+          className="mt-1 block w-full rounded-md border border-slate-700 bg-slate-950 px-3 py-2 font-mono text-slate-100 outline-none focus:border-sky-500"
+          data-testid="password"
+        />
+      </label>
+      <p className="min-h-5 text-sm text-rose-300" role="alert" data-testid="login-error">
+        {error}
+      </p>
+      <button
+        type="submit"
+        disabled={busy || !password}
+        className="w-full rounded-md bg-sky-600 px-3 py-2 text-sm font-semibold text-white hover:bg-sky-500 disabled:opacity-50"
+        data-testid="login-submit"
+      >
+        {busy ? "Signing in…" : "Sign in"}
+      </button>
+      <p className="text-xs text-slate-500">The password is REPLSCOPE_PASSWORD, or the one printed at first start.</p>
+    </form>
+  );
+}

@@ -1,0 +1,34 @@
+"use client";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+const NAV = [{ href: "/", label: "Overview" }];
+
+export function AppHeader() {
+  const pathname = usePathname();
+  const logout = async () => {
+    await fetch("/api/auth/logout", { method: "POST" });
+    window.location.href = "/login";
+  };
+  return (
+    <header className="border-b border-slate-800 bg-slate-950/80">
+      <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-6 px-6">
+        <Link href="/" className="flex items-center gap-2 font-semibold text-slate-50">
+          {/* eslint-disable-next-line @next/next/no-img-element -- a 20px static SVG needs no optimisation */}
+          <img src="/icon.svg" alt="" width={20} height={20} />
+          replscope
+        </Link>
+        <nav className="flex gap-4 text-sm">
+          {NAV.map((n) => (
+            <Link key={n.href} href={n.href} className={pathname === n.href ? "text-slate-50" : "text-slate-400 hover:text-slate-200"}>
+              {n.label}
+            </Link>
+          ))}
+        </nav>
+        <button onClick={logout} className="ml-auto text-sm text-slate-400 hover:text-slate-200" data-testid="logout">
+          Log out
+        </button>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,170 @@
+"use client";
+import Link from "next/link";
+import { useEffect, useState } from "react";
+import type { HistoryJson } from "@/lib/monitor/history";
+import type { NodeView, ReplicaLine, TimelineEvent } from "@/lib/monitor/types";
+import type { InfoSections } from "@/lib/redis/info";
+import { formatBytes, formatDuration, formatNumber, formatRate } from "@/lib/format";
+import { EventList } from "@/components/timeline/event-list";
+import { RoleBadge } from "@/components/topology/node-card";
+import { InfoGroups } from "./info-groups";
+import { MetricChart } from "./metric-chart";
+
+interface NodeDetailJson {
+  topology: string;
+  node: NodeView;
+  info: InfoSections | null;
+  lastOkAt: number | null;
+  pollLatencyMs: number | null;
+  backlog: { active: boolean; size: number; firstByteOffset: number; histlen: number } | null;
+  replicas: ReplicaLine[];
+  history: HistoryJson | null;
+  events: TimelineEvent[];
+}
+
+function Fact({ label, value, testId }: { label: string; value: React.ReactNode; testId?: string }) {
+  return (
+    <div className="rounded-lg border border-slate-800 bg-slate-900/50 px-3 py-2">
+      <div className="text-[11px] tracking-wide text-slate-400 uppercase">{label}</div>
+      <div className="num mt-0.5 truncate font-mono text-sm text-slate-50" data-testid={testId}>
+        {value}
+      </div>
+    </div>
+  );
+}
+
+export function NodeDetail({ id, topology }: { id: string; topology?: string }) {
+  const [data, setData] = useState<NodeDetailJson | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout>;
+    const load = async () => {
+      try {
+        const q = topology ? `?topology=${encodeURIComponent(topology)}` : "";
+        const res = await fetch(`/api/nodes/${encodeURIComponent(id)}${q}`);
+        if (res.status === 401) {
+          window.location.href = `/login?next=${encodeURIComponent(window.location.pathname)}`;
+          return;
+        }
+        const body = (await res.json()) as NodeDetailJson & { error?: string };
+        if (stopped) return;
+        if (!res.ok) setError(body.error ?? `HTTP ${res.status}`);
+        else {
+          setData(body);
+          setError(null);
+        }
+      } catch {
+        if (!stopped) setError("cannot reach the replscope server");
+      }
+      if (!stopped) timer = setTimeout(load, 2000);
+    };
+    void load();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [id, topology]);
+
+  if (!data) {
+    return <p className="py-12 text-center text-sm text-slate-400">{error ?? "Loading…"}</p>;
+  }
+  const n = data.node;
+  const h = data.history;
+  const backlog = data.backlog;
+  return (
+    <div className="space-y-5" data-testid="node-detail" data-role={n.role} data-status={n.status}>
+      <div className="flex flex-wrap items-center gap-3">
+        <Link href={`/?topology=${encodeURIComponent(data.topology)}`} className="text-sm text-slate-400 hover:text-slate-200">
+          ← {data.topology}
+        </Link>
+        <h1 className="font-mono text-lg font-semibold text-slate-50">{n.id}</h1>
+        <RoleBadge role={n.role} />
+        <span className={`text-sm ${n.status === "up" ? "text-emerald-300" : "text-rose-300"}`} data-testid="node-status">
+          {n.status === "up" ? "up" : `down ${n.lastError ? `— ${n.lastError}` : ""}`}
+        </span>
+        {error && <span className="text-xs text-amber-300">refresh failed: {error}</span>}
+      </div>
+
+      <div className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-8">
+        {n.role === "replica" ? (
+          <>
+            <Fact label="master" value={n.masterId ?? "—"} />
+            <Fact label="link" value={n.linkStatus ?? "—"} testId="fact-link" />
+            <Fact label="lag" value={`${formatBytes(n.lagBytes)} · ${n.lagSeconds ?? "—"}s`} />
+            <Fact label="read-only" value={n.readOnly === null ? "—" : n.readOnly ? "yes" : "NO (writable)"} />
+          </>
+        ) : (
+          <>
+            <Fact label="replicas" value={n.connectedReplicas} />
+            <Fact label="write rate" value={formatRate(n.writeRate)} />
+            <Fact label="backlog" value={backlog ? `${formatBytes(backlog.histlen)} / ${formatBytes(backlog.size)}` : "—"} />
+            <Fact label="failover" value={n.failoverState ?? "—"} />
+          </>
+        )}
+        <Fact label="offset" value={formatNumber(n.replOffset)} />
+        <Fact label="ops/s" value={formatNumber(n.opsPerSec)} />
+        <Fact label="memory" value={formatBytes(n.usedMemory)} />
+        <Fact label="poll latency" value={data.pollLatencyMs === null ? "—" : `${data.pollLatencyMs} ms`} />
+      </div>
+
+      {data.replicas.length > 0 && (
+        <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
+          <h2 className="mb-2 text-sm font-semibold text-slate-300">Replicas as this node sees them</h2>
+          <table className="w-full text-xs" data-testid="replica-table">
+            <thead className="text-left text-slate-400">
+              <tr>
+                <th className="py-1">replica</th>
+                <th>state</th>
+                <th className="text-right">acked offset</th>
+                <th className="text-right">behind</th>
+                <th className="text-right">last ack</th>
+              </tr>
+            </thead>
+            <tbody className="font-mono">
+              {data.replicas.map((r) => (
+                <tr key={r.id} className="border-t border-slate-800">
+                  <td className="py-1">
+                    <Link className="text-sky-300 hover:underline" href={`/nodes/${encodeURIComponent(r.id)}?topology=${encodeURIComponent(data.topology)}`}>
+                      {r.id}
+                    </Link>
+                  </td>
+                  <td>{r.state}</td>
+                  <td className="num text-right">{formatNumber(r.offset)}</td>
+                  <td className="num text-right">{n.replOffset === null ? "—" : formatBytes(Math.max(0, n.replOffset - r.offset))}</td>
+                  <td className="num text-right">{r.lagSeconds === null ? "—" : formatDuration(r.lagSeconds * 1000)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+
+      {h && (
+        <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
+          <MetricChart title="ops/s" t={h.t} values={h.opsPerSec} format={formatNumber} testId="chart-ops" />
+          <MetricChart title="used memory" t={h.t} values={h.usedMemory} format={formatBytes} testId="chart-memory" />
+          <MetricChart title="replication offset" t={h.t} values={h.replOffset} format={formatNumber} testId="chart-offset" />
+          {n.role === "replica" ? (
+            <MetricChart title="lag (bytes)" t={h.t} values={h.lagBytes} format={formatBytes} testId="chart-lag" />
+          ) : (
+            <MetricChart title="write rate" t={h.t} values={h.writeRate} format={formatRate} testId="chart-write-rate" />
+          )}
+        </div>
+      )}
+
+      <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
+        <h2 className="mb-2 text-sm font-semibold text-slate-300">Events for this node</h2>
+        <div className="max-h-64 overflow-y-auto">
+          <EventList events={data.events} />
+        </div>
+      </section>
+
+      <section>
+        <h2 className="mb-2 text-sm font-semibold text-slate-300">INFO</h2>
+        <InfoGroups info={data.info} />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+import Link from "next/link";
+import type { NodeView } from "@/lib/monitor/types";
+import type { LagPoint } from "@/lib/realtime/events";
+import { formatBytes, formatDuration, formatNumber, formatRate } from "@/lib/format";
+import { Sparkline } from "./sparkline";
+
+function Row({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
+  return (
+    <div className="flex items-baseline justify-between gap-2 text-xs">
+      <span className="text-slate-400">{label}</span>
+      <span className="num truncate text-right font-mono text-slate-100" data-testid={testId}>
+        {children}
+      </span>
+    </div>
+  );
+}
+
+export function RoleBadge({ role }: { role: NodeView["role"] }) {
+  const cls =
+    role === "master" ? "bg-rose-500/15 text-rose-300 ring-rose-500/40" : role === "replica" ? "bg-sky-500/15 text-sky-300 ring-sky-500/40" : "bg-slate-700 text-slate-300 ring-slate-500/40";
+  return <span className={`rounded px-1.5 py-0.5 text-[10px] font-semibold tracking-wider uppercase ring-1 ${cls}`}>{role}</span>;
+}
+
+function lagTone(n: NodeView): string {
+  if (n.lagBytes === null) return "text-slate-400";
+  if (n.lagBytes > 1024 * 1024) return "text-rose-300";
+  if (n.lagBytes > 16 * 1024) return "text-amber-300";
+  return "text-emerald-300";
+}
+
+export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: LagPoint[] | undefined; topology: string; now: number }) {
+  const down = node.status === "down";
+  const border = down ? "border-rose-500/70 bg-rose-950/30" : node.role === "master" ? "border-rose-400/30 bg-slate-900" : "border-slate-700 bg-slate-900";
+  return (
+    <Link
+      href={`/nodes/${encodeURIComponent(node.id)}?topology=${encodeURIComponent(topology)}`}
+      data-testid={`node-${node.id}`}
+      data-role={node.role}
+      data-status={node.status}
+      className={`block w-72 rounded-lg border p-3 shadow-sm transition-colors hover:border-slate-400 ${border}`}
+    >
+      <div className="flex items-center justify-between gap-2">
+        <span className="flex min-w-0 items-center gap-2">
+          <span className={`h-2.5 w-2.5 shrink-0 rounded-full ${down ? "bg-rose-500" : "bg-emerald-400"}`} title={node.status} />
+          <span className="truncate font-mono text-sm font-semibold text-slate-50">{node.id}</span>
+        </span>
+        <RoleBadge role={node.role} />
+      </div>
+
+      <div className="mt-1 h-4 truncate text-[11px]">
+        {down ? (
+          <span className="text-rose-300" data-testid="node-error">
+            down {formatDuration(node.downSince !== null ? now - node.downSince : null)} · {node.lastError ?? "no answer"}
+          </span>
+        ) : node.role === "replica" ? (
+          <span className="text-slate-400">
+            of <span className="font-mono">{node.masterId}</span>
+            {node.readOnly === false && <span className="ml-2 rounded bg-amber-500/20 px-1 text-amber-300">WRITABLE</span>}
+            {node.syncInProgress && <span className="ml-2 rounded bg-violet-500/20 px-1 text-violet-300">SYNCING</span>}
+          </span>
+        ) : (
+          <span className="text-slate-400">
+            {node.connectedReplicas} replica{node.connectedReplicas === 1 ? "" : "s"} · v{node.version ?? "?"}
+          </span>
+        )}
+      </div>
+
+      <div className="mt-2 space-y-1">
+        {node.role === "replica" ? (
+          <>
+            <Row label="link" testId="link-status">
+              <span className={node.linkStatus === "up" ? "text-emerald-300" : "text-rose-300"}>{node.linkStatus ?? "—"}</span>
+              {node.linkStatus === "down" && node.linkDownSince !== null && <span className="text-slate-400"> {formatDuration(now - node.linkDownSince)}</span>}
+              {node.replicaState && node.replicaState !== "online" && <span className="text-violet-300"> · {node.replicaState}</span>}
+            </Row>
+            <Row label="lag" testId="lag">
+              <span className={lagTone(node)}>{formatBytes(node.lagBytes)}</span>
+              <span className="text-slate-400"> · {node.lagSeconds === null ? "—" : `${node.lagSeconds}s`}</span>
+            </Row>
+            <Row label="offset">{formatNumber(node.replOffset)}</Row>
+          </>
+        ) : (
+          <>
+            <Row label="writes">{formatRate(node.writeRate)}</Row>
+            <Row label="ops/s">{formatNumber(node.opsPerSec)}</Row>
+            <Row label="offset">{formatNumber(node.replOffset)}</Row>
+          </>
+        )}
+        <Row label="memory · keys">
+          {formatBytes(node.usedMemory)} · {formatNumber(node.keys)}
+        </Row>
+      </div>
+
+      <div className="mt-2 h-7">{node.role === "replica" && <Sparkline points={lag ?? []} />}</div>
+    </Link>
+  );
+}

@@ -1,0 +1,103 @@
+"use client";
+import Link from "next/link";
+import { useSearchParams } from "next/navigation";
+import { formatBytes, formatRate } from "@/lib/format";
+import { EventList } from "@/components/timeline/event-list";
+import { LagChart } from "./lag-chart";
+import { TopologyGraph } from "./topology-graph";
+import { useLiveTopology, type ConnectionStatus } from "./use-live-topology";
+
+function StatusPill({ status }: { status: ConnectionStatus }) {
+  const map: Record<ConnectionStatus, [string, string]> = {
+    connecting: ["connecting…", "bg-slate-500"],
+    live: ["live", "bg-emerald-400"],
+    reconnecting: ["reconnecting…", "bg-amber-400"],
+    unauthorized: ["login required", "bg-rose-500"],
+  };
+  const [label, dot] = map[status];
+  return (
+    <span className="flex items-center gap-2 rounded-full border border-slate-700 px-2.5 py-0.5 text-xs text-slate-300" data-testid="connection-status" data-status={status}>
+      <span className={`h-2 w-2 rounded-full ${dot}`} />
+      {label}
+    </span>
+  );
+}
+
+function Stat({ label, value, tone = "text-slate-50", testId }: { label: string; value: string; tone?: string; testId?: string }) {
+  return (
+    <div className="min-w-36 rounded-lg border border-slate-800 bg-slate-900/60 px-4 py-2.5">
+      <div className="text-[11px] tracking-wide text-slate-400 uppercase">{label}</div>
+      <div className={`num mt-0.5 font-mono text-xl font-semibold ${tone}`} data-testid={testId}>
+        {value}
+      </div>
+    </div>
+  );
+}
+
+export function Overview() {
+  const { state, status, hasSnapshot, now } = useLiveTopology();
+  const params = useSearchParams();
+  const wanted = params.get("topology");
+  const topology = state.topologies.find((t) => t.name === wanted) ?? state.topologies[0];
+  const nodes = topology ? Object.values(topology.nodes) : [];
+  const replicas = nodes.filter((n) => n.role === "replica");
+  const masters = nodes.filter((n) => n.role === "master" && n.status === "up");
+  const down = nodes.filter((n) => n.status === "down");
+  const maxLag = replicas.reduce<number | null>((m, n) => (n.lagBytes === null ? m : Math.max(m ?? 0, n.lagBytes)), null);
+  const writeRate = masters.reduce((s, n) => s + (n.writeRate ?? 0), 0);
+  const events = topology ? state.events.filter((e) => e.topology === topology.name) : [];
+
+  return (
+    <div className="space-y-5">
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="text-lg font-semibold text-slate-50">Replication topology</h1>
+        {state.topologies.length > 1 && (
+          <div className="flex gap-1 rounded-lg border border-slate-800 p-0.5" data-testid="topology-selector">
+            {state.topologies.map((t) => (
+              <Link
+                key={t.name}
+                href={`/?topology=${encodeURIComponent(t.name)}`}
+                className={`rounded-md px-2.5 py-1 text-sm ${t.name === topology?.name ? "bg-slate-700 text-slate-50" : "text-slate-400 hover:text-slate-200"}`}
+              >
+                {t.name}
+              </Link>
+            ))}
+          </div>
+        )}
+        {state.topologies.length === 1 && topology && <span className="font-mono text-sm text-slate-400">{topology.name}</span>}
+        <span className="ml-auto">
+          <StatusPill status={status} />
+        </span>
+      </div>
+
+      <div className="flex flex-wrap gap-3">
+        <Stat label="masters" value={String(masters.length)} tone={masters.length === 1 ? "text-slate-50" : "text-amber-300"} testId="stat-masters" />
+        <Stat label="replicas up" value={`${replicas.filter((r) => r.status === "up").length} / ${replicas.length}`} testId="stat-replicas" />
+        <Stat label="nodes down" value={String(down.length)} tone={down.length ? "text-rose-300" : "text-slate-50"} testId="stat-down" />
+        <Stat label="max lag" value={formatBytes(maxLag)} testId="stat-max-lag" />
+        <Stat label="write rate" value={formatRate(writeRate)} testId="stat-write-rate" />
+      </div>
+
+      <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-5">
+        {hasSnapshot ? (
+          <TopologyGraph nodes={nodes} lag={topology?.lag ?? {}} topology={topology?.name ?? ""} now={now} />
+        ) : (
+          <p className="py-12 text-center text-sm text-slate-400">Connecting to the dashboard server…</p>
+        )}
+      </section>
+
+      <div className="grid gap-5 lg:grid-cols-3">
+        <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4 lg:col-span-2">
+          <h2 className="mb-2 text-sm font-semibold text-slate-300">Replica lag (bytes behind the master, last 5 minutes)</h2>
+          <LagChart lag={topology?.lag ?? {}} />
+        </section>
+        <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
+          <h2 className="mb-2 text-sm font-semibold text-slate-300">Recent events</h2>
+          <div className="h-56 overflow-y-auto pr-1">
+            <EventList events={events.slice(-100)} />
+          </div>
+        </section>
+      </div>
+    </div>
+  );
+}

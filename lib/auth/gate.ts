@@ -1,0 +1,41 @@
+// Who may pass: decides per request from its path and headers. Pure given the AuthService.
+import type { AuthService } from "./store";
+import { parseCookies, SESSION_COOKIE } from "./session";
+
+const PUBLIC_EXACT = new Set(["/login", "/api/health", "/api/auth/login", "/favicon.ico", "/icon.svg", "/robots.txt"]);
+const PUBLIC_PREFIXES = ["/_next/static/", "/_next/webpack-hmr", "/__nextjs"];
+
+export function isPublicPath(pathname: string): boolean {
+  return PUBLIC_EXACT.has(pathname) || PUBLIC_PREFIXES.some((p) => pathname.startsWith(p));
+}
+
+export interface RequestHeaders {
+  cookie?: string;
+  authorization?: string;
+  origin?: string;
+  host?: string;
+}
+
+export type AuthResult = { ok: true; via: "cookie" | "token"; user: string } | { ok: false };
+
+export function authenticate(h: RequestHeaders, auth: AuthService): AuthResult {
+  const bearer = /^Bearer\s+(.+)$/i.exec(h.authorization ?? "");
+  if (bearer?.[1] && auth.checkApiToken(bearer[1].trim())) return { ok: true, via: "token", user: "api-token" };
+  const token = parseCookies(h.cookie)[SESSION_COOKIE];
+  const session = token ? auth.verify(token) : null;
+  return session ? { ok: true, via: "cookie", user: session.sub } : { ok: false };
+}
+
+/** Browsers send Origin on cross-site and state-changing requests; it must name this very host. */
+export function originAllowed(h: RequestHeaders): boolean {
+  if (!h.origin) return true;
+  try {
+    return new URL(h.origin).host === h.host;
+  } catch {
+    return false;
+  }
+}
+
+export function isSafeMethod(method: string | undefined): boolean {
+  return method === "GET" || method === "HEAD" || method === "OPTIONS";
+}

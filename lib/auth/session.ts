@@ -1,0 +1,68 @@
+// Stateless signed session tokens: base64url(payload).base64url(HMAC-SHA256). Pure given the secret.
+import { createHmac } from "node:crypto";
+import { safeEqualStrings } from "./password";
+
+export const SESSION_COOKIE = "replscope_session";
+export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
+
+export interface SessionPayload {
+  sub: string;
+  exp: number;
+  /** Bumped by "log out everywhere": tokens from older generations stop working. */
+  gen: number;
+}
+
+function sign(secret: Buffer, body: string): string {
+  return createHmac("sha256", secret).update(body).digest("base64url");
+}
+
+export function issueToken(secret: Buffer, payload: SessionPayload): string {
+  const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
+  return `${body}.${sign(secret, body)}`;
+}
+
+export function readToken(secret: Buffer, token: string, now = Date.now(), generation = 0): SessionPayload | null {
+  if (token.length > 2048) return null;
+  const dot = token.indexOf(".");
+  if (dot <= 0) return null;
+  const body = token.slice(0, dot);
+  if (!safeEqualStrings(sign(secret, body), token.slice(dot + 1))) return null;
+  try {
+    const p = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as SessionPayload;
+    if (typeof p.exp !== "number" || p.exp < now || typeof p.sub !== "string" || p.gen !== generation) return null;
+    return p;
+  } catch {
+    return null;
+  }
+}
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!header) return out;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    try {
+      out[name] = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      /* a malformed cookie is simply ignored */
+    }
+  }
+  return out;
+}
+
+export function sessionCookie(token: string, secure: boolean, maxAgeMs = SESSION_TTL_MS): string {
+  return [
+    `${SESSION_COOKIE}=${token}`,
+    "Path=/",
+    "HttpOnly",
+    "SameSite=Strict",
+    `Max-Age=${Math.floor(maxAgeMs / 1000)}`,
+    ...(secure ? ["Secure"] : []),
+  ].join("; ");
+}
+
+export function clearedSessionCookie(): string {
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`;
+}

@@ -1,0 +1,135 @@
+// Reads configuration from the environment (and the JSON file REPLSCOPE_CONFIG names).
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { ConfigFileSchema, describeIssues, type RedisEndpoint, type TopologyInput } from "./schema";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export interface TlsSettings {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+  rejectUnauthorized?: boolean;
+}
+
+export interface TopologyConfig {
+  name: string;
+  seeds: RedisEndpoint[];
+  username?: string;
+  password?: string;
+  tls?: TlsSettings;
+  nodes: Record<string, { username?: string; password?: string; logFile?: string }>;
+  pollMs: number;
+  infoMs: number;
+  timeoutMs: number;
+  expectedReplicas?: number;
+  drills: boolean;
+}
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  password?: string;
+  apiToken?: string;
+  topologies: TopologyConfig[];
+}
+
+export type Env = Record<string, string | undefined>;
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0, "PORT must be 0-65535").max(65535, "PORT must be 0-65535").default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  REPLSCOPE_POLL_MS: z.coerce.number().int().min(50, "at least 50 ms").max(60_000, "at most 60000 ms").default(250),
+  REPLSCOPE_DATA_DIR: z.string().min(1).default("./.replscope"),
+  REPLSCOPE_PASSWORD: z.string().min(8, "use at least 8 characters").optional(),
+  REPLSCOPE_API_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
+  REPLSCOPE_SEEDS: z.string().optional(),
+  REPLSCOPE_CONFIG: z.string().optional(),
+});
+
+function defaults(t: TopologyInput, pollMs: number): TopologyConfig {
+  return {
+    name: t.name,
+    seeds: t.seeds,
+    username: t.username,
+    password: t.password,
+    tls: t.tls,
+    nodes: t.nodes ?? {},
+    pollMs: t.pollMs ?? pollMs,
+    infoMs: t.infoMs ?? 2000,
+    timeoutMs: t.timeoutMs ?? 1000,
+    expectedReplicas: t.expectedReplicas,
+    drills: t.drills ?? false,
+  };
+}
+
+function emptyToUndefined(env: Env): Env {
+  const out: Env = {};
+  for (const [k, v] of Object.entries(env)) out[k] = v === "" ? undefined : v;
+  return out;
+}
+
+export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppConfig {
+  const envParsed = EnvSchema.safeParse(emptyToUndefined(rawEnv));
+  if (!envParsed.success) throw new ConfigError(describeIssues("environment", envParsed.error));
+  const env = envParsed.data;
+
+  let input: unknown;
+  let source: string;
+  if (env.REPLSCOPE_CONFIG) {
+    source = `REPLSCOPE_CONFIG (${env.REPLSCOPE_CONFIG})`;
+    let text: string;
+    try {
+      text = readFileSync(path.resolve(cwd, env.REPLSCOPE_CONFIG), "utf8");
+    } catch (err) {
+      throw new ConfigError(`${source}: cannot read the file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+    try {
+      input = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(`${source}: not valid JSON: ${(err as Error).message}`);
+    }
+  } else if (env.REPLSCOPE_SEEDS) {
+    source = "REPLSCOPE_SEEDS";
+    const seeds = env.REPLSCOPE_SEEDS.split(",").map((s) => s.trim()).filter(Boolean);
+    input = { topologies: [{ name: "default", seeds }] };
+  } else {
+    throw new ConfigError(
+      "no Redis to watch: set REPLSCOPE_SEEDS=redis://host:port[,redis://…] or REPLSCOPE_CONFIG=/path/to/config.json (or run `npm run demo`)",
+    );
+  }
+
+  const parsed = ConfigFileSchema.safeParse(input);
+  if (!parsed.success) {
+    const msg = describeIssues(source, parsed.error);
+    // REPLSCOPE_SEEDS has one implicit topology; name the seed by its position in the list.
+    throw new ConfigError(source === "REPLSCOPE_SEEDS" ? msg.replace(/topologies\.0\.seeds\.(\d+)/g, "seed #$1") : msg);
+  }
+
+  return {
+    host: env.HOST,
+    port: env.PORT,
+    dataDir: path.resolve(cwd, env.REPLSCOPE_DATA_DIR),
+    password: env.REPLSCOPE_PASSWORD,
+    apiToken: env.REPLSCOPE_API_TOKEN,
+    topologies: parsed.data.topologies.map((t) => defaults(t, env.REPLSCOPE_POLL_MS)),
+  };
+}
+
+/** Credentials for one node: a per-node override wins, then the seed URL naming it, then the topology's, then the first seed's. */
+export function credentialsFor(t: TopologyConfig, host: string, port: number): { username?: string; password?: string } {
+  const override = t.nodes[`${host}:${port}`];
+  if (override && (override.password !== undefined || override.username !== undefined)) {
+    return { username: override.username, password: override.password };
+  }
+  const seed = t.seeds.find((s) => s.host === host && s.port === port && (s.password || s.username));
+  if (seed) return { username: seed.username, password: seed.password };
+  if (t.password !== undefined || t.username !== undefined) return { username: t.username, password: t.password };
+  const first = t.seeds.find((s) => s.password || s.username);
+  return first ? { username: first.username, password: first.password } : {};
+}

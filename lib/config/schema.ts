@@ -1,0 +1,114 @@
+// The shape of replscope's configuration. Pure: parsing and validation only, no I/O.
+import { z } from "zod";
+
+export interface RedisEndpoint {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/;
+
+/** Parses redis://[user:pass@]host:port or rediss://… . Returns an error message instead of throwing. */
+export function parseRedisUrl(input: string): RedisEndpoint | string {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    return "expected a URL like redis://host:6379 or rediss://user:pass@host:6380";
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    return `expected scheme redis:// or rediss://, got ${url.protocol}//`;
+  }
+  if (!url.hostname) return "the URL has no host";
+  const port = url.port ? Number(url.port) : 6379;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return "port must be 1-65535";
+  if (url.pathname && url.pathname !== "/" && !/^\/\d{1,2}$/.test(url.pathname)) {
+    return "only an optional /db number may follow host:port";
+  }
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  return {
+    host,
+    port,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    tls: url.protocol === "rediss:",
+  };
+}
+
+const RedisUrl = z.string().transform((s, ctx) => {
+  const parsed = parseRedisUrl(s.trim());
+  if (typeof parsed === "string") {
+    ctx.addIssue({ code: "custom", message: parsed });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const NodeOverride = z
+  .object({
+    username: z.string().min(1).max(256).optional(),
+    password: z.string().max(4096).optional(),
+    logFile: z.string().min(1).max(4096).optional(),
+  })
+  .strict();
+
+const Tls = z
+  .object({
+    ca: z.string().min(1).optional(),
+    cert: z.string().min(1).optional(),
+    key: z.string().min(1).optional(),
+    servername: z.string().min(1).optional(),
+    rejectUnauthorized: z.boolean().optional(),
+  })
+  .strict();
+
+export const TopologySchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, "use 1-64 letters, digits, '.', '_' or '-'"),
+    seeds: z.array(RedisUrl).min(1, "at least one seed URL is needed"),
+    username: z.string().min(1).max(256).optional(),
+    password: z.string().max(4096).optional(),
+    tls: Tls.optional(),
+    nodes: z
+      .record(z.string().regex(HOST_PORT, "node keys are host:port"), NodeOverride)
+      .optional(),
+    pollMs: z.number().int().min(50).max(60_000).optional(),
+    infoMs: z.number().int().min(250).max(600_000).optional(),
+    timeoutMs: z.number().int().min(50).max(60_000).optional(),
+    expectedReplicas: z.number().int().min(0).max(1000).optional(),
+    drills: z.boolean().optional(),
+  })
+  .strict();
+
+export const ConfigFileSchema = z
+  .object({
+    topologies: z.array(TopologySchema).min(1, "at least one topology is needed"),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Set<string>();
+    cfg.topologies.forEach((t, i) => {
+      if (seen.has(t.name)) {
+        ctx.addIssue({ code: "custom", path: ["topologies", i, "name"], message: `duplicate topology name "${t.name}"` });
+      }
+      seen.add(t.name);
+    });
+  });
+
+export type TopologyInput = z.infer<typeof TopologySchema>;
+export type ConfigFileInput = z.infer<typeof ConfigFileSchema>;
+
+/** Turns zod issues into one line per issue, naming the field. Never echoes values (they may hold passwords). */
+export function describeIssues(prefix: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.length ? issue.path.join(".") : "(root)";
+      return `${prefix}: ${where}: ${issue.message}`;
+    })
+    .join("\n");
+}

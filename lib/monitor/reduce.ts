@@ -1,0 +1,71 @@
+// Pure: folds one poll outcome into a node's state.
+import type { InfoSections, ReplicationInfo, ServerFacts } from "../redis/info";
+import type { NodeState } from "./types";
+
+export type PollResult =
+  | { ok: true; at: number; latencyMs: number; repl: ReplicationInfo; facts?: ServerFacts; info?: InfoSections }
+  | { ok: false; at: number; error: string };
+
+export function initialState(id: string, host: string, port: number): NodeState {
+  return {
+    id, host, port,
+    status: "down",
+    role: null,
+    runId: null,
+    downSince: null,
+    lastError: null,
+    lastOkAt: null,
+    pollLatencyMs: null,
+    repl: null,
+    facts: null,
+    info: null,
+    linkDownSince: null,
+    writeRate: null,
+  };
+}
+
+const RATE_SMOOTHING = 0.3;
+
+function nextWriteRate(prev: NodeState, repl: ReplicationInfo, at: number): number | null {
+  if (!prev.repl || prev.lastOkAt === null || prev.repl.replid !== repl.replid) return null;
+  const dt = (at - prev.lastOkAt) / 1000;
+  if (dt <= 0) return prev.writeRate;
+  const instant = Math.max(0, (repl.masterReplOffset - prev.repl.masterReplOffset) / dt);
+  return prev.writeRate === null ? instant : prev.writeRate + RATE_SMOOTHING * (instant - prev.writeRate);
+}
+
+function nextLinkDownSince(prev: NodeState, repl: ReplicationInfo, at: number): number | null {
+  if (repl.role !== "replica" || repl.linkStatus !== "down") return null;
+  // Keep the first estimate: recomputing from whole seconds every poll would make it jitter.
+  if (prev.linkDownSince !== null && prev.repl?.linkStatus === "down") return prev.linkDownSince;
+  if (repl.linkDownSinceSeconds !== null) return at - repl.linkDownSinceSeconds * 1000;
+  return at;
+}
+
+export function applyPoll(prev: NodeState, r: PollResult): NodeState {
+  if (!r.ok) {
+    return {
+      ...prev,
+      status: "down",
+      downSince: prev.status === "down" && prev.downSince !== null ? prev.downSince : r.at,
+      lastError: r.error,
+      pollLatencyMs: null,
+    };
+  }
+  const facts = r.facts ?? prev.facts;
+  return {
+    ...prev,
+    status: "up",
+    role: r.repl.role,
+    runId: facts?.runId ?? prev.runId,
+    downSince: null,
+    lastError: null,
+    lastOkAt: r.at,
+    pollLatencyMs: r.latencyMs,
+    repl: r.repl,
+    facts,
+    info: r.info ?? prev.info,
+    linkDownSince: nextLinkDownSince(prev, r.repl, r.at),
+    writeRate: nextWriteRate(prev, r.repl, r.at),
+  };
+}

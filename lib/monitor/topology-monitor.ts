@@ -1,0 +1,182 @@
+// Watches one replication topology: discovers nodes from any seed, polls each one, keeps state,
+// history and a bounded event list, and tells listeners what changed.
+import { setTimeout as sleep } from "node:timers/promises";
+import { credentialsFor, type TopologyConfig } from "../config/load";
+import { diffNode, masterIdOf } from "./diff";
+import { NodeHistory, type HistoryJson } from "./history";
+import { NodePoller } from "./node-poller";
+import { applyPoll, initialState, type PollResult } from "./reduce";
+import type { NodeState, NodeView, TimelineEvent } from "./types";
+import { buildViews } from "./view";
+
+export interface MonitorListener {
+  (topology: string, change: { nodeId: string; events: TimelineEvent[] }): void;
+}
+
+const MAX_EVENTS = 5000;
+const MAX_NODES = 500;
+
+function splitAddress(address: string): { host: string; port: number } | null {
+  const i = address.lastIndexOf(":");
+  const port = Number(address.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) return null;
+  return { host: address.slice(0, i), port };
+}
+
+export function counter(): () => number {
+  let n = 0;
+  return () => ++n;
+}
+
+export class TopologyMonitor {
+  readonly name: string;
+  private readonly states = new Map<string, NodeState>();
+  private readonly pollers = new Map<string, NodePoller>();
+  private readonly histories = new Map<string, NodeHistory>();
+  private readonly aliases = new Map<string, string>();
+  private readonly events: TimelineEvent[] = [];
+  private readonly listeners = new Set<MonitorListener>();
+  private historyTimer: AbortController | null = null;
+  private running = false;
+
+  constructor(
+    readonly config: TopologyConfig,
+    private readonly nextEventId: () => number = counter(),
+  ) {
+    this.name = config.name;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const seed of this.config.seeds) this.ensureNode(seed.host, seed.port);
+    void this.historyLoop();
+  }
+
+  stop(): void {
+    this.running = false;
+    this.historyTimer?.abort();
+    for (const p of this.pollers.values()) p.stop();
+    this.pollers.clear();
+  }
+
+  onChange(l: MonitorListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  resolve = (address: string): string => this.aliases.get(address) ?? address;
+
+  views(): NodeView[] {
+    return buildViews(this.states.values(), this.resolve);
+  }
+
+  state(id: string): NodeState | undefined {
+    return this.states.get(this.resolve(id));
+  }
+
+  history(id: string, sinceMs: number): HistoryJson | undefined {
+    return this.histories.get(this.resolve(id))?.toJson(sinceMs);
+  }
+
+  recentEvents(limit = 200): TimelineEvent[] {
+    return this.events.slice(-limit);
+  }
+
+  private ensureNode(host: string, port: number): void {
+    const id = this.resolve(`${host}:${port}`);
+    if (this.states.has(id) || this.states.size >= MAX_NODES || !this.running) return;
+    this.states.set(id, initialState(id, host, port));
+    this.histories.set(id, new NodeHistory());
+    const poller = new NodePoller({
+      conn: {
+        host,
+        port,
+        ...credentialsFor(this.config, host, port),
+        tls: this.config.tls ?? (this.config.seeds.some((s) => s.tls) ? true : undefined),
+        timeoutMs: this.config.timeoutMs,
+      },
+      pollMs: this.config.pollMs,
+      infoMs: this.config.infoMs,
+      onResult: (r) => this.onPoll(id, r),
+    });
+    this.pollers.set(id, poller);
+    poller.start();
+  }
+
+  private onPoll(id: string, r: PollResult): void {
+    const prev = this.states.get(id);
+    if (!prev) return;
+    const next = applyPoll(prev, r);
+    // The same server reached under a second address is one node: keep the first, alias the other.
+    if (next.runId && next.status === "up") {
+      for (const other of this.states.values()) {
+        if (other.id !== id && other.runId === next.runId && other.status === "up" && other.lastOkAt !== null) {
+          this.aliasNode(id, other.id);
+          return;
+        }
+      }
+    }
+    this.states.set(id, next);
+    if (prev.role !== next.role && prev.role !== null) this.pollers.get(id)?.refreshFactsSoon();
+    const events = diffNode(prev, next).map<TimelineEvent>((e) => ({
+      ...e,
+      id: this.nextEventId(),
+      at: r.at,
+      topology: this.name,
+    }));
+    for (const e of events) this.events.push(e);
+    if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+    if (next.status === "up") this.discoverFrom(next);
+    for (const l of this.listeners) l(this.name, { nodeId: id, events });
+  }
+
+  private discoverFrom(s: NodeState): void {
+    const master = masterIdOf(s);
+    if (master) {
+      const addr = splitAddress(master);
+      if (addr) this.ensureNode(addr.host, addr.port);
+    }
+    for (const line of s.repl?.replicas ?? []) this.ensureNode(line.ip, line.port);
+  }
+
+  private aliasNode(alias: string, canonical: string): void {
+    this.pollers.get(alias)?.stop();
+    this.pollers.delete(alias);
+    this.states.delete(alias);
+    this.histories.delete(alias);
+    this.aliases.set(alias, canonical);
+    for (const l of this.listeners) l(this.name, { nodeId: alias, events: [] });
+  }
+
+  /** Records one history sample a second per node from the latest derived views. */
+  private async historyLoop(): Promise<void> {
+    const ctl = new AbortController();
+    this.historyTimer = ctl;
+    while (!ctl.signal.aborted) {
+      const now = Date.now();
+      for (const v of this.views()) {
+        this.histories.get(v.id)?.record(now, {
+          replOffset: v.status === "up" ? v.replOffset : null,
+          lagBytes: v.lagBytes,
+          lagSeconds: v.lagSeconds,
+          opsPerSec: v.status === "up" ? v.opsPerSec : null,
+          usedMemory: v.status === "up" ? v.usedMemory : null,
+          writeRate: v.status === "up" ? v.writeRate : null,
+        });
+      }
+      try {
+        await sleep(1000 - (Date.now() % 1000), undefined, { signal: ctl.signal });
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** Number of INFO commands sent so far, for the benchmark's commands/s figure. */
+  commandsSent(): number {
+    let n = 0;
+    for (const p of this.pollers.values()) n += p.commandsSent;
+    return n;
+  }
+}

@@ -1,0 +1,75 @@
+// Pure: derives what the browser and the API see from the raw node states.
+import { masterIdOf } from "./diff";
+import type { NodeState, NodeView } from "./types";
+
+export type Resolve = (address: string) => string;
+
+export function buildViews(states: Iterable<NodeState>, resolve: Resolve = (a) => a): NodeView[] {
+  const byId = new Map<string, NodeState>();
+  for (const s of states) byId.set(s.id, s);
+  const views: NodeView[] = [];
+  for (const s of byId.values()) views.push(buildView(s, byId, resolve));
+  return views.sort(compareViews);
+}
+
+function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve): NodeView {
+  const rawMaster = masterIdOf(s);
+  const masterId = rawMaster ? resolve(rawMaster) : null;
+  const master = masterId ? byId.get(masterId) : undefined;
+  const line = master?.status === "up" ? master.repl?.replicas.find((l) => resolve(l.id) === s.id) : undefined;
+  const up = s.status === "up";
+  let lagBytes: number | null = null;
+  let lagSeconds: number | null = null;
+  if (up && s.role === "replica") {
+    if (line && master?.repl) lagBytes = Math.max(0, master.repl.masterReplOffset - line.offset);
+    lagSeconds = line?.lagSeconds ?? s.repl?.lastIoSecondsAgo ?? null;
+    if (lagSeconds !== null && lagSeconds < 0) lagSeconds = null;
+  }
+  return {
+    id: s.id,
+    host: s.host,
+    port: s.port,
+    role: s.role ?? "unknown",
+    status: s.status,
+    masterId,
+    linkStatus: s.role === "replica" ? (s.repl?.linkStatus ?? null) : null,
+    replOffset: s.repl?.replOffset ?? null,
+    lagBytes,
+    lagSeconds,
+    syncInProgress: up && (s.repl?.syncInProgress ?? false),
+    readOnly: s.role === "replica" ? (s.repl?.readOnly ?? null) : null,
+    runId: s.runId,
+    priority: s.role === "replica" ? (s.repl?.priority ?? null) : null,
+    replicaState: line?.state ?? null,
+    linkDownSince: s.linkDownSince,
+    downSince: s.downSince,
+    lastError: s.lastError,
+    connectedReplicas: up ? (s.repl?.connectedReplicas ?? 0) : 0,
+    opsPerSec: s.facts?.opsPerSec ?? null,
+    usedMemory: s.facts?.usedMemory ?? null,
+    keys: s.facts ? s.facts.keyspace.reduce((n, db) => n + db.keys, 0) : null,
+    writeRate: s.writeRate === null ? null : Math.round(s.writeRate),
+    version: s.facts?.version ?? null,
+    failoverState: s.repl?.failoverState ?? null,
+  };
+}
+
+/** Masters first, then by address, so lists and graphs stay in a stable order. */
+function compareViews(a: NodeView, b: NodeView): number {
+  const rank = (v: NodeView) => (v.role === "master" ? 0 : v.role === "replica" ? 1 : 2);
+  return rank(a) - rank(b) || a.host.localeCompare(b.host) || a.port - b.port;
+}
+
+/** Field-level difference between two views of the same node; undefined when nothing changed. */
+export function diffView(prev: NodeView | undefined, next: NodeView): Partial<NodeView> & { id: string } | undefined {
+  if (!prev) return next;
+  const out: Record<string, unknown> = {};
+  let changed = false;
+  for (const k of Object.keys(next) as (keyof NodeView)[]) {
+    if (prev[k] !== next[k]) {
+      out[k] = next[k];
+      changed = true;
+    }
+  }
+  return changed ? ({ ...out, id: next.id } as Partial<NodeView> & { id: string }) : undefined;
+}

@@ -1,0 +1,110 @@
+// Turns monitor changes into a full snapshot on connect and small, coalesced deltas afterwards.
+// Urgent changes (anything that produced a timeline event) go out within `urgentMs`; metric-only
+// changes (offsets, lag, memory) at most once per `metricsMs`, however often nodes are polled.
+import type { MonitorHub } from "../monitor/hub";
+import type { NodeView, TimelineEvent } from "../monitor/types";
+import { diffView } from "../monitor/view";
+import type { LagPoint, NodePatch, TopologyDelta, TopologySnapshot } from "./events";
+
+export interface BroadcasterOptions {
+  urgentMs: number;
+  metricsMs: number;
+  maxEventsPerDelta: number;
+  lagHistorySeconds: number;
+}
+
+const DEFAULTS: BroadcasterOptions = { urgentMs: 25, metricsMs: 1000, maxEventsPerDelta: 200, lagHistorySeconds: 300 };
+
+export class Broadcaster {
+  private readonly lastSent = new Map<string, Map<string, NodeView>>();
+  private pendingEvents: TimelineEvent[] = [];
+  private droppedEvents = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private timerDue = Infinity;
+  private lastFlushAt = 0;
+  private readonly opts: BroadcasterOptions;
+  private readonly off: () => void;
+
+  constructor(
+    private readonly hub: MonitorHub,
+    private readonly emit: (d: TopologyDelta) => void,
+    opts: Partial<BroadcasterOptions> = {},
+  ) {
+    this.opts = { ...DEFAULTS, ...opts };
+    this.off = hub.onChange((_topology, change) => this.notify(change.events));
+  }
+
+  stop(): void {
+    this.off();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private notify(events: TimelineEvent[]): void {
+    for (const e of events) {
+      if (this.pendingEvents.length < this.opts.maxEventsPerDelta) this.pendingEvents.push(e);
+      else this.droppedEvents++;
+    }
+    const now = Date.now();
+    const due = events.length > 0 ? now + this.opts.urgentMs : Math.max(now, this.lastFlushAt + this.opts.metricsMs);
+    this.schedule(due);
+  }
+
+  private schedule(due: number): void {
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerDue = Infinity;
+      this.flush();
+    }, Math.max(0, due - Date.now()));
+  }
+
+  /** Sends whatever changed since the last flush. Returns the delta, or null when nothing changed. */
+  flush(): TopologyDelta | null {
+    this.lastFlushAt = Date.now();
+    const topologies: TopologyDelta["topologies"] = [];
+    for (const [name, monitor] of this.hub.monitors) {
+      const sent = this.lastSent.get(name) ?? new Map<string, NodeView>();
+      this.lastSent.set(name, sent);
+      const upserts: NodePatch[] = [];
+      const current = new Set<string>();
+      for (const view of monitor.views()) {
+        current.add(view.id);
+        const patch = diffView(sent.get(view.id), view);
+        if (patch) upserts.push(patch);
+        sent.set(view.id, view);
+      }
+      const removed = [...sent.keys()].filter((id) => !current.has(id));
+      for (const id of removed) sent.delete(id);
+      if (upserts.length || removed.length) topologies.push({ name, upserts, removed });
+    }
+    if (!topologies.length && !this.pendingEvents.length) return null;
+    const delta: TopologyDelta = { at: Date.now(), topologies, events: this.pendingEvents, droppedEvents: this.droppedEvents };
+    this.pendingEvents = [];
+    this.droppedEvents = 0;
+    this.emit(delta);
+    return delta;
+  }
+
+  /** A full snapshot consistent with the deltas that follow it (pending changes are flushed first). */
+  snapshot(): TopologySnapshot {
+    this.flush();
+    const since = Date.now() - this.opts.lagHistorySeconds * 1000;
+    return {
+      at: Date.now(),
+      topologies: [...this.hub.monitors.values()].map((m) => {
+        const nodes = [...(this.lastSent.get(m.name)?.values() ?? [])];
+        const lagHistory: Record<string, LagPoint[]> = {};
+        for (const n of nodes) {
+          if (n.role !== "replica") continue;
+          const h = m.history(n.id, since);
+          if (h) lagHistory[n.id] = h.t.map((t, i) => [t, h.lagBytes[i] ?? null]);
+        }
+        return { name: m.name, drills: m.config.drills, nodes, lagHistory };
+      }),
+      events: this.hub.recentEvents(200),
+    };
+  }
+}

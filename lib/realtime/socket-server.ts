@@ -1,0 +1,61 @@
+// socket.io on the app's own http.Server: authenticated handshake, origin check, snapshot then deltas.
+import type { Server as HttpServer } from "node:http";
+import { Server } from "socket.io";
+import { authenticate, originAllowed } from "../auth/gate";
+import type { AuthService } from "../auth/store";
+import type { MonitorHub } from "../monitor/hub";
+import { Broadcaster, type BroadcasterOptions } from "./broadcaster";
+import { SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents } from "./events";
+
+export type ReplscopeIo = Server<ClientToServerEvents, ServerToClientEvents>;
+
+export function attachSocketServer(
+  httpServer: HttpServer,
+  hub: MonitorHub,
+  auth: AuthService,
+  opts: Partial<BroadcasterOptions> = {},
+): { io: ReplscopeIo; broadcaster: Broadcaster; close: () => Promise<void> } {
+  const io: ReplscopeIo = new Server(httpServer, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    maxHttpBufferSize: 16 * 1024,
+    allowRequest: (req, cb) => {
+      const ok = originAllowed({ origin: req.headers.origin, host: req.headers.host });
+      cb(ok ? null : "origin not allowed", ok);
+    },
+  });
+
+  io.use((socket, next) => {
+    const h = socket.request.headers;
+    const token = typeof socket.handshake.auth?.token === "string" ? socket.handshake.auth.token : undefined;
+    const result = authenticate(
+      { cookie: h.cookie, authorization: token ? `Bearer ${token}` : h.authorization },
+      auth,
+    );
+    if (!result.ok) return next(new Error("unauthorized: log in first"));
+    next();
+  });
+
+  const broadcaster = new Broadcaster(hub, (d) => io.emit("topology:delta", d), opts);
+
+  io.on("connection", (socket) => {
+    socket.emit("topology:snapshot", broadcaster.snapshot());
+    let lastResync = 0;
+    socket.on("topology:resync", () => {
+      // At most one full snapshot a second per client: a snapshot is the expensive message.
+      if (Date.now() - lastResync < 1000) return;
+      lastResync = Date.now();
+      socket.emit("topology:snapshot", broadcaster.snapshot());
+    });
+  });
+
+  return {
+    io,
+    broadcaster,
+    close: () =>
+      new Promise<void>((resolve) => {
+        broadcaster.stop();
+        io.close(() => resolve());
+      }),
+  };
+}

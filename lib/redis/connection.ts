@@ -1,0 +1,98 @@
+// ioredis connections for monitoring: no automatic retries or offline queue, so a dead or frozen
+// node fails fast and the poller decides when to reconnect.
+import { readFileSync } from "node:fs";
+import Redis, { type RedisOptions } from "ioredis";
+import type { TlsSettings } from "../config/load";
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  tls?: TlsSettings | true;
+  timeoutMs: number;
+  db?: number;
+  connectionName?: string;
+}
+
+const tlsCache = new Map<string, Buffer>();
+function readPem(file: string): Buffer {
+  let pem = tlsCache.get(file);
+  if (!pem) {
+    pem = readFileSync(file);
+    tlsCache.set(file, pem);
+  }
+  return pem;
+}
+
+export function tlsOptions(tls: TlsSettings | true | undefined): RedisOptions["tls"] {
+  if (!tls) return undefined;
+  if (tls === true) return {};
+  return {
+    ca: tls.ca ? readPem(tls.ca) : undefined,
+    cert: tls.cert ? readPem(tls.cert) : undefined,
+    key: tls.key ? readPem(tls.key) : undefined,
+    servername: tls.servername,
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+  };
+}
+
+export function createConnection(o: ConnectOptions): Redis {
+  const redis = new Redis({
+    host: o.host,
+    port: o.port,
+    username: o.username,
+    password: o.password,
+    db: o.db ?? 0,
+    tls: tlsOptions(o.tls),
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: o.timeoutMs,
+    commandTimeout: o.timeoutMs,
+    connectionName: o.connectionName ?? "replscope",
+  });
+  // Errors surface through the rejected commands; an unhandled 'error' event would crash the process.
+  redis.on("error", () => undefined);
+  return redis;
+}
+
+export class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no reply within ${ms} ms`);
+    this.name = "TimeoutError";
+  }
+}
+
+export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** One short operator-readable line per failure kind. Never includes credentials. */
+export function describeRedisError(err: unknown): string {
+  const e = err as { code?: string; message?: string; name?: string };
+  const msg = String(e?.message ?? err).split("\n")[0]!.slice(0, 300);
+  const code = e?.code ?? "";
+  if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(msg)) return "connection refused";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
+  if (code === "ECONNRESET" || /ECONNRESET/.test(msg)) return "connection reset by peer";
+  if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable";
+  if (e?.name === "TimeoutError" || /timed out|ETIMEDOUT/i.test(msg)) return `timeout: ${msg.replace(/^Command timed out$/, "no reply in time")}`;
+  if (/^(WRONGPASS|NOAUTH)|invalid password|invalid username-password/i.test(msg)) return `authentication failed: ${msg}`;
+  if (/^NOPERM/.test(msg)) return `not permitted: ${msg}`;
+  if (/^LOADING/.test(msg)) return "loading the dataset in memory (LOADING)";
+  if (/^MASTERDOWN/.test(msg)) return `MASTERDOWN: ${msg}`;
+  if (/Connection is closed|Stream isn't writeable/i.test(msg)) return "connection closed";
+  if (/certificate|SSL|TLS|wrong version number/i.test(msg)) return `TLS error: ${msg}`;
+  return msg || "unknown error";
+}

@@ -1,0 +1,192 @@
+// Pure parsers for Redis INFO output. Redis 7.0 still says "slave" in INFO; we say "replica".
+
+export type InfoSections = Record<string, Record<string, string>>;
+
+/** Splits INFO text into lower-cased sections of raw string fields. Never throws. */
+export function parseInfo(text: string): InfoSections {
+  const sections: InfoSections = {};
+  let current: Record<string, string> = {};
+  sections.default = current;
+  for (const rawLine of text.split("\n")) {
+    const line = rawLine.trimEnd();
+    if (!line) continue;
+    if (line.startsWith("#")) {
+      const name = line.slice(1).trim().toLowerCase();
+      current = sections[name] ?? {};
+      sections[name] = current;
+      continue;
+    }
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    current[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  if (Object.keys(sections.default ?? {}).length === 0) delete sections.default;
+  return sections;
+}
+
+/** Splits "a=1,b=x" into a record. */
+export function parseKv(value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of value.split(",")) {
+    const eq = part.indexOf("=");
+    if (eq > 0) out[part.slice(0, eq)] = part.slice(eq + 1);
+  }
+  return out;
+}
+
+function num(v: string | undefined): number | null {
+  if (v === undefined || v === "") return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+export type ReplicaSideState = "wait_bgsave" | "send_bulk" | "online" | string;
+
+/** One `slaveN:` line as the master reports it. */
+export interface ReplicaLine {
+  id: string;
+  ip: string;
+  port: number;
+  state: ReplicaSideState;
+  offset: number;
+  lagSeconds: number | null;
+}
+
+export function parseReplicaLine(value: string): ReplicaLine | null {
+  const kv = parseKv(value);
+  const port = num(kv.port);
+  if (!kv.ip || port === null) return null;
+  return {
+    id: `${kv.ip}:${port}`,
+    ip: kv.ip,
+    port,
+    state: kv.state ?? "unknown",
+    offset: num(kv.offset) ?? 0,
+    lagSeconds: num(kv.lag),
+  };
+}
+
+export interface ReplicationInfo {
+  role: "master" | "replica";
+  masterHost: string | null;
+  masterPort: number | null;
+  linkStatus: "up" | "down" | null;
+  lastIoSecondsAgo: number | null;
+  syncInProgress: boolean;
+  syncTotalBytes: number | null;
+  syncReadBytes: number | null;
+  syncLastIoSecondsAgo: number | null;
+  linkDownSinceSeconds: number | null;
+  /** Replica: slave_repl_offset (what it has applied). Master: master_repl_offset. */
+  replOffset: number;
+  masterReplOffset: number;
+  priority: number | null;
+  readOnly: boolean | null;
+  connectedReplicas: number;
+  replicas: ReplicaLine[];
+  failoverState: string | null;
+  replid: string | null;
+  replid2: string | null;
+  secondReplOffset: number | null;
+  backlog: { active: boolean; size: number; firstByteOffset: number; histlen: number };
+}
+
+export function parseReplication(f: Record<string, string>): ReplicationInfo {
+  const isReplica = f.role === "slave" || f.role === "replica";
+  const replicas: ReplicaLine[] = [];
+  for (const [k, v] of Object.entries(f)) {
+    if (/^slave\d+$/.test(k) || /^replica\d+$/.test(k)) {
+      const line = parseReplicaLine(v);
+      if (line) replicas.push(line);
+    }
+  }
+  const masterReplOffset = num(f.master_repl_offset) ?? 0;
+  const link = f.master_link_status;
+  return {
+    role: isReplica ? "replica" : "master",
+    masterHost: isReplica ? (f.master_host ?? null) : null,
+    masterPort: isReplica ? num(f.master_port) : null,
+    linkStatus: isReplica ? (link === "up" ? "up" : "down") : null,
+    lastIoSecondsAgo: isReplica ? num(f.master_last_io_seconds_ago) : null,
+    syncInProgress: f.master_sync_in_progress === "1",
+    syncTotalBytes: num(f.master_sync_total_bytes),
+    syncReadBytes: num(f.master_sync_read_bytes),
+    syncLastIoSecondsAgo: num(f.master_sync_last_io_seconds_ago),
+    linkDownSinceSeconds: num(f.master_link_down_since_seconds),
+    replOffset: isReplica ? (num(f.slave_repl_offset) ?? masterReplOffset) : masterReplOffset,
+    masterReplOffset,
+    priority: num(f.slave_priority ?? f.replica_priority),
+    readOnly: isReplica || f.slave_read_only !== undefined ? f.slave_read_only !== "0" : null,
+    connectedReplicas: num(f.connected_slaves) ?? replicas.length,
+    replicas,
+    failoverState: f.master_failover_state ?? null,
+    replid: f.master_replid ?? null,
+    replid2: f.master_replid2 ?? null,
+    secondReplOffset: num(f.second_repl_offset),
+    backlog: {
+      active: f.repl_backlog_active === "1",
+      size: num(f.repl_backlog_size) ?? 0,
+      firstByteOffset: num(f.repl_backlog_first_byte_offset) ?? 0,
+      histlen: num(f.repl_backlog_histlen) ?? 0,
+    },
+  };
+}
+
+export interface KeyspaceDb {
+  db: number;
+  keys: number;
+  expires: number;
+}
+
+export function parseKeyspace(f: Record<string, string> | undefined): KeyspaceDb[] {
+  if (!f) return [];
+  const out: KeyspaceDb[] = [];
+  for (const [k, v] of Object.entries(f)) {
+    const m = /^db(\d+)$/.exec(k);
+    if (!m) continue;
+    const kv = parseKv(v);
+    out.push({ db: Number(m[1]), keys: num(kv.keys) ?? 0, expires: num(kv.expires) ?? 0 });
+  }
+  return out.sort((a, b) => a.db - b.db);
+}
+
+/** The slow-changing facts we show per node, from the 2-second full INFO. */
+export interface ServerFacts {
+  runId: string | null;
+  version: string | null;
+  uptimeSeconds: number | null;
+  mode: string | null;
+  opsPerSec: number | null;
+  usedMemory: number | null;
+  maxMemory: number | null;
+  connectedClients: number | null;
+  keyspace: KeyspaceDb[];
+  syncFull: number | null;
+  syncPartialOk: number | null;
+  syncPartialErr: number | null;
+  rdbBgsaveInProgress: boolean;
+  loading: boolean;
+}
+
+export function parseServerFacts(s: InfoSections): ServerFacts {
+  const server = s.server ?? {};
+  const stats = s.stats ?? {};
+  const memory = s.memory ?? {};
+  const persistence = s.persistence ?? {};
+  return {
+    runId: server.run_id ?? null,
+    version: server.redis_version ?? null,
+    uptimeSeconds: num(server.uptime_in_seconds),
+    mode: server.redis_mode ?? null,
+    opsPerSec: num(stats.instantaneous_ops_per_sec),
+    usedMemory: num(memory.used_memory),
+    maxMemory: num(memory.maxmemory),
+    connectedClients: num(s.clients?.connected_clients),
+    keyspace: parseKeyspace(s.keyspace),
+    syncFull: num(stats.sync_full),
+    syncPartialOk: num(stats.sync_partial_ok),
+    syncPartialErr: num(stats.sync_partial_err),
+    rdbBgsaveInProgress: persistence.rdb_bgsave_in_progress === "1",
+    loading: persistence.loading === "1",
+  };
+}

@@ -1,0 +1,26 @@
+// The server process's live objects, shared between server.ts and Next's route handlers. Next bundles
+// route handlers separately from server.ts, so module-level singletons would be two different
+// objects; a globalThis slot is the one place both see.
+import type { AppConfig } from "./config/load";
+import type { AuthService } from "./auth/store";
+import type { MonitorHub } from "./monitor/hub";
+
+export interface Runtime {
+  config: AppConfig;
+  hub: MonitorHub;
+  auth: AuthService;
+  startedAt: number;
+}
+
+const KEY = Symbol.for("replscope.runtime");
+type Slot = { [KEY]?: Runtime };
+
+export function setRuntime(r: Runtime | undefined): void {
+  (globalThis as Slot)[KEY] = r;
+}
+
+export function getRuntime(): Runtime {
+  const r = (globalThis as Slot)[KEY];
+  if (!r) throw new Error("replscope runtime not initialised: start the app with server.ts (npm start / npm run dev)");
+  return r;
+}

@@ -1,0 +1,142 @@
+// The one process: Next.js pages and API routes plus socket.io on one http.Server, and the monitor.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import next from "next";
+import { authenticate, isPublicPath, isSafeMethod, originAllowed } from "./lib/auth/gate";
+import { openAuth } from "./lib/auth/store";
+import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
+import { MonitorHub } from "./lib/monitor/hub";
+import { attachSocketServer } from "./lib/realtime/socket-server";
+import { setRuntime } from "./lib/runtime";
+
+// Next's telemetry would try to reach the internet on every start; an ops tool should not phone home.
+process.env.NEXT_TELEMETRY_DISABLED ??= "1";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  hub: MonitorHub;
+  generatedPassword: string | null;
+  close: () => Promise<void>;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "same-origin",
+  "X-Frame-Options": "DENY",
+  "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Cache-Control", "no-store");
+  res.end(JSON.stringify(body));
+}
+
+export async function startReplscope(config: AppConfig, opts: { dev?: boolean; quiet?: boolean } = {}): Promise<RunningServer> {
+  const dev = opts.dev ?? process.env.NODE_ENV !== "production";
+  const auth = openAuth(config.dataDir, config.password, config.apiToken);
+  const hub = new MonitorHub(config.topologies);
+  setRuntime({ config, hub, auth, startedAt: Date.now() });
+
+  const app = next({ dev, hostname: config.host, port: config.port, dir: __dirname });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const gate = (req: IncomingMessage, res: ServerResponse): boolean => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const pathname = (req.url ?? "/").split("?")[0] ?? "/";
+    const headers = { cookie: req.headers.cookie, authorization: req.headers.authorization, origin: req.headers.origin, host: req.headers.host };
+    if (!isSafeMethod(req.method) && !originAllowed(headers)) {
+      sendJson(res, 403, { error: "cross-origin request refused" });
+      return false;
+    }
+    if (isPublicPath(pathname)) return true;
+    if (authenticate(headers, auth).ok) return true;
+    if (pathname === "/api" || pathname.startsWith("/api/")) {
+      sendJson(res, 401, { error: "login required: POST /api/auth/login or send Authorization: Bearer <REPLSCOPE_API_TOKEN>" });
+    } else {
+      res.statusCode = 302;
+      res.setHeader("Location", `/login?next=${encodeURIComponent(req.url ?? "/")}`);
+      res.end();
+    }
+    return false;
+  };
+
+  const httpServer = createServer((req, res) => {
+    if (!gate(req, res)) return;
+    handle(req, res).catch((err: unknown) => {
+      console.error("replscope: request failed", err);
+      if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+    });
+  });
+  const upgrade = app.getUpgradeHandler();
+  const sockets = attachSocketServer(httpServer, hub, auth);
+  // socket.io handles its own path; everything else (Next dev HMR) goes to Next.
+  httpServer.on("upgrade", (req, socket, head) => {
+    if ((req.url ?? "").startsWith("/socket.io")) return;
+    void upgrade(req, socket, head);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  hub.start();
+  const addr = httpServer.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.port;
+  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  if (!opts.quiet) {
+    console.log(`replscope listening on ${url} (${dev ? "development" : "production"})`);
+    for (const t of config.topologies) console.log(`  watching "${t.name}" from ${t.seeds.map((s) => `${s.host}:${s.port}`).join(", ")}`);
+    if (auth.generatedPassword) {
+      console.log(`\n  First start: generated login password (shown once, only its hash is stored in ${config.dataDir}):\n\n      ${auth.generatedPassword}\n`);
+    }
+  }
+
+  return {
+    url,
+    port,
+    hub,
+    generatedPassword: auth.generatedPassword,
+    close: async () => {
+      hub.stop();
+      await sockets.close();
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeAllConnections?.();
+      setRuntime(undefined);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`replscope: configuration error\n${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const server = await startReplscope(config);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`replscope: ${signal}, shutting down`);
+    const force = setTimeout(() => process.exit(0), 3000);
+    force.unref();
+    void server.close().then(() => process.exit(0));
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error("replscope: failed to start:", err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
