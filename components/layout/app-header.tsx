@@ -1,14 +1,15 @@
 "use client";
 import Link from "next/link";
-import { usePathname } from "next/navigation";
+import { usePathname, useRouter } from "next/navigation";
 
 const NAV = [{ href: "/", label: "Overview" }];
 
 export function AppHeader() {
   const pathname = usePathname();
+  const router = useRouter();
   const logout = async () => {
     await fetch("/api/auth/logout", { method: "POST" });
-    window.location.href = "/login";
+    router.replace("/login");
   };
   return (
     <header className="border-b border-slate-800 bg-slate-950/80">

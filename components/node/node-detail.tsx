@@ -1,5 +1,6 @@
 "use client";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import type { HistoryJson } from "@/lib/monitor/history";
 import type { NodeView, ReplicaLine, TimelineEvent } from "@/lib/monitor/types";
@@ -36,6 +37,7 @@ function Fact({ label, value, testId }: { label: string; value: React.ReactNode;
 export function NodeDetail({ id, topology }: { id: string; topology?: string }) {
   const [data, setData] = useState<NodeDetailJson | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const router = useRouter();
 
   useEffect(() => {
     let stopped = false;
@@ -45,7 +47,7 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
         const q = topology ? `?topology=${encodeURIComponent(topology)}` : "";
         const res = await fetch(`/api/nodes/${encodeURIComponent(id)}${q}`);
         if (res.status === 401) {
-          window.location.href = `/login?next=${encodeURIComponent(window.location.pathname)}`;
+          router.replace(`/login?next=${encodeURIComponent(window.location.pathname)}`);
           return;
         }
         const body = (await res.json()) as NodeDetailJson & { error?: string };
@@ -65,7 +67,7 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
       stopped = true;
       clearTimeout(timer);
     };
-  }, [id, topology]);
+  }, [id, topology, router]);
 
   if (!data) {
     return <p className="py-12 text-center text-sm text-slate-400">{error ?? "Loading…"}</p>;

@@ -1,4 +1,5 @@
 "use client";
+import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents } from "@/lib/realtime/events";
@@ -8,6 +9,7 @@ export type ConnectionStatus = "connecting" | "live" | "reconnecting" | "unautho
 
 export function useLiveTopology(): { state: LiveState; status: ConnectionStatus; hasSnapshot: boolean; now: number } {
   const [now, setNow] = useState(0);
+  const router = useRouter();
   const [state, setState] = useState<LiveState>(emptyState);
   const [status, setStatus] = useState<ConnectionStatus>("connecting");
   const [hasSnapshot, setHasSnapshot] = useState(false);
@@ -20,7 +22,7 @@ export function useLiveTopology(): { state: LiveState; status: ConnectionStatus;
     socket.on("connect_error", (err) => {
       if (/unauthorized/i.test(err.message)) {
         setStatus("unauthorized");
-        window.location.href = `/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+        router.replace(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
       } else setStatus("reconnecting");
     });
     socket.on("topology:snapshot", (s) => {
@@ -44,7 +46,7 @@ export function useLiveTopology(): { state: LiveState; status: ConnectionStatus;
       clearTimeout(timer);
       socket.close();
     };
-  }, []);
+  }, [router]);
 
   return { state, status, hasSnapshot, now: now || state.updatedAt };
 }

@@ -108,7 +108,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
   if (!parsed.success) {
     const msg = describeIssues(source, parsed.error);
     // REPLSCOPE_SEEDS has one implicit topology; name the seed by its position in the list.
-    throw new ConfigError(source === "REPLSCOPE_SEEDS" ? msg.replace(/topologies\.0\.seeds\.(\d+)/g, "seed #$1") : msg);
+    throw new ConfigError(source === "REPLSCOPE_SEEDS" ? msg.replace(/topologies\.0\.seeds\.(\d+)/g, (_m, i: string) => `seed #${Number(i) + 1}`) : msg);
   }
 
   return {

@@ -3,7 +3,7 @@
 import type Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseInfo, parseReplication, parseServerFacts } from "../redis/info";
-import { createConnection, describeRedisError, withTimeout, type ConnectOptions } from "../redis/connection";
+import { connectionError, createConnection, describeRedisError, withTimeout, type ConnectOptions } from "../redis/connection";
 import type { PollResult } from "./reduce";
 
 export interface PollerOptions {
@@ -81,10 +81,11 @@ export class NodePoller {
         this.failures = 0;
       } catch (err) {
         this.failures++;
+        const error = describeRedisError(connectionError(this.redis, err));
         // A fresh connection next time: a timed-out command may still be queued on the old one.
         this.drop();
         this.lastFullAt = 0;
-        result = { ok: false, at: Date.now(), error: describeRedisError(err) };
+        result = { ok: false, at: Date.now(), error };
         waitMs = Math.min(this.o.maxBackoffMs ?? 1000, this.o.pollMs * 2 ** Math.min(this.failures - 1, 8));
       }
       if (signal.aborted) break;

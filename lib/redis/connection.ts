@@ -54,9 +54,18 @@ export function createConnection(o: ConnectOptions): Redis {
     commandTimeout: o.timeoutMs,
     connectionName: o.connectionName ?? "replscope",
   });
-  // Errors surface through the rejected commands; an unhandled 'error' event would crash the process.
-  redis.on("error", () => undefined);
+  // An unhandled 'error' event would crash the process. Keep the last one: when AUTH fails, ioredis
+  // rejects connect() with a bare "Connection is closed" and the real reason only comes as an event.
+  redis.on("error", (err: unknown) => lastErrors.set(redis, err));
   return redis;
+}
+
+const lastErrors = new WeakMap<Redis, unknown>();
+
+/** The most telling error for a failed operation on this connection. */
+export function connectionError(redis: Redis | null, err: unknown): unknown {
+  const generic = /Connection is closed|Stream isn't writeable/i.test(String((err as Error)?.message ?? err));
+  return generic && redis && lastErrors.has(redis) ? lastErrors.get(redis) : err;
 }
 
 export class TimeoutError extends Error {
