@@ -1,0 +1,149 @@
+// npm run bench:poll [-- --nodes 50 --seconds 60 --trials 20]
+// Starts N redis-servers in a replication tree, runs the production dashboard against them and
+// prints: dashboard CPU (% of one core) and RSS over a steady-state window, INFO commands/s per
+// node, and the latency from a role change (REPLICAOF NO ONE reply) to the delta at a socket client.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Redis from "ioredis";
+import { io } from "socket.io-client";
+import { startWriteLoad } from "../lib/demo/sample-data";
+import { freePort, startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
+import type { TopologyDelta, TopologySnapshot } from "../lib/realtime/events";
+import { cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes } from "./support";
+
+const ROOT = path.resolve(__dirname, "..");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function startTree(n: number): Promise<{ servers: LocalRedis[]; parentOf: Map<string, LocalRedis> }> {
+  const args = ["--repl-diskless-sync-delay", "0", "--save", ""];
+  const servers: LocalRedis[] = [];
+  const parentOf = new Map<string, LocalRedis>();
+  const master = await startRedis({ args });
+  servers.push(master);
+  // Up to 9 direct replicas; the rest chained under them, so the tree has depth.
+  const direct: LocalRedis[] = [];
+  const pending: Promise<void>[] = [];
+  for (let i = 1; i < n; i++) {
+    const parent = i <= 9 ? master : direct[(i - 10) % direct.length]!;
+    if (i === 10) await Promise.all(pending.splice(0));
+    const p = startRedis({ args, replicaOf: { host: parent.host, port: parent.port } }).then((s) => {
+      servers.push(s);
+      parentOf.set(s.id, parent);
+      if (parent === master) direct.push(s);
+    });
+    pending.push(p);
+    if (pending.length >= 8) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  return { servers, parentOf };
+}
+
+async function main(): Promise<void> {
+  const nodes = flag("nodes", 50);
+  const seconds = flag("seconds", 60);
+  const trials = flag("trials", 20);
+  ensureBuild(ROOT);
+  console.log(`bench:poll — ${nodes} nodes, ${seconds} s steady state, ${trials} role-change trials`);
+  console.log(`machine: ${machine()}`);
+
+  const { servers, parentOf } = await startTree(nodes);
+  const master = servers[0]!;
+  const stopLoad = startWriteLoad(master.port, 50);
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-"));
+  const token = "bench-token-0123456789abcdef";
+  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: token, REPLSCOPE_SEEDS: `redis://127.0.0.1:${master.port}`, REPLSCOPE_CONFIG: "" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const cleanup = async () => {
+    child.kill("SIGTERM");
+    await stopLoad();
+    await stopAll(servers);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    // Wait until every node is discovered and up.
+    for (let i = 0; ; i++) {
+      try {
+        const res = await fetch(`${url}/api/topology`, { headers: { authorization: `Bearer ${token}` } });
+        const body = (await res.json()) as { topologies: { nodes: { status: string }[] }[] };
+        const ns = body.topologies[0]?.nodes ?? [];
+        if (ns.length === nodes && ns.every((n) => n.status === "up")) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (i > 600) throw new Error("the dashboard did not discover every node within 60 s");
+      await sleep(100);
+    }
+    await sleep(5000);
+
+    const probe = new Redis({ port: servers[1]!.port, host: "127.0.0.1" });
+    const infoCalls = async () => Number(/cmdstat_info:calls=(\d+)/.exec(await probe.info("commandstats"))?.[1] ?? 0);
+    const pid = child.pid!;
+    const cpu0 = cpuSeconds(pid);
+    const calls0 = await infoCalls();
+    const t0 = Date.now();
+    let rssMax = 0;
+    while (Date.now() - t0 < seconds * 1000) {
+      rssMax = Math.max(rssMax, rssBytes(pid));
+      await sleep(1000);
+    }
+    const elapsed = (Date.now() - t0) / 1000;
+    const cpuPct = ((cpuSeconds(pid) - cpu0) / elapsed) * 100;
+    const infoPerSec = ((await infoCalls()) - calls0) / elapsed;
+    probe.disconnect();
+
+    // Role-change latency: REPLICAOF NO ONE reply → delta with role master at a socket client.
+    const sock = io(url, { transports: ["websocket"], auth: { token } });
+    await new Promise<TopologySnapshot>((resolve) => sock.once("topology:snapshot", resolve));
+    const leaves = servers.filter((s) => s !== master && ![...parentOf.values()].includes(s));
+    const latencies: number[] = [];
+    for (let i = 0; i < trials; i++) {
+      const node = leaves[i % leaves.length]!;
+      const parent = parentOf.get(node.id)!;
+      const r = new Redis({ port: node.port, host: "127.0.0.1" });
+      const seen = (role: string) =>
+        new Promise<number>((resolve) => {
+          const onDelta = (d: TopologyDelta) => {
+            if (d.topologies.some((t) => t.upserts.some((u) => u.id === node.id && u.role === role))) {
+              sock.off("topology:delta", onDelta);
+              resolve(performance.now());
+            }
+          };
+          sock.on("topology:delta", onDelta);
+        });
+      const promoted = seen("master");
+      await r.replicaof("NO", "ONE");
+      const replied = performance.now();
+      latencies.push((await promoted) - replied);
+      const back = seen("replica");
+      await r.replicaof(parent.host, parent.port);
+      await back;
+      r.disconnect();
+      await sleep(300);
+    }
+    sock.close();
+
+    console.log("\nresults");
+    console.log(`  nodes monitored          ${nodes}`);
+    console.log(`  dashboard CPU            ${cpuPct.toFixed(1)} % of one core (target ≤ 10 %) over ${elapsed.toFixed(0)} s`);
+    console.log(`  dashboard RSS            ${(rssMax / 1048576).toFixed(0)} MB peak (target ≤ 300 MB)`);
+    console.log(`  INFO commands per node   ${infoPerSec.toFixed(2)} /s (measured on ${servers[1]!.id})`);
+    console.log(`  role change → socket     p50 ${percentile(latencies, 50).toFixed(0)} ms, p95 ${percentile(latencies, 95).toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms over ${latencies.length} trials (target p95 ≤ 500 ms)`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
