@@ -1,0 +1,81 @@
+// Binary-safe key names. Redis keys (and field names, members, values) are byte strings; the
+// browser needs (a) something readable and (b) a token it can send back to open the same bytes.
+// Pure: safe to import from client components.
+import { KeyQueryError } from "./errors";
+
+const B64_PREFIX = "b64:";
+const B64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** C0 controls, DEL and C1 controls: they corrupt terminals/logs and JSON/URL round trips get fragile. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** The bytes as a JS string when they are valid UTF-8 that re-encodes to exactly the same bytes. */
+export function utf8IfExact(buf: Buffer): string | null {
+  const text = buf.toString("utf8");
+  // Node replaces invalid sequences with U+FFFD, so a lossless decode re-encodes to the same bytes.
+  return Buffer.from(text, "utf8").equals(buf) ? text : null;
+}
+
+/**
+ * Token the browser carries to reopen a key: the plain UTF-8 text when that is lossless and free
+ * of control characters, otherwise "b64:" + base64. Plain names that themselves start with "b64:"
+ * are base64-encoded too, so decoding is never ambiguous.
+ */
+export function encodeKey(buf: Buffer): string {
+  const text = utf8IfExact(buf);
+  if (text !== null && !CONTROL.test(text) && !text.startsWith(B64_PREFIX)) return text;
+  return B64_PREFIX + buf.toString("base64");
+}
+
+export class KeyTokenError extends KeyQueryError {
+  override name = "KeyTokenError";
+}
+
+/** Inverse of encodeKey. Throws KeyTokenError on malformed base64 or lone UTF-16 surrogates. */
+export function decodeKey(token: string): Buffer {
+  if (token.startsWith(B64_PREFIX)) {
+    const body = token.slice(B64_PREFIX.length);
+    const buf = Buffer.from(body, "base64");
+    // Buffer.from silently skips junk; insist the body is canonical base64 of what we decoded.
+    if (!B64_BODY.test(body) || buf.toString("base64") !== body) {
+      throw new KeyTokenError(`malformed key token: ${JSON.stringify(token.slice(0, 80))}`);
+    }
+    return buf;
+  }
+  if (!token.isWellFormed()) throw new KeyTokenError("key token contains a lone surrogate");
+  return Buffer.from(token, "utf8");
+}
+
+/** Display text for a token (for field names and values sent as tokens). */
+export function displayToken(token: string): string {
+  return displayKey(decodeKey(token));
+}
+
+const NAMED_ESCAPES: Record<number, string> = { 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t", 0x07: "\\a", 0x08: "\\b" };
+
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, "0");
+}
+
+/**
+ * Human-readable form. Valid UTF-8 is shown as-is (controls escaped); anything else is escaped
+ * byte by byte the way redis-cli prints it ("\xff", "\n", "\\"), so operators can recognise it.
+ */
+export function displayKey(buf: Buffer): string {
+  const text = utf8IfExact(buf);
+  if (text !== null) {
+    if (!CONTROL.test(text)) return text;
+    return text.replace(new RegExp(CONTROL.source, "g"), (c) => {
+      const code = c.charCodeAt(0);
+      return NAMED_ESCAPES[code] ?? (code < 0x80 ? `\\x${hex2(code)}` : `\\u${code.toString(16).padStart(4, "0")}`);
+    });
+  }
+  let out = "";
+  for (const byte of buf) {
+    if (byte === 0x5c) out += "\\\\";
+    else if (NAMED_ESCAPES[byte]) out += NAMED_ESCAPES[byte];
+    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
+    else out += `\\x${hex2(byte)}`;
+  }
+  return out;
+}

@@ -1,0 +1,101 @@
+// Stream page: XRANGE entries after the cursor id, plus consumer groups on the first page.
+import { encodeKey } from "./codec";
+import { KeyQueryError } from "./errors";
+import { asBuffer, asBuffers, asNumber, asText, unwrapResults } from "./reply";
+import { toPart, type ValuePart } from "./text";
+import type { PageContext, PageRead } from "./value-collections";
+
+export interface StreamEntry { id: string; fields: { field: ValuePart; value: ValuePart }[] }
+export interface StreamConsumer { name: string; pending: number; idleMs: number }
+export interface StreamGroup {
+  /** codec token */
+  name: string;
+  consumers: number;
+  pending: number;
+  lastDeliveredId: string;
+  /** Redis 7+: nil when Redis cannot tell. */
+  entriesRead: number | null;
+  lag: number | null;
+  /** First MAX_CONSUMERS consumers; null for groups past MAX_GROUPS (not queried). */
+  consumerList: StreamConsumer[] | null;
+}
+export interface StreamValue {
+  type: "stream";
+  entries: StreamEntry[];
+  /** Only on the first page (no cursor); null on later pages. */
+  groups: StreamGroup[] | null;
+}
+
+// XINFO CONSUMERS is per group and unpaged; cap the fan-out so a stream with thousands of
+// groups cannot turn one page view into thousands of commands.
+const MAX_GROUPS = 20;
+const MAX_CONSUMERS = 100;
+const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
+
+export async function readStream(ctx: PageContext): Promise<PageRead<StreamValue>> {
+  if (ctx.cursor !== undefined && !STREAM_ID.test(ctx.cursor)) throw new KeyQueryError("cursor must be a stream entry id");
+  // "(" makes the start exclusive (Redis 6.2+); one extra entry tells us whether more follow.
+  const start = ctx.cursor === undefined ? "-" : `(${ctx.cursor}`;
+  const replies = unwrapResults(
+    await ctx.redis.pipeline().call("XLEN", ctx.key).callBuffer("XRANGE", ctx.key, start, "+", "COUNT", ctx.pageSize + 1).exec(),
+    "XRANGE",
+  );
+  const length = asNumber(replies[0], "XLEN");
+  const raw = Array.isArray(replies[1]) ? (replies[1] as unknown[]) : [];
+  const entries = raw.slice(0, ctx.pageSize).map((e) => toEntry(e, ctx.maxElementBytes));
+  const last = entries.at(-1);
+  const nextCursor = raw.length > ctx.pageSize && last ? last.id : undefined;
+  const groups = ctx.cursor === undefined ? await readGroups(ctx) : null;
+  return { length, value: { type: "stream", entries, groups }, nextCursor };
+}
+
+function toEntry(raw: unknown, maxBytes: number): StreamEntry {
+  if (!Array.isArray(raw) || raw.length !== 2) throw new TypeError("XRANGE: unexpected entry shape");
+  const flat = asBuffers(raw[1], "XRANGE fields");
+  const fields: StreamEntry["fields"] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    fields.push({ field: toPart(flat[i] ?? Buffer.alloc(0), maxBytes), value: toPart(flat[i + 1] ?? Buffer.alloc(0), maxBytes) });
+  }
+  return { id: asText(raw[0], "XRANGE id"), fields };
+}
+
+/** XINFO replies are flat [name, value, name, value, ...] arrays. */
+function fieldsOf(raw: unknown): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  if (!Array.isArray(raw)) return map;
+  for (let i = 0; i + 1 < raw.length; i += 2) map.set(asText(raw[i], "XINFO field"), raw[i + 1]);
+  return map;
+}
+
+function numberOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : asNumber(v, "XINFO");
+}
+
+async function readGroups(ctx: PageContext): Promise<StreamGroup[]> {
+  const rawGroups = await ctx.redis.callBuffer("XINFO", ["GROUPS", ctx.key]);
+  const groups = (Array.isArray(rawGroups) ? rawGroups : []).map(fieldsOf);
+  const queried = groups.slice(0, MAX_GROUPS);
+  const pipe = ctx.redis.pipeline();
+  for (const g of queried) pipe.callBuffer("XINFO", "CONSUMERS", ctx.key, asBuffer(g.get("name"), "group name"));
+  const consumerReplies = queried.length === 0 ? [] : unwrapResults(await pipe.exec(), "XINFO CONSUMERS");
+  return groups.map((g, i) => ({
+    name: encodeKey(asBuffer(g.get("name"), "group name")),
+    consumers: asNumber(g.get("consumers"), "consumers"),
+    pending: asNumber(g.get("pending"), "pending"),
+    lastDeliveredId: asText(g.get("last-delivered-id"), "last-delivered-id"),
+    entriesRead: numberOrNull(g.get("entries-read")),
+    lag: numberOrNull(g.get("lag")),
+    consumerList: i < queried.length ? toConsumers(consumerReplies[i]) : null,
+  }));
+}
+
+function toConsumers(raw: unknown): StreamConsumer[] {
+  return (Array.isArray(raw) ? raw : []).slice(0, MAX_CONSUMERS).map((c) => {
+    const f = fieldsOf(c);
+    return {
+      name: encodeKey(asBuffer(f.get("name"), "consumer name")),
+      pending: asNumber(f.get("pending"), "pending"),
+      idleMs: asNumber(f.get("idle"), "idle"),
+    };
+  });
+}
