@@ -72,9 +72,13 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   });
   const upgrade = app.getUpgradeHandler();
   const sockets = attachSocketServer(httpServer, hub, auth);
-  // socket.io handles its own path; everything else (Next dev HMR) goes to Next.
+  // socket.io handles its own path; everything else (Next dev HMR) goes to Next. Upgraded sockets
+  // are not tracked by http.Server, so keep them to close them on shutdown.
+  const upgraded = new Set<import("node:stream").Duplex>();
   httpServer.on("upgrade", (req, socket, head) => {
     if ((req.url ?? "").startsWith("/socket.io")) return;
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
     void upgrade(req, socket, head);
   });
 
@@ -101,9 +105,9 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     generatedPassword: auth.generatedPassword,
     close: async () => {
       hub.stop();
-      await sockets.close();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeAllConnections?.();
+      for (const s of upgraded) s.destroy();
+      await Promise.race([sockets.close(), new Promise((r) => setTimeout(r, 2000))]);
+      httpServer.closeAllConnections();
       setRuntime(undefined);
     },
   };

@@ -7,11 +7,13 @@ export function formatBytes(n: number | null | undefined): string {
   const units = ["KB", "MB", "GB", "TB"];
   let v = n / 1024;
   let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+  // Compare the rounded value, so 1048575 B reads "1.0 MB", not "1024 KB".
+  const shown = (x: number) => Number(x.toFixed(Math.abs(x) < 10 ? 1 : 0));
+  while (Math.abs(shown(v)) >= 1024 && i < units.length - 1) {
     v /= 1024;
     i++;
   }
-  return `${v.toFixed(Math.abs(v) < 10 ? 1 : 0)} ${units[i]}`;
+  return `${shown(v).toFixed(Math.abs(shown(v)) < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 export function formatRate(bytesPerSec: number | null | undefined): string {

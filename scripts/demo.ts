@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log("\nreplscope demo: stopping the dashboard and the redis-server processes…");
+    // Never hang on the way out: exiting kills any redis-server still running (local-server's exit hook).
+    setTimeout(() => process.exit(code || 1), 10_000).unref();
     await stopLoad?.().catch(() => undefined);
     await closeServer?.().catch(() => undefined);
     await stopAll(servers, false);

@@ -108,7 +108,9 @@ export function describeIssues(prefix: string, error: z.ZodError): string {
   return error.issues
     .map((issue) => {
       const where = issue.path.length ? issue.path.join(".") : "(root)";
-      return `${prefix}: ${where}: ${issue.message}`;
+      // zod wraps a bad record key in a generic "Invalid key in record"; the useful text is nested.
+      const nested = issue.code === "invalid_key" ? issue.issues[0]?.message : undefined;
+      return `${prefix}: ${where}: ${nested ?? issue.message}`;
     })
     .join("\n");
 }

@@ -55,7 +55,10 @@ export function attachSocketServer(
     close: () =>
       new Promise<void>((resolve) => {
         broadcaster.stop();
+        io.disconnectSockets(true);
+        // io.close() also closes the http.Server, which waits for every open connection.
         io.close(() => resolve());
+        httpServer.closeAllConnections();
       }),
   };
 }

@@ -52,7 +52,7 @@ function installExitHook(): void {
 }
 
 export function redisServerBinary(explicit?: string): string | null {
-  const candidate = explicit ?? process.env.REDIS_SERVER ?? "redis-server";
+  const candidate = explicit ?? (process.env.REDIS_SERVER || "redis-server");
   const probe = spawnSync(candidate, ["--version"], { encoding: "utf8" });
   if (probe.error || probe.status !== 0) return null;
   return candidate;

@@ -1,0 +1,75 @@
+// `npm run demo` end to end: it starts four redis-servers and the dashboard, prints the URL and the
+// password, and SIGINT stops everything it started. Without redis-server it explains how to install it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort, waitForPing } from "../../lib/redis/local-server";
+import { ROOT } from "../support/server";
+import { waitFor } from "../support/wait";
+
+test("the demo runs a real topology and leaves no redis-server behind", { timeout: 180_000 }, async () => {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-demo-test-"));
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "", REPLSCOPE_API_TOKEN: "demo-test-token-0123456789" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  try {
+    await waitFor("demo banner", () => out, (o) => o.includes("Ctrl-C stops everything"), 120_000, 200);
+    const password = /Password:\s+(\S+)/.exec(out)?.[1];
+    assert.ok(password && password.length >= 12, "a password is printed");
+    assert.ok(out.includes(`http://127.0.0.1:${port}`), "the URL honours PORT");
+    const ports = [...out.matchAll(/(?:master|replica|chained)\s+127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
+    assert.equal(ports.length, 4, `four nodes listed:\n${out}`);
+
+    const auth = { authorization: "Bearer demo-test-token-0123456789" };
+    type Api = { topologies: { name: string; drills: boolean; nodes: { status: string; role: string }[] }[] };
+    const body = await waitFor(
+      "four nodes up",
+      async () => (await (await fetch(`http://127.0.0.1:${port}/api/topology`, { headers: auth })).json()) as Api,
+      (b) => b.topologies[0]?.nodes.filter((n) => n.status === "up").length === 4,
+      60_000,
+      250,
+    );
+    assert.equal(body.topologies[0]!.drills, true, "the demo topology is marked safe for drills");
+    assert.equal(body.topologies[0]!.nodes.filter((n) => n.role === "master").length, 1);
+
+    child.kill("SIGINT");
+    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+    assert.equal(code, 0);
+    for (const p of ports) {
+      await assert.rejects(waitForPing(p, 300), `redis-server on ${p} was stopped`);
+    }
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test("without redis-server on PATH the demo says how to install it and exits 1", async () => {
+  // A PATH holding only node: redis-server usually sits next to it in /usr/bin.
+  const bin = mkdtempSync(path.join(tmpdir(), "replscope-path-"));
+  symlinkSync(process.execPath, path.join(bin, "node"));
+  const child = spawn(process.execPath, ["--import", "tsx", "scripts/demo.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, PATH: bin, REDIS_SERVER: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  rmSync(bin, { recursive: true, force: true });
+  assert.equal(code, 1);
+  assert.match(out, /redis-server was not found/);
+  assert.match(out, /apt-get install redis-server/);
+  assert.match(out, /brew install redis/);
+});

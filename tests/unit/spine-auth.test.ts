@@ -1,0 +1,276 @@
+import assert from "node:assert/strict";
+import { createHmac, randomBytes } from "node:crypto";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, describe, test } from "node:test";
+import { authenticate, isPublicPath, isSafeMethod, originAllowed } from "../../lib/auth/gate";
+import { generatePassword, hashPassword, safeEqualStrings, verifyPassword } from "../../lib/auth/password";
+import {
+  clearedSessionCookie,
+  issueToken,
+  parseCookies,
+  readToken,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  sessionCookie,
+} from "../../lib/auth/session";
+import { openAuth } from "../../lib/auth/store";
+
+const root = mkdtempSync(path.join(os.tmpdir(), "spine-auth-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const freshDir = (): string => path.join(root, `data-${n++}`);
+
+const NOW = 1_795_564_572_000;
+
+describe("password hashing", () => {
+  test("hash/verify round trip; a wrong password fails", () => {
+    const stored = hashPassword("correct horse battery");
+    assert.match(stored, /^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
+    assert.ok(!stored.includes("correct horse battery"));
+    assert.equal(verifyPassword("correct horse battery", stored), true);
+    assert.equal(verifyPassword("correct horse batterY", stored), false);
+    assert.equal(verifyPassword("", stored), false);
+  });
+
+  test("the same password hashes differently each time (salted)", () => {
+    const a = hashPassword("same-password");
+    const b = hashPassword("same-password");
+    assert.notEqual(a, b);
+    assert.equal(verifyPassword("same-password", a), true);
+    assert.equal(verifyPassword("same-password", b), true);
+  });
+
+  test("a malformed stored hash never verifies", () => {
+    assert.equal(verifyPassword("x", "not-a-hash"), false);
+    assert.equal(verifyPassword("x", "bcrypt$1$2$3$4$5"), false);
+    assert.equal(verifyPassword("x", "scrypt$16384$8$1$salt"), false);
+  });
+
+  test("safeEqualStrings and generatePassword", () => {
+    assert.equal(safeEqualStrings("abc", "abc"), true);
+    assert.equal(safeEqualStrings("abc", "abd"), false);
+    assert.equal(safeEqualStrings("abc", "abcd"), false);
+    const p = generatePassword();
+    assert.match(p, /^[A-Za-z0-9_-]{20}$/);
+    assert.notEqual(generatePassword(), p);
+  });
+});
+
+describe("session tokens", () => {
+  const secret = randomBytes(32);
+  const payload = { sub: "admin", exp: NOW + 60_000, gen: 0 };
+
+  test("a token issued with the secret reads back", () => {
+    const t = issueToken(secret, payload);
+    assert.deepEqual(readToken(secret, t, NOW, 0), payload);
+  });
+
+  test("a tampered signature is rejected", () => {
+    const t = issueToken(secret, payload);
+    const last = t.at(-1) === "A" ? "B" : "A";
+    assert.equal(readToken(secret, t.slice(0, -1) + last, NOW), null);
+    assert.equal(readToken(secret, `${t}x`, NOW), null);
+  });
+
+  test("a tampered body is rejected", () => {
+    const t = issueToken(secret, payload);
+    const sig = t.slice(t.indexOf(".") + 1);
+    const forged = Buffer.from(JSON.stringify({ ...payload, sub: "root", exp: NOW + 10 ** 9 })).toString("base64url");
+    assert.equal(readToken(secret, `${forged}.${sig}`, NOW), null);
+  });
+
+  test("a token signed with another secret is rejected", () => {
+    assert.equal(readToken(randomBytes(32), issueToken(secret, payload), NOW), null);
+  });
+
+  test("an expired token is rejected", () => {
+    const t = issueToken(secret, payload);
+    assert.notEqual(readToken(secret, t, payload.exp), null);
+    assert.equal(readToken(secret, t, payload.exp + 1), null);
+  });
+
+  test("a token from another generation is rejected", () => {
+    const t = issueToken(secret, payload);
+    assert.equal(readToken(secret, t, NOW, 1), null);
+    const t1 = issueToken(secret, { ...payload, gen: 1 });
+    assert.equal(readToken(secret, t1, NOW, 0), null);
+    assert.deepEqual(readToken(secret, t1, NOW, 1), { ...payload, gen: 1 });
+  });
+
+  test("garbage tokens are rejected without throwing", () => {
+    for (const t of ["", ".", "abc", ".sig", "a.b.c", "x".repeat(3000)]) assert.equal(readToken(secret, t, NOW), null, t);
+    // correctly signed, but not a valid payload
+    const signed = (text: string): string => {
+      const body = Buffer.from(text).toString("base64url");
+      return `${body}.${createHmac("sha256", secret).update(body).digest("base64url")}`;
+    };
+    assert.deepEqual(readToken(secret, signed(JSON.stringify(payload)), NOW), payload); // the helper signs like issueToken
+    assert.equal(readToken(secret, signed("not json"), NOW), null);
+    assert.equal(readToken(secret, signed(JSON.stringify({ exp: NOW + 1000, gen: 0 })), NOW), null);
+    assert.equal(readToken(secret, signed(JSON.stringify({ sub: "admin", exp: "never", gen: 0 })), NOW), null);
+  });
+
+  test("parseCookies", () => {
+    assert.deepEqual(parseCookies(undefined), {});
+    assert.deepEqual(parseCookies(""), {});
+    assert.deepEqual(parseCookies("a=1; b=hello%20world;c=x=y; novalue;=anon; bad=%E0%A4%A"), {
+      a: "1",
+      b: "hello world",
+      c: "x=y",
+    });
+    assert.deepEqual(parseCookies(`${SESSION_COOKIE}=tok.sig`), { [SESSION_COOKIE]: "tok.sig" });
+  });
+
+  test("session cookies are HttpOnly, SameSite=Strict, Secure only when asked", () => {
+    const c = sessionCookie("tok", true);
+    assert.match(c, new RegExp(`^${SESSION_COOKIE}=tok; `));
+    assert.match(c, /HttpOnly/);
+    assert.match(c, /SameSite=Strict/);
+    assert.match(c, new RegExp(`Max-Age=${SESSION_TTL_MS / 1000}(;|$)`));
+    assert.match(c, /; Secure$/);
+    assert.doesNotMatch(sessionCookie("tok", false), /Secure/);
+    assert.match(clearedSessionCookie(), /Max-Age=0/);
+  });
+});
+
+describe("openAuth (the auth file in a temp data dir)", () => {
+  test("without an env password: generates one once; a second open reuses the stored hash", () => {
+    const dir = freshDir();
+    const first = openAuth(dir);
+    assert.equal(typeof first.generatedPassword, "string");
+    const pw = first.generatedPassword ?? "";
+    assert.ok(pw.length >= 16);
+    assert.equal(first.checkPassword(pw), true);
+    assert.equal(first.checkPassword(`${pw}x`), false);
+
+    const second = openAuth(dir);
+    assert.equal(second.generatedPassword, null);
+    assert.equal(second.checkPassword(pw), true);
+    assert.equal(second.checkPassword("something-else"), false);
+  });
+
+  test("auth.json holds no plaintext password and has mode 0600", () => {
+    const dir = freshDir();
+    const a = openAuth(dir);
+    const file = path.join(dir, "auth.json");
+    const text = readFileSync(file, "utf8");
+    assert.ok(a.generatedPassword);
+    assert.ok(!text.includes(a.generatedPassword), "plaintext password on disk");
+    const json = JSON.parse(text) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(json).sort(), ["generation", "passwordHash", "sessionSecret", "version"]);
+    assert.match(String(json.passwordHash), /^scrypt\$/);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+
+    const envDir = freshDir();
+    openAuth(envDir, "env-password-123");
+    const envText = readFileSync(path.join(envDir, "auth.json"), "utf8");
+    assert.ok(!envText.includes("env-password-123"));
+    assert.equal(statSync(path.join(envDir, "auth.json")).mode & 0o777, 0o600);
+  });
+
+  test("an existing auth.json with loose permissions is tightened to 0600", () => {
+    const dir = freshDir();
+    openAuth(dir);
+    const file = path.join(dir, "auth.json");
+    chmodSync(file, 0o644);
+    assert.equal(statSync(file).mode & 0o777, 0o644);
+    openAuth(dir);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+
+  test("with REPLSCOPE_PASSWORD: that is the password, nothing is generated", () => {
+    const dir = freshDir();
+    const a = openAuth(dir, "env-password-123");
+    assert.equal(a.generatedPassword, null);
+    assert.equal(a.checkPassword("env-password-123"), true);
+    assert.equal(a.checkPassword("env-password-12"), false);
+    // later starts without the env var fall back to the stored hash of it
+    const b = openAuth(dir);
+    assert.equal(b.generatedPassword, null);
+    assert.equal(b.checkPassword("env-password-123"), true);
+  });
+
+  test("sessions survive a restart (same data dir) but not a different data dir", () => {
+    const dir = freshDir();
+    const token = openAuth(dir).issue("admin");
+    const payload = openAuth(dir).verify(token);
+    assert.equal(payload?.sub, "admin");
+    assert.ok(payload && payload.exp > Date.now() + SESSION_TTL_MS - 60_000);
+    assert.equal(openAuth(freshDir()).verify(token), null);
+  });
+
+  test("a file that is not a replscope auth file is refused, not overwritten", () => {
+    const dir = freshDir();
+    openAuth(dir);
+    const file = path.join(dir, "auth.json");
+    writeFileSync(file, JSON.stringify({ version: 2 }));
+    assert.throws(() => openAuth(dir), /not a replscope auth file/);
+    assert.equal(readFileSync(file, "utf8"), JSON.stringify({ version: 2 }));
+  });
+
+  test("api token", () => {
+    const withToken = openAuth(freshDir(), undefined, "0123456789abcdef-token");
+    assert.equal(withToken.hasApiToken, true);
+    assert.equal(withToken.checkApiToken("0123456789abcdef-token"), true);
+    assert.equal(withToken.checkApiToken("0123456789abcdef-tokex"), false);
+    const without = openAuth(freshDir());
+    assert.equal(without.hasApiToken, false);
+    assert.equal(without.checkApiToken(""), false);
+    assert.equal(without.checkApiToken("undefined"), false);
+  });
+});
+
+describe("gate", () => {
+  const API_TOKEN = "0123456789abcdef-token";
+  const auth = openAuth(freshDir(), "env-password-123", API_TOKEN);
+  const other = openAuth(freshDir(), "env-password-123");
+
+  test("authenticate with a session cookie", () => {
+    const token = auth.issue("admin");
+    assert.deepEqual(authenticate({ cookie: `theme=dark; ${SESSION_COOKIE}=${token}` }, auth), { ok: true, via: "cookie", user: "admin" });
+  });
+
+  test("authenticate with a bearer API token (any case of 'Bearer')", () => {
+    assert.deepEqual(authenticate({ authorization: `Bearer ${API_TOKEN}` }, auth), { ok: true, via: "token", user: "api-token" });
+    assert.deepEqual(authenticate({ authorization: `bearer  ${API_TOKEN}` }, auth), { ok: true, via: "token", user: "api-token" });
+  });
+
+  test("no credentials, wrong token, or a cookie from another install → not authenticated", () => {
+    assert.deepEqual(authenticate({}, auth), { ok: false });
+    assert.deepEqual(authenticate({ authorization: "Bearer wrong-token-wrong-token" }, auth), { ok: false });
+    assert.deepEqual(authenticate({ authorization: API_TOKEN }, auth), { ok: false });
+    assert.deepEqual(authenticate({ cookie: `${SESSION_COOKIE}=${other.issue("admin")}` }, auth), { ok: false });
+    assert.deepEqual(authenticate({ cookie: `${SESSION_COOKIE}=` }, auth), { ok: false });
+  });
+
+  test("a wrong bearer token still lets a valid cookie through", () => {
+    const token = auth.issue("admin");
+    assert.deepEqual(authenticate({ authorization: "Bearer nope", cookie: `${SESSION_COOKIE}=${token}` }, auth), { ok: true, via: "cookie", user: "admin" });
+  });
+
+  test("originAllowed", () => {
+    assert.equal(originAllowed({ host: "localhost:3000" }), true);
+    assert.equal(originAllowed({ origin: "http://localhost:3000", host: "localhost:3000" }), true);
+    assert.equal(originAllowed({ origin: "https://dash.example.com", host: "dash.example.com" }), true);
+    assert.equal(originAllowed({ origin: "http://evil.example", host: "localhost:3000" }), false);
+    assert.equal(originAllowed({ origin: "http://localhost:3001", host: "localhost:3000" }), false);
+    assert.equal(originAllowed({ origin: "null", host: "localhost:3000" }), false);
+    assert.equal(originAllowed({ origin: "http://localhost:3000" }), false);
+  });
+
+  test("isPublicPath", () => {
+    for (const p of ["/api/health", "/login", "/api/auth/login", "/favicon.ico", "/_next/static/chunks/main.js"]) {
+      assert.equal(isPublicPath(p), true, p);
+    }
+    for (const p of ["/api/topology", "/", "/api/health/details", "/api/auth/logout", "/nodes/127.0.0.1:6379", "/_next/data/x.json", "/login/../api/topology"]) {
+      assert.equal(isPublicPath(p), false, p);
+    }
+  });
+
+  test("isSafeMethod", () => {
+    for (const m of ["GET", "HEAD", "OPTIONS"]) assert.equal(isSafeMethod(m), true, m);
+    for (const m of ["POST", "PUT", "DELETE", "PATCH", "get", undefined]) assert.equal(isSafeMethod(m), false, String(m));
+  });
+});

@@ -1,0 +1,252 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { parseInfo, parseReplication, parseServerFacts } from "../../lib/redis/info";
+import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
+import type { NodeState, NodeView } from "../../lib/monitor/types";
+import { buildViews, diffView } from "../../lib/monitor/view";
+
+const FIXTURES = path.join(__dirname, "..", "fixtures", "redis-7.0.15", "info");
+const raw = (name: string): string => readFileSync(path.join(FIXTURES, name), "utf8");
+
+const M = "127.0.0.1:45347";
+const R = "127.0.0.1:45827";
+const R2 = "127.0.0.1:37069";
+const C = "127.0.0.1:37639";
+const T0 = 1_795_564_572_000;
+
+function setField(text: string, key: string, value: string): string {
+  const re = new RegExp(`^${key}:[^\\r\\n]*`, "m");
+  if (!re.test(text)) throw new Error(`no ${key} line`);
+  return text.replace(re, `${key}:${value}`);
+}
+
+function ok(text: string, at = T0): PollResult {
+  const info = parseInfo(text);
+  const repl = parseReplication(info.replication ?? {});
+  if (!info.server) return { ok: true, at, latencyMs: 1, repl };
+  return { ok: true, at, latencyMs: 1, repl, facts: parseServerFacts(info), info };
+}
+
+function node(id: string, ...polls: PollResult[]): NodeState {
+  const i = id.lastIndexOf(":");
+  let s = initialState(id, id.slice(0, i), Number(id.slice(i + 1)));
+  for (const p of polls) s = applyPoll(s, p);
+  return s;
+}
+
+/** master.txt where replica R has acked only 1500 of 1968 bytes and is 3 s behind. */
+const masterText = (): string =>
+  raw("master.txt").replace(
+    "slave0:ip=127.0.0.1,port=45827,state=online,offset=1968,lag=0",
+    "slave0:ip=127.0.0.1,port=45827,state=online,offset=1500,lag=3",
+  );
+/** replica.txt where its chained replica C has acked 1900 of 1968 bytes. */
+const replicaText = (): string =>
+  raw("replica.txt").replace(
+    "slave0:ip=127.0.0.1,port=37639,state=online,offset=1968,lag=1",
+    "slave0:ip=127.0.0.1,port=37639,state=online,offset=1900,lag=1",
+  );
+
+function topology(): NodeState[] {
+  return [
+    node(C, ok(raw("chained-replica.txt"))),
+    node(R, ok(replicaText())),
+    node(R2, ok(raw("replica-2.txt"))),
+    node(M, ok(masterText())),
+  ];
+}
+
+const byId = (views: NodeView[], id: string): NodeView => {
+  const v = views.find((x) => x.id === id);
+  assert.ok(v, `no view for ${id}`);
+  return v;
+};
+
+describe("buildViews on a topology built from real INFO", () => {
+  test("fixture edits took effect", () => {
+    assert.notEqual(masterText(), raw("master.txt"));
+    assert.notEqual(replicaText(), raw("replica.txt"));
+  });
+
+  test("lagBytes = master's master_repl_offset − the replica's acked offset from the master's slave line", () => {
+    const views = buildViews(topology());
+    const r = byId(views, R);
+    assert.equal(r.lagBytes, 1968 - 1500);
+    assert.equal(r.lagSeconds, 3);
+    assert.equal(r.replicaState, "online");
+    assert.equal(byId(views, R2).lagBytes, 0);
+    assert.equal(byId(views, R2).lagSeconds, 0);
+  });
+
+  test("a chained replica's lag is measured against the replica it replicates from", () => {
+    const c = byId(buildViews(topology()), C);
+    assert.equal(c.masterId, R);
+    assert.equal(c.lagBytes, 68);
+    assert.equal(c.lagSeconds, 1);
+  });
+
+  test("the full view of a replica and of the master", () => {
+    const views = buildViews(topology());
+    assert.deepEqual(byId(views, R), {
+      id: R,
+      host: "127.0.0.1",
+      port: 45827,
+      role: "replica",
+      status: "up",
+      masterId: M,
+      linkStatus: "up",
+      replOffset: 1968,
+      lagBytes: 468,
+      lagSeconds: 3,
+      syncInProgress: false,
+      readOnly: true,
+      runId: "c1d4c76859cb7a77f948655a616715f6381974af",
+      priority: 100,
+      replicaState: "online",
+      linkDownSince: null,
+      downSince: null,
+      lastError: null,
+      connectedReplicas: 1,
+      opsPerSec: 33,
+      usedMemory: 1140224,
+      keys: 251,
+      writeRate: null,
+      version: "7.0.15",
+      failoverState: "no-failover",
+    } satisfies NodeView);
+    const m = byId(views, M);
+    assert.equal(m.role, "master");
+    assert.equal(m.masterId, null);
+    assert.equal(m.linkStatus, null);
+    assert.equal(m.lagBytes, null);
+    assert.equal(m.lagSeconds, null);
+    assert.equal(m.readOnly, null);
+    assert.equal(m.priority, null);
+    assert.equal(m.replicaState, null);
+    assert.equal(m.connectedReplicas, 2);
+    assert.equal(m.keys, 251);
+    assert.equal(m.usedMemory, 1160536);
+  });
+
+  test("a replica whose master is down gets lagBytes null and no replica state", () => {
+    const states = topology();
+    const mi = states.findIndex((s) => s.id === M);
+    states[mi] = applyPoll(states[mi]!, { ok: false, at: T0 + 1000, error: "connect ECONNREFUSED" });
+    const views = buildViews(states);
+    const r = byId(views, R);
+    assert.equal(r.lagBytes, null);
+    assert.equal(r.replicaState, null);
+    const m = byId(views, M);
+    assert.equal(m.status, "down");
+    assert.equal(m.connectedReplicas, 0);
+    assert.equal(m.lastError, "connect ECONNREFUSED");
+    assert.equal(m.downSince, T0 + 1000);
+    // the chained replica's master (R) is still up: its lag is still known
+    assert.equal(byId(views, C).lagBytes, 68);
+  });
+
+  test("a replica whose master is not watched has no lagBytes but keeps its masterId", () => {
+    const views = buildViews([node(R, ok(replicaText()))]);
+    const r = byId(views, R);
+    assert.equal(r.masterId, M);
+    assert.equal(r.lagBytes, null);
+    // falls back to master_last_io_seconds_ago
+    assert.equal(r.lagSeconds, 1);
+  });
+
+  test("a connecting replica: negative master_last_io_seconds_ago is not a lag", () => {
+    const v = byId(buildViews([node("127.0.0.1:40000", ok(raw("replica-connecting.txt")))]), "127.0.0.1:40000");
+    assert.equal(v.linkStatus, "down");
+    assert.equal(v.lagSeconds, null);
+    assert.equal(v.lagBytes, null);
+    assert.equal(v.linkDownSince, T0 - 1000);
+    assert.equal(v.masterId, "127.0.0.1:1");
+  });
+
+  test("a down replica reports no lag", () => {
+    const states = topology();
+    const ri = states.findIndex((s) => s.id === R);
+    states[ri] = applyPoll(states[ri]!, { ok: false, at: T0 + 1000, error: "timeout" });
+    const r = byId(buildViews(states), R);
+    assert.equal(r.status, "down");
+    assert.equal(r.lagBytes, null);
+    assert.equal(r.lagSeconds, null);
+    assert.equal(r.connectedReplicas, 0);
+  });
+
+  test("aliases: the resolve function maps the addresses Redis reports onto node ids", () => {
+    const alias: Record<string, string> = { [M]: "zz-master.local:45347", [R]: "aa-replica.local:45827" };
+    const resolve = (a: string) => alias[a] ?? a;
+    const states = [node("aa-replica.local:45827", ok(replicaText())), node("zz-master.local:45347", ok(masterText()))];
+    const resolved = buildViews(states, resolve);
+    const r = byId(resolved, "aa-replica.local:45827");
+    assert.equal(r.masterId, "zz-master.local:45347");
+    assert.equal(r.lagBytes, 468);
+    assert.equal(r.replicaState, "online");
+    // masters first even when their host sorts later
+    assert.deepEqual(resolved.map((v) => v.id), ["zz-master.local:45347", "aa-replica.local:45827"]);
+
+    const unresolved = byId(buildViews(states), "aa-replica.local:45827");
+    assert.equal(unresolved.masterId, M);
+    assert.equal(unresolved.lagBytes, null);
+  });
+
+  test("sorted masters first, then replicas by host and port, then nodes of unknown role", () => {
+    const unknown = initialState("127.0.0.1:1000", "127.0.0.1", 1000);
+    const views = buildViews([unknown, ...topology()]);
+    assert.deepEqual(views.map((v) => v.id), [M, R2, C, R, "127.0.0.1:1000"]);
+    assert.equal(views[4]?.role, "unknown");
+    assert.equal(views[4]?.keys, null);
+  });
+
+  test("a node id seen twice is one view (the last state wins)", () => {
+    const first = node(M, ok(raw("master.txt")));
+    const second = node(M, ok(raw("master-one-replica-gone.txt")));
+    const views = buildViews([first, second]);
+    assert.equal(views.length, 1);
+    assert.equal(views[0]?.connectedReplicas, 1);
+  });
+
+  test("writeRate is rounded to whole bytes per second", () => {
+    const m = node(M, ok(raw("master.txt"), T0), ok(setField(raw("master.txt"), "master_repl_offset", "2301"), T0 + 3000));
+    assert.equal(m.writeRate, 111);
+    const m2 = node(M, ok(raw("master.txt"), T0), ok(setField(raw("master.txt"), "master_repl_offset", "2302"), T0 + 3000));
+    assert.equal(byId(buildViews([m2]), M).writeRate, 111); // 111.33 → 111
+    const m3 = node(M, ok(raw("master.txt"), T0), ok(setField(raw("master.txt"), "master_repl_offset", "1970"), T0 + 4000));
+    assert.equal(byId(buildViews([m3]), M).writeRate, 1); // 0.5 → 1
+  });
+});
+
+describe("diffView", () => {
+  test("equal views → undefined", () => {
+    const a = buildViews(topology());
+    const b = buildViews(topology());
+    for (const v of a) assert.equal(diffView(v, byId(b, v.id)), undefined, v.id);
+  });
+
+  test("returns only the changed fields plus id", () => {
+    const before = byId(buildViews(topology()), R);
+    const states = topology();
+    const mi = states.findIndex((s) => s.id === M);
+    states[mi] = node(M, ok(masterText().replace("offset=1500,lag=3", "offset=1968,lag=0")));
+    const after = byId(buildViews(states), R);
+    assert.deepEqual(diffView(before, after), { id: R, lagBytes: 0, lagSeconds: 0 });
+  });
+
+  test("a change to null is a change", () => {
+    const before = byId(buildViews(topology()), R);
+    const states = topology();
+    const mi = states.findIndex((s) => s.id === M);
+    states[mi] = applyPoll(states[mi]!, { ok: false, at: T0 + 1, error: "x" });
+    const after = byId(buildViews(states), R);
+    // lagSeconds falls back to the replica's own master_last_io_seconds_ago (1 s) once the master's line is gone
+    assert.deepEqual(diffView(before, after), { id: R, lagBytes: null, lagSeconds: 1, replicaState: null });
+  });
+
+  test("no previous view → the whole view", () => {
+    const v = byId(buildViews(topology()), M);
+    assert.deepEqual(diffView(undefined, v), v);
+  });
+});
