@@ -2,7 +2,12 @@
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
 
-const NAV = [{ href: "/", label: "Overview" }];
+const NAV = [
+  { href: "/", label: "Overview" },
+  { href: "/timeline", label: "Timeline" },
+  { href: "/keys", label: "Keys" },
+  { href: "/compare", label: "Compare" },
+];
 
 export function AppHeader() {
   const pathname = usePathname();
@@ -21,7 +26,7 @@ export function AppHeader() {
         </Link>
         <nav className="flex gap-4 text-sm">
           {NAV.map((n) => (
-            <Link key={n.href} href={n.href} className={pathname === n.href ? "text-slate-50" : "text-slate-400 hover:text-slate-200"}>
+            <Link key={n.href} href={n.href} className={(n.href === "/" ? pathname === "/" : pathname.startsWith(n.href)) ? "text-slate-50" : "text-slate-400 hover:text-slate-200"}>
               {n.label}
             </Link>
           ))}

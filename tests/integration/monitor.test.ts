@@ -149,7 +149,7 @@ describe("outages", () => {
   });
 
   test("a replica frozen with SIGSTOP does not delay the other nodes' updates", async () => {
-    const m = new TopologyMonitor(config([topo.master], { pollMs: 100, timeoutMs: 400 }));
+    const m = new TopologyMonitor(config([topo.master], { pollMs: 100, timeoutMs: 1000 }));
     const r1 = topo.replicas[1]!;
     const updates = new Map<string, number[]>();
     m.onChange((_t, c) => {
@@ -162,7 +162,7 @@ describe("outages", () => {
       await waitFor("3 up", () => m.views(), (v) => v.length === 3 && v.every((n) => n.status === "up"));
       r1.signal("SIGSTOP");
       const frozenAt = Date.now();
-      await waitFor("r1 down (timeout)", () => view(m, r1.id), (v) => v?.status === "down", 3000);
+      await waitFor("r1 down (timeout)", () => view(m, r1.id), (v) => v?.status === "down", 4000);
       assert.match(view(m, r1.id)?.lastError ?? "", /timeout|no reply/i);
       await new Promise((r) => setTimeout(r, 2000));
       const windowEnd = Date.now();
@@ -170,9 +170,10 @@ describe("outages", () => {
         const times = (updates.get(id) ?? []).filter((t) => t >= frozenAt && t <= windowEnd);
         const gaps = times.slice(1).map((t, i) => t - times[i]!);
         const maxGap = Math.max(...gaps);
-        // 100 ms polls: over ~2.5 s a healthy node must keep updating with no stall near the 400 ms timeout.
-        assert.ok(times.length >= 12, `${id} got only ${times.length} updates while the other node was frozen`);
-        assert.ok(maxGap < 350, `${id} stalled for ${maxGap} ms while the other node was frozen`);
+        // 100 ms polls: a healthy node keeps updating; a stall anywhere near the frozen node's 1 s
+        // timeout would mean it waited on the frozen one.
+        assert.ok(times.length >= 15, `${id} got only ${times.length} updates while the other node was frozen`);
+        assert.ok(maxGap < 600, `${id} stalled for ${maxGap} ms while the other node was frozen`);
       }
       r1.signal("SIGCONT");
       await waitFor("r1 up again", () => view(m, r1.id), (v) => v?.status === "up", 5000);
