@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseInfo, parseReplication, parseServerFacts } from "../redis/info";
 import { connectionError, createConnection, describeRedisError, withTimeout, type ConnectOptions } from "../redis/connection";
 import type { PollResult } from "./reduce";
+import type { NodeConfig, SyncCounters } from "./types";
 
 export interface PollerOptions {
   conn: ConnectOptions;
@@ -22,6 +23,9 @@ export class NodePoller {
   private readonly abort = new AbortController();
   private failures = 0;
   private lastFullAt = 0;
+  private configPending = true;
+  /** Nodes with replicas also send their sync counters every poll, so resyncs are attributed fast. */
+  private withStats = false;
   commandsSent = 0;
 
   constructor(private readonly o: PollerOptions) {}
@@ -43,6 +47,7 @@ export class NodePoller {
   private drop(): void {
     this.redis?.disconnect();
     this.redis = null;
+    this.configPending = true;
   }
 
   private async pollOnce(): Promise<PollResult> {
@@ -54,20 +59,49 @@ export class NodePoller {
       this.redis = redis;
       await withTimeout(redis.connect(), timeout);
     }
-    const args = full ? FULL_SECTIONS : ["replication"];
+    const config = this.configPending ? await this.readConfig(timeout) : undefined;
+    const args = full ? FULL_SECTIONS : this.withStats ? ["replication", "stats"] : ["replication"];
     this.commandsSent++;
     const text = (await withTimeout(this.redis.call("INFO", ...args), timeout)) as string;
     const sections = parseInfo(text);
     if (!sections.replication) throw new Error("INFO has no replication section (is this a Sentinel?)");
     if (full) this.lastFullAt = started;
+    const repl = parseReplication(sections.replication);
+    this.withStats = repl.connectedReplicas > 0 || repl.role === "master";
     return {
       ok: true,
       at: Date.now(),
       latencyMs: Date.now() - started,
-      repl: parseReplication(sections.replication),
+      repl,
       facts: full ? parseServerFacts(sections) : undefined,
       info: full ? sections : undefined,
+      counters: sections.stats ? countersOf(sections.stats) : undefined,
+      config,
     };
+  }
+
+  /** Once per connection: where the log is and how full syncs start. NOPERM etc. just mean "unknown". */
+  private async readConfig(timeout: number): Promise<NodeConfig | undefined> {
+    this.configPending = false;
+    try {
+      this.commandsSent++;
+      const reply = (await withTimeout(
+        this.redis!.call("CONFIG", "GET", "logfile", "dir", "repl-diskless-sync", "repl-diskless-sync-delay"),
+        timeout,
+      )) as string[];
+      const map = new Map<string, string>();
+      for (let i = 0; i + 1 < reply.length; i += 2) map.set(reply[i]!, reply[i + 1]!);
+      const delay = map.get("repl-diskless-sync-delay");
+      return {
+        logfile: map.get("logfile") ?? null,
+        dir: map.get("dir") ?? null,
+        disklessSync: map.has("repl-diskless-sync") ? map.get("repl-diskless-sync") === "yes" : null,
+        disklessSyncDelay: delay !== undefined && Number.isFinite(Number(delay)) ? Number(delay) : null,
+      };
+    } catch (err) {
+      if (/timeout|no reply/i.test(String(err))) throw err;
+      return undefined;
+    }
   }
 
   private async loop(): Promise<void> {
@@ -103,4 +137,9 @@ export class NodePoller {
     }
     this.drop();
   }
+}
+
+function countersOf(stats: Record<string, string>): SyncCounters | undefined {
+  if (stats.sync_full === undefined) return undefined;
+  return { full: Number(stats.sync_full), partialOk: Number(stats.sync_partial_ok ?? 0), partialErr: Number(stats.sync_partial_err ?? 0) };
 }

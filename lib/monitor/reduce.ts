@@ -1,9 +1,9 @@
 // Pure: folds one poll outcome into a node's state.
 import type { InfoSections, ReplicationInfo, ServerFacts } from "../redis/info";
-import type { NodeState } from "./types";
+import type { NodeConfig, NodeState, SyncCounters } from "./types";
 
 export type PollResult =
-  | { ok: true; at: number; latencyMs: number; repl: ReplicationInfo; facts?: ServerFacts; info?: InfoSections }
+  | { ok: true; at: number; latencyMs: number; repl: ReplicationInfo; facts?: ServerFacts; info?: InfoSections; counters?: SyncCounters; config?: NodeConfig }
   | { ok: false; at: number; error: string };
 
 export function initialState(id: string, host: string, port: number): NodeState {
@@ -21,6 +21,8 @@ export function initialState(id: string, host: string, port: number): NodeState 
     info: null,
     linkDownSince: null,
     writeRate: null,
+    syncCounters: null,
+    nodeConfig: null,
   };
 }
 
@@ -67,5 +69,7 @@ export function applyPoll(prev: NodeState, r: PollResult): NodeState {
     info: r.info ?? prev.info,
     linkDownSince: nextLinkDownSince(prev, r.repl, r.at),
     writeRate: nextWriteRate(prev, r.repl, r.at),
+    syncCounters: r.counters ?? (r.facts && r.facts.syncFull !== null ? { full: r.facts.syncFull, partialOk: r.facts.syncPartialOk ?? 0, partialErr: r.facts.syncPartialErr ?? 0 } : prev.syncCounters),
+    nodeConfig: r.config ?? prev.nodeConfig,
   };
 }

@@ -2,11 +2,15 @@
 // history and a bounded event list, and tells listeners what changed.
 import { setTimeout as sleep } from "node:timers/promises";
 import { credentialsFor, type TopologyConfig } from "../config/load";
+import type { ReplEvent } from "../logs/classify";
+import { NodeLogs } from "../logs/node-logs";
+import { formatNumber } from "../format";
 import { diffNode, masterIdOf } from "./diff";
+import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "./resync-tracker";
 import { NodeHistory, type HistoryJson } from "./history";
 import { NodePoller } from "./node-poller";
 import { applyPoll, initialState, type PollResult } from "./reduce";
-import type { NodeState, NodeView, TimelineEvent } from "./types";
+import type { NodeEvent, NodeState, NodeView, Severity, TimelineEvent } from "./types";
 import { buildViews } from "./view";
 
 export interface MonitorListener {
@@ -23,6 +27,23 @@ function splitAddress(address: string): { host: string; port: number } | null {
   return { host: address.slice(0, i), port };
 }
 
+/** Log lines worth a timeline entry of their own; the rest stay in the node's log pane. */
+const TIMELINE_LOG_KINDS = new Set<ReplEvent["kind"]>([
+  "full-resync-accepted",
+  "partial-resync-ok",
+  "partial-resync-accepted-by-master",
+  "partial-resync-refused",
+  "link-lost",
+  "replicaof",
+  "master-mode",
+  "failover",
+  "bgsave-for-sync",
+  "flushing-old-data",
+  "loading",
+  "secondary-replid",
+  "sentinel",
+]);
+
 export function counter(): () => number {
   let n = 0;
   return () => ++n;
@@ -38,6 +59,12 @@ export class TopologyMonitor {
   private readonly listeners = new Set<MonitorListener>();
   private historyTimer: AbortController | null = null;
   private running = false;
+  readonly resync = new ResyncTracker((id) => this.states.get(id));
+  readonly logs = new NodeLogs((node, ev, at) => this.onLogEvent(node, ev, at));
+  private readonly resyncInfo = {
+    last: (id: string) => this.resync.lastOutcome(id),
+    inProgress: (id: string) => this.resync.inProgress(id),
+  };
 
   constructor(
     readonly config: TopologyConfig,
@@ -58,6 +85,7 @@ export class TopologyMonitor {
     this.historyTimer?.abort();
     for (const p of this.pollers.values()) p.stop();
     this.pollers.clear();
+    void this.logs.stop();
   }
 
   onChange(l: MonitorListener): () => void {
@@ -68,7 +96,7 @@ export class TopologyMonitor {
   resolve = (address: string): string => this.aliases.get(address) ?? address;
 
   views(): NodeView[] {
-    return buildViews(this.states.values(), this.resolve);
+    return buildViews(this.states.values(), this.resolve, this.resyncInfo);
   }
 
   state(id: string): NodeState | undefined {
@@ -119,16 +147,39 @@ export class TopologyMonitor {
     }
     this.states.set(id, next);
     if (prev.role !== next.role && prev.role !== null) this.pollers.get(id)?.refreshFactsSoon();
-    const events = diffNode(prev, next).map<TimelineEvent>((e) => ({
-      ...e,
-      id: this.nextEventId(),
-      at: r.at,
-      topology: this.name,
-    }));
+    if (next.nodeConfig !== prev.nodeConfig || (next.status === "up" && prev.lastOkAt === null)) this.configureLog(next);
+    const nodeEvents = diffNode(prev, next);
+    nodeEvents.push(...this.resync.observe(prev, next, r.at).map(this.resyncEvent));
+    if (next.status === "up") this.discoverFrom(next);
+    this.emit(id, nodeEvents, r.at);
+  }
+
+  /** Stamps events, keeps them (bounded) and tells listeners; called even with no events (state changed). */
+  private emit(nodeId: string, nodeEvents: NodeEvent[], at: number): void {
+    const events = nodeEvents.map<TimelineEvent>((e) => ({ ...e, id: this.nextEventId(), at, topology: this.name }));
     for (const e of events) this.events.push(e);
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
-    if (next.status === "up") this.discoverFrom(next);
-    for (const l of this.listeners) l(this.name, { nodeId: id, events });
+    for (const l of this.listeners) l(this.name, { nodeId, events });
+  }
+
+  private resyncEvent = (o: ResyncOutcome): NodeEvent => outcomeEvent(o, formatNumber);
+
+  private configureLog(s: NodeState): void {
+    this.logs.configure(s.id, {
+      host: s.host,
+      configured: this.config.nodes[s.id]?.logFile,
+      logfile: s.nodeConfig?.logfile,
+      dir: s.nodeConfig?.dir,
+      configKnown: s.nodeConfig !== null,
+    });
+  }
+
+  /** A replication line in a node's log: evidence for the resync tracker and a timeline entry. */
+  private onLogEvent(node: string, ev: ReplEvent, at: number): void {
+    this.resync.logEvent(node, ev, at);
+    if (!TIMELINE_LOG_KINDS.has(ev.kind)) return;
+    const severity: Severity = ev.kind === "partial-resync-refused" || ev.kind === "link-lost" ? "warning" : "info";
+    this.emit(node, [{ kind: `log:${ev.kind}`, node, severity, text: `${node} log: ${ev.text}` }], at);
   }
 
   private discoverFrom(s: NodeState): void {
@@ -145,6 +196,8 @@ export class TopologyMonitor {
     this.pollers.delete(alias);
     this.states.delete(alias);
     this.histories.delete(alias);
+    this.resync.forget(alias);
+    this.logs.remove(alias);
     this.aliases.set(alias, canonical);
     for (const l of this.listeners) l(this.name, { nodeId: alias, events: [] });
   }
@@ -155,6 +208,7 @@ export class TopologyMonitor {
     this.historyTimer = ctl;
     while (!ctl.signal.aborted) {
       const now = Date.now();
+      for (const o of this.resync.tick(now)) this.emit(o.replica, [this.resyncEvent(o)], now);
       for (const v of this.views()) {
         this.histories.get(v.id)?.record(now, {
           replOffset: v.status === "up" ? v.replOffset : null,

@@ -25,6 +25,23 @@ export interface NodeState {
   linkDownSince: number | null;
   /** Offset growth in bytes/s, smoothed (masters). */
   writeRate: number | null;
+  /** sync_full / sync_partial_ok / sync_partial_err, read on every poll of nodes that have replicas. */
+  syncCounters: SyncCounters | null;
+  /** A few CONFIG values read once per connection (null when CONFIG is not permitted). */
+  nodeConfig: NodeConfig | null;
+}
+
+export interface SyncCounters {
+  full: number;
+  partialOk: number;
+  partialErr: number;
+}
+
+export interface NodeConfig {
+  logfile: string | null;
+  dir: string | null;
+  disklessSync: boolean | null;
+  disklessSyncDelay: number | null;
 }
 
 export type Severity = "info" | "warning" | "critical";
@@ -43,6 +60,10 @@ export type NodeEventKind =
   | "replica:readonly-changed"
   | "sync:started"
   | "sync:finished"
+  | "sync:full-resync"
+  | "sync:partial-resync"
+  | `log:${string}`
+  | `alert:${string}`
   | "master:replid-changed"
   | "master:failover-state";
 
@@ -88,6 +109,25 @@ export interface NodeView {
   writeRate: number | null;
   version: string | null;
   failoverState: string | null;
+  /** Full sync progress (replica side). Total is 0 for diskless syncs, which don't announce a size. */
+  syncReadBytes: number | null;
+  syncTotalBytes: number | null;
+  syncLastIoSecondsAgo: number | null;
+  /** Master side: repl-diskless-sync-delay, shown while a replica waits in wait_bgsave. */
+  disklessSyncDelay: number | null;
+  /** Would a partial resync work if the link dropped now, and for how many more bytes / seconds of writes. */
+  canPartialResync: boolean | null;
+  backlogHeadroomBytes: number | null;
+  backlogHeadroomSeconds: number | null;
+  /** The master's repl_backlog_size (for replicas: their master's). */
+  backlogSize: number | null;
+  /** A (re)sync is being followed right now (link broke, syncing, or just back). */
+  resyncing: boolean;
+  lastResyncKind: "full" | "partial" | null;
+  lastResyncReason: string | null;
+  lastResyncSource: string | null;
+  lastResyncAt: number | null;
+  lastResyncKeysLoaded: number | null;
 }
 
 export type { KeyspaceDb, ReplicaLine };

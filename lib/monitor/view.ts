@@ -1,18 +1,28 @@
 // Pure: derives what the browser and the API see from the raw node states.
 import { masterIdOf } from "./diff";
+import type { ResyncOutcome } from "./resync-tracker";
+import { backlogCoverage, positionOf } from "./sync";
 import type { NodeState, NodeView } from "./types";
 
 export type Resolve = (address: string) => string;
 
-export function buildViews(states: Iterable<NodeState>, resolve: Resolve = (a) => a): NodeView[] {
+/** What the resync tracker knows, per replica; optional so pure tests can leave it out. */
+export interface ResyncInfo {
+  last(id: string): ResyncOutcome | undefined;
+  inProgress(id: string): boolean;
+}
+
+const NO_RESYNC: ResyncInfo = { last: () => undefined, inProgress: () => false };
+
+export function buildViews(states: Iterable<NodeState>, resolve: Resolve = (a) => a, resync: ResyncInfo = NO_RESYNC): NodeView[] {
   const byId = new Map<string, NodeState>();
   for (const s of states) byId.set(s.id, s);
   const views: NodeView[] = [];
-  for (const s of byId.values()) views.push(buildView(s, byId, resolve));
+  for (const s of byId.values()) views.push(buildView(s, byId, resolve, resync));
   return views.sort(compareViews);
 }
 
-function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve): NodeView {
+function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve, resync: ResyncInfo): NodeView {
   const rawMaster = masterIdOf(s);
   const masterId = rawMaster ? resolve(rawMaster) : null;
   const master = masterId ? byId.get(masterId) : undefined;
@@ -25,6 +35,12 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve)
     lagSeconds = line?.lagSeconds ?? s.repl?.lastIoSecondsAgo ?? null;
     if (lagSeconds !== null && lagSeconds < 0) lagSeconds = null;
   }
+  const isReplica = s.role === "replica";
+  const coverage =
+    up && isReplica && master?.status === "up" && master.repl && s.repl?.linkStatus === "up"
+      ? backlogCoverage(positionOf(s.repl)!, master.repl, master.writeRate)
+      : null;
+  const last = isReplica ? resync.last(s.id) : undefined;
   return {
     id: s.id,
     host: s.host,
@@ -51,6 +67,20 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve)
     writeRate: s.writeRate === null ? null : Math.round(s.writeRate),
     version: s.facts?.version ?? null,
     failoverState: s.repl?.failoverState ?? null,
+    syncReadBytes: up && s.repl?.syncInProgress ? s.repl.syncReadBytes : null,
+    syncTotalBytes: up && s.repl?.syncInProgress ? s.repl.syncTotalBytes : null,
+    syncLastIoSecondsAgo: up && s.repl?.syncInProgress ? s.repl.syncLastIoSecondsAgo : null,
+    disklessSyncDelay: s.nodeConfig?.disklessSync ? s.nodeConfig.disklessSyncDelay : null,
+    canPartialResync: coverage ? coverage.canPartial : null,
+    backlogHeadroomBytes: coverage ? coverage.headroomBytes : null,
+    backlogHeadroomSeconds: coverage?.headroomSeconds != null ? Math.round(coverage.headroomSeconds) : null,
+    backlogSize: isReplica ? (master?.repl?.backlog.size ?? null) : (s.repl?.backlog.size ?? null),
+    resyncing: isReplica && resync.inProgress(s.id),
+    lastResyncKind: last?.kind ?? null,
+    lastResyncReason: last?.reason ?? null,
+    lastResyncSource: last?.source ?? null,
+    lastResyncAt: last?.endedAt ?? null,
+    lastResyncKeysLoaded: last?.keysLoaded ?? null,
   };
 }
 

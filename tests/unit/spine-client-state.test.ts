@@ -81,6 +81,20 @@ function view(id: string, role: NodeView["role"], masterId: string | null): Node
     writeRate: null,
     version: null,
     failoverState: null,
+    syncReadBytes: null,
+    syncTotalBytes: null,
+    syncLastIoSecondsAgo: null,
+    disklessSyncDelay: null,
+    canPartialResync: null,
+    backlogHeadroomBytes: null,
+    backlogHeadroomSeconds: null,
+    backlogSize: null,
+    resyncing: false,
+    lastResyncKind: null,
+    lastResyncReason: null,
+    lastResyncSource: null,
+    lastResyncAt: null,
+    lastResyncKeysLoaded: null,
   };
 }
 

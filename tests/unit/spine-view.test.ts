@@ -115,6 +115,22 @@ describe("buildViews on a topology built from real INFO", () => {
       writeRate: null,
       version: "7.0.15",
       failoverState: "no-failover",
+      syncReadBytes: null,
+      syncTotalBytes: null,
+      syncLastIoSecondsAgo: null,
+      disklessSyncDelay: null,
+      // Same replication ID, offset inside the backlog: a dropped link would resync partially, for
+      // up to repl_backlog_size more bytes (replica offset + size - master offset).
+      canPartialResync: true,
+      backlogHeadroomBytes: 1048576,
+      backlogHeadroomSeconds: null,
+      backlogSize: 1048576,
+      resyncing: false,
+      lastResyncKind: null,
+      lastResyncReason: null,
+      lastResyncSource: null,
+      lastResyncAt: null,
+      lastResyncKeysLoaded: null,
     } satisfies NodeView);
     const m = byId(views, M);
     assert.equal(m.role, "master");
@@ -241,8 +257,16 @@ describe("diffView", () => {
     const mi = states.findIndex((s) => s.id === M);
     states[mi] = applyPoll(states[mi]!, { ok: false, at: T0 + 1, error: "x" });
     const after = byId(buildViews(states), R);
-    // lagSeconds falls back to the replica's own master_last_io_seconds_ago (1 s) once the master's line is gone
-    assert.deepEqual(diffView(before, after), { id: R, lagBytes: null, lagSeconds: 1, replicaState: null });
+    // lagSeconds falls back to the replica's own master_last_io_seconds_ago (1 s) once the master's
+    // line is gone, and with the master down nothing can be said about backlog coverage.
+    assert.deepEqual(diffView(before, after), {
+      id: R,
+      lagBytes: null,
+      lagSeconds: 1,
+      replicaState: null,
+      canPartialResync: null,
+      backlogHeadroomBytes: null,
+    });
   });
 
   test("no previous view → the whole view", () => {
