@@ -7,6 +7,8 @@ import type { NodeView, ReplicaLine, TimelineEvent } from "@/lib/monitor/types";
 import type { InfoSections } from "@/lib/redis/info";
 import { formatBytes, formatDuration, formatNumber, formatRate } from "@/lib/format";
 import { EventList } from "@/components/timeline/event-list";
+import { LogPane } from "@/components/logs/log-pane";
+import { BacklogPanel, ReplicaSyncPanel } from "@/components/sync/sync-panel";
 import { RoleBadge } from "@/components/topology/node-card";
 import { InfoGroups } from "./info-groups";
 import { MetricChart } from "./metric-chart";
@@ -19,6 +21,7 @@ interface NodeDetailJson {
   pollLatencyMs: number | null;
   backlog: { active: boolean; size: number; firstByteOffset: number; histlen: number } | null;
   replicas: ReplicaLine[];
+  replicaViews: NodeView[];
   history: HistoryJson | null;
   events: TimelineEvent[];
 }
@@ -36,6 +39,7 @@ function Fact({ label, value, testId }: { label: string; value: React.ReactNode;
 
 export function NodeDetail({ id, topology }: { id: string; topology?: string }) {
   const [data, setData] = useState<NodeDetailJson | null>(null);
+  const [now, setNow] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const router = useRouter();
 
@@ -55,6 +59,7 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
         if (!res.ok) setError(body.error ?? `HTTP ${res.status}`);
         else {
           setData(body);
+          setNow(Date.now());
           setError(null);
         }
       } catch {
@@ -111,6 +116,9 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
         <Fact label="poll latency" value={data.pollLatencyMs === null ? "—" : `${data.pollLatencyMs} ms`} />
       </div>
 
+      {n.role === "replica" && <ReplicaSyncPanel node={n} now={now} />}
+      {n.role === "master" && <BacklogPanel backlog={backlog} replicas={data.replicaViews} now={now} />}
+
       {data.replicas.length > 0 && (
         <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
           <h2 className="mb-2 text-sm font-semibold text-slate-300">Replicas as this node sees them</h2>
@@ -161,6 +169,11 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
         <div className="max-h-64 overflow-y-auto">
           <EventList events={data.events} />
         </div>
+      </section>
+
+      <section>
+        <h2 className="mb-2 text-sm font-semibold text-slate-300">Log</h2>
+        <LogPane node={n.id} topology={data.topology} />
       </section>
 
       <section>

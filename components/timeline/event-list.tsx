@@ -15,7 +15,8 @@ export function EventList({ events, empty = "Nothing has happened yet." }: { eve
         <li key={`${e.topology}-${e.id}`} className="flex items-start gap-3 py-1.5 text-xs" data-kind={e.kind}>
           <span className="num w-16 shrink-0 font-mono text-slate-400">{formatClock(e.at)}</span>
           <span className={`mt-1 h-2 w-2 shrink-0 rounded-full ${TONE[e.severity]}`} />
-          <span className="text-slate-200">{e.text}</span>
+          <span className="min-w-0 flex-1 text-slate-200">{e.text}</span>
+          <span className="hidden shrink-0 font-mono text-[10px] text-slate-500 md:inline">{e.kind}</span>
         </li>
       ))}
     </ol>

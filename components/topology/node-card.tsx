@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { NodeView } from "@/lib/monitor/types";
 import type { LagPoint } from "@/lib/realtime/events";
 import { formatBytes, formatDuration, formatNumber, formatRate } from "@/lib/format";
+import { coverageReading, lastResyncReading, syncReading, TONE_CLASS } from "@/lib/monitor/sync-text";
 import { Sparkline } from "./sparkline";
 
 function Row({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
@@ -28,6 +29,34 @@ function lagTone(n: NodeView): string {
   return "text-emerald-300";
 }
 
+function ReplicaRows({ node, now }: { node: NodeView; now: number }) {
+  const sync = syncReading(node, now);
+  const coverage = coverageReading(node);
+  const last = lastResyncReading(node, now);
+  return (
+    <>
+      <Row label="sync" testId="sync-state">
+        <span className={TONE_CLASS[sync.tone]} title={sync.detail}>
+          {sync.label}
+        </span>
+      </Row>
+      <div className="h-1 overflow-hidden rounded bg-slate-800" aria-hidden>
+        {sync.pct !== null && <div className="h-full bg-violet-400" style={{ width: `${sync.pct}%` }} />}
+      </div>
+      <Row label="lag" testId="lag">
+        <span className={lagTone(node)}>{formatBytes(node.lagBytes)}</span>
+        <span className="text-slate-400"> · {node.lagSeconds === null ? "—" : `${node.lagSeconds}s`}</span>
+      </Row>
+      <Row label="backlog" testId="coverage">
+        <span className={TONE_CLASS[coverage.tone]}>{coverage.label}</span>
+      </Row>
+      <Row label="last resync" testId="last-resync">
+        <span className={TONE_CLASS[last.tone]}>{last.label}</span>
+      </Row>
+    </>
+  );
+}
+
 export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: LagPoint[] | undefined; topology: string; now: number }) {
   const down = node.status === "down";
   const border = down ? "border-rose-500/70 bg-rose-950/30" : node.role === "master" ? "border-rose-400/30 bg-slate-900" : "border-slate-700 bg-slate-900";
@@ -37,7 +66,7 @@ export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: La
       data-testid={`node-${node.id}`}
       data-role={node.role}
       data-status={node.status}
-      className={`block w-72 rounded-lg border p-3 shadow-sm transition-colors hover:border-slate-400 ${border}`}
+      className={`block w-80 rounded-lg border p-3 shadow-sm transition-colors hover:border-slate-400 ${border}`}
     >
       <div className="flex items-center justify-between gap-2">
         <span className="flex min-w-0 items-center gap-2">
@@ -67,23 +96,15 @@ export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: La
 
       <div className="mt-2 space-y-1">
         {node.role === "replica" ? (
-          <>
-            <Row label="link" testId="link-status">
-              <span className={node.linkStatus === "up" ? "text-emerald-300" : "text-rose-300"}>{node.linkStatus ?? "—"}</span>
-              {node.linkStatus === "down" && node.linkDownSince !== null && <span className="text-slate-400"> {formatDuration(now - node.linkDownSince)}</span>}
-              {node.replicaState && node.replicaState !== "online" && <span className="text-violet-300"> · {node.replicaState}</span>}
-            </Row>
-            <Row label="lag" testId="lag">
-              <span className={lagTone(node)}>{formatBytes(node.lagBytes)}</span>
-              <span className="text-slate-400"> · {node.lagSeconds === null ? "—" : `${node.lagSeconds}s`}</span>
-            </Row>
-            <Row label="offset">{formatNumber(node.replOffset)}</Row>
-          </>
+          <ReplicaRows node={node} now={now} />
         ) : (
           <>
             <Row label="writes">{formatRate(node.writeRate)}</Row>
             <Row label="ops/s">{formatNumber(node.opsPerSec)}</Row>
             <Row label="offset">{formatNumber(node.replOffset)}</Row>
+            <Row label="backlog">{formatBytes(node.backlogSize)}</Row>
+            <div className="h-1" aria-hidden />
+            <Row label="diskless sync">{node.disklessSyncDelay === null ? "off / unknown" : `delay ${node.disklessSyncDelay}s`}</Row>
           </>
         )}
         <Row label="memory · keys">

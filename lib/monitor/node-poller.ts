@@ -26,6 +26,8 @@ export class NodePoller {
   private configPending = true;
   /** Nodes with replicas also send their sync counters every poll, so resyncs are attributed fast. */
   private withStats = false;
+  /** A replica whose link is not up also gets ROLE, the only place Redis names its handshake state. */
+  private withRole = false;
   commandsSent = 0;
 
   constructor(private readonly o: PollerOptions) {}
@@ -62,12 +64,17 @@ export class NodePoller {
     const config = this.configPending ? await this.readConfig(timeout) : undefined;
     const args = full ? FULL_SECTIONS : this.withStats ? ["replication", "stats"] : ["replication"];
     this.commandsSent++;
+    const roleReply = this.withRole ? withTimeout(this.redis.call("ROLE"), timeout).catch(() => null) : Promise.resolve(null);
     const text = (await withTimeout(this.redis.call("INFO", ...args), timeout)) as string;
+    const role = await roleReply;
     const sections = parseInfo(text);
     if (!sections.replication) throw new Error("INFO has no replication section (is this a Sentinel?)");
     if (full) this.lastFullAt = started;
     const repl = parseReplication(sections.replication);
     this.withStats = repl.connectedReplicas > 0 || repl.role === "master";
+    this.withRole = repl.role === "replica" && (repl.linkStatus !== "up" || repl.syncInProgress);
+    // ROLE for a replica: ["slave", host, port, state, offset]; state is connect/connecting/handshake/sync/connected.
+    const linkState = Array.isArray(role) && role[0] === "slave" && typeof role[3] === "string" ? role[3] : undefined;
     return {
       ok: true,
       at: Date.now(),
@@ -77,6 +84,7 @@ export class NodePoller {
       info: full ? sections : undefined,
       counters: sections.stats ? countersOf(sections.stats) : undefined,
       config,
+      linkState,
     };
   }
 

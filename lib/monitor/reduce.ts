@@ -3,7 +3,7 @@ import type { InfoSections, ReplicationInfo, ServerFacts } from "../redis/info";
 import type { NodeConfig, NodeState, SyncCounters } from "./types";
 
 export type PollResult =
-  | { ok: true; at: number; latencyMs: number; repl: ReplicationInfo; facts?: ServerFacts; info?: InfoSections; counters?: SyncCounters; config?: NodeConfig }
+  | { ok: true; at: number; latencyMs: number; repl: ReplicationInfo; facts?: ServerFacts; info?: InfoSections; counters?: SyncCounters; config?: NodeConfig; linkState?: string }
   | { ok: false; at: number; error: string };
 
 export function initialState(id: string, host: string, port: number): NodeState {
@@ -23,6 +23,7 @@ export function initialState(id: string, host: string, port: number): NodeState 
     writeRate: null,
     syncCounters: null,
     nodeConfig: null,
+    linkState: null,
   };
 }
 
@@ -71,5 +72,6 @@ export function applyPoll(prev: NodeState, r: PollResult): NodeState {
     writeRate: nextWriteRate(prev, r.repl, r.at),
     syncCounters: r.counters ?? (r.facts && r.facts.syncFull !== null ? { full: r.facts.syncFull, partialOk: r.facts.syncPartialOk ?? 0, partialErr: r.facts.syncPartialErr ?? 0 } : prev.syncCounters),
     nodeConfig: r.config ?? prev.nodeConfig,
+    linkState: r.repl.role !== "replica" ? null : r.repl.linkStatus === "up" && !r.repl.syncInProgress ? "connected" : (r.linkState ?? prev.linkState),
   };
 }

@@ -29,6 +29,8 @@ export interface NodeState {
   syncCounters: SyncCounters | null;
   /** A few CONFIG values read once per connection (null when CONFIG is not permitted). */
   nodeConfig: NodeConfig | null;
+  /** Replica handshake state from ROLE (connect, connecting, handshake, sync, connected). */
+  linkState: string | null;
 }
 
 export interface SyncCounters {
@@ -109,6 +111,8 @@ export interface NodeView {
   writeRate: number | null;
   version: string | null;
   failoverState: string | null;
+  /** Replica side of the link state machine: connect → connecting → handshake → sync → connected. */
+  linkState: string | null;
   /** Full sync progress (replica side). Total is 0 for diskless syncs, which don't announce a size. */
   syncReadBytes: number | null;
   syncTotalBytes: number | null;

@@ -81,6 +81,7 @@ function view(id: string, role: NodeView["role"], masterId: string | null): Node
     writeRate: null,
     version: null,
     failoverState: null,
+    linkState: null,
     syncReadBytes: null,
     syncTotalBytes: null,
     syncLastIoSecondsAgo: null,

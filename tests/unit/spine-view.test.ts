@@ -115,6 +115,7 @@ describe("buildViews on a topology built from real INFO", () => {
       writeRate: null,
       version: "7.0.15",
       failoverState: "no-failover",
+      linkState: "connected",
       syncReadBytes: null,
       syncTotalBytes: null,
       syncLastIoSecondsAgo: null,

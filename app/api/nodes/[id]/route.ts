@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { errorJson, json, withRuntime } from "@/lib/http/respond";
+import { NODE_ID } from "@/lib/http/params";
 
 export const dynamic = "force-dynamic";
 
@@ -8,7 +9,7 @@ const Query = z.object({
   since: z.coerce.number().int().min(0).optional(),
 });
 
-const NODE_ID = /^[A-Za-z0-9.:[\]-]{1,300}:\d{1,5}$/;
+
 
 export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   return withRuntime(async ({ hub }) => {
@@ -29,6 +30,7 @@ export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Pro
       pollLatencyMs: state?.pollLatencyMs ?? null,
       backlog: state?.repl?.backlog ?? null,
       replicas: state?.repl?.replicas ?? [],
+      replicaViews: found.monitor.views().filter((v) => v.masterId === found.view.id),
       history: found.monitor.history(found.view.id, since) ?? null,
       events: found.monitor.recentEvents(500).filter((e) => e.node === found.view.id).slice(-100),
     });
