@@ -4,7 +4,9 @@ import next from "next";
 import { authenticate, isPublicPath, isSafeMethod, originAllowed } from "./lib/auth/gate";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
+import path from "node:path";
 import { MonitorHub } from "./lib/monitor/hub";
+import { openEventStore } from "./lib/timeline/store";
 import { attachSocketServer } from "./lib/realtime/socket-server";
 import { setRuntime } from "./lib/runtime";
 
@@ -36,8 +38,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export async function startReplscope(config: AppConfig, opts: { dev?: boolean; quiet?: boolean } = {}): Promise<RunningServer> {
   const dev = opts.dev ?? process.env.NODE_ENV !== "production";
   const auth = openAuth(config.dataDir, config.password, config.apiToken);
-  const hub = new MonitorHub(config.topologies);
-  setRuntime({ config, hub, auth, startedAt: Date.now() });
+  const events = await openEventStore(path.join(config.dataDir, "events"));
+  const hub = new MonitorHub(config.topologies, events);
+  setRuntime({ config, hub, auth, events, startedAt: Date.now() });
 
   const app = next({ dev, hostname: config.host, port: config.port, dir: __dirname });
   const handle = app.getRequestHandler();
@@ -108,6 +111,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       for (const s of upgraded) s.destroy();
       await Promise.race([sockets.close(), new Promise((r) => setTimeout(r, 2000))]);
       httpServer.closeAllConnections();
+      await events.close();
       setRuntime(undefined);
     },
   };

@@ -4,11 +4,14 @@
 import type { AppConfig } from "./config/load";
 import type { AuthService } from "./auth/store";
 import type { MonitorHub } from "./monitor/hub";
+import type { EventStore } from "./timeline/store";
 
 export interface Runtime {
   config: AppConfig;
   hub: MonitorHub;
   auth: AuthService;
+  /** The persistent timeline (bounded, survives restarts). */
+  events: EventStore;
   startedAt: number;
 }
 

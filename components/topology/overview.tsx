@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 import { formatBytes, formatRate } from "@/lib/format";
+import { AlertBanner } from "@/components/alerts/alert-banner";
 import { EventList } from "@/components/timeline/event-list";
 import { LagChart } from "./lag-chart";
 import { TopologyGraph } from "./topology-graph";
@@ -69,6 +70,8 @@ export function Overview() {
           <StatusPill status={status} />
         </span>
       </div>
+
+      <AlertBanner alerts={topology?.alerts ?? []} now={now} />
 
       <div className="flex flex-wrap gap-3">
         <Stat label="masters" value={String(masters.length)} tone={masters.length === 1 ? "text-slate-50" : "text-amber-300"} testId="stat-masters" />

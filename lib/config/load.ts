@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
+import { AlertRulesSchema, type AlertRules } from "../alerts/rules";
 import { ConfigFileSchema, describeIssues, type RedisEndpoint, type TopologyInput } from "./schema";
 
 export class ConfigError extends Error {
@@ -28,6 +29,9 @@ export interface TopologyConfig {
   timeoutMs: number;
   expectedReplicas?: number;
   drills: boolean;
+  /** Defaults apply when unset (tests build configs by hand). */
+  alerts?: AlertRules;
+  webhook?: string;
 }
 
 export interface AppConfig {
@@ -65,7 +69,15 @@ function defaults(t: TopologyInput, pollMs: number): TopologyConfig {
     timeoutMs: t.timeoutMs ?? 1000,
     expectedReplicas: t.expectedReplicas,
     drills: t.drills ?? false,
+    alerts: AlertRulesSchema.parse({ ...withoutWebhook(t.alerts), expectedReplicas: t.alerts?.expectedReplicas ?? t.expectedReplicas }),
+    webhook: t.alerts?.webhook,
   };
+}
+
+function withoutWebhook(a: TopologyInput["alerts"]): Record<string, unknown> {
+  if (!a) return {};
+  const { webhook: _webhook, ...rules } = a;
+  return rules;
 }
 
 function emptyToUndefined(env: Env): Env {

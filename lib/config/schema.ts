@@ -1,5 +1,6 @@
 // The shape of replscope's configuration. Pure: parsing and validation only, no I/O.
 import { z } from "zod";
+import { AlertRulesSchema } from "../alerts/rules";
 
 export interface RedisEndpoint {
   host: string;
@@ -82,6 +83,10 @@ export const TopologySchema = z
     timeoutMs: z.number().int().min(50).max(60_000).optional(),
     expectedReplicas: z.number().int().min(0).max(1000).optional(),
     drills: z.boolean().optional(),
+    alerts: AlertRulesSchema.partial()
+      .extend({ webhook: z.url({ protocol: /^https?$/, error: "webhook must be an http(s) URL" }).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,14 +1,13 @@
 // All monitored topologies in one place, for the API and the socket layer.
 import type { TopologyConfig } from "../config/load";
-import { counter, TopologyMonitor, type MonitorListener } from "./topology-monitor";
+import { counter, TopologyMonitor, type EventSink, type MonitorListener } from "./topology-monitor";
 import type { NodeView, TimelineEvent } from "./types";
 
 export class MonitorHub {
   readonly monitors = new Map<string, TopologyMonitor>();
 
-  constructor(configs: TopologyConfig[]) {
-    const nextEventId = counter();
-    for (const c of configs) this.monitors.set(c.name, new TopologyMonitor(c, nextEventId));
+  constructor(configs: TopologyConfig[], sink: EventSink = { nextId: counter(), append: () => undefined }) {
+    for (const c of configs) this.monitors.set(c.name, new TopologyMonitor(c, sink));
   }
 
   start(): void {

@@ -2,6 +2,8 @@
 // history and a bounded event list, and tells listeners what changed.
 import { setTimeout as sleep } from "node:timers/promises";
 import { credentialsFor, type TopologyConfig } from "../config/load";
+import { AlertEngine } from "../alerts/engine";
+import { DEFAULT_ALERT_RULES } from "../alerts/rules";
 import type { ReplEvent } from "../logs/classify";
 import { NodeLogs } from "../logs/node-logs";
 import { formatNumber } from "../format";
@@ -12,6 +14,12 @@ import { NodePoller } from "./node-poller";
 import { applyPoll, initialState, type PollResult } from "./reduce";
 import type { NodeEvent, NodeState, NodeView, Severity, TimelineEvent } from "./types";
 import { buildViews } from "./view";
+
+/** Where stamped events go besides the in-memory list (the persistent timeline). */
+export interface EventSink {
+  nextId(): number;
+  append(events: TimelineEvent[]): void;
+}
 
 export interface MonitorListener {
   (topology: string, change: { nodeId: string; events: TimelineEvent[] }): void;
@@ -66,11 +74,18 @@ export class TopologyMonitor {
     inProgress: (id: string) => this.resync.inProgress(id),
   };
 
+  readonly alerts: AlertEngine;
+  private readonly nextEventId: () => number;
+
   constructor(
     readonly config: TopologyConfig,
-    private readonly nextEventId: () => number = counter(),
+    private readonly sink: EventSink = { nextId: counter(), append: () => undefined },
   ) {
     this.name = config.name;
+    this.nextEventId = () => sink.nextId();
+    this.alerts = new AlertEngine(config.name, config.alerts ?? DEFAULT_ALERT_RULES, config.webhook, (events, at) =>
+      this.emit(events[0]?.node ?? config.name, events, at),
+    );
   }
 
   start(): void {
@@ -86,6 +101,7 @@ export class TopologyMonitor {
     for (const p of this.pollers.values()) p.stop();
     this.pollers.clear();
     void this.logs.stop();
+    void this.alerts.close();
   }
 
   onChange(l: MonitorListener): () => void {
@@ -159,6 +175,10 @@ export class TopologyMonitor {
     const events = nodeEvents.map<TimelineEvent>((e) => ({ ...e, id: this.nextEventId(), at, topology: this.name }));
     for (const e of events) this.events.push(e);
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
+    if (events.length) {
+      this.sink.append(events);
+      this.alerts.observe(events);
+    }
     for (const l of this.listeners) l(this.name, { nodeId, events });
   }
 
@@ -209,7 +229,9 @@ export class TopologyMonitor {
     while (!ctl.signal.aborted) {
       const now = Date.now();
       for (const o of this.resync.tick(now)) this.emit(o.replica, [this.resyncEvent(o)], now);
-      for (const v of this.views()) {
+      const views = this.views();
+      this.alerts.tick(now, views);
+      for (const v of views) {
         this.histories.get(v.id)?.record(now, {
           replOffset: v.status === "up" ? v.replOffset : null,
           lagBytes: v.lagBytes,

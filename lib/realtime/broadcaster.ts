@@ -17,6 +17,7 @@ const DEFAULTS: BroadcasterOptions = { urgentMs: 25, metricsMs: 1000, maxEventsP
 
 export class Broadcaster {
   private readonly lastSent = new Map<string, Map<string, NodeView>>();
+  private readonly lastAlerts = new Map<string, string>();
   private pendingEvents: TimelineEvent[] = [];
   private droppedEvents = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -78,7 +79,11 @@ export class Broadcaster {
       }
       const removed = [...sent.keys()].filter((id) => !current.has(id));
       for (const id of removed) sent.delete(id);
-      if (upserts.length || removed.length) topologies.push({ name, upserts, removed });
+      const alerts = monitor.alerts.active();
+      const alertsKey = alerts.map((a) => `${a.id}:${a.severity}`).join(",");
+      const alertsChanged = this.lastAlerts.get(name) !== alertsKey;
+      this.lastAlerts.set(name, alertsKey);
+      if (upserts.length || removed.length || alertsChanged) topologies.push({ name, upserts, removed, ...(alertsChanged ? { alerts } : {}) });
     }
     if (!topologies.length && !this.pendingEvents.length) return null;
     const delta: TopologyDelta = { at: Date.now(), topologies, events: this.pendingEvents, droppedEvents: this.droppedEvents };
@@ -102,7 +107,7 @@ export class Broadcaster {
           const h = m.history(n.id, since);
           if (h) lagHistory[n.id] = h.t.map((t, i) => [t, h.lagBytes[i] ?? null]);
         }
-        return { name: m.name, drills: m.config.drills, nodes, lagHistory };
+        return { name: m.name, drills: m.config.drills, nodes, lagHistory, alerts: m.alerts.active() };
       }),
       events: this.hub.recentEvents(200),
     };

@@ -1,12 +1,13 @@
 // Pure reducers for the browser's copy of the topology: snapshot in, deltas applied, lag sampled.
 import type { NodeView, TimelineEvent } from "../monitor/types";
-import type { LagPoint, TopologyDelta, TopologySnapshot } from "./events";
+import type { Alert, LagPoint, TopologyDelta, TopologySnapshot } from "./events";
 
 export interface LiveTopology {
   name: string;
   drills: boolean;
   nodes: Record<string, NodeView>;
   lag: Record<string, LagPoint[]>;
+  alerts: Alert[];
 }
 
 export interface LiveState {
@@ -27,6 +28,7 @@ export function fromSnapshot(s: TopologySnapshot): LiveState {
       drills: t.drills,
       nodes: Object.fromEntries(t.nodes.map((n) => [n.id, n])),
       lag: Object.fromEntries(Object.entries(t.lagHistory).map(([id, pts]) => [id, pts.slice(-MAX_LAG_POINTS)])),
+      alerts: t.alerts ?? [],
     })),
     events: s.events.slice(-MAX_EVENTS),
     updatedAt: s.at,
@@ -44,7 +46,7 @@ export function applyDelta(state: LiveState, d: TopologyDelta): LiveState {
       nodes[patch.id] = (prev ? { ...prev, ...patch } : patch) as NodeView;
     }
     for (const id of change.removed) delete nodes[id];
-    return { ...t, nodes };
+    return { ...t, nodes, alerts: change.alerts ?? t.alerts };
   });
   const events = d.events.length ? [...state.events, ...d.events].slice(-MAX_EVENTS) : state.events;
   return { topologies, events, updatedAt: d.at };

@@ -1,5 +1,8 @@
 // The one typed socket.io contract. Server and browser both import it.
+import type { Alert } from "../alerts/rules";
 import type { NodeView, TimelineEvent } from "../monitor/types";
+
+export type { Alert };
 
 /** [epoch ms, lag bytes or null] pairs for the lag charts. */
 export type LagPoint = [number, number | null];
@@ -10,6 +13,8 @@ export interface TopologyView {
   nodes: NodeView[];
   /** Last few minutes of byte lag per replica id, one point a second. */
   lagHistory: Record<string, LagPoint[]>;
+  /** Alerts firing now, most severe first. */
+  alerts: Alert[];
 }
 
 export interface TopologySnapshot {
@@ -22,7 +27,8 @@ export type NodePatch = Partial<NodeView> & { id: string };
 
 export interface TopologyDelta {
   at: number;
-  topologies: { name: string; upserts: NodePatch[]; removed: string[] }[];
+  /** `alerts` is present only when the active list changed, and then complete. */
+  topologies: { name: string; upserts: NodePatch[]; removed: string[]; alerts?: Alert[] }[];
   events: TimelineEvent[];
   /** Events left out of this delta because too many arrived at once (a flapping node). */
   droppedEvents: number;

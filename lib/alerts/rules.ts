@@ -1,0 +1,221 @@
+// Alert rules: a pure step function from (previous state, what the monitor sees now) to
+// (next state, what fired, what resolved). No clock and no I/O, so every sequence is replayable.
+import { z } from "zod";
+import { formatBytes, formatDuration } from "../format";
+import type { TimelineEvent } from "../monitor/types";
+
+export const AlertRulesSchema = z.strictObject({
+  /** Replica this many bytes behind its master's offset. */
+  lagBytes: z.number().nonnegative().default(1024 * 1024),
+  /** Replica whose last ack is this many seconds old. */
+  lagSeconds: z.number().nonnegative().default(10),
+  /** A threshold condition must hold this long before it fires, so brief spikes stay quiet. */
+  forSeconds: z.number().nonnegative().default(10),
+  /** Fire "replicas-missing" when fewer replicas than this are up. Unset: rule off. */
+  expectedReplicas: z.number().int().nonnegative().optional(),
+  /** Warn when byte lag exceeds this share of the master's repl_backlog_size. */
+  backlogShare: z.number().positive().max(1).default(0.5),
+  fullResync: z.boolean().default(true),
+  writableReplica: z.boolean().default(true),
+  linkDown: z.boolean().default(true),
+});
+export type AlertRules = z.output<typeof AlertRulesSchema>;
+export type AlertRulesInput = z.input<typeof AlertRulesSchema>;
+export const DEFAULT_ALERT_RULES: AlertRules = AlertRulesSchema.parse({});
+
+export type AlertRule =
+  | "lag-bytes"
+  | "lag-seconds"
+  | "link-down"
+  | "replicas-missing"
+  | "full-resync"
+  | "writable-replica"
+  | "backlog-coverage"
+  | "node-down";
+
+export interface Alert {
+  /** Stable for one rule on one node of one topology: fired and resolved share it. */
+  id: string;
+  rule: AlertRule;
+  topology: string;
+  node: string | null;
+  severity: "warning" | "critical";
+  text: string;
+  /** When the condition started (for threshold rules: first seen, not when it fired). */
+  since: number;
+  value?: number;
+}
+
+export interface AlertNode {
+  id: string;
+  role: "master" | "replica" | "unknown";
+  status: "up" | "down";
+  masterId: string | null;
+  lagBytes: number | null;
+  lagSeconds: number | null;
+  linkStatus: "up" | "down" | null;
+  readOnly: boolean | null;
+  /** repl_backlog_size of this node's master. */
+  backlogSize: number | null;
+}
+
+export interface AlertInput {
+  topology: string;
+  now: number;
+  nodes: AlertNode[];
+  /** Timeline events that arrived since the previous evaluation. */
+  events: TimelineEvent[];
+}
+
+export interface AlertState {
+  /** Condition id -> when it was first seen true in an unbroken run of evaluations. */
+  pending: Record<string, number>;
+  active: Record<string, Alert>;
+  /** Event-driven alerts (full-resync) -> when they resolve on their own. */
+  expires: Record<string, number>;
+}
+
+export interface AlertStep {
+  state: AlertState;
+  /** Newly firing alerts, and active ones whose severity went up (same id). */
+  fired: Alert[];
+  resolved: Alert[];
+}
+
+/** A full resync stays an alert this long after the last one, then resolves by itself. */
+export const FULL_RESYNC_ALERT_MS = 5 * 60_000;
+/** Bound on active plus pending alerts, whatever the input looks like. */
+export const MAX_ALERTS = 500;
+
+export function emptyAlertState(): AlertState {
+  return { pending: {}, active: {}, expires: {} };
+}
+
+export function alertId(topology: string, rule: AlertRule, node: string | null): string {
+  return `${topology}/${rule}/${node ?? "*"}`;
+}
+
+type Condition = Omit<Alert, "since" | "topology">;
+
+/** Threshold conditions that are true right now. */
+export function currentConditions(input: AlertInput, rules: AlertRules): Condition[] {
+  const out: Condition[] = [];
+  const add = (rule: AlertRule, node: string | null, severity: Alert["severity"], text: string, value?: number) =>
+    out.push({ id: alertId(input.topology, rule, node), rule, node, severity, text, ...(value === undefined ? {} : { value }) });
+
+  for (const n of input.nodes) {
+    if (n.status === "down") {
+      add("node-down", n.id, "critical", `${n.id} is not answering`);
+      continue; // the rest would be judged on stale numbers
+    }
+    if (n.role !== "replica") continue;
+    const master = n.masterId ?? "its master";
+    if (rules.linkDown && n.linkStatus === "down") add("link-down", n.id, "critical", `${n.id} lost its link to ${master}`);
+    if (n.lagBytes !== null && n.lagBytes > rules.lagBytes) {
+      add("lag-bytes", n.id, "warning", `${n.id} is ${formatBytes(n.lagBytes)} behind ${master} (limit ${formatBytes(rules.lagBytes)})`, n.lagBytes);
+    }
+    if (n.lagSeconds !== null && n.lagSeconds > rules.lagSeconds) {
+      add("lag-seconds", n.id, "warning", `${n.id} last acknowledged ${master} ${formatDuration(n.lagSeconds * 1000)} ago (limit ${formatDuration(rules.lagSeconds * 1000)})`, n.lagSeconds);
+    }
+    if (rules.writableReplica && n.readOnly === false) {
+      add("writable-replica", n.id, "warning", `${n.id} accepts writes (replica-read-only is off); they never reach ${master} and vanish on the next full resync`);
+    }
+    if (n.lagBytes !== null && n.backlogSize !== null && n.backlogSize > 0 && n.lagBytes > rules.backlogShare * n.backlogSize) {
+      const share = n.lagBytes / n.backlogSize;
+      const beyond = n.lagBytes >= n.backlogSize;
+      add(
+        "backlog-coverage",
+        n.id,
+        beyond ? "critical" : "warning",
+        beyond
+          ? `${n.id} is ${formatBytes(n.lagBytes)} behind, more than the ${formatBytes(n.backlogSize)} backlog: a reconnect now means a full resync`
+          : `${n.id} is ${formatBytes(n.lagBytes)} behind, ${Math.round(share * 100)}% of the ${formatBytes(n.backlogSize)} backlog: close to needing a full resync`,
+        share,
+      );
+    }
+  }
+
+  if (rules.expectedReplicas !== undefined) {
+    const up = input.nodes.filter((n) => n.role === "replica" && n.status === "up").length;
+    if (up < rules.expectedReplicas) {
+      add("replicas-missing", null, up === 0 ? "critical" : "warning", `${up} of ${rules.expectedReplicas} expected replicas are up in ${input.topology}`, up);
+    }
+  }
+  return out;
+}
+
+const rank = (s: Alert["severity"]) => (s === "critical" ? 2 : 1);
+
+export function evaluateAlerts(prev: AlertState, input: AlertInput, rules: AlertRules): AlertStep {
+  const { now, topology } = input;
+  const holdMs = rules.forSeconds * 1000;
+  const next = emptyAlertState();
+  const fired: Alert[] = [];
+  const resolved: Alert[] = [];
+  let tracked = 0;
+
+  const seen = new Set<string>();
+  for (const c of currentConditions(input, rules)) {
+    seen.add(c.id);
+    const was = prev.active[c.id];
+    if (was) {
+      // Escalate in place (same id) so the operator hears about it; never quietly de-escalate.
+      const escalated = rank(c.severity) > rank(was.severity) ? { ...was, severity: c.severity, text: c.text, ...(c.value === undefined ? {} : { value: c.value }) } : was;
+      if (escalated !== was) fired.push(escalated);
+      next.active[c.id] = escalated;
+      tracked++;
+      continue;
+    }
+    if (tracked >= MAX_ALERTS) continue;
+    tracked++;
+    const since = prev.pending[c.id] ?? now;
+    if (now - since >= holdMs) {
+      const alert: Alert = { ...c, topology, since };
+      next.active[c.id] = alert;
+      fired.push(alert);
+    } else next.pending[c.id] = since;
+  }
+  for (const a of Object.values(prev.active)) {
+    if (a.rule !== "full-resync" && !seen.has(a.id)) resolved.push(a);
+  }
+
+  // Event-driven: a full resync fires at once, and repeats within the window re-fire with a count.
+  const resyncing = new Set(input.events.filter((e) => e.kind === "sync:full-resync" && e.topology === topology).map((e) => alertId(topology, "full-resync", e.node)));
+  for (const a of Object.values(prev.active)) {
+    if (a.rule !== "full-resync") continue;
+    const until = prev.expires[a.id] ?? a.since + FULL_RESYNC_ALERT_MS;
+    if (!rules.fullResync) resolved.push(a);
+    else if (now >= until) {
+      // Expired just as another resync came in: that one starts a fresh run under the same id.
+      if (!resyncing.has(a.id)) resolved.push(a);
+    } else {
+      next.active[a.id] = a;
+      next.expires[a.id] = until;
+      tracked++;
+    }
+  }
+  if (rules.fullResync) {
+    for (const e of input.events) {
+      if (e.kind !== "sync:full-resync" || e.topology !== topology) continue;
+      const id = alertId(topology, "full-resync", e.node);
+      const was = next.active[id];
+      if (!was && tracked >= MAX_ALERTS) continue;
+      if (!was) tracked++;
+      const count = (was?.value ?? 0) + 1;
+      const alert: Alert = {
+        id,
+        rule: "full-resync",
+        topology,
+        node: e.node,
+        severity: "warning",
+        text: count > 1 ? `${e.node} needed ${count} full resyncs within ${formatDuration(FULL_RESYNC_ALERT_MS)} of each other: ${e.text}` : `${e.node} needed a full resync: ${e.text}`,
+        since: was?.since ?? e.at,
+        value: count,
+      };
+      next.active[id] = alert;
+      next.expires[id] = Math.max(next.expires[id] ?? 0, e.at + FULL_RESYNC_ALERT_MS);
+      fired.push(alert);
+    }
+  }
+  return { state: next, fired, resolved };
+}
