@@ -25,6 +25,8 @@ interface Episode {
   openedAt: number;
   /** Where the replica was before the link broke: what it will ask PSYNC for. */
   before: ReplicaPosition | null;
+  /** False when we never saw this node with a history of its own: to the operator it is a new replica. */
+  known: boolean;
   /** The master's counters when the replica was last seen healthy. */
   baseline: SyncCounters | null;
   sawSyncInProgress: boolean;
@@ -38,7 +40,9 @@ const GRACE_MS = 700;
 
 export class ResyncTracker {
   private readonly episodes = new Map<string, Episode>();
-  private readonly healthy = new Map<string, { pos: ReplicaPosition | null; baseline: SyncCounters | null }>();
+  private readonly healthy = new Map<string, { pos: ReplicaPosition | null; baseline: SyncCounters | null; at: number }>();
+  /** Log evidence about nodes not discovered yet (the master logs a new replica before INFO shows it). */
+  private readonly early = new Map<string, { at: number; evidence: Episode["log"] }>();
   private readonly last = new Map<string, ResyncOutcome>();
 
   constructor(private readonly stateOf: (id: string) => NodeState | undefined) {}
@@ -55,6 +59,7 @@ export class ResyncTracker {
     this.episodes.delete(id);
     this.healthy.delete(id);
     this.last.delete(id);
+    this.early.delete(id);
   }
 
   /** Called after every poll of a node. Returns outcomes decided now. */
@@ -69,13 +74,13 @@ export class ResyncTracker {
       ep = undefined;
     }
 
-    if (!ep && this.opens(prev, next)) ep = this.open(id, master, now, prev.lastOkAt === null ? null : positionOf(prev.repl));
+    if (!ep && (this.opens(prev, next) || this.early.has(id))) ep = this.open(id, master, now, prev.lastOkAt === null ? null : positionOf(prev.repl));
     if (ep) {
       if (next.repl?.syncInProgress) ep.sawSyncInProgress = true;
       if (master) ep.master = master;
       ep.onlineAt = online ? (ep.onlineAt ?? now) : null;
     } else if (online) {
-      this.healthy.set(id, { pos: positionOf(next.repl), baseline: this.counters(master) });
+      this.healthy.set(id, { pos: positionOf(next.repl), baseline: this.counters(master), at: now });
     } else if (next.role !== "replica") {
       this.healthy.delete(id);
     }
@@ -105,21 +110,27 @@ export class ResyncTracker {
       this.episodes.delete(id);
       this.last.set(id, outcome);
       const state = this.stateOf(id);
-      this.healthy.set(id, { pos: positionOf(state?.repl ?? null), baseline: this.counters(outcome.master) });
+      this.healthy.set(id, { pos: positionOf(state?.repl ?? null), baseline: this.counters(outcome.master), at: now });
       out.push(outcome);
     }
     return out;
   }
 
   private open(id: string, master: string | null, now: number, fallback: ReplicaPosition | null): Episode {
+    // A healthy position recorded after this resync began (we first saw the replica already synced)
+    // is where it ended up, not where it started from.
     const h = this.healthy.get(id);
+    const valid = h && h.at < now ? h : undefined;
+    const early = this.early.get(id);
+    this.early.delete(id);
     const ep: Episode = {
       master,
-      openedAt: now,
-      before: h?.pos ?? fallback,
-      baseline: h?.baseline ?? null,
+      openedAt: Math.min(now, early?.at ?? now),
+      before: valid ? valid.pos : h ? null : fallback,
+      known: valid !== undefined || (!h && fallback !== null),
+      baseline: valid?.baseline ?? null,
       sawSyncInProgress: false,
-      log: {},
+      log: early?.evidence ?? {},
       onlineAt: null,
     };
     this.episodes.set(id, ep);
@@ -128,8 +139,14 @@ export class ResyncTracker {
 
   private note(replica: string, evidence: Episode["log"], now: number): void {
     const state = this.stateOf(replica);
-    // Only nodes we watch as replicas (or that are about to become one) get episodes.
-    if (!state) return;
+    if (!state) {
+      // Not discovered yet: keep it briefly (bounded) for when it is.
+      if (this.early.size < 100) {
+        const prev = this.early.get(replica);
+        this.early.set(replica, { at: prev?.at ?? now, evidence: { ...prev?.evidence, ...evidence, reason: evidence.reason ?? prev?.evidence.reason } });
+      }
+      return;
+    }
     let ep = this.episodes.get(replica);
     if (!ep) {
       // Lines written before the last episode ended (by the time we saw the replica online) belong
@@ -160,6 +177,16 @@ export class ResyncTracker {
   }
 
   private decide(id: string, ep: Episode, now: number): ResyncOutcome {
+    const outcome = this.decideRaw(id, ep, now);
+    // A fresh server made a replica at runtime asks PSYNC with its own empty history, which Redis
+    // logs as an ID mismatch; to an operator that is simply a new replica.
+    if (outcome.kind === "full" && !ep.known && (outcome.reason === "replid-mismatch" || outcome.reason === "unknown")) {
+      return { ...outcome, reason: "new-replica" };
+    }
+    return outcome;
+  }
+
+  private decideRaw(id: string, ep: Episode, now: number): ResyncOutcome {
     const base = { replica: id, master: ep.master, startedAt: ep.openedAt, endedAt: ep.onlineAt ?? now, keysLoaded: ep.log.keysLoaded ?? null };
     const masterState = ep.master ? this.stateOf(ep.master) : undefined;
     const predicted = masterState?.repl ? predictPsync(ep.before, masterState.repl) : null;

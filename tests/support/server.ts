@@ -21,7 +21,7 @@ export interface ServerProcess {
 
 export async function startServer(env: Record<string, string>, opts: { expectExit?: boolean } = {}): Promise<ServerProcess> {
   const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-data-"));
+  const dataDir = env.REPLSCOPE_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), "replscope-data-"));
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
     cwd: ROOT,
     env: {
