@@ -1,7 +1,9 @@
 // The one process: Next.js pages and API routes plus socket.io on one http.Server, and the monitor.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
-import { authenticate, isPublicPath, isSafeMethod, originAllowed } from "./lib/auth/gate";
+import { openAuditLog } from "./lib/audit/log";
+import { authenticate, CLIENT_IP_HEADER, isPublicPath, isSafeMethod, originAllowed, ROLE_HEADER, USER_HEADER } from "./lib/auth/gate";
+import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import path from "node:path";
@@ -37,10 +39,11 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 export async function startReplscope(config: AppConfig, opts: { dev?: boolean; quiet?: boolean } = {}): Promise<RunningServer> {
   const dev = opts.dev ?? process.env.NODE_ENV !== "production";
-  const auth = openAuth(config.dataDir, config.password, config.apiToken);
+  const auth = openAuth(config.dataDir, config.password, config.apiToken, config.users);
+  const audit = openAuditLog(path.join(config.dataDir, "audit"));
   const events = await openEventStore(path.join(config.dataDir, "events"));
   const hub = new MonitorHub(config.topologies, events);
-  setRuntime({ config, hub, auth, events, startedAt: Date.now() });
+  setRuntime({ config, hub, auth, events, audit, loginLimiter: new LoginLimiter(), startedAt: Date.now() });
 
   const app = next({ dev, hostname: config.host, port: config.port, dir: __dirname });
   const handle = app.getRequestHandler();
@@ -50,13 +53,22 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     const headers = { cookie: req.headers.cookie, authorization: req.headers.authorization, origin: req.headers.origin, host: req.headers.host };
+    // Route handlers trust these; a client must never be able to send its own.
+    delete req.headers[USER_HEADER];
+    delete req.headers[ROLE_HEADER];
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "unknown";
     if (!isSafeMethod(req.method) && !originAllowed(headers)) {
       sendJson(res, 403, { error: "cross-origin request refused" });
       return false;
     }
     if (isPublicPath(pathname)) return true;
-    if (authenticate(headers, auth).ok) return true;
-    if (pathname === "/api" || pathname.startsWith("/api/")) {
+    const who = authenticate(headers, auth);
+    if (who.ok) {
+      req.headers[USER_HEADER] = who.user;
+      req.headers[ROLE_HEADER] = who.role;
+      return true;
+    }
+    if (pathname === "/api" || pathname.startsWith("/api/") || pathname === "/metrics") {
       sendJson(res, 401, { error: "login required: POST /api/auth/login or send Authorization: Bearer <REPLSCOPE_API_TOKEN>" });
     } else {
       res.statusCode = 302;

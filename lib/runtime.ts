@@ -2,6 +2,8 @@
 // route handlers separately from server.ts, so module-level singletons would be two different
 // objects; a globalThis slot is the one place both see.
 import type { AppConfig } from "./config/load";
+import type { AuditLog } from "./audit/log";
+import type { LoginLimiter } from "./auth/rate-limit";
 import type { AuthService } from "./auth/store";
 import type { MonitorHub } from "./monitor/hub";
 import type { EventStore } from "./timeline/store";
@@ -12,6 +14,8 @@ export interface Runtime {
   auth: AuthService;
   /** The persistent timeline (bounded, survives restarts). */
   events: EventStore;
+  audit: AuditLog;
+  loginLimiter: LoginLimiter;
   startedAt: number;
 }
 

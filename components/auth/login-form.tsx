@@ -9,6 +9,7 @@ function safeNext(raw: string | null): string {
 
 export function LoginForm() {
   const params = useSearchParams();
+  const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -21,7 +22,7 @@ export function LoginForm() {
       const res = await fetch("/api/auth/login", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ password }),
+        body: JSON.stringify(username ? { username, password } : { password }),
       });
       if (res.ok) {
         window.location.href = safeNext(params.get("next"));
@@ -44,11 +45,23 @@ export function LoginForm() {
         <h1 className="text-lg font-semibold text-slate-50">replscope</h1>
       </div>
       <label className="block text-sm text-slate-300">
+        User
+        <input
+          type="text"
+          name="username"
+          autoComplete="username"
+          placeholder="admin"
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          className="mt-1 block w-full rounded-md border border-slate-700 bg-slate-950 px-3 py-2 font-mono text-slate-100 outline-none focus:border-sky-500"
+          data-testid="username"
+        />
+      </label>
+      <label className="block text-sm text-slate-300">
         Password
         <input
           type="password"
           name="password"
-          autoFocus
           autoComplete="current-password"
           value={password}
           onChange={(e) => setPassword(e.target.value)}
@@ -67,7 +80,7 @@ export function LoginForm() {
       >
         {busy ? "Signing in…" : "Sign in"}
       </button>
-      <p className="text-xs text-slate-500">The password is REPLSCOPE_PASSWORD, or the one printed at first start.</p>
+      <p className="text-xs text-slate-500">User admin: the password is REPLSCOPE_PASSWORD, or the one printed at first start. Other users come from the config file.</p>
     </form>
   );
 }

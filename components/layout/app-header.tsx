@@ -1,17 +1,30 @@
 "use client";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
+import { useEffect, useState } from "react";
 
 const NAV = [
   { href: "/", label: "Overview" },
   { href: "/timeline", label: "Timeline" },
   { href: "/keys", label: "Keys" },
   { href: "/compare", label: "Compare" },
+  { href: "/audit", label: "Audit" },
 ];
 
 export function AppHeader() {
   const pathname = usePathname();
   const router = useRouter();
+  const [me, setMe] = useState<{ user: string; role: string } | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    fetch("/api/auth/me")
+      .then((r) => (r.ok ? r.json() : null))
+      .then((m: { user: string; role: string } | null) => !cancelled && setMe(m))
+      .catch(() => undefined);
+    return () => {
+      cancelled = true;
+    };
+  }, []);
   const logout = async () => {
     await fetch("/api/auth/logout", { method: "POST" });
     router.replace("/login");
@@ -31,7 +44,10 @@ export function AppHeader() {
             </Link>
           ))}
         </nav>
-        <button onClick={logout} className="ml-auto text-sm text-slate-400 hover:text-slate-200" data-testid="logout">
+        <span className="ml-auto text-xs text-slate-400" data-testid="whoami" data-role={me?.role ?? ""}>
+          {me ? `${me.user} · ${me.role}` : ""}
+        </span>
+        <button onClick={logout} className="text-sm text-slate-400 hover:text-slate-200" data-testid="logout">
           Log out
         </button>
       </div>

@@ -1,5 +1,5 @@
 // Who may pass: decides per request from its path and headers. Pure given the AuthService.
-import type { AuthService } from "./store";
+import type { AuthService, Role } from "./store";
 import { parseCookies, SESSION_COOKIE } from "./session";
 
 const PUBLIC_EXACT = new Set(["/login", "/api/health", "/api/auth/login", "/favicon.ico", "/icon.svg", "/robots.txt"]);
@@ -16,14 +16,20 @@ export interface RequestHeaders {
   host?: string;
 }
 
-export type AuthResult = { ok: true; via: "cookie" | "token"; user: string } | { ok: false };
+export type AuthResult = { ok: true; via: "cookie" | "token"; user: string; role: Role } | { ok: false };
+
+/** Identity headers the gate sets for route handlers; any a client sends are removed first. */
+export const USER_HEADER = "x-replscope-user";
+export const ROLE_HEADER = "x-replscope-role";
+export const CLIENT_IP_HEADER = "x-replscope-client-ip";
 
 export function authenticate(h: RequestHeaders, auth: AuthService): AuthResult {
   const bearer = /^Bearer\s+(.+)$/i.exec(h.authorization ?? "");
-  if (bearer?.[1] && auth.checkApiToken(bearer[1].trim())) return { ok: true, via: "token", user: "api-token" };
+  // The API token is for automation run by whoever runs replscope: it acts as an operator.
+  if (bearer?.[1] && auth.checkApiToken(bearer[1].trim())) return { ok: true, via: "token", user: "api-token", role: "operator" };
   const token = parseCookies(h.cookie)[SESSION_COOKIE];
-  const session = token ? auth.verify(token) : null;
-  return session ? { ok: true, via: "cookie", user: session.sub } : { ok: false };
+  const who = token ? auth.verify(token) : null;
+  return who ? { ok: true, via: "cookie", user: who.user, role: who.role } : { ok: false };
 }
 
 /** Browsers send Origin on cross-site and state-changing requests; it must name this very host. */

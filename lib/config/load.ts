@@ -34,7 +34,15 @@ export interface TopologyConfig {
   webhook?: string;
 }
 
+export interface UserConfig {
+  name: string;
+  role: "viewer" | "operator";
+  passwordHash: string;
+}
+
 export interface AppConfig {
+  users: UserConfig[];
+  viewerValues: boolean;
   host: string;
   port: number;
   dataDir: string;
@@ -129,6 +137,8 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
     dataDir: path.resolve(cwd, env.REPLSCOPE_DATA_DIR),
     password: env.REPLSCOPE_PASSWORD,
     apiToken: env.REPLSCOPE_API_TOKEN,
+    users: parsed.data.users ?? [],
+    viewerValues: parsed.data.viewerValues ?? true,
     topologies: parsed.data.topologies.map((t) => defaults(t, env.REPLSCOPE_POLL_MS)),
   };
 }

@@ -90,12 +90,29 @@ export const TopologySchema = z
   })
   .strict();
 
+export const UserSchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "use 1-64 letters, digits, '.', '_' or '-'"),
+    role: z.enum(["viewer", "operator"]),
+    /** From `npm run hash-password`: scrypt$N$r$p$salt$hash. Plain passwords are never accepted here. */
+    passwordHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/, "expected a hash from `npm run hash-password`"),
+  })
+  .strict();
+
 export const ConfigFileSchema = z
   .object({
     topologies: z.array(TopologySchema).min(1, "at least one topology is needed"),
+    users: z.array(UserSchema).max(1000).optional(),
+    /** Viewers see key values unless this is false. */
+    viewerValues: z.boolean().optional(),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    const names = new Set<string>(["admin"]);
+    cfg.users?.forEach((u, i) => {
+      if (names.has(u.name)) ctx.addIssue({ code: "custom", path: ["users", i, "name"], message: `duplicate or reserved user name "${u.name}"` });
+      names.add(u.name);
+    });
     const seen = new Set<string>();
     cfg.topologies.forEach((t, i) => {
       if (seen.has(t.name)) {

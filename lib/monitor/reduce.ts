@@ -41,7 +41,8 @@ function nextLinkDownSince(prev: NodeState, repl: ReplicationInfo, at: number): 
   if (repl.role !== "replica" || repl.linkStatus !== "down") return null;
   // Keep the first estimate: recomputing from whole seconds every poll would make it jitter.
   if (prev.linkDownSince !== null && prev.repl?.linkStatus === "down") return prev.linkDownSince;
-  if (repl.linkDownSinceSeconds !== null) return at - repl.linkDownSinceSeconds * 1000;
+  // Redis reports -1 for a replica that never had a link; "since now" is then the honest answer.
+  if (repl.linkDownSinceSeconds !== null && repl.linkDownSinceSeconds >= 0) return at - repl.linkDownSinceSeconds * 1000;
   return at;
 }
 

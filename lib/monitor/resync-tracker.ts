@@ -148,6 +148,8 @@ export class ResyncTracker {
       return;
     }
     let ep = this.episodes.get(replica);
+    // A master's "lost the link" line (e.g. the REPLICAOF NO ONE that promoted it) starts no resync.
+    if (!ep && state.role === "master" && !evidence.kind) return;
     if (!ep) {
       // Lines written before the last episode ended (by the time we saw the replica online) belong
       // to that episode; a tail can deliver them after we already decided it.

@@ -33,6 +33,9 @@ export function attachSocketServer(
       auth,
     );
     if (!result.ok) return next(new Error("unauthorized: log in first"));
+    // Kept for role checks on client events (drills and other operator actions).
+    socket.data.user = result.user;
+    socket.data.role = result.role;
     next();
   });
 

@@ -28,7 +28,7 @@ test("wrong password shows an error on the login page", async () => {
   await page.goto(`${server.url}/login`);
   await page.getByTestId("password").fill("not-the-password");
   await page.getByTestId("login-submit").click();
-  await page.getByTestId("login-error").filter({ hasText: "wrong password" }).waitFor({ timeout: 5000 });
+  await page.getByTestId("login-error").filter({ hasText: "wrong user name or password" }).waitFor({ timeout: 5000 });
   assert.match(page.url(), /\/login/);
   await page.close();
 });

@@ -142,13 +142,13 @@ describe("openAuth (the auth file in a temp data dir)", () => {
     assert.equal(typeof first.generatedPassword, "string");
     const pw = first.generatedPassword ?? "";
     assert.ok(pw.length >= 16);
-    assert.equal(first.checkPassword(pw), true);
-    assert.equal(first.checkPassword(`${pw}x`), false);
+    assert.equal((first.checkLogin("admin", pw) !== null), true);
+    assert.equal((first.checkLogin("admin", `${pw}x`) !== null), false);
 
     const second = openAuth(dir);
     assert.equal(second.generatedPassword, null);
-    assert.equal(second.checkPassword(pw), true);
-    assert.equal(second.checkPassword("something-else"), false);
+    assert.equal((second.checkLogin("admin", pw) !== null), true);
+    assert.equal((second.checkLogin("admin", "something-else") !== null), false);
   });
 
   test("auth.json holds no plaintext password and has mode 0600", () => {
@@ -184,20 +184,21 @@ describe("openAuth (the auth file in a temp data dir)", () => {
     const dir = freshDir();
     const a = openAuth(dir, "env-password-123");
     assert.equal(a.generatedPassword, null);
-    assert.equal(a.checkPassword("env-password-123"), true);
-    assert.equal(a.checkPassword("env-password-12"), false);
+    assert.equal((a.checkLogin("admin", "env-password-123") !== null), true);
+    assert.equal((a.checkLogin("admin", "env-password-12") !== null), false);
     // later starts without the env var fall back to the stored hash of it
     const b = openAuth(dir);
     assert.equal(b.generatedPassword, null);
-    assert.equal(b.checkPassword("env-password-123"), true);
+    assert.equal((b.checkLogin("admin", "env-password-123") !== null), true);
   });
 
   test("sessions survive a restart (same data dir) but not a different data dir", () => {
     const dir = freshDir();
-    const token = openAuth(dir).issue("admin");
-    const payload = openAuth(dir).verify(token);
-    assert.equal(payload?.sub, "admin");
-    assert.ok(payload && payload.exp > Date.now() + SESSION_TTL_MS - 60_000);
+    const token = openAuth(dir).issue({ user: "admin", role: "operator" });
+    assert.deepEqual(openAuth(dir).verify(token), { user: "admin", role: "operator" });
+    // The token itself carries a 12 h expiry.
+    const body = JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8")) as { exp: number };
+    assert.ok(body.exp > Date.now() + SESSION_TTL_MS - 60_000);
     assert.equal(openAuth(freshDir()).verify(token), null);
   });
 
@@ -228,26 +229,26 @@ describe("gate", () => {
   const other = openAuth(freshDir(), "env-password-123");
 
   test("authenticate with a session cookie", () => {
-    const token = auth.issue("admin");
-    assert.deepEqual(authenticate({ cookie: `theme=dark; ${SESSION_COOKIE}=${token}` }, auth), { ok: true, via: "cookie", user: "admin" });
+    const token = auth.issue({ user: "admin", role: "operator" });
+    assert.deepEqual(authenticate({ cookie: `theme=dark; ${SESSION_COOKIE}=${token}` }, auth), { ok: true, via: "cookie", user: "admin", role: "operator" });
   });
 
   test("authenticate with a bearer API token (any case of 'Bearer')", () => {
-    assert.deepEqual(authenticate({ authorization: `Bearer ${API_TOKEN}` }, auth), { ok: true, via: "token", user: "api-token" });
-    assert.deepEqual(authenticate({ authorization: `bearer  ${API_TOKEN}` }, auth), { ok: true, via: "token", user: "api-token" });
+    assert.deepEqual(authenticate({ authorization: `Bearer ${API_TOKEN}` }, auth), { ok: true, via: "token", user: "api-token", role: "operator" });
+    assert.deepEqual(authenticate({ authorization: `bearer  ${API_TOKEN}` }, auth), { ok: true, via: "token", user: "api-token", role: "operator" });
   });
 
   test("no credentials, wrong token, or a cookie from another install → not authenticated", () => {
     assert.deepEqual(authenticate({}, auth), { ok: false });
     assert.deepEqual(authenticate({ authorization: "Bearer wrong-token-wrong-token" }, auth), { ok: false });
     assert.deepEqual(authenticate({ authorization: API_TOKEN }, auth), { ok: false });
-    assert.deepEqual(authenticate({ cookie: `${SESSION_COOKIE}=${other.issue("admin")}` }, auth), { ok: false });
+    assert.deepEqual(authenticate({ cookie: `${SESSION_COOKIE}=${other.issue({ user: "admin", role: "operator" })}` }, auth), { ok: false });
     assert.deepEqual(authenticate({ cookie: `${SESSION_COOKIE}=` }, auth), { ok: false });
   });
 
   test("a wrong bearer token still lets a valid cookie through", () => {
-    const token = auth.issue("admin");
-    assert.deepEqual(authenticate({ authorization: "Bearer nope", cookie: `${SESSION_COOKIE}=${token}` }, auth), { ok: true, via: "cookie", user: "admin" });
+    const token = auth.issue({ user: "admin", role: "operator" });
+    assert.deepEqual(authenticate({ authorization: "Bearer nope", cookie: `${SESSION_COOKIE}=${token}` }, auth), { ok: true, via: "cookie", user: "admin", role: "operator" });
   });
 
   test("originAllowed", () => {

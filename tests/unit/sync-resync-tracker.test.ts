@@ -1,0 +1,438 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { createClassifier, type ReplEvent } from "../../lib/logs/classify";
+import { parseLogLine } from "../../lib/logs/parse";
+import { formatNumber } from "../../lib/format";
+import { parseInfo, parseReplication } from "../../lib/redis/info";
+import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
+import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "../../lib/monitor/resync-tracker";
+import type { NodeState, SyncCounters } from "../../lib/monitor/types";
+
+const ROOT = path.join(__dirname, "..", "fixtures", "redis-7.0.15");
+const raw = (name: string): string => readFileSync(path.join(ROOT, "info", name), "utf8");
+
+function setField(text: string, key: string, value: string): string {
+  const re = new RegExp(`^${key}:[^\\r\\n]*`, "m");
+  if (!re.test(text)) throw new Error(`no ${key} line`);
+  return text.replace(re, `${key}:${value}`);
+}
+function setFields(text: string, fields: Record<string, string>): string {
+  return Object.entries(fields).reduce((t, [k, v]) => setField(t, k, v), text);
+}
+
+/** A successful poll as the poller sends it: Replication, plus the sync counters when Stats is there. */
+function ok(text: string, at: number): PollResult {
+  const info = parseInfo(text);
+  const repl = parseReplication(info.replication ?? {});
+  const stats = info.stats;
+  const counters: SyncCounters | undefined =
+    stats?.sync_full !== undefined
+      ? { full: Number(stats.sync_full), partialOk: Number(stats.sync_partial_ok ?? 0), partialErr: Number(stats.sync_partial_err ?? 0) }
+      : undefined;
+  return counters ? { ok: true, at, latencyMs: 1, repl, counters } : { ok: true, at, latencyMs: 1, repl };
+}
+const fail = (at: number): PollResult => ({ ok: false, at, error: "connect ECONNREFUSED" });
+
+/** The monitor's wiring, minus I/O: states folded by applyPoll, each poll observed by the tracker. */
+class Topology {
+  readonly states = new Map<string, NodeState>();
+  readonly tracker = new ResyncTracker((id) => this.states.get(id));
+
+  poll(id: string, r: PollResult): ResyncOutcome[] {
+    const i = id.lastIndexOf(":");
+    const prev = this.states.get(id) ?? initialState(id, id.slice(0, i), Number(id.slice(i + 1)));
+    const next = applyPoll(prev, r);
+    this.states.set(id, next);
+    return this.tracker.observe(prev, next, r.at);
+  }
+
+  /** Feeds classified lines of `node`'s log, as the tail would deliver them. */
+  log(node: string, lines: Logged[]): void {
+    for (const l of lines) this.tracker.logEvent(node, l.ev, l.at);
+  }
+}
+
+interface Logged {
+  line: number;
+  at: number;
+  ev: ReplEvent;
+}
+
+/** Every replication line of a fixture log, classified in order with one classifier (as a tail does). */
+function logged(file: string): Logged[] {
+  const classify = createClassifier();
+  const out: Logged[] = [];
+  readFileSync(path.join(ROOT, "logs", file), "utf8")
+    .split("\n")
+    .forEach((text, i) => {
+      const line = parseLogLine(text);
+      const ev = classify(line);
+      if (ev && line.kind === "redis") out.push({ line: i + 1, at: line.at, ev });
+    });
+  return out;
+}
+const LOGS = { a: logged("node-a.log"), b: logged("node-b.log"), c: logged("node-c.log"), d: logged("node-d.log") };
+
+/** Lines `from`..`to` (1-based, inclusive) of a classified log. */
+function lines(log: Logged[], from: number, to: number = from): Logged[] {
+  const out = log.filter((l) => l.line >= from && l.line <= to);
+  if (out.length === 0) throw new Error(`no classified line in ${from}..${to}`);
+  return out;
+}
+function line(log: Logged[], n: number): Logged {
+  const l = lines(log, n)[0];
+  if (!l) throw new Error(`no line ${n}`);
+  return l;
+}
+
+// Fixture INFO node ids (master.txt, replica.txt)
+const M = "127.0.0.1:45347";
+const R = "127.0.0.1:45827";
+// Node ids of the captured logs: node-a 7001 (master), node-b 7002, node-c 17003
+const A = "127.0.0.1:7001";
+const B = "127.0.0.1:7002";
+const C = "127.0.0.1:17003";
+
+const T0 = 1_795_564_572_000;
+
+const replicaUp = (): string => raw("replica.txt");
+const replicaDown = (): string => setFields(raw("replica.txt"), { master_link_status: "down", master_last_io_seconds_ago: "-1" });
+/** replica.txt during a full sync (REPL_STATE_TRANSFER adds the master_sync_* progress fields). */
+function replicaSyncing(): string {
+  const t = setFields(raw("replica.txt"), { master_link_status: "down", master_sync_in_progress: "1" });
+  const out = t.replace(
+    "master_sync_in_progress:1\r\n",
+    "master_sync_in_progress:1\r\nmaster_sync_total_bytes:-1\r\nmaster_sync_read_bytes:0\r\nmaster_sync_left_bytes:-1\r\nmaster_sync_perc:0.00\r\nmaster_sync_last_io_seconds_ago:0\r\n",
+  );
+  assert.notEqual(out, t);
+  return out;
+}
+/** master.txt after it wrote `written` more bytes, with its sync counters as given (fixture: full 2, partial 0). */
+function masterAfter(written: number, counters: { full?: number; partialOk?: number } = {}): string {
+  const end = 1968 + written;
+  const first = Math.max(1, end - 1_048_576 + 1);
+  return setFields(raw("master.txt"), {
+    master_repl_offset: String(end),
+    repl_backlog_first_byte_offset: String(first),
+    repl_backlog_histlen: String(end - first + 1),
+    sync_full: String(counters.full ?? 2),
+    sync_partial_ok: String(counters.partialOk ?? 0),
+  });
+}
+const replicaAt = (text: string, offset: number): string =>
+  setFields(text, { slave_read_repl_offset: String(offset), slave_repl_offset: String(offset), master_repl_offset: String(offset) });
+/** A fixture replica pointed at the captured logs' master (7001). */
+const toA = (text: string): string => setField(text, "master_port", "7001");
+
+/** A healthy master + replica pair from the fixtures, polled at T0. */
+function healthyPair(): Topology {
+  const t = new Topology();
+  assert.deepEqual(t.poll(M, ok(raw("master.txt"), T0)), []);
+  assert.deepEqual(t.poll(R, ok(replicaUp(), T0)), []);
+  assert.equal(t.tracker.inProgress(R), false);
+  return t;
+}
+
+describe("ResyncTracker: outcome from the master's sync counters", () => {
+  test("link down then up with sync_partial_ok incremented → partial from stats, after the grace", () => {
+    const t = healthyPair();
+    assert.deepEqual(t.poll(R, ok(replicaDown(), T0 + 1000)), []);
+    assert.equal(t.tracker.inProgress(R), true);
+    assert.deepEqual(t.poll(M, ok(masterAfter(5000, { partialOk: 1 }), T0 + 2000)), []);
+    assert.deepEqual(t.poll(R, ok(replicaAt(replicaUp(), 6968), T0 + 3000)), []);
+    // log lines and counters can trail INFO: nothing is decided for 700 ms
+    assert.deepEqual(t.tracker.tick(T0 + 3699), []);
+    assert.equal(t.tracker.inProgress(R), true);
+    const out = t.tracker.tick(T0 + 3700);
+    const expected: ResyncOutcome = {
+      replica: R,
+      master: M,
+      kind: "partial",
+      reason: null,
+      source: "stats",
+      startedAt: T0 + 1000,
+      endedAt: T0 + 3000,
+      keysLoaded: null,
+    };
+    assert.deepEqual(out, [expected]);
+    assert.deepEqual(t.tracker.lastOutcome(R), expected);
+    assert.equal(t.tracker.inProgress(R), false);
+    // decided once
+    assert.deepEqual(t.tracker.tick(T0 + 5000), []);
+  });
+
+  test("sync_full incremented → full from stats, reason from the replayed PSYNC decision", () => {
+    const t = healthyPair();
+    t.poll(R, ok(replicaDown(), T0 + 1000));
+    // the master wrote 2 MB meanwhile: the replica's offset 1968 is no longer in its 1 MB backlog
+    t.poll(M, ok(masterAfter(2_000_000, { full: 3 }), T0 + 2000));
+    t.poll(R, ok(replicaAt(replicaUp(), 2_001_968), T0 + 3000));
+    const [o, ...rest] = t.tracker.tick(T0 + 3700);
+    assert.deepEqual(rest, []);
+    assert.equal(o?.kind, "full");
+    assert.equal(o?.source, "stats");
+    assert.equal(o?.reason, "lack-of-backlog");
+  });
+
+  test("the counters beat the replayed PSYNC decision", () => {
+    const t = healthyPair();
+    t.poll(R, ok(replicaDown(), T0 + 1000));
+    // offsets alone would say FULL (lack of backlog), but the master counted a partial resync
+    t.poll(M, ok(masterAfter(2_000_000, { partialOk: 1 }), T0 + 2000));
+    t.poll(R, ok(replicaAt(replicaUp(), 2_001_968), T0 + 3000));
+    const [o] = t.tracker.tick(T0 + 3700);
+    assert.equal(o?.kind, "partial");
+    assert.equal(o?.source, "stats");
+    assert.equal(o?.reason, null);
+  });
+
+  test("no counter change: the outcome is predicted from offsets", () => {
+    const t = healthyPair();
+    t.poll(R, ok(replicaDown(), T0 + 1000));
+    t.poll(R, ok(replicaUp(), T0 + 2000));
+    const [o] = t.tracker.tick(T0 + 2700);
+    assert.equal(o?.kind, "partial");
+    assert.equal(o?.source, "predicted");
+  });
+});
+
+describe("ResyncTracker: a sync seen in progress", () => {
+  test("→ full from info, even when the counters also moved", () => {
+    const t = healthyPair();
+    assert.deepEqual(t.poll(R, ok(replicaSyncing(), T0 + 1000)), []);
+    assert.equal(t.tracker.inProgress(R), true);
+    t.poll(M, ok(masterAfter(2_000_000, { full: 3 }), T0 + 2000));
+    t.poll(R, ok(replicaAt(replicaUp(), 2_001_968), T0 + 4000));
+    const out = t.tracker.tick(T0 + 4700);
+    assert.deepEqual(out, [
+      { replica: R, master: M, kind: "full", reason: "lack-of-backlog", source: "info", startedAt: T0 + 1000, endedAt: T0 + 4000, keysLoaded: null },
+    ]);
+  });
+
+  test("the grace restarts when the link drops again before the decision", () => {
+    const t = healthyPair();
+    t.poll(R, ok(replicaSyncing(), T0 + 1000));
+    t.poll(R, ok(replicaUp(), T0 + 2000));
+    t.poll(R, ok(replicaDown(), T0 + 2300));
+    t.poll(R, ok(replicaUp(), T0 + 2600));
+    assert.deepEqual(t.tracker.tick(T0 + 3200), []);
+    const [o] = t.tracker.tick(T0 + 3300);
+    assert.equal(o?.kind, "full");
+    assert.equal(o?.endedAt, T0 + 2600);
+  });
+});
+
+describe("ResyncTracker: log evidence (node-a.log / node-b.log)", () => {
+  test("replica's 'Full resync from master' + master's lack-of-backlog refusal → full, lack-of-backlog, from log, keys loaded", () => {
+    const t = new Topology();
+    const healthyAt = line(LOGS.b, 33).at + 1000; // after the earlier partial resync at 23:24:06.712
+    t.poll(A, ok(raw("master.txt"), healthyAt));
+    t.poll(B, ok(toA(replicaUp()), healthyAt));
+    assert.equal(t.tracker.inProgress(B), false);
+
+    // 23:24:15.405 node-a: "Connection with replica 127.0.0.1:7002 lost." (node-b was shut down)
+    const lost = line(LOGS.a, 23);
+    assert.equal(lost.ev.kind, "link-lost");
+    t.log(A, [lost]);
+    assert.equal(t.tracker.inProgress(B), true);
+    t.poll(B, fail(lost.at + 200));
+
+    // node-b restarts (loads its own RDB: 2007 keys), asks for 133; node-a refuses for lack of backlog
+    t.log(B, lines(LOGS.b, 41, 58));
+    const refusal = line(LOGS.a, 25);
+    assert.equal(refusal.ev.kind === "partial-resync-refused" && refusal.ev.replica, B);
+    t.log(A, lines(LOGS.a, 24, 31));
+    t.poll(B, ok(toA(replicaDown()), refusal.at + 500));
+    // the counters disagree (a partial elsewhere); the log is stronger evidence
+    t.poll(A, ok(masterAfter(3_105_054, { partialOk: 1 }), refusal.at + 1000));
+
+    // 23:24:21.352 "Full resync from master", 23:24:21.372 "Done loading RDB, keys loaded: 5005"
+    t.log(B, lines(LOGS.b, 59, 68));
+    const done = line(LOGS.b, 67);
+    assert.equal(done.ev.kind === "loading" && done.ev.keysLoaded, 5005);
+    const onlineAt = done.at + 600;
+    assert.deepEqual(t.poll(B, ok(toA(replicaAt(replicaUp(), 3_107_022)), onlineAt)), []);
+    const out = t.tracker.tick(onlineAt + 700);
+    assert.deepEqual(out, [
+      { replica: B, master: A, kind: "full", reason: "lack-of-backlog", source: "log", startedAt: lost.at, endedAt: onlineAt, keysLoaded: 5005 },
+    ]);
+
+    const e = outcomeEvent(out[0]!, formatNumber);
+    assert.equal(e.kind, "sync:full-resync");
+    assert.equal(e.node, B);
+    assert.ok(e.text.startsWith(`${B} FULL resync from ${A}: fell out of the backlog`), e.text);
+    assert.ok(e.text.includes("loaded 5,005 keys"), e.text);
+  });
+
+  test("'Done loading RDB' alone (no resync line read) → full from info with the keys loaded", () => {
+    const t = healthyPair();
+    const done = line(LOGS.d, 24); // "Done loading RDB, keys loaded: 55005, keys expired: 0."
+    t.poll(R, ok(replicaDown(), done.at - 5000));
+    t.log(R, [done]);
+    t.poll(R, ok(replicaUp(), done.at + 500));
+    const [o] = t.tracker.tick(done.at + 1200);
+    assert.equal(o?.kind, "full");
+    assert.equal(o?.source, "info");
+    assert.equal(o?.keysLoaded, 55005);
+  });
+
+  test("a replica's 'Successful partial resynchronization' → partial from log", () => {
+    const t = new Topology();
+    const lost = line(LOGS.b, 26); // 23:24:06.711 "Connection with master lost."
+    t.poll(A, ok(raw("master.txt"), lost.at - 6000));
+    t.poll(B, ok(toA(replicaUp()), lost.at - 6000));
+    t.log(B, lines(LOGS.b, 26, 33));
+    assert.equal(t.tracker.inProgress(B), true);
+    // the counters say FULL (someone else's), the replica's own log says partial
+    t.poll(A, ok(masterAfter(10, { full: 3 }), lost.at + 100));
+    t.poll(B, ok(toA(replicaUp()), lost.at + 300));
+    const [o] = t.tracker.tick(lost.at + 1000);
+    assert.deepEqual(o, { replica: B, master: A, kind: "partial", reason: null, source: "log", startedAt: lost.at, endedAt: lost.at + 300, keysLoaded: null });
+  });
+
+  test("a replica never seen before whose master logs a replid mismatch → full, new-replica", () => {
+    const t = new Topology();
+    const mismatch = line(LOGS.a, 10);
+    assert.equal(mismatch.ev.kind === "partial-resync-refused" && mismatch.ev.reason, "replid-mismatch");
+    t.poll(A, ok(raw("master.txt"), mismatch.at - 1000));
+    // node-a logs the refusal before we ever polled 7002
+    t.log(A, lines(LOGS.a, 9, 10));
+    assert.equal(t.tracker.inProgress(B), false);
+    t.poll(B, ok(toA(replicaSyncing()), mismatch.at + 200));
+    assert.equal(t.tracker.inProgress(B), true);
+    t.log(B, lines(LOGS.b, 9, 25)); // REPLICAOF, PSYNC attempt, "Full resync from master", keys loaded 2003
+    const onlineAt = line(LOGS.b, 25).at + 300;
+    t.poll(B, ok(toA(replicaUp()), onlineAt));
+    const out = t.tracker.tick(onlineAt + 700);
+    assert.deepEqual(out, [
+      { replica: B, master: A, kind: "full", reason: "new-replica", source: "log", startedAt: mismatch.at, endedAt: onlineAt, keysLoaded: 2003 },
+    ]);
+    assert.match(outcomeEvent(out[0]!).text, /FULL resync from 127\.0\.0\.1:7001: new replica/);
+  });
+
+  test("the same refusal for a replica we saw with its own history stays replid-mismatch", () => {
+    const t = new Topology();
+    const mismatch = line(LOGS.a, 10);
+    t.poll(A, ok(raw("master.txt"), mismatch.at - 2000));
+    t.poll(B, ok(toA(replicaUp()), mismatch.at - 2000));
+    t.poll(B, ok(toA(replicaDown()), mismatch.at - 1000));
+    t.log(A, lines(LOGS.a, 9, 10));
+    t.log(B, lines(LOGS.b, 16));
+    t.poll(B, ok(toA(replicaUp()), mismatch.at + 5000));
+    const [o] = t.tracker.tick(mismatch.at + 5700);
+    assert.equal(o?.kind, "full");
+    assert.equal(o?.reason, "replid-mismatch");
+    assert.equal(o?.source, "log");
+  });
+
+  test("late log lines dated before the last outcome ended do not make a second outcome", () => {
+    const t = new Topology();
+    const lost = line(LOGS.b, 26);
+    t.poll(A, ok(raw("master.txt"), lost.at - 6000));
+    t.poll(B, ok(toA(replicaUp()), lost.at - 6000));
+    t.log(B, lines(LOGS.b, 26, 33));
+    t.poll(B, ok(toA(replicaUp()), lost.at + 300));
+    const first = t.tracker.tick(lost.at + 1000);
+    assert.equal(first.length, 1);
+    const endedAt = first[0]!.endedAt;
+
+    // node-a's side of the same episode arrives late: "Connection with replica … lost", "… accepted"
+    const late = lines(LOGS.a, 20, 22);
+    assert.ok(late.every((l) => l.at <= endedAt));
+    t.log(A, late);
+    assert.equal(t.tracker.inProgress(B), false);
+    assert.deepEqual(t.poll(B, ok(toA(replicaUp()), lost.at + 2000)), []);
+    assert.deepEqual(t.tracker.tick(lost.at + 5000), []);
+    assert.deepEqual(t.tracker.lastOutcome(B), first[0]);
+
+    // a line dated after the outcome is a new episode: 23:24:15.405 "Connection with replica 127.0.0.1:7002 lost."
+    const next = line(LOGS.a, 23);
+    assert.ok(next.at > endedAt);
+    t.log(A, [next]);
+    assert.equal(t.tracker.inProgress(B), true);
+  });
+});
+
+describe("ResyncTracker: promotion", () => {
+  test("a replica promoted to master drops its open episode without an outcome (node-c.log, FAILOVER TO)", () => {
+    const t = new Topology();
+    const lost = line(LOGS.c, 24); // 8293:M "Connection with master lost." during the handoff
+    t.poll(A, ok(raw("master.txt"), lost.at - 3000));
+    t.poll(C, ok(toA(replicaUp()), lost.at - 3000));
+    t.log(C, lines(LOGS.c, 23, 24));
+    assert.equal(t.tracker.inProgress(C), true);
+    assert.deepEqual(t.poll(C, ok(raw("promoted.txt"), lost.at + 300)), []);
+    assert.equal(t.tracker.inProgress(C), false);
+    assert.deepEqual(t.poll(C, ok(raw("promoted.txt"), lost.at + 1300)), []);
+    assert.deepEqual(t.tracker.tick(lost.at + 5000), []);
+    assert.equal(t.tracker.lastOutcome(C), undefined);
+  });
+
+  test("the promotion's 'lost the link' line delivered after the poll that saw the promotion makes no outcome", () => {
+    const t = new Topology();
+    const lost = line(LOGS.c, 24);
+    t.poll(A, ok(raw("master.txt"), lost.at - 3000));
+    t.poll(C, ok(toA(replicaUp()), lost.at - 3000));
+    assert.deepEqual(t.poll(C, ok(raw("promoted.txt"), lost.at + 100)), []);
+    t.log(C, lines(LOGS.c, 23, 24)); // the tail is behind the poller
+    assert.deepEqual(t.poll(C, ok(raw("promoted.txt"), lost.at + 1100)), []);
+    assert.deepEqual(t.tracker.tick(lost.at + 10_000), []);
+    assert.equal(t.tracker.inProgress(C), false);
+    assert.equal(t.tracker.lastOutcome(C), undefined);
+  });
+
+  test("an episode opened by a link drop is dropped the same way", () => {
+    const t = healthyPair();
+    t.poll(R, ok(replicaDown(), T0 + 1000));
+    assert.equal(t.tracker.inProgress(R), true);
+    t.poll(R, ok(raw("promoted.txt"), T0 + 2000));
+    assert.equal(t.tracker.inProgress(R), false);
+    assert.deepEqual(t.tracker.tick(T0 + 10_000), []);
+    assert.equal(t.tracker.lastOutcome(R), undefined);
+  });
+});
+
+describe("outcomeEvent: operator text", () => {
+  const base: ResyncOutcome = {
+    replica: B,
+    master: A,
+    kind: "full",
+    reason: "lack-of-backlog",
+    source: "log",
+    startedAt: T0,
+    endedAt: T0 + 6600,
+    keysLoaded: 5005,
+  };
+
+  test("FULL names replica, master, reason, keys and duration; a warning", () => {
+    const e = outcomeEvent(base, formatNumber);
+    assert.equal(e.kind, "sync:full-resync");
+    assert.equal(e.severity, "warning");
+    assert.equal(e.node, B);
+    assert.equal(
+      e.text,
+      "127.0.0.1:7002 FULL resync from 127.0.0.1:7001: fell out of the backlog (the master no longer holds the bytes the replica missed), loaded 5,005 keys; back online after 6.6 s",
+    );
+    assert.deepEqual(e.data, { master: A, reason: "lack-of-backlog", source: "log", keysLoaded: 5005, durationMs: 6600 });
+  });
+
+  test("partial is info and says the backlog covered the gap; the source is named when it is not a log", () => {
+    const e = outcomeEvent({ ...base, kind: "partial", reason: null, source: "stats", keysLoaded: null, endedAt: T0 + 2000 });
+    assert.equal(e.kind, "sync:partial-resync");
+    assert.equal(e.severity, "info");
+    assert.equal(e.text, "127.0.0.1:7002 partial resync from 127.0.0.1:7001: the backlog covered the gap; back online after 2.0 s (from the master's sync counters)");
+    assert.deepEqual(e.data, { master: A, source: "stats", durationMs: 2000 });
+  });
+
+  test("inferred outcomes say so; unknown master and reason read plainly", () => {
+    const e = outcomeEvent({ ...base, master: null, reason: null, source: "predicted", keysLoaded: null });
+    assert.ok(!e.text.includes(" from 127."), e.text);
+    assert.ok(e.text.includes("FULL resync: reason not visible"), e.text);
+    assert.ok(e.text.endsWith("(inferred from offsets)"), e.text);
+    const other = outcomeEvent({ ...base, reason: "second-id-offset-ahead", keysLoaded: null });
+    assert.ok(other.text.includes("ran ahead of where the master's second replication ID ends"), other.text);
+    assert.ok(!other.text.includes("loaded"), other.text);
+  });
+});
