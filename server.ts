@@ -1,4 +1,5 @@
 // The one process: Next.js pages and API routes plus socket.io on one http.Server, and the monitor.
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
 import { openAuditLog } from "./lib/audit/log";
@@ -27,8 +28,29 @@ const SECURITY_HEADERS: Record<string, string> = {
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "same-origin",
   "X-Frame-Options": "DENY",
-  "Content-Security-Policy": "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 };
+
+/**
+ * Scripts run only with this request's nonce (Next reads it from the request's CSP header and puts
+ * it on its own inline scripts); styles may be inline because the charts set style attributes.
+ * Development adds 'unsafe-eval' for React's dev tooling.
+ */
+function contentSecurityPolicy(nonce: string, dev: boolean): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ""}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self' ws: wss:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
@@ -51,6 +73,9 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
 
   const gate = (req: IncomingMessage, res: ServerResponse): boolean => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const csp = contentSecurityPolicy(randomBytes(16).toString("base64"), dev);
+    res.setHeader("Content-Security-Policy", csp);
+    req.headers["content-security-policy"] = csp;
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     const headers = { cookie: req.headers.cookie, authorization: req.headers.authorization, origin: req.headers.origin, host: req.headers.host };
     // Route handlers trust these; a client must never be able to send its own.

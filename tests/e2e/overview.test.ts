@@ -37,6 +37,9 @@ test("overview shows all four nodes and a promotion live", async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const pageErrors: string[] = [];
   page.on("pageerror", (e) => pageErrors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy|Refused to/i.test(m.text())) pageErrors.push(m.text());
+  });
   await loginInBrowser(page, server.url);
 
   for (const node of topo.all) {

@@ -23,6 +23,22 @@ describe("HTTP API and socket", () => {
     await topo?.stop();
   });
 
+  test("pages carry a nonce CSP (no unsafe-inline scripts) and the other security headers", async () => {
+    const res = await fetch(`${server.url}/login`);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    assert.ok(nonce, `CSP has a nonce: ${csp}`);
+    assert.doesNotMatch(/script-src[^;]*/.exec(csp)?.[0] ?? "", /unsafe-inline/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    const scripts = [...(await res.text()).matchAll(/<script[^>]*>/g)].map((m) => m[0]);
+    assert.ok(scripts.length > 0);
+    for (const s of scripts) assert.ok(s.includes(`nonce="${nonce}"`), `script without the nonce: ${s}`);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(res.headers.get("referrer-policy"), "same-origin");
+    const again = await fetch(`${server.url}/login`);
+    assert.notEqual(/'nonce-([^']+)'/.exec(again.headers.get("content-security-policy") ?? "")?.[1], nonce, "a fresh nonce per request");
+  });
+
   test("GET /api/health needs no login", async () => {
     const res = await fetch(`${server.url}/api/health`);
     assert.equal(res.status, 200);
