@@ -8,6 +8,7 @@ import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import path from "node:path";
+import { createMetrics } from "./lib/metrics/collect";
 import { MonitorHub } from "./lib/monitor/hub";
 import { openEventStore } from "./lib/timeline/store";
 import { attachSocketServer } from "./lib/realtime/socket-server";
@@ -65,7 +66,13 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   const audit = openAuditLog(path.join(config.dataDir, "audit"));
   const events = await openEventStore(path.join(config.dataDir, "events"));
   const hub = new MonitorHub(config.topologies, events);
-  setRuntime({ config, hub, auth, events, audit, loginLimiter: new LoginLimiter(), startedAt: Date.now() });
+  let sockets: ReturnType<typeof attachSocketServer> | undefined;
+  const metrics = createMetrics(hub, {
+    socketClients: () => sockets?.io.engine.clientsCount ?? 0,
+    eventQueueDepth: () => sockets?.broadcaster.queueDepth ?? 0,
+  });
+  const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
+  setRuntime({ config, hub, auth, events, audit, metrics, loginLimiter: new LoginLimiter(), startedAt: Date.now() });
 
   const app = next({ dev, hostname: config.host, port: config.port, dir: __dirname });
   const handle = app.getRequestHandler();
@@ -111,7 +118,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     });
   });
   const upgrade = app.getUpgradeHandler();
-  const sockets = attachSocketServer(httpServer, hub, auth);
+  sockets = attachSocketServer(httpServer, hub, auth);
+  const io = sockets;
   // socket.io handles its own path; everything else (Next dev HMR) goes to Next. Upgraded sockets
   // are not tracked by http.Server, so keep them to close them on shutdown.
   const upgraded = new Set<import("node:stream").Duplex>();
@@ -146,7 +154,9 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     close: async () => {
       hub.stop();
       for (const s of upgraded) s.destroy();
-      await Promise.race([sockets.close(), new Promise((r) => setTimeout(r, 2000))]);
+      offPoll();
+      metrics.close();
+      await Promise.race([io.close(), new Promise((r) => setTimeout(r, 2000))]);
       httpServer.closeAllConnections();
       await events.close();
       setRuntime(undefined);

@@ -6,6 +6,7 @@ import type { AuditLog } from "./audit/log";
 import type { LoginLimiter } from "./auth/rate-limit";
 import type { AuthService } from "./auth/store";
 import type { MonitorHub } from "./monitor/hub";
+import type { Metrics } from "./metrics/collect";
 import type { EventStore } from "./timeline/store";
 
 export interface Runtime {
@@ -15,6 +16,7 @@ export interface Runtime {
   /** The persistent timeline (bounded, survives restarts). */
   events: EventStore;
   audit: AuditLog;
+  metrics: Metrics;
   loginLimiter: LoginLimiter;
   startedAt: number;
 }

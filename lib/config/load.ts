@@ -32,6 +32,8 @@ export interface TopologyConfig {
   /** Defaults apply when unset (tests build configs by hand). */
   alerts?: AlertRules;
   webhook?: string;
+  sentinels?: RedisEndpoint[];
+  sentinelMaster?: string;
 }
 
 export interface UserConfig {
@@ -79,6 +81,8 @@ function defaults(t: TopologyInput, pollMs: number): TopologyConfig {
     drills: t.drills ?? false,
     alerts: AlertRulesSchema.parse({ ...withoutWebhook(t.alerts), expectedReplicas: t.alerts?.expectedReplicas ?? t.expectedReplicas }),
     webhook: t.alerts?.webhook,
+    sentinels: t.sentinels,
+    sentinelMaster: t.sentinelMaster,
   };
 }
 

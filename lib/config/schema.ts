@@ -83,6 +83,10 @@ export const TopologySchema = z
     timeoutMs: z.number().int().min(50).max(60_000).optional(),
     expectedReplicas: z.number().int().min(0).max(1000).optional(),
     drills: z.boolean().optional(),
+    /** Sentinels watching this topology's master, as redis:// URLs. */
+    sentinels: z.array(RedisUrl).max(32).optional(),
+    /** The master name Sentinel knows it by; otherwise every name in SENTINEL MASTERS. */
+    sentinelMaster: z.string().min(1).max(128).optional(),
     alerts: AlertRulesSchema.partial()
       .extend({ webhook: z.url({ protocol: /^https?$/, error: "webhook must be an http(s) URL" }).optional() })
       .strict()

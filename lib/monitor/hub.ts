@@ -1,6 +1,6 @@
 // All monitored topologies in one place, for the API and the socket layer.
 import type { TopologyConfig } from "../config/load";
-import { counter, TopologyMonitor, type EventSink, type MonitorListener } from "./topology-monitor";
+import { counter, TopologyMonitor, type EventSink, type MonitorListener, type PollListener } from "./topology-monitor";
 import type { NodeView, TimelineEvent } from "./types";
 
 export class MonitorHub {
@@ -20,6 +20,11 @@ export class MonitorHub {
 
   onChange(l: MonitorListener): () => void {
     const offs = [...this.monitors.values()].map((m) => m.onChange(l));
+    return () => offs.forEach((off) => off());
+  }
+
+  onPoll(l: PollListener): () => void {
+    const offs = [...this.monitors.values()].map((m) => m.onPollTimed(l));
     return () => offs.forEach((off) => off());
   }
 

@@ -11,6 +11,7 @@ import { diffNode, masterIdOf } from "./diff";
 import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "./resync-tracker";
 import { NodeHistory, type HistoryJson } from "./history";
 import { NodePoller } from "./node-poller";
+import type { ConnectOptions } from "../redis/connection";
 import { applyPoll, initialState, type PollResult } from "./reduce";
 import type { NodeEvent, NodeState, NodeView, Severity, TimelineEvent } from "./types";
 import { buildViews } from "./view";
@@ -19,6 +20,10 @@ import { buildViews } from "./view";
 export interface EventSink {
   nextId(): number;
   append(events: TimelineEvent[]): void;
+}
+
+export interface PollListener {
+  (topology: string, nodeId: string, latencyMs: number): void;
 }
 
 export interface MonitorListener {
@@ -65,6 +70,7 @@ export class TopologyMonitor {
   private readonly aliases = new Map<string, string>();
   private readonly events: TimelineEvent[] = [];
   private readonly listeners = new Set<MonitorListener>();
+  private readonly pollListeners = new Set<PollListener>();
   private historyTimer: AbortController | null = null;
   private running = false;
   readonly resync = new ResyncTracker((id) => this.states.get(id));
@@ -104,6 +110,11 @@ export class TopologyMonitor {
     void this.alerts.close();
   }
 
+  onPollTimed(l: PollListener): () => void {
+    this.pollListeners.add(l);
+    return () => this.pollListeners.delete(l);
+  }
+
   onChange(l: MonitorListener): () => void {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
@@ -133,13 +144,7 @@ export class TopologyMonitor {
     this.states.set(id, initialState(id, host, port));
     this.histories.set(id, new NodeHistory());
     const poller = new NodePoller({
-      conn: {
-        host,
-        port,
-        ...credentialsFor(this.config, host, port),
-        tls: this.config.tls ?? (this.config.seeds.some((s) => s.tls) ? true : undefined),
-        timeoutMs: this.config.timeoutMs,
-      },
+      conn: this.connectOptionsFor(host, port, this.config.timeoutMs),
       pollMs: this.config.pollMs,
       infoMs: this.config.infoMs,
       onResult: (r) => this.onPoll(id, r),
@@ -162,6 +167,7 @@ export class TopologyMonitor {
       }
     }
     this.states.set(id, next);
+    if (r.ok) for (const l of this.pollListeners) l(this.name, id, r.latencyMs);
     if (prev.role !== next.role && prev.role !== null) this.pollers.get(id)?.refreshFactsSoon();
     if (next.nodeConfig !== prev.nodeConfig || (next.status === "up" && prev.lastOkAt === null)) this.configureLog(next);
     const nodeEvents = diffNode(prev, next);
@@ -247,6 +253,22 @@ export class TopologyMonitor {
         return;
       }
     }
+  }
+
+  /** How to reach a node of this topology (credentials stay on the server); undefined for strangers. */
+  connectOptions(id: string, timeoutMs = this.config.timeoutMs): ConnectOptions | undefined {
+    const s = this.state(id);
+    return s ? this.connectOptionsFor(s.host, s.port, timeoutMs) : undefined;
+  }
+
+  private connectOptionsFor(host: string, port: number, timeoutMs: number): ConnectOptions {
+    return {
+      host,
+      port,
+      ...credentialsFor(this.config, host, port),
+      tls: this.config.tls ?? (this.config.seeds.some((s) => s.tls) ? true : undefined),
+      timeoutMs,
+    };
   }
 
   /** Number of INFO commands sent so far, for the benchmark's commands/s figure. */

@@ -35,6 +35,10 @@ export class Broadcaster {
     this.off = hub.onChange((_topology, change) => this.notify(change.events));
   }
 
+  get queueDepth(): number {
+    return this.pendingEvents.length;
+  }
+
   stop(): void {
     this.off();
     if (this.timer) clearTimeout(this.timer);

@@ -189,3 +189,32 @@ describe("configuration errors", () => {
     assert.match(s.output(), /pollMS/);
   });
 });
+
+describe("Prometheus /metrics", () => {
+  let topo: Topology;
+  let server: ServerProcess;
+  before(async () => {
+    topo = await startTopology({ replicas: 1 });
+    server = await startServer({ REPLSCOPE_SEEDS: `redis://127.0.0.1:${topo.master.port}`, REPLSCOPE_POLL_MS: "100" });
+  });
+  after(async () => {
+    await server?.stop();
+    await topo?.stop();
+  });
+
+  test("needs the bearer token (401, not a redirect) and exports replication series", async () => {
+    const anon = await fetch(`${server.url}/metrics`, { redirect: "manual" });
+    assert.equal(anon.status, 401);
+    const text = await waitFor(
+      "replica lag series",
+      async () => (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text(),
+      (t) => t.includes(`replscope_replica_lag_bytes{topology="default",node="${topo.replicas[0]!.id}"`),
+      10_000,
+      200,
+    );
+    assert.match(text, new RegExp(`replscope_node_up\\{topology="default",node="${topo.master.id}"\\} 1`));
+    assert.match(text, /# TYPE replscope_poll_duration_seconds histogram/);
+    assert.match(text, /replscope_socket_clients \d+/);
+    assert.doesNotMatch(text, new RegExp(TEST_PASSWORD));
+  });
+});
