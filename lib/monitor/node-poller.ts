@@ -3,7 +3,7 @@
 import type Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseInfo, parseReplication, parseServerFacts } from "../redis/info";
-import { connectionError, createConnection, describeRedisError, withTimeout, type ConnectOptions } from "../redis/connection";
+import { connectionError, createConnection, describeRedisError, TimeoutError, withTimeout, type ConnectOptions } from "../redis/connection";
 import type { PollResult } from "./reduce";
 import type { NodeConfig, SyncCounters } from "./types";
 
@@ -59,7 +59,15 @@ export class NodePoller {
     if (!this.redis) {
       const redis = createConnection(this.o.conn);
       this.redis = redis;
-      await withTimeout(redis.connect(), timeout);
+      try {
+        await withTimeout(redis.connect(), timeout);
+      } catch (err) {
+        // TCP is up but the TLS handshake never answers: usually TLS spoken to a plain port.
+        if (err instanceof TimeoutError && this.o.conn.tls && redis.stream && !redis.stream.connecting) {
+          throw new TimeoutError(timeout, "TCP connected but no TLS handshake reply");
+        }
+        throw err;
+      }
     }
     const config = this.configPending ? await this.readConfig(timeout) : undefined;
     const args = full ? FULL_SECTIONS : this.withStats ? ["replication", "stats"] : ["replication"];

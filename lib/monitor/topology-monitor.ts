@@ -176,6 +176,11 @@ export class TopologyMonitor {
     this.emit(id, nodeEvents, r.at);
   }
 
+  /** Records events from outside the poll loop (drills, sentinels) on this topology's timeline. */
+  record(nodeId: string, nodeEvents: NodeEvent[], at = Date.now()): void {
+    this.emit(nodeId, nodeEvents, at);
+  }
+
   /** Stamps events, keeps them (bounded) and tells listeners; called even with no events (state changed). */
   private emit(nodeId: string, nodeEvents: NodeEvent[], at: number): void {
     const events = nodeEvents.map<TimelineEvent>((e) => ({ ...e, id: this.nextEventId(), at, topology: this.name }));

@@ -66,6 +66,8 @@ export type NodeEventKind =
   | "sync:partial-resync"
   | `log:${string}`
   | `alert:${string}`
+  | `sentinel:${string}`
+  | `drill:${string}`
   | "master:replid-changed"
   | "master:failover-state";
 

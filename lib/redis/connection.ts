@@ -69,8 +69,8 @@ export function connectionError(redis: Redis | null, err: unknown): unknown {
 }
 
 export class TimeoutError extends Error {
-  constructor(ms: number) {
-    super(`no reply within ${ms} ms`);
+  constructor(ms: number, what = "no reply") {
+    super(`${what} within ${ms} ms`);
     this.name = "TimeoutError";
   }
 }

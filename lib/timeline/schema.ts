@@ -29,6 +29,8 @@ const KindSchema = z.union([
   z.enum(EVENT_KINDS),
   z.templateLiteral(["log:", z.string()]),
   z.templateLiteral(["alert:", z.string()]),
+  z.templateLiteral(["sentinel:", z.string()]),
+  z.templateLiteral(["drill:", z.string()]),
 ]);
 
 // Fails to compile when a kind is added to NodeEventKind but not above; otherwise events of the

@@ -113,6 +113,19 @@ describe("TLS", () => {
     assert.match(v.lastError ?? "", /connection (closed|reset)/i);
     assert.ok(firstDownAfterMs !== null && firstDownAfterMs < TIMEOUT_MS, `failed in ${firstDownAfterMs} ms`);
   });
+  test("TLS to a plain (non-TLS) port: an error that names TLS, no later than the timeout", async () => {
+    // Redis reads the ClientHello as the start of an inline command and waits for more, so the
+    // client can only give up at its timeout; the error must then point at TLS, not read as a
+    // frozen node ("no reply within 500 ms").
+    const plain = await startRedis({ args: FAST_SYNC });
+    try {
+      const { v, firstDownAfterMs } = await watchNode(config(plain, { seedTls: true, tls: good() }), plain.id, (x) => x?.status === "down" && x.lastError !== null);
+      assert.match(v.lastError ?? "", /TLS/, `got ${v.lastError}`);
+      assert.ok(firstDownAfterMs !== null && firstDownAfterMs < TIMEOUT_MS + 300, `failed in ${firstDownAfterMs} ms`);
+    } finally {
+      await stopAll([plain]);
+    }
+  });
 });
 
 describe("ACL users", () => {
@@ -193,7 +206,7 @@ describe("LOADING and MASTERDOWN", () => {
   test("a node loading its dataset still answers INFO (INFO is allowed while loading), so it shows up, not LOADING", async () => {
     const args = ["--save", "3600 1", "--enable-debug-command", "local"];
     const node = await startRedis({ args });
-    let reloaded: LocalRedis | null = null;
+    let starting: Promise<LocalRedis> | null = null;
     const m = new TopologyMonitor(config(node));
     try {
       await cli(node.port, "DEBUG", "POPULATE", "20000");
@@ -201,16 +214,17 @@ describe("LOADING and MASTERDOWN", () => {
       await cli(node.port, "SAVE");
       await node.stop();
       // key-load-delay (hidden config, µs per key) stretches the load to about 2 s.
-      const starting = startRedis({ port: node.port, dir: node.dir, args: [...args, "--key-load-delay", "100"] });
+      starting = startRedis({ port: node.port, dir: node.dir, args: [...args, "--key-load-delay", "100", "--loading-process-events-interval-bytes", "1024"] });
       m.start();
       await waitFor("INFO says loading", () => cli(node.port, "INFO", "persistence"), (out) => out.includes("loading:1"), 5000);
       const during = await waitFor("up while loading", () => view(m, node.id), (x) => x?.status === "up", 1500);
       assert.equal(during?.role, "master");
       assert.match(await cli(node.port, "INFO", "persistence"), /loading:1/, "still loading when the monitor showed it up");
-      reloaded = await starting;
+      await starting;
       await waitFor("up after the load", () => view(m, node.id), (x) => x?.status === "up" && x.keys === 20000, 5000);
     } finally {
       m.stop();
+      const reloaded = starting ? await starting.catch(() => null) : null;
       await stopAll(reloaded ? [reloaded, node] : [node]);
     }
   });

@@ -1,0 +1,97 @@
+// Pure: turns what a drill saw (canary writes, timeline events, final views) into its report.
+import type { NodeView, TimelineEvent } from "../monitor/types";
+import { lostWrites, writeOutageMs, type CanaryWrite } from "./canary";
+import type { DrillReport, ReplicaOutcome } from "./types";
+
+/** The first sign of a master's trouble: Sentinel's subjective down, a replica's link, the node itself. */
+function isDetection(e: TimelineEvent, oldMaster: string | null): boolean {
+  return e.kind === "sentinel:+sdown" || e.kind === "replica:link-down" || (e.kind === "node:down" && e.node === oldMaster);
+}
+
+export interface ReportInput {
+  startedAt: number;
+  actionAt: number | null;
+  endedAt: number;
+  oldMaster: string | null;
+  newMaster: string | null;
+  writes: CanaryWrite[];
+  /** Sequence numbers the final master holds. */
+  present: Set<number> | null;
+  events: TimelineEvent[];
+  finalViews: NodeView[];
+  secondIdGap: number | null;
+}
+
+export function buildReport(i: ReportInput): DrillReport {
+  const after = (e: TimelineEvent) => i.actionAt !== null && e.at >= i.actionAt;
+  const detect = i.events.find((e) => after(e) && isDetection(e, i.oldMaster));
+  const promoted = i.events.find((e) => after(e) && e.kind === "node:role-changed" && e.data?.to === "master" && (!i.newMaster || e.node === i.newMaster));
+  const lost = i.present ? lostWrites(i.writes, i.present) : [];
+  const replicas: ReplicaOutcome[] = i.finalViews
+    .filter((v) => v.id !== i.newMaster && (v.role === "replica" || v.id === i.oldMaster))
+    .map((v) => {
+      const resync = [...i.events].reverse().find((e) => after(e) && e.node === v.id && (e.kind === "sync:full-resync" || e.kind === "sync:partial-resync"));
+      return {
+        id: v.id,
+        resync: resync ? (resync.kind === "sync:full-resync" ? "full" : "partial") : null,
+        reason: typeof resync?.data?.reason === "string" ? resync.data.reason : null,
+        onlineAfterMs: resync && i.actionAt !== null ? resync.at - i.actionAt : null,
+      };
+    });
+  return {
+    startedAt: i.startedAt,
+    actionAt: i.actionAt,
+    endedAt: i.endedAt,
+    oldMaster: i.oldMaster,
+    newMaster: i.newMaster,
+    detectMs: detect && i.actionAt !== null ? detect.at - i.actionAt : null,
+    promoteMs: promoted && i.actionAt !== null ? promoted.at - i.actionAt : null,
+    writeOutageMs: writeOutageMs(i.writes),
+    lostWrites: lost.length,
+    canary: {
+      sent: i.writes.length,
+      acked: i.writes.filter((w) => w.ackAt !== null).length,
+      failed: i.writes.filter((w) => w.failedAt !== null && w.ackAt === null).length,
+      lostSeqs: lost.slice(0, 200),
+    },
+    replicas,
+    secondIdGap: i.secondIdGap,
+    finalTopology: i.finalViews.map((v) => ({ id: v.id, role: v.role, status: v.status, masterId: v.masterId })),
+  };
+}
+
+export function reportMarkdown(d: { id: string; topology: string; scenario: string; status: string; user: string; steps: { at: number; name: string; status: string; detail: string }[] }, r: DrillReport | null): string {
+  const ms = (v: number | null) => (v === null ? "—" : `${v} ms`);
+  const lines = [
+    `# Drill ${d.id}: ${d.scenario} on ${d.topology}`,
+    "",
+    `Status: **${d.status}** · run by ${d.user} · ${new Date(r?.startedAt ?? Date.now()).toISOString()}`,
+    "",
+  ];
+  if (r) {
+    lines.push(
+      "| measure | value |",
+      "| --- | --- |",
+      `| old master → new master | ${r.oldMaster ?? "—"} → ${r.newMaster ?? "—"} |`,
+      `| time to detect | ${ms(r.detectMs)} |`,
+      `| time to promote | ${ms(r.promoteMs)} |`,
+      `| write outage | ${ms(r.writeOutageMs)} |`,
+      `| lost writes (acknowledged, then gone) | ${r.lostWrites} |`,
+      `| canary writes sent / acked / failed | ${r.canary.sent} / ${r.canary.acked} / ${r.canary.failed} |`,
+      `| second-ID offset gap of the old master | ${r.secondIdGap ?? "—"} |`,
+      "",
+      "## Replicas",
+      "",
+      "| replica | resync | reason | online after |",
+      "| --- | --- | --- | --- |",
+      ...r.replicas.map((x) => `| ${x.id} | ${x.resync ?? "—"} | ${x.reason ?? "—"} | ${ms(x.onlineAfterMs)} |`),
+      "",
+      "## Final topology",
+      "",
+      ...r.finalTopology.map((n) => `- ${n.id}: ${n.role}${n.masterId ? ` of ${n.masterId}` : ""} (${n.status})`),
+      "",
+    );
+  }
+  lines.push("## Steps", "", ...d.steps.map((s) => `- ${new Date(s.at).toISOString().slice(11, 23)} [${s.status}] ${s.name}: ${s.detail}`), "");
+  return lines.join("\n");
+}

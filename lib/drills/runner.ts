@@ -1,0 +1,260 @@
+// Runs failover drills: one at a time per topology, only where the config allows it, with
+// pre-checks, a canary writer, a deadline on every step, abort, and a saved report.
+import { randomUUID } from "node:crypto";
+import type { MonitorHub } from "../monitor/hub";
+import type { TopologyMonitor } from "../monitor/topology-monitor";
+import type { NodeView } from "../monitor/types";
+import { runCommand } from "./admin";
+import { CanaryWriter } from "./canary";
+import { RoleProbe } from "./role-probe";
+import { buildReport } from "./report";
+import { SCENARIO_RUNNERS, type DrillContext } from "./scenarios";
+import { pause } from "./wait";
+import type { DrillStore } from "./store";
+import type { Drill, DrillOptions, DrillScenario, DrillStep } from "./types";
+
+export class DrillError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DrillRequest {
+  topology: string;
+  scenario: DrillScenario;
+  target?: string;
+  options?: DrillOptions;
+  user: string;
+}
+
+export interface DrillPlan {
+  oldMaster: string;
+  target: string | null;
+  touches: string[];
+  problems: string[];
+}
+
+const MAX_EVENTS = 5000;
+const LAG_OK_BYTES = 64 * 1024;
+
+/** The master most replicas follow (during a promotion there are briefly two). */
+export function currentMaster(views: NodeView[], prefer?: string | null): NodeView | undefined {
+  const masters = views.filter((v) => v.role === "master" && v.status === "up");
+  const followers = (id: string) => views.filter((v) => v.masterId === id).length;
+  return masters.sort((a, b) => followers(b.id) - followers(a.id) || (a.id === prefer ? -1 : b.id === prefer ? 1 : 0))[0];
+}
+
+export class DrillManager {
+  private readonly running = new Map<string, { drill: Drill; abort: AbortController }>();
+  private readonly recent = new Map<string, Drill>();
+
+  constructor(
+    private readonly hub: MonitorHub,
+    private readonly store: DrillStore,
+    private readonly onUpdate: (d: Drill) => void = () => undefined,
+  ) {}
+
+  monitorFor(topology: string): TopologyMonitor {
+    const m = this.hub.get(topology);
+    if (!m) throw new DrillError(404, `no topology "${topology}"`);
+    if (!m.config.drills) {
+      throw new DrillError(403, `drills are off for "${topology}": set "drills": true for it in the config file (the demo does) — drills promote nodes and can lose writes`);
+    }
+    return m;
+  }
+
+  /** What a drill would do and what stands in its way, without doing anything. */
+  plan(req: Omit<DrillRequest, "user">): DrillPlan {
+    const m = this.monitorFor(req.topology);
+    const views = m.views();
+    const master = currentMaster(views);
+    if (!master) throw new DrillError(409, "no master is up in this topology");
+    const replicas = views.filter((v) => v.masterId === master.id);
+    const problems: string[] = [];
+    for (const r of replicas) {
+      if (r.status !== "up" || r.linkStatus !== "up") problems.push(`${r.id} is not online`);
+      else if ((r.lagBytes ?? 0) > LAG_OK_BYTES) problems.push(`${r.id} is ${r.lagBytes} bytes behind`);
+    }
+    if (replicas.length === 0) problems.push(`${master.id} has no replicas to promote`);
+    let target: string | null = null;
+    if (req.scenario === "promote" || req.scenario === "switchover") {
+      if (req.target) {
+        const t = replicas.find((r) => r.id === req.target);
+        if (!t) throw new DrillError(400, `target ${req.target} is not a replica of the master ${master.id}`);
+        target = t.id;
+      } else {
+        // The replica with the most data loses the least.
+        target = [...replicas].filter((r) => r.status === "up").sort((a, b) => (b.replOffset ?? 0) - (a.replOffset ?? 0))[0]?.id ?? null;
+      }
+      if (!target) throw new DrillError(409, "no replica is up to promote");
+    }
+    if ((req.scenario === "sentinel" || req.scenario === "outage") && !(m.config.sentinels?.length)) {
+      if (req.scenario === "sentinel") problems.push("no sentinels are configured for this topology");
+    }
+    const touches = [...new Set([master.id, ...(target ? [target] : []), ...replicas.map((r) => r.id)])];
+    return { oldMaster: master.id, target, touches, problems };
+  }
+
+  start(req: DrillRequest): Drill {
+    if (this.running.has(req.topology)) throw new DrillError(409, `a drill is already running on "${req.topology}"`);
+    const plan = this.plan(req);
+    if (plan.problems.length && !req.options?.force) {
+      throw new DrillError(409, `pre-checks failed: ${plan.problems.join("; ")} (send options.force to run anyway)`);
+    }
+    const drill: Drill = {
+      id: randomUUID(),
+      topology: req.topology,
+      scenario: req.scenario,
+      target: plan.target,
+      options: req.options ?? {},
+      user: req.user,
+      status: "running",
+      startedAt: Date.now(),
+      endedAt: null,
+      touches: plan.touches,
+      steps: [],
+      events: [],
+      report: null,
+      error: null,
+    };
+    const abort = new AbortController();
+    this.running.set(req.topology, { drill, abort });
+    this.remember(drill);
+    this.store.save(drill);
+    void this.execute(drill, plan, abort.signal);
+    return drill;
+  }
+
+  abort(id: string): Drill {
+    for (const r of this.running.values()) {
+      if (r.drill.id === id) {
+        r.abort.abort();
+        return r.drill;
+      }
+    }
+    const d = this.get(id);
+    if (!d) throw new DrillError(404, `no drill ${id}`);
+    throw new DrillError(409, `drill ${id} is not running (${d.status})`);
+  }
+
+  get(id: string): Drill | null {
+    return this.recent.get(id) ?? this.store.load(id);
+  }
+
+  list(): Omit<Drill, "events">[] {
+    const stored = this.store.list();
+    const live = [...this.running.values()].map(({ drill: { events: _e, ...rest } }) => rest);
+    const ids = new Set(live.map((d) => d.id));
+    return [...live, ...stored.filter((d) => !ids.has(d.id))];
+  }
+
+  isRunning(topology: string): boolean {
+    return this.running.has(topology);
+  }
+
+  private remember(d: Drill): void {
+    this.recent.set(d.id, d);
+    if (this.recent.size > 20) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  private async execute(drill: Drill, plan: DrillPlan, signal: AbortSignal): Promise<void> {
+    const m = this.hub.get(drill.topology)!;
+    const step = (name: string, status: DrillStep["status"], detail: string) => {
+      drill.steps.push({ at: Date.now(), name, status, detail });
+      this.onUpdate(drill);
+    };
+    const off = m.onChange((_t, c) => {
+      for (const e of c.events) if (drill.events.length < MAX_EVENTS) drill.events.push(e);
+    });
+    let preferred: string | null = plan.oldMaster;
+    const probe = new RoleProbe(plan.touches.flatMap((id) => {
+      const conn = m.connectOptions(id, 200);
+      return conn ? [{ id, conn }] : [];
+    }));
+    const canary = new CanaryWriter({
+      key: `replscope:drill:${drill.id}:canary`,
+      target: () => {
+        // ROLE answers from the last half second win; the monitor's views are the fallback.
+        const id = probe.master(preferred) ?? currentMaster(m.views(), preferred)?.id;
+        const conn = id ? m.connectOptions(id) : undefined;
+        return id && conn ? { id, conn } : null;
+      },
+    });
+    const ctx: DrillContext = {
+      monitor: m,
+      drill,
+      plan,
+      signal,
+      step,
+      command: (node, args, timeoutMs) => runCommand(m, node, args, timeoutMs),
+      setPreferredMaster: (id) => {
+        preferred = id;
+      },
+      actionAt: null,
+      newMaster: null,
+      secondIdGap: null,
+    };
+    let present: Set<number> | null = null;
+    // The status changes last, once the report is built: readers see "running" until then.
+    let outcome: Drill["status"] = "failed";
+    try {
+      step("start", "info", `${drill.scenario} on ${drill.topology}; touches ${plan.touches.join(", ")}`);
+      probe.start();
+      canary.start();
+      await pause(600, signal);
+      await SCENARIO_RUNNERS[drill.scenario](ctx);
+      // Let the canary land a few writes on the settled master.
+      await pause(1000, signal);
+      outcome = "done";
+    } catch (err) {
+      const aborted = signal.aborted;
+      outcome = aborted ? "aborted" : "failed";
+      drill.error = aborted ? "aborted by the operator" : err instanceof Error ? err.message : String(err);
+      step(aborted ? "abort" : "error", "error", drill.error);
+    } finally {
+      await canary.stop();
+      await probe.stop();
+      off();
+      const finalMaster = currentMaster(m.views(), ctx.newMaster ?? preferred);
+      if (finalMaster) {
+        try {
+          const reply = (await runCommand(m, finalMaster.id, ["HKEYS", `replscope:drill:${drill.id}:canary`], 5000)) as string[];
+          present = new Set(reply.map(Number));
+          step("read back", "ok", `${present.size} canary writes found on the final master ${finalMaster.id}`);
+        } catch (err) {
+          step("read back", "error", String((err as Error).message));
+        }
+      }
+      drill.endedAt = Date.now();
+      drill.report = buildReport({
+        startedAt: drill.startedAt,
+        actionAt: ctx.actionAt,
+        endedAt: drill.endedAt,
+        oldMaster: plan.oldMaster,
+        newMaster: ctx.newMaster ?? finalMaster?.id ?? null,
+        writes: canary.writes,
+        present,
+        events: drill.events,
+        finalViews: m.views(),
+        secondIdGap: ctx.secondIdGap,
+      });
+      drill.status = outcome;
+      m.record(drill.target ?? plan.oldMaster, [
+        {
+          kind: `drill:${outcome}`,
+          node: drill.target ?? plan.oldMaster,
+          severity: outcome === "done" ? "info" : "warning",
+          text: `drill ${drill.scenario} ${outcome}: new master ${drill.report.newMaster ?? "—"}, write outage ${drill.report.writeOutageMs ?? 0} ms, ${drill.report.lostWrites} lost writes`,
+          data: { drill: drill.id },
+        },
+      ]);
+      this.running.delete(drill.topology);
+      this.store.save(drill);
+      this.onUpdate(drill);
+    }
+  }
+}
+

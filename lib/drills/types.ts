@@ -1,0 +1,81 @@
+// The shapes of a failover drill and its report. Pure data.
+import type { TimelineEvent } from "../monitor/types";
+
+export const SCENARIOS = ["switchover", "promote", "sentinel", "outage"] as const;
+export type DrillScenario = (typeof SCENARIOS)[number];
+export type DrillStatus = "running" | "done" | "aborted" | "failed";
+
+export interface DrillStep {
+  at: number;
+  name: string;
+  status: "ok" | "error" | "info" | "waiting";
+  detail: string;
+}
+
+export interface ReplicaOutcome {
+  id: string;
+  resync: "partial" | "full" | null;
+  reason: string | null;
+  /** From the drill's action until the replica was back online with the new master. */
+  onlineAfterMs: number | null;
+}
+
+export interface CanarySummary {
+  sent: number;
+  acked: number;
+  failed: number;
+  /** Acked by some master, missing on the final master. */
+  lostSeqs: number[];
+}
+
+export interface DrillReport {
+  startedAt: number;
+  actionAt: number | null;
+  endedAt: number;
+  oldMaster: string | null;
+  newMaster: string | null;
+  /** First sign of trouble seen (sdown, link down, node down) after the action. */
+  detectMs: number | null;
+  /** Action → the new master seen in master role. */
+  promoteMs: number | null;
+  /** First failed canary write → first successful one after it. */
+  writeOutageMs: number | null;
+  lostWrites: number;
+  canary: CanarySummary;
+  replicas: ReplicaOutcome[];
+  /** When the old master rejoined with a full resync: how far its offset had run past the new master's second ID. */
+  secondIdGap: number | null;
+  finalTopology: { id: string; role: string; status: string; masterId: string | null }[];
+}
+
+export interface Drill {
+  id: string;
+  topology: string;
+  scenario: DrillScenario;
+  target: string | null;
+  options: DrillOptions;
+  user: string;
+  status: DrillStatus;
+  startedAt: number;
+  endedAt: number | null;
+  /** Every node the drill may touch, named in the confirmation. */
+  touches: string[];
+  steps: DrillStep[];
+  events: TimelineEvent[];
+  report: DrillReport | null;
+  error: string | null;
+}
+
+export interface DrillOptions {
+  /** Run even when pre-checks fail. */
+  force?: boolean;
+  /** FAILOVER ... FORCE / TIMEOUT (switchover). */
+  failoverTimeoutMs?: number;
+  failoverForce?: boolean;
+  /** Re-point the old master under the new one too (promote). */
+  includeOldMaster?: boolean;
+  /** How long the master stays unresponsive (outage). */
+  outageMs?: number;
+  /** Overall deadline for the drill to settle. */
+  timeoutMs?: number;
+}

@@ -1,0 +1,128 @@
+// Drills against real servers: manual promotion and a planned FAILOVER switchover, with the
+// report's numbers checked against Redis's own counters and an independent canary writer.
+import { after, afterEach, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { TopologyConfig } from "../../lib/config/load";
+import { DrillError, DrillManager } from "../../lib/drills/runner";
+import { DrillStore } from "../../lib/drills/store";
+import type { Drill } from "../../lib/drills/types";
+import { MonitorHub } from "../../lib/monitor/hub";
+import { startTestCanary } from "../support/canary";
+import { cli, startTopology, type Topology } from "../support/topology";
+import { waitFor } from "../support/wait";
+
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function setup(topo: Topology, drills = true): { hub: MonitorHub; manager: DrillManager; store: DrillStore } {
+  const config: TopologyConfig = {
+    name: "t",
+    seeds: [{ host: topo.master.host, port: topo.master.port, tls: false }],
+    nodes: {},
+    pollMs: 100,
+    infoMs: 1000,
+    timeoutMs: 500,
+    drills,
+  };
+  const hub = new MonitorHub([config]);
+  hub.start();
+  const dir = mkdtempSync(path.join(tmpdir(), "replscope-drills-"));
+  dirs.push(dir);
+  const store = new DrillStore(dir);
+  return { hub, manager: new DrillManager(hub, store), store };
+}
+
+async function finished(manager: DrillManager, id: string): Promise<Drill> {
+  return waitFor("drill to finish", () => manager.get(id), (d) => d !== null && d.status !== "running", 60_000, 100) as Promise<Drill>;
+}
+
+async function stats(port: number): Promise<{ full: number; partial: number }> {
+  const info = await cli(port, "INFO", "stats");
+  return { full: Number(/sync_full:(\d+)/.exec(info)?.[1]), partial: Number(/sync_partial_ok:(\d+)/.exec(info)?.[1]) };
+}
+
+describe("drills", () => {
+  let topo: Topology | undefined;
+  let hub: MonitorHub | undefined;
+  afterEach(async () => {
+    hub?.stop();
+    await topo?.stop();
+    topo = undefined;
+  });
+
+  test("refused where the config does not allow drills, and with bad targets", async () => {
+    topo = await startTopology({ replicas: 1 });
+    const s = setup(topo, false);
+    hub = s.hub;
+    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", user: "u" }), (e: unknown) => e instanceof DrillError && e.status === 403);
+    assert.throws(() => s.manager.start({ topology: "nope", scenario: "promote", user: "u" }), (e: unknown) => e instanceof DrillError && e.status === 404);
+  });
+
+  test("manual promotion: new master right, resync kinds match INFO, lost writes counted exactly", async () => {
+    topo = await startTopology({ replicas: 2 });
+    const s = setup(topo);
+    hub = s.hub;
+    const m = s.hub.get("t")!;
+    await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
+    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", target: "127.0.0.1:1", user: "u" }), (e: unknown) => e instanceof DrillError && e.status === 400);
+    const target = topo.replicas[0]!;
+    const other = topo.replicas[1]!;
+    const before = await stats(target.port);
+    const drill = s.manager.start({ topology: "t", scenario: "promote", target: target.id, user: "tester" });
+    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", user: "u" }), (e: unknown) => e instanceof DrillError && e.status === 409, "one drill at a time");
+    assert.deepEqual([...drill.touches].sort(), [topo.master.id, target.id, other.id].sort());
+    const done = await finished(s.manager, drill.id);
+    assert.equal(done.status, "done", done.error ?? "");
+    const r = done.report!;
+    assert.equal(r.newMaster, target.id);
+    assert.equal(r.oldMaster, topo.master.id);
+    assert.ok(r.promoteMs !== null && r.promoteMs >= 0 && r.promoteMs < 5000, `promoteMs ${r.promoteMs}`);
+    // The sibling re-pointed to the new master resyncs partially via the second ID: check with INFO.
+    const afterStats = await stats(target.port);
+    const partials = afterStats.partial - before.partial;
+    const fulls = afterStats.full - before.full;
+    const reported = r.replicas.filter((x) => x.id !== topo!.master.id);
+    assert.equal(reported.filter((x) => x.resync === "partial").length, partials, JSON.stringify(reported));
+    assert.equal(reported.filter((x) => x.resync === "full").length, fulls);
+    assert.equal(reported.find((x) => x.id === other.id)?.resync, "partial");
+    // Writes acked by the old master after the promotion never reached the new one: count them ourselves.
+    const key = `replscope:drill:${drill.id}:canary`;
+    const onOld = new Set((await cli(topo.master.port, "HKEYS", key)).split("\n").filter(Boolean).map(Number));
+    const onNew = new Set((await cli(target.port, "HKEYS", key)).split("\n").filter(Boolean).map(Number));
+    const lost = [...onOld].filter((seq) => !onNew.has(seq)).length;
+    assert.equal(r.lostWrites, lost, `report ${r.lostWrites} vs counted ${lost}`);
+    assert.ok(r.canary.acked > 20, "the canary wrote during the drill");
+    assert.deepEqual(s.store.load(drill.id)?.report, r, "saved to the data dir");
+  });
+
+  test("FAILOVER switchover: write outage agrees with an independent writer, others re-pointed", async () => {
+    topo = await startTopology({ replicas: 2 });
+    const s = setup(topo);
+    hub = s.hub;
+    const m = s.hub.get("t")!;
+    await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
+    const canary = startTestCanary(topo.all, "test:canary");
+    await new Promise((r) => setTimeout(r, 500));
+    const target = topo.replicas[1]!;
+    const drill = s.manager.start({ topology: "t", scenario: "switchover", target: target.id, user: "tester" });
+    const done = await finished(s.manager, drill.id);
+    await canary.stop();
+    assert.equal(done.status, "done", `${done.error}\n${done.steps.map((x) => `${x.name}: ${x.detail}`).join("\n")}`);
+    const r = done.report!;
+    assert.equal(r.newMaster, target.id);
+    const final = m.views();
+    assert.equal(final.find((v) => v.id === topo!.master.id)?.masterId, target.id, "old master now follows the new one");
+    assert.equal(final.find((v) => v.id === topo!.replicas[0]!.id)?.masterId, target.id, "the other replica was re-pointed");
+    assert.ok(done.steps.some((x) => x.name === "failover state"), "master_failover_state was followed");
+    const ours = canary.outageMs();
+    assert.ok(r.writeOutageMs !== null && ours !== null, `both saw an outage: report ${r.writeOutageMs}, ours ${ours}`);
+    // The drill's canary writes every 50 ms, ours every 10 ms: allow the coarser one's step plus ours.
+    assert.ok(Math.abs(r.writeOutageMs - ours) <= 60, `report ${r.writeOutageMs} ms vs independent ${ours} ms`);
+    assert.equal(r.lostWrites, 0, "a planned switchover loses nothing");
+    const md = (await import("../../lib/drills/report")).reportMarkdown(done, r);
+    assert.match(md, /write outage \| \d+ ms/);
+  });
+});
