@@ -71,7 +71,9 @@ export class CompareJob {
   ) {
     this.o = {
       ttlToleranceMs: 1000, maxKeysPerSec: 50_000, batch: 1000, rounds: 3, recheckDelayMs: 300, catchUpMs: 5000,
-      maxDifferences: 10_000, maxElements: 10_000, maxStringBytes: 512 * 1024, ...opts,
+      maxDifferences: 10_000, maxElements: 10_000, maxStringBytes: 512 * 1024,
+      // An explicit `undefined` (an optional API field) must not override a default.
+      ...(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as CompareJobOptions),
     };
     this.log = new DifferenceLog(this.o.maxDifferences);
     this.limiter = new RateLimiter(this.o.maxKeysPerSec);

@@ -48,13 +48,15 @@ export class CompareRunner {
 
     const conns: Redis[] = [];
     const open = async (v: typeof masterView): Promise<CompareNode> => {
-      const redis = createConnection({ ...connectOptionsFor(monitor.config, v), db: req.db, connectionName: "replscope-compare" });
+      const redis = createConnection({ ...connectOptionsFor(monitor.config, v), connectionName: "replscope-compare" });
       conns.push(redis);
       try {
         await redis.connect();
       } catch (err) {
         throw new Error(`${v.id}: ${describeRedisError(connectionError(redis, err))}`);
       }
+      // Explicit SELECT: a failed SELECT through ioredis' `db` option is silently ignored.
+      if (req.db !== 0) await redis.select(req.db);
       return { id: v.id, redis };
     };
     let master: CompareNode;
@@ -64,7 +66,8 @@ export class CompareRunner {
       replicas = await Promise.all(replicaViews.map(open));
     } catch (err) {
       for (const c of conns) c.disconnect();
-      return { status: 502, error: err instanceof Error ? err.message : String(err) };
+      const message = err instanceof Error ? err.message : String(err);
+      return { status: /DB index is out of range/i.test(message) ? 400 : 502, error: message };
     }
 
     const id = randomBytes(8).toString("hex");

@@ -54,8 +54,13 @@ export async function keyConnection(scope: string, conn: ConnectOptions, db: num
         oldest[1].redis.disconnect();
       }
     }
-    const redis = createConnection({ ...conn, db });
-    const created: Entry = { redis, ready: redis.connect().then(() => undefined), lastUsed: Date.now() };
+    // SELECT explicitly rather than via the `db` option: ioredis swallows a failed SELECT on
+    // connect and would then browse db 0 while the operator asked for another one.
+    const redis = createConnection({ ...conn, db: 0 });
+    const ready = redis.connect().then(async () => {
+      if (db !== 0) await redis.select(db);
+    });
+    const created: Entry = { redis, ready, lastUsed: Date.now() };
     created.ready.catch(() => map.get(key) === created && map.delete(key));
     map.set(key, created);
     entry = created;
