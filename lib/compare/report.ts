@@ -66,6 +66,11 @@ export function isRealDifference(kind: ReportKind): boolean {
   return kind !== "expiring" && kind !== "unverified";
 }
 
+/** Confirmed real differences (expiring and unverified keys excluded). */
+export function realCount(counts: Record<ReportKind, number>): number {
+  return counts["missing-on-replica"] + counts["only-on-replica"] + counts.type + counts.value + counts.ttl;
+}
+
 /** Keeps at most `limit` findings (one per node and key); counts everything. */
 export class DifferenceLog {
   private readonly items = new Map<string, ReportDifference>();
