@@ -76,7 +76,7 @@ export function CompareReportView({ report: r, onCancel }: { report: CompareRepo
             {r.status === "running" ? "None confirmed so far." : r.status === "done" ? "No differences: every replica matches the master." : "No differences found before the job stopped."}
           </p>
         ) : (
-          <div className="h-[420px]" data-testid="difference-list">
+          <div style={{ height: Math.min(420, r.differences.length * 30 + 2) }} data-testid="difference-list">
             <VirtualRows
               count={r.differences.length}
               rowHeight={30}

@@ -90,11 +90,21 @@ export function KeyBrowser(props: KeyBrowserProps) {
       setCursor(null);
       setScanned(0);
       try {
-        const page = await fetchPage("0", 500);
+        // A sparse pattern can match nothing in the first 10,000 keys: take a few more bounded
+        // steps before showing an empty list, so "no matches" rarely needs a manual "scan more".
+        let page = await fetchPage("0", 500);
+        let found = page.keys;
+        let scannedSoFar = page.scanned;
+        for (let step = 1; step < 5 && found.length < 100 && page.cursor !== "0"; step++) {
+          if (gen !== generation.current) return;
+          page = await fetchPage(page.cursor, 500);
+          found = [...found, ...page.keys];
+          scannedSoFar += page.scanned;
+        }
         if (gen !== generation.current) return;
-        setKeys(page.keys);
+        setKeys(found);
         setCursor(page.cursor);
-        setScanned(page.scanned);
+        setScanned(scannedSoFar);
         setDbsize(page.dbsize);
         setDbs(page.dbs);
         setError(null);
