@@ -7,11 +7,11 @@
 import type Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import { encodeKey, displayKey } from "../keys/codec";
-import { asNumber, asScanReply, unwrapResults } from "../keys/reply";
+import { asScanReply } from "../keys/reply";
 import { compareFingerprints, type KeyDifference, type KeyFingerprint } from "./fingerprint";
 import { readReplOffset, waitForOffset } from "./offsets";
 import { RateLimiter } from "./rate-limit";
-import { readFingerprints } from "./read-fingerprint";
+import { existsMany, readFingerprintsFast } from "./script-fingerprint";
 import { DifferenceLog, type CompareReport, type JobPhase, type JobStatus, type ReplicaSummary } from "./report";
 
 export interface CompareNode { id: string; redis: Redis }
@@ -46,6 +46,7 @@ interface Candidate {
 
 const EXPIRING_WINDOW_MS = 10_000;
 const MAX_PENDING = 50_000;
+const IN_FLIGHT = 3;
 
 export class CompareJob {
   private readonly o: Required<Omit<CompareJobOptions, "match">> & { match?: string };
@@ -110,25 +111,35 @@ export class CompareJob {
       p.catch(() => undefined); // a prefetch that fails while we bail out must not crash the process
       return p;
     };
+    // A few batches in flight hide round trips; each one's memory is bounded by the batch size.
+    const inflight: Promise<void>[] = [];
+    let failure: unknown = null;
     let next = scan("0");
-    for (;;) {
-      const page = await next;
-      if (page.cursor !== "0") next = scan(page.cursor);
-      // With MATCH, SCAN examines ~COUNT keys and returns the matches: progress counts examined keys.
-      this.scanned += filter.length ? this.o.batch : page.items.length;
-      if (page.items.length > 0) {
-        await this.limiter.take(page.items.length, signal);
-        await handle(page.items);
+    try {
+      for (;;) {
+        const page = await next;
+        if (page.cursor !== "0") next = scan(page.cursor);
+        // With MATCH, SCAN examines ~COUNT keys and returns the matches: progress counts examined keys.
+        this.scanned += filter.length ? this.o.batch : page.items.length;
+        if (page.items.length > 0) {
+          await this.limiter.take(page.items.length, signal);
+          const p = handle(page.items);
+          p.catch((err: unknown) => (failure ??= err));
+          inflight.push(p);
+          if (inflight.length >= IN_FLIGHT) await inflight.shift()?.catch(() => undefined);
+        }
+        if (failure) throw failure;
+        if (this.pending.length > 0) await this.recheckDue(signal, this.pending.length > MAX_PENDING);
+        if (page.cursor === "0" || signal.aborted) break;
       }
-      if (this.pending.length > 0) await this.recheckDue(signal, this.pending.length > MAX_PENDING);
-      if (page.cursor === "0" || signal.aborted) {
-        return;
-      }
+    } finally {
+      await Promise.all(inflight.map((p) => p.catch(() => undefined)));
     }
+    if (failure) throw failure;
   }
 
   private fingerprints(node: CompareNode, keys: Buffer[]): Promise<(KeyFingerprint | null)[]> {
-    return readFingerprints(node.redis, keys, { db: this.o.db, maxElements: this.o.maxElements, maxStringBytes: this.o.maxStringBytes, batch: Math.min(this.o.batch, 1000) });
+    return readFingerprintsFast(node.redis, keys, { db: this.o.db, maxElements: this.o.maxElements, maxStringBytes: this.o.maxStringBytes, batch: Math.min(this.o.batch, 1000) });
   }
 
   private async compareBatch(keys: Buffer[], signal: AbortSignal): Promise<void> {
@@ -152,13 +163,11 @@ export class CompareJob {
     );
   }
 
-  /** Replica keys the master does not have (EXISTS on the master, pipelined) become candidates. */
+  /** Replica keys the master does not have (EXISTS on the master, batched) become candidates. */
   private async findReplicaOnly(replica: number, keys: Buffer[]): Promise<void> {
-    const pipe = this.master.redis.pipeline();
-    for (const key of keys) pipe.exists(key);
-    const exists = unwrapResults(await pipe.exec(), "EXISTS");
+    const exists = await existsMany(this.master.redis, keys);
     keys.forEach((key, i) => {
-      if (asNumber(exists[i], "EXISTS") === 0) this.enqueue(key, replica);
+      if (!exists[i]) this.enqueue(key, replica);
     });
   }
 
