@@ -19,7 +19,7 @@ const TOKEN = "bench-token-0123456789abcdef";
 const PATTERN = "user:*";
 
 /** Mixed types in 10,000-key pipelines; ~10 % match PATTERN; 200 sets large enough for hashtable encoding. */
-async function load(redis: Redis, n: number): Promise<void> {
+export async function load(redis: Redis, n: number): Promise<void> {
   for (let base = 0; base < n; base += 10_000) {
     const p = redis.pipeline();
     for (let i = base; i < Math.min(n, base + 10_000); i++) {
@@ -157,6 +157,7 @@ async function main(): Promise<void> {
     for (;;) {
       rssPeak = Math.max(rssPeak, rssBytes(child.pid!));
       report = await api<Report>(`${url}/api/compare/${id}`);
+      if (process.env.BENCH_TRACE) console.log(JSON.stringify({ ...report, differences: undefined }));
       if (report.status !== "running") break;
       await sleep(100);
     }
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
+if (require.main === module) main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

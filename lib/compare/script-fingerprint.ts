@@ -54,6 +54,7 @@ async function runScript(redis: Redis, script: string, keys: readonly Buffer[], 
       return runScript(redis, script, keys, args);
     }
     if (/NOPERM|NOSCRIPT|unknown command|disabled|not allowed/i.test(msg)) {
+      console.warn(`replscope: compare falls back to per-command reads on this node: ${msg.slice(0, 200)}`);
       noScripts.add(redis);
       return null;
     }
