@@ -48,7 +48,7 @@ export interface SideBySide {
   nodes: NodeColumn[];
 }
 
-interface NodeRead {
+export interface NodeRead {
   fp: KeyFingerprint | null;
   details: KeyDetails | null;
   offset: number | null;
@@ -120,7 +120,7 @@ export async function keyOnEveryNode(monitor: TopologyMonitor, keyToken: string,
   return { key: keyToken, display: displayKey(key), db, topology: monitor.name, equal, masterOffset, nodes };
 }
 
-function judge(col: NodeColumn, replicaFp: KeyFingerprint | null, master: NodeRead | null, masterOffset: number | null): NodeColumn {
+export function judge(col: NodeColumn, replicaFp: KeyFingerprint | null, master: NodeRead | null, masterOffset: number | null): NodeColumn {
   if (!master) return { ...col, verdict: "unavailable" };
   const difference = compareFingerprints(master.fp, replicaFp, TTL_TOLERANCE_MS);
   const behind = masterOffset !== null && col.offset !== null && col.offset < masterOffset ? masterOffset - col.offset : null;
