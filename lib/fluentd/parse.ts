@@ -106,9 +106,9 @@ export function groupByTag(records: readonly FluentRecord[], from?: number, to?:
     .sort((a, b) => a.tag.localeCompare(b.tag));
 }
 
-/** Records per second over the span of the given times; null without times. */
+/** Records per second over the span of the given times; null with fewer than two (no rate yet). */
 export function recordRate(times: readonly number[]): number | null {
-  if (times.length === 0) return null;
+  if (times.length < 2) return null;
   const span = Math.max(...times) - Math.min(...times);
   return span >= 1 ? times.length / span : times.length;
 }

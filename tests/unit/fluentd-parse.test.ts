@@ -47,6 +47,7 @@ test("grouping by tag, time range filter and record rate", () => {
   const ranged = groupByTag(records, 101, 110);
   assert.deepEqual(ranged.map((g) => [g.tag, g.records.map((r) => r.time)]), [["a", [105, 110]]]);
   assert.equal(recordRate([]), null);
+  assert.equal(recordRate([5]), null, "one record has no rate");
   assert.equal(recordRate([5, 5.5]), 2, "under a second: the count");
 });
 
