@@ -6,6 +6,7 @@ import path from "node:path";
 import { generatePassword } from "../lib/auth/password";
 import { ConfigError, loadConfig } from "../lib/config/load";
 import { redisServerBinary, startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
+import { startFluentdWriter } from "../lib/demo/fluentd";
 import { startWriteLoad, writeSampleData } from "../lib/demo/sample-data";
 import { startReplscope } from "../server";
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), "replscope-demo-"));
   const servers: LocalRedis[] = [];
   let stopLoad: (() => Promise<void>) | null = null;
+  let stopFluentd: (() => Promise<void>) | null = null;
   let closeServer: (() => Promise<void>) | null = null;
   let stopping = false;
   const cleanup = async (code: number) => {
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     // Never hang on the way out: exiting kills any redis-server still running (local-server's exit hook).
     setTimeout(() => process.exit(code || 1), 10_000).unref();
     await stopLoad?.().catch(() => undefined);
+    await stopFluentd?.().catch(() => undefined);
     await closeServer?.().catch(() => undefined);
     await stopAll(servers, false);
     rmSync(root, { recursive: true, force: true });
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     const chained = await node("replica-a1", replicaA);
     servers.push(chained);
     stopLoad = startWriteLoad(master.port);
+    stopFluentd = startFluentdWriter(master.port);
 
     const password = process.env.REPLSCOPE_PASSWORD || generatePassword();
     const config = loadConfig({ ...process.env, REPLSCOPE_PASSWORD: password, REPLSCOPE_SEEDS: `redis://127.0.0.1:${master.port}`, REPLSCOPE_CONFIG: undefined });

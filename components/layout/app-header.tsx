@@ -8,6 +8,8 @@ const NAV = [
   { href: "/timeline", label: "Timeline" },
   { href: "/keys", label: "Keys" },
   { href: "/compare", label: "Compare" },
+  { href: "/fluentd", label: "Fluentd" },
+  { href: "/drills", label: "Drills" },
   { href: "/audit", label: "Audit" },
 ];
 

@@ -1,0 +1,126 @@
+// Starts, tracks and cancels compare jobs for the API. At most MAX_RUNNING at once (each holds a
+// connection per node and reads a lot); finished reports live on disk, not in memory. Kept on
+// globalThis because Next bundles each route handler separately.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import type Redis from "ioredis";
+import { connectOptionsFor, rootMaster } from "../keys/node-target";
+import type { MonitorHub } from "../monitor/hub";
+import { connectionError, createConnection, describeRedisError } from "../redis/connection";
+import { CompareJob, type CompareJobOptions, type CompareNode } from "./job";
+import type { CompareReport, CompareSummary } from "./report";
+import { ReportStore } from "./store";
+
+export const MAX_RUNNING = 2;
+
+export interface StartRequest {
+  topology?: string;
+  match?: string;
+  db: number;
+  maxKeysPerSec?: number;
+  ttlToleranceMs?: number;
+}
+
+interface Running {
+  job: CompareJob;
+  ctl: AbortController;
+  done: Promise<void>;
+}
+
+export type StartResult = { id: string } | { status: number; error: string };
+
+export class CompareRunner {
+  private readonly running = new Map<string, Running>();
+  readonly store: ReportStore;
+
+  constructor(private readonly hub: MonitorHub, dataDir: string) {
+    this.store = new ReportStore(path.join(dataDir, "compare"));
+  }
+
+  async start(req: StartRequest, jobOptions: Partial<CompareJobOptions> = {}): Promise<StartResult> {
+    if (this.running.size >= MAX_RUNNING) return { status: 429, error: `${MAX_RUNNING} compare jobs are already running; wait or cancel one` };
+    const monitor = req.topology === undefined ? this.hub.monitors.values().next().value : this.hub.get(req.topology);
+    if (!monitor) return { status: 404, error: req.topology ? `no topology "${req.topology}"` : "no topology is configured" };
+    const masterView = rootMaster(monitor);
+    if (!masterView) return { status: 409, error: `topology "${monitor.name}" has no reachable master` };
+    const replicaViews = monitor.views().filter((v) => v.role === "replica" && v.status === "up");
+    if (replicaViews.length === 0) return { status: 409, error: `topology "${monitor.name}" has no reachable replica to compare` };
+
+    const conns: Redis[] = [];
+    const open = async (v: typeof masterView): Promise<CompareNode> => {
+      const redis = createConnection({ ...connectOptionsFor(monitor.config, v), connectionName: "replscope-compare" });
+      conns.push(redis);
+      try {
+        await redis.connect();
+      } catch (err) {
+        throw new Error(`${v.id}: ${describeRedisError(connectionError(redis, err))}`);
+      }
+      // Explicit SELECT: a failed SELECT through ioredis' `db` option is silently ignored.
+      if (req.db !== 0) await redis.select(req.db);
+      return { id: v.id, redis };
+    };
+    let master: CompareNode;
+    let replicas: CompareNode[];
+    try {
+      master = await open(masterView);
+      replicas = await Promise.all(replicaViews.map(open));
+    } catch (err) {
+      for (const c of conns) c.disconnect();
+      const message = err instanceof Error ? err.message : String(err);
+      return { status: /DB index is out of range/i.test(message) ? 400 : 502, error: message };
+    }
+
+    const id = randomBytes(8).toString("hex");
+    const job = new CompareJob(
+      { id, topology: monitor.name, replicas: replicaViews.map((v) => ({ id: v.id, readOnly: v.readOnly, lagBytesAtStart: v.lagBytes })) },
+      master,
+      replicas,
+      { db: req.db, match: req.match, maxKeysPerSec: req.maxKeysPerSec, ttlToleranceMs: req.ttlToleranceMs, ...jobOptions },
+    );
+    this.store.prune(1);
+    this.store.save(job.report());
+    const ctl = new AbortController();
+    const done = job.run(ctl.signal).finally(() => {
+      for (const c of conns) c.disconnect();
+      try {
+        this.store.save(job.report());
+      } catch (err) {
+        console.error("replscope: cannot save compare report", err);
+      }
+      this.running.delete(id);
+    });
+    this.running.set(id, { job, ctl, done });
+    return { id };
+  }
+
+  get(id: string): CompareReport | null {
+    return this.running.get(id)?.job.report() ?? this.store.load(id);
+  }
+
+  /** true when the job was running and is now stopping. */
+  async cancel(id: string): Promise<boolean> {
+    const r = this.running.get(id);
+    if (!r) return false;
+    r.ctl.abort();
+    await r.done;
+    return true;
+  }
+
+  list(): CompareSummary[] {
+    const live = [...this.running.values()].map((r) => {
+      const { differences: _d, ...summary } = r.job.report();
+      return summary;
+    });
+    const ids = new Set(live.map((s) => s.id));
+    return [...live, ...this.store.list().filter((s) => !ids.has(s.id))].sort((a, b) => b.startedAt - a.startedAt);
+  }
+}
+
+const SLOT = Symbol.for("replscope.compareRunner");
+type Slot = { [SLOT]?: CompareRunner };
+
+export function compareRunner(hub: MonitorHub, dataDir: string): CompareRunner {
+  const g = globalThis as Slot;
+  g[SLOT] ??= new CompareRunner(hub, dataDir);
+  return g[SLOT];
+}

@@ -1,0 +1,96 @@
+// Shared input parsing and error mapping for the key browser and compare routes, so every route
+// answers a bad parameter with the same 400 JSON and a Redis refusal with its exact words.
+import { z } from "zod";
+import { KeyQueryError } from "../keys/errors";
+import { validateGlob } from "../keys/glob";
+import { findTarget, NODE_ID, notFoundMessage, type NodeTarget } from "../keys/node-target";
+import type { MonitorHub } from "../monitor/hub";
+import { describeRedisError } from "../redis/connection";
+import { errorJson } from "./respond";
+
+export const Topology = z.string().min(1).max(64, "topology name is at most 64 characters").optional();
+/** Redis' default is 16 databases; some deployments configure more. Redis rejects a db it lacks. */
+export const Db = z.coerce.number({ message: "db must be a number" }).int("db must be an integer").min(0, "db must be 0 or more").max(1023, "db must be at most 1023").default(0);
+export const Pattern = z
+  .string()
+  .max(1024, "pattern is at most 1024 characters")
+  .optional()
+  .transform((p, ctx) => {
+    if (p === undefined || p === "") return undefined;
+    const problem = validateGlob(p);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+    return p;
+  });
+export const KeyToken = z.string({ message: "key is required" }).min(1, "key is required").max(4 * 1024 * 1024, "key is too long");
+export const TypeName = z.enum(["string", "hash", "list", "set", "zset", "stream"], { message: "type must be one of string, hash, list, set, zset, stream" }).optional();
+
+/** First issue as "field: message", which is what an operator needs to fix the request. */
+export function issueMessage(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "invalid request";
+  const where = issue.path.join(".");
+  return where && !issue.message.startsWith(where) ? `${where}: ${issue.message}` : issue.message;
+}
+
+export function queryOf(req: Request): Record<string, string> {
+  return Object.fromEntries(new URL(req.url).searchParams);
+}
+
+type Resolved = { target: NodeTarget } | { response: Response };
+
+/** Decodes the [id] segment and finds it in a monitored topology (404 otherwise). */
+export async function resolveNode(hub: MonitorHub, params: Promise<{ id: string }>, topology: string | undefined): Promise<Resolved> {
+  const { id: rawId } = await params;
+  let id: string;
+  try {
+    id = decodeURIComponent(rawId);
+  } catch {
+    return { response: errorJson(400, "node id is not valid URL encoding") };
+  }
+  if (!NODE_ID.test(id)) return { response: errorJson(400, "node id must be host:port") };
+  const target = findTarget(hub, id, topology);
+  if (!target) return { response: errorJson(404, notFoundMessage(id, topology)) };
+  if (target.view.status === "down") return { response: errorJson(503, `node ${target.view.id} is down: ${target.view.lastError ?? "no answer"}`) };
+  return { target };
+}
+
+function replyMessage(err: unknown): string | null {
+  if (err instanceof Error && err.name === "ReplyError") return err.message;
+  return null;
+}
+
+/**
+ * Caller mistakes -> 400; Redis refusing (READONLY, NOPERM, WRONGTYPE) -> its exact message with
+ * 409/403; the node unreachable or slow -> 502/504. Never a stack trace, never credentials.
+ */
+export function keyErrorResponse(err: unknown): Response {
+  if (err instanceof KeyQueryError) return errorJson(400, err.message);
+  const reply = replyMessage(err);
+  if (reply !== null) {
+    if (/^ERR (DB index is out of range|invalid DB index)/i.test(reply)) return errorJson(400, `db: ${reply}`);
+    if (reply.startsWith("NOPERM")) return errorJson(403, reply);
+    if (reply.startsWith("READONLY") || reply.startsWith("WRONGTYPE") || reply.startsWith("MISCONF")) return errorJson(409, reply);
+    return errorJson(502, reply.slice(0, 500));
+  }
+  const text = describeRedisError(err);
+  if (text.startsWith("timeout")) return errorJson(504, text);
+  return errorJson(502, text);
+}
+
+/** A small JSON body, parsed with `schema`: 415/413/400 JSON on anything else. */
+export async function readJsonBody<T>(req: Request, schema: z.ZodType<T>, maxBytes = 64 * 1024): Promise<{ data: T } | { response: Response }> {
+  if (!(req.headers.get("content-type") ?? "").includes("application/json")) {
+    return { response: errorJson(415, "send JSON: Content-Type: application/json") };
+  }
+  const text = await req.text();
+  if (text.length > maxBytes) return { response: errorJson(413, "body too large") };
+  let body: unknown;
+  try {
+    body = text.trim() === "" ? {} : JSON.parse(text);
+  } catch {
+    return { response: errorJson(400, "body is not valid JSON") };
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) return { response: errorJson(400, issueMessage(parsed.error)) };
+  return { data: parsed.data };
+}

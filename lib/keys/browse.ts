@@ -1,0 +1,61 @@
+// The key browser's operations on one node of a monitored topology: list, open, delete, set TTL.
+// Reads go through lib/keys (SCAN only, bounded pages); the two writes are the only commands that
+// change data, and only run when the operator confirmed them in the UI.
+import type Redis from "ioredis";
+import { decodeKey } from "./codec";
+import { keyConnection } from "./connections";
+import type { NodeTarget } from "./node-target";
+import { scanPage, type ScanPage } from "./scan";
+import { readKey, type KeyDetails } from "./value";
+import type { KeyspaceDb } from "../redis/info";
+import { asNumber } from "./reply";
+
+function connect(t: NodeTarget, db: number): Promise<Redis> {
+  return keyConnection(t.monitor.name, t.conn, db);
+}
+
+export interface KeyListing extends ScanPage {
+  db: number;
+  /** DBSIZE when the page was read, for "scanned N of ~DBSIZE". */
+  dbsize: number;
+  /** Databases that hold keys, from the monitor's last INFO keyspace. */
+  dbs: KeyspaceDb[];
+}
+
+export async function listKeys(
+  t: NodeTarget,
+  q: { db: number; cursor: string; count: number; match?: string; type?: string },
+): Promise<KeyListing> {
+  const redis = await connect(t, q.db);
+  const [page, dbsize] = await Promise.all([
+    scanPage(redis, { db: q.db, cursor: q.cursor, count: q.count, match: q.match, type: q.type, maxScanned: 10_000 }),
+    redis.dbsize(),
+  ]);
+  return { ...page, db: q.db, dbsize, dbs: t.monitor.state(t.view.id)?.facts?.keyspace ?? [] };
+}
+
+export async function openKey(t: NodeTarget, q: { key: string; db: number; cursor?: string; pageSize?: number }): Promise<KeyDetails | null> {
+  const keyBuf = decodeKey(q.key);
+  const redis = await connect(t, q.db);
+  return readKey(redis, keyBuf, { db: q.db, cursor: q.cursor, pageSize: q.pageSize ?? 100 });
+}
+
+/** DEL: 1 when deleted, 0 when it was not there. A read-only replica answers READONLY (thrown). */
+export async function deleteKey(t: NodeTarget, q: { key: string; db: number }): Promise<number> {
+  const redis = await connect(t, q.db);
+  return asNumber(await redis.del(decodeKey(q.key)), "DEL");
+}
+
+/** EXPIRE seconds, or PERSIST for -1. Returns the TTL afterwards, or null when the key is missing. */
+export async function setKeyTtl(t: NodeTarget, q: { key: string; db: number; ttl: number }): Promise<number | null> {
+  const key = decodeKey(q.key);
+  const redis = await connect(t, q.db);
+  if (q.ttl === -1) {
+    // PERSIST answers 0 both for "no key" and "had no TTL"; check existence first.
+    if ((await redis.exists(key)) === 0) return null;
+    await redis.persist(key);
+  } else if ((await redis.expire(key, q.ttl)) === 0) {
+    return null;
+  }
+  return redis.ttl(key);
+}

@@ -1,0 +1,110 @@
+// Log in with a real browser, open a key and see it on master and replicas side by side (the
+// writable replica's change highlighted), then run a compare and watch its progress bar finish.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import Redis from "ioredis";
+import type { Browser } from "playwright-core";
+import { startRedis, type LocalRedis } from "../../lib/redis/local-server";
+import { launchChromium, loginInBrowser } from "../support/browser";
+import { startServer, type ServerProcess } from "../support/server";
+import { cli, FAST_SYNC, startTopology, type Topology } from "../support/topology";
+import { waitFor } from "../support/wait";
+
+let topo: Topology;
+let writable: LocalRedis;
+let server: ServerProcess;
+let browser: Browser;
+
+before(async () => {
+  topo = await startTopology({ replicas: 1 });
+  writable = await startRedis({ args: [...FAST_SYNC, "--replica-read-only", "no"], replicaOf: { host: topo.master.host, port: topo.master.port } });
+  await waitFor("writable replica linked", () => cli(writable.port, "INFO", "replication"), (o) => o.includes("master_link_status:up"), 15_000);
+  const m = new Redis({ port: topo.master.port, host: "127.0.0.1" });
+  const p = m.pipeline();
+  for (let i = 0; i < 3000; i++) p.set(`user:${i}:name`, `user-${i}`);
+  p.hset("order:7", { id: "7", status: "paid" });
+  p.set("cfg:json", JSON.stringify({ retries: 3, hosts: ["a", "b"] }));
+  await p.exec();
+  await m.call("WAIT", "2", "5000");
+  m.disconnect();
+  const w = new Redis({ port: writable.port, host: "127.0.0.1" });
+  await w.hset("order:7", "status", "refunded");
+  w.disconnect();
+  server = await startServer({ REPLSCOPE_SEEDS: `redis://127.0.0.1:${topo.master.port}`, REPLSCOPE_POLL_MS: "100" });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await writable?.stop();
+  await topo?.stop();
+});
+
+test("open a key and see master and replicas side by side", async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await loginInBrowser(page, server.url);
+  await waitFor("3 nodes up", async () => (await page.request.get(`${server.url}/api/topology`)).json() as Promise<{ topologies: { nodes: { status: string }[] }[] }>, (b) => b.topologies[0]?.nodes.filter((n) => n.status === "up").length === 3, 15_000, 200);
+  await page.goto(`${server.url}/keys?node=${encodeURIComponent(topo.master.id)}`);
+  await page.getByTestId("key-row").first().waitFor({ timeout: 10_000 });
+  // Virtualised: thousands of keys listed, only a screenful of rows in the DOM.
+  await page.getByTestId("scan-bulk").click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="key-list"]')?.getAttribute("data-rows")) >= 3002, undefined, { timeout: 15_000 });
+  assert.ok((await page.getByTestId("key-row").count()) < 100);
+
+  await page.getByTestId("pattern").fill("order:7");
+  await page.getByTestId("scan").click();
+  await page.locator('[data-testid="key-row"][data-key="order:7"]').click();
+  await page.getByTestId("key-name").filter({ hasText: "order:7" }).waitFor();
+  assert.equal(await page.getByTestId("key-panel").getAttribute("data-type"), "hash");
+  await page.getByTestId("value-hash").getByText("paid").waitFor();
+
+  const sbs = page.getByTestId("side-by-side");
+  await sbs.waitFor({ timeout: 10_000 });
+  assert.equal(await sbs.getAttribute("data-equal"), "false");
+  assert.equal(await page.getByTestId(`column-${topo.master.id}`).getAttribute("data-verdict"), "master");
+  assert.equal(await page.getByTestId(`column-${topo.replicas[0]!.id}`).getAttribute("data-verdict"), "same");
+  const w = page.getByTestId(`column-${writable.id}`);
+  assert.equal(await w.getAttribute("data-verdict"), "different");
+  await w.getByTestId("writable-badge").waitFor();
+  await w.getByText("refunded").waitFor();
+
+  // A delete on the read-only replica is refused by Redis, and the dialog says so verbatim.
+  await page.getByTestId("action-delete").click();
+  await page.getByTestId("action-node").selectOption(topo.replicas[0]!.id);
+  await page.getByTestId("confirm-action").click();
+  await page.getByTestId("action-error").filter({ hasText: "READONLY You can't write against a read only replica" }).waitFor({ timeout: 5000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("run a compare and watch the progress bar finish", async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await loginInBrowser(page, server.url);
+  await page.goto(`${server.url}/compare`);
+  await page.getByTestId("writable-badge").waitFor({ timeout: 10_000 });
+  await page.getByTestId("compare-rate").fill("5000"); // slow enough to see it run
+  await page.getByTestId("compare-start").click();
+  await page.locator('[data-testid="compare-report"][data-status="running"]').waitFor({ timeout: 5000 });
+  const seen = new Set<number>();
+  await waitFor(
+    "progress bar at 100 and done",
+    async () => {
+      seen.add(Number(await page.getByTestId("compare-progress").getAttribute("data-value")));
+      return page.getByTestId("compare-report").getAttribute("data-status");
+    },
+    (s) => s === "done",
+    30_000,
+    100,
+  );
+  assert.equal(await page.getByTestId("compare-progress").getAttribute("data-value"), "100");
+  assert.ok([...seen].some((v) => v > 0 && v < 100), `intermediate progress seen: ${[...seen].join(",")}`);
+  assert.equal(await page.getByTestId("compare-differences").textContent(), "1");
+  const row = page.getByTestId("difference-row");
+  assert.equal(await row.count(), 1);
+  assert.equal(await row.getAttribute("data-kind"), "value");
+  await row.getByText("order:7").waitFor();
+  await page.close();
+});

@@ -1,0 +1,345 @@
+// The key browser and compare API on the real server against a real master, a read-only replica
+// and a writable one (--replica-read-only no) that was written to behind the master's back.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import Redis from "ioredis";
+import { encodeKey } from "../../lib/keys/codec";
+import { startRedis, type LocalRedis } from "../../lib/redis/local-server";
+import { startWriteLoad } from "../../lib/demo/sample-data";
+import { startServer, TEST_TOKEN, type ServerProcess } from "../support/server";
+import { cli, FAST_SYNC, startTopology, type Topology } from "../support/topology";
+import { waitFor } from "../support/wait";
+
+const BINARY_KEY = Buffer.from([0xff, 0xfe, 0x3a, 0x62, 0x00]);
+const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
+
+type Json = Record<string, unknown>;
+
+describe("key browser and compare API", () => {
+  let topo: Topology;
+  let writable: LocalRedis;
+  let server: ServerProcess;
+  let m: Redis;
+  let w: Redis;
+
+  const api = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${server.url}${path}`, { ...init, headers: { ...AUTH, ...(init.body ? { "content-type": "application/json" } : {}), ...init.headers } });
+    const text = await res.text();
+    let body: Json = {};
+    try {
+      body = JSON.parse(text) as Json;
+    } catch {
+      body = { text };
+    }
+    return { status: res.status, body, text, headers: res.headers };
+  };
+  const node = (id: string) => `/api/nodes/${encodeURIComponent(id)}`;
+
+  before(async () => {
+    topo = await startTopology({ replicas: 1 });
+    writable = await startRedis({ args: [...FAST_SYNC, "--replica-read-only", "no"], replicaOf: { host: topo.master.host, port: topo.master.port } });
+    await waitFor("writable replica linked", () => cli(writable.port, "INFO", "replication"), (o) => o.includes("master_link_status:up"), 15_000);
+    m = new Redis({ port: topo.master.port, host: "127.0.0.1" });
+    w = new Redis({ port: writable.port, host: "127.0.0.1" });
+
+    const p = m.pipeline();
+    p.set("str:text", "hello");
+    p.set("str:json", JSON.stringify({ a: 1, b: [1, 2] }));
+    p.set(BINARY_KEY, Buffer.from([0x00, 0xff, 0x10]));
+    p.set("str:ttl", "soon", "EX", 3600);
+    p.hset("hash:small", { f1: "v1", f2: "v2" });
+    p.rpush("list:1", "a", "b", "c");
+    p.sadd("set:1", "m1", "m2");
+    p.zadd("zset:1", 1.5, "one", 2, "two");
+    p.xadd("stream:1", "1-1", "k", "v1");
+    p.xgroup("CREATE", "stream:1", "g1", "0");
+    for (let i = 0; i < 500; i++) p.set(`user:${i}:name`, `user-${i}`);
+    // The planted differences, set up on the master first (the replica gets changed below).
+    p.set("diff:missing", "1");
+    p.set("diff:type", "was a string");
+    p.hset("diff:value", { a: "1", b: "2" });
+    p.set("diff:ttl", "x", "EX", 5000);
+    p.select(2);
+    p.set("db2:only", "here");
+    p.select(0);
+    await p.exec();
+    for (let base = 0; base < 1_000_000; base += 100_000) {
+      const pipe = m.pipeline();
+      for (let c = base; c < base + 100_000; c += 1000) {
+        const args: string[] = [];
+        for (let f = c; f < c + 1000; f++) args.push(`field:${f}`, `value:${f}`);
+        pipe.hset("hash:big", ...args);
+      }
+      await pipe.exec();
+    }
+    await m.call("WAIT", "2", "20000");
+
+    // Writes on the writable replica: what an application bug or an operator would leave behind.
+    await w.del("diff:missing");
+    await w.set("diff:extra", "only here");
+    await w.del("diff:type");
+    await w.sadd("diff:type", "now a set");
+    await w.hset("diff:value", "a", "changed");
+    await w.expire("diff:ttl", 100_000);
+
+    server = await startServer({ REPLSCOPE_SEEDS: `redis://127.0.0.1:${topo.master.port}`, REPLSCOPE_POLL_MS: "100" });
+    await waitFor(
+      "3 nodes up",
+      async () => ((await api("/api/topology")).body.topologies as { nodes: { status: string }[] }[])[0]?.nodes ?? [],
+      (nodes) => nodes.length === 3 && nodes.every((n) => n.status === "up"),
+      20_000,
+      200,
+    );
+  });
+
+  after(async () => {
+    m?.disconnect();
+    w?.disconnect();
+    await server?.stop();
+    await writable?.stop();
+    await topo?.stop();
+  });
+
+  test("listing pages through the keyspace with SCAN: types, TTLs, binary names, dbsize", async () => {
+    const seen = new Map<string, { key: string; type: string; ttl: number; display: string }>();
+    let cursor = "0";
+    let pages = 0;
+    do {
+      const { status, body } = await api(`${node(topo.master.id)}/keys?count=100&cursor=${cursor}`);
+      assert.equal(status, 200, JSON.stringify(body));
+      for (const k of body.keys as { key: string; type: string; ttl: number; display: string }[]) seen.set(k.key, k);
+      assert.equal(typeof body.scanned, "number");
+      assert.ok((body.dbsize as number) >= 514);
+      cursor = body.cursor as string;
+      pages++;
+    } while (cursor !== "0" && pages < 100);
+    assert.equal(cursor, "0");
+    assert.ok(pages >= 5, `${pages} pages`);
+    assert.equal(seen.size, await m.dbsize());
+    assert.equal(seen.get("hash:big")?.type, "hash");
+    assert.equal(seen.get("stream:1")?.type, "stream");
+    assert.ok((seen.get("str:ttl")?.ttl ?? 0) > 3500);
+    const bin = seen.get(encodeKey(BINARY_KEY));
+    assert.equal(bin?.display, "\\xff\\xfe:b\\x00");
+  });
+
+  test("pattern, literal pattern, TYPE filter and db", async () => {
+    const zsets = await api(`${node(topo.master.id)}/keys?type=zset&count=1000`);
+    assert.deepEqual((zsets.body.keys as { key: string }[]).map((k) => k.key), ["zset:1"]);
+    let users = 0;
+    let cursor = "0";
+    do {
+      const page = await api(`${node(topo.master.id)}/keys?match=${encodeURIComponent("user:1*")}&count=1000&cursor=${cursor}`);
+      users += (page.body.keys as unknown[]).length;
+      cursor = page.body.cursor as string;
+    } while (cursor !== "0");
+    assert.equal(users, 111); // user:1, user:10-19, user:100-199
+    const literal = await api(`${node(topo.master.id)}/keys?match=${encodeURIComponent("user:42:name")}`);
+    assert.deepEqual(literal.body.keys, [{ key: "user:42:name", display: "user:42:name", type: "string", ttl: -1 }]);
+    assert.equal(literal.body.cursor, "0");
+    const db2 = await api(`${node(topo.master.id)}/keys?db=2`);
+    assert.deepEqual((db2.body.keys as { key: string }[]).map((k) => k.key), ["db2:only"]);
+  });
+
+  test("every type opens with metadata; the binary key opens from its token", async () => {
+    const open = (key: string | Buffer) => api(`${node(topo.master.id)}/key?key=${encodeURIComponent(typeof key === "string" ? key : encodeKey(key))}`);
+    const json = await open("str:json");
+    assert.equal(json.status, 200);
+    assert.equal(json.body.type, "string");
+    assert.deepEqual(json.body.value, { type: "string", offset: 0, format: "text", data: '{"a":1,"b":[1,2]}', bytes: 17, json: true });
+    assert.equal(json.body.ttl, -1);
+    assert.equal(json.body.encoding, "embstr");
+    assert.ok((json.body.memory as number) > 0);
+    const bin = await open(BINARY_KEY);
+    assert.equal(bin.status, 200);
+    assert.deepEqual(bin.body.value, { type: "string", offset: 0, format: "binary", data: "00ff10", bytes: 3, json: false });
+    const types: Record<string, number> = { "hash:small": 2, "list:1": 3, "set:1": 2, "zset:1": 2, "stream:1": 1 };
+    for (const [key, length] of Object.entries(types)) {
+      const r = await open(key);
+      assert.equal(r.status, 200, key);
+      assert.equal(r.body.length, length, key);
+      assert.equal(r.body.truncated, false, key);
+    }
+    const stream = await open("stream:1");
+    assert.equal((stream.body.value as { groups: { consumers: number }[] }).groups.length, 1);
+    assert.equal((await open("no-such-key")).status, 404);
+  });
+
+  test("a 1,000,000-field hash is paged and bounded", async () => {
+    const started = Date.now();
+    const first = await api(`${node(topo.master.id)}/key?key=hash:big&pageSize=200`);
+    assert.equal(first.status, 200);
+    assert.equal(first.body.length, 1_000_000);
+    assert.equal(first.body.truncated, true);
+    const entries = (first.body.value as { entries: { field: { token: string } }[] }).entries;
+    assert.ok(entries.length > 0 && entries.length <= 200, `${entries.length} entries`);
+    assert.ok(first.text.length < 100_000, `${first.text.length} bytes`);
+    const next = await api(`${node(topo.master.id)}/key?key=hash:big&pageSize=200&cursor=${encodeURIComponent(first.body.nextCursor as string)}`);
+    const nextFields = (next.body.value as { entries: { field: { token: string } }[] }).entries.map((e) => e.field.token);
+    assert.ok(nextFields.length > 0);
+    assert.ok(!nextFields.some((f) => entries.some((e) => e.field.token === f)), "the next page holds other fields");
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  test("bad parameters are 400 JSON; unknown nodes are 404", async () => {
+    const bad = [
+      "keys?count=0", "keys?count=5000", "keys?count=abc", "keys?db=-1", "keys?db=x", "keys?cursor=abc", "keys?cursor=-1",
+      `keys?match=${encodeURIComponent("user:[")}`, "keys?type=bogus", `keys?match=${encodeURIComponent("a\\")}`,
+      "key", "key?key=b64:!!notbase64", "key?key=x&db=99999", "key?key=x&pageSize=0",
+    ];
+    for (const path of bad) {
+      const r = await api(`${node(topo.master.id)}/${path}`);
+      assert.equal(r.status, 400, `${path}: ${r.text}`);
+      assert.equal(typeof r.body.error, "string", path);
+      assert.ok((r.body.error as string).length > 3, path);
+    }
+    assert.equal((await api(`${node(topo.master.id)}/keys?db=40`)).status, 400, "a db Redis does not have");
+    assert.equal((await api(`${node("127.0.0.1:1")}/keys`)).status, 404);
+    assert.equal((await api(`${node("evil.example.com:6379")}/keys`)).status, 404, "never dials a host the monitor does not know");
+    assert.equal((await api(`${node("not-a-node")}/keys`)).status, 400);
+    assert.equal((await api(`${node(topo.master.id)}/keys?topology=nope`)).status, 404);
+    const ttl = (body: unknown) => api(`${node(topo.master.id)}/key/ttl`, { method: "POST", body: JSON.stringify(body) });
+    assert.equal((await ttl({ key: "str:text", ttl: 0 })).status, 400);
+    assert.equal((await ttl({ key: "str:text", ttl: "x" })).status, 400);
+    assert.equal((await ttl({ key: "str:text", ttl: 10, extra: 1 })).status, 400);
+    assert.equal((await ttl({ ttl: 10 })).status, 400);
+    assert.equal((await api(`${node(topo.master.id)}/key/ttl`, { method: "POST", body: "{nope" })).status, 400);
+  });
+
+  test("the same key side by side: the writable replica's change is a difference, the healthy replica is not", async () => {
+    const r = await api(`/api/keys/compare?key=diff:value`);
+    assert.equal(r.status, 200, r.text);
+    type Col = { id: string; role: string; exists: boolean; type: string; length: number; digest: string; verdict: string; readOnly: boolean; behindBytes: number };
+    const nodes = r.body.nodes as Col[];
+    assert.equal(r.body.equal, false);
+    assert.deepEqual(nodes.map((n) => n.id), [topo.master.id, ...[topo.replicas[0]!.id, writable.id].sort()]);
+    assert.equal(nodes[0]?.role, "master");
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    assert.equal(byId.get(topo.replicas[0]!.id)?.verdict, "same");
+    assert.equal(byId.get(writable.id)?.verdict, "different");
+    assert.equal(byId.get(writable.id)?.readOnly, false);
+    assert.equal(byId.get(writable.id)?.length, 2);
+    assert.notEqual(byId.get(writable.id)?.digest, nodes[0]?.digest);
+
+    const same = await api(`/api/keys/compare?key=str:json`);
+    assert.equal(same.body.equal, true);
+    const missing = await api(`/api/keys/compare?key=diff:extra`);
+    const cols = missing.body.nodes as Col[];
+    assert.deepEqual(cols.map((c) => c.exists), [false, ...cols.slice(1).map((c) => c.id === writable.id)]);
+    assert.equal((await api(`/api/keys/compare?key=x&db=zz`)).status, 400);
+    assert.equal((await api(`/api/keys/compare?key=x&topology=nope`)).status, 404);
+  });
+
+  test("operator actions: READONLY from a read-only replica verbatim; TTL and delete on a writable node", async () => {
+    const ro = await api(`${node(topo.replicas[0]!.id)}/key?key=str:text`, { method: "DELETE" });
+    assert.equal(ro.status, 409);
+    assert.match(ro.body.error as string, /^READONLY You can't write against a read only replica/);
+    const roTtl = await api(`${node(topo.replicas[0]!.id)}/key/ttl`, { method: "POST", body: JSON.stringify({ key: "str:text", db: 0, ttl: 60 }) });
+    assert.equal(roTtl.status, 409);
+    assert.match(roTtl.body.error as string, /^READONLY/);
+
+    await m.set("action:k", "v");
+    const set = await api(`${node(topo.master.id)}/key/ttl`, { method: "POST", body: JSON.stringify({ key: "action:k", db: 0, ttl: 120 }) });
+    assert.equal(set.status, 200, set.text);
+    assert.ok((set.body.ttl as number) > 100);
+    const persist = await api(`${node(topo.master.id)}/key/ttl`, { method: "POST", body: JSON.stringify({ key: "action:k", db: 0, ttl: -1 }) });
+    assert.equal(persist.body.ttl, -1);
+    assert.equal(await m.ttl("action:k"), -1);
+    const del = await api(`${node(topo.master.id)}/key?key=action:k&db=0`, { method: "DELETE" });
+    assert.equal(del.status, 200);
+    assert.equal(await m.exists("action:k"), 0);
+    assert.equal((await api(`${node(topo.master.id)}/key?key=action:k&db=0`, { method: "DELETE" })).status, 404);
+    const cross = await fetch(`${server.url}${node(topo.master.id)}/key?key=str:text`, { method: "DELETE", headers: { ...AUTH, origin: "http://evil.example" } });
+    assert.equal(cross.status, 403);
+    assert.equal(await m.exists("str:text"), 1);
+  });
+
+  const waitDone = (id: string, timeoutMs = 60_000) =>
+    waitFor(`compare ${id} finished`, async () => (await api(`/api/compare/${id}`)).body, (b) => b.status !== "running", timeoutMs, 200);
+
+  test("a compare finds exactly the planted differences, under write load, and nothing on the healthy replica", async () => {
+    const stopLoad = startWriteLoad(topo.master.port, 20);
+    const expiring = new Redis({ port: topo.master.port, host: "127.0.0.1" });
+    let stop = false;
+    const expiringLoad = (async () => {
+      for (let i = 0; !stop; i++) {
+        await expiring.set(`short:${i % 50}`, "x", "PX", 150);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    try {
+      const started = await api("/api/compare", { method: "POST", body: JSON.stringify({}) });
+      assert.equal(started.status, 202, started.text);
+      const report = await waitDone(started.body.id as string);
+      assert.equal(report.status, "done", JSON.stringify(report).slice(0, 500));
+      type Diff = { key: string; kind: string; node: string };
+      const real = (report.differences as Diff[]).filter((d) => d.kind !== "expiring" && d.kind !== "unverified");
+      const got = real.map((d) => `${d.kind} ${d.key} ${d.node}`).sort();
+      const want = [
+        `missing-on-replica diff:missing ${writable.id}`,
+        `only-on-replica diff:extra ${writable.id}`,
+        `ttl diff:ttl ${writable.id}`,
+        `type diff:type ${writable.id}`,
+        `value diff:value ${writable.id}`,
+      ];
+      assert.deepEqual(got, want);
+      assert.equal(report.total, (await m.dbsize()) >= 0 ? report.total : 0);
+      assert.equal(report.scanned, report.total);
+      assert.equal(report.truncated, false);
+      assert.equal(report.db, 0);
+    } finally {
+      stop = true;
+      await expiringLoad;
+      expiring.disconnect();
+      await stopLoad();
+    }
+  });
+
+  test("a pattern compare stays within the pattern; reports download as CSV and JSON; the list shows them", async () => {
+    const started = await api("/api/compare", { method: "POST", body: JSON.stringify({ match: "diff:t*" }) });
+    assert.equal(started.status, 202);
+    const id = started.body.id as string;
+    const report = await waitDone(id);
+    const kinds = (report.differences as { key: string; kind: string }[]).map((d) => `${d.kind} ${d.key}`).sort();
+    assert.deepEqual(kinds, ["ttl diff:ttl", "type diff:type"]);
+    const csv = await api(`/api/compare/${id}/report.csv`);
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get("content-type") ?? "", /text\/csv/);
+    assert.match(csv.headers.get("content-disposition") ?? "", /attachment/);
+    const lines = csv.text.trim().split("\r\n");
+    assert.equal(lines[0], "kind,node,key,key_token,detail");
+    assert.equal(lines.length, 3);
+    const json = await api(`/api/compare/${id}/report.json`);
+    assert.equal(json.body.id, id);
+    const list = await api("/api/compare");
+    assert.ok((list.body.jobs as { id: string }[]).some((j) => j.id === id));
+  });
+
+  test("a rate-limited compare can be cancelled and keeps its partial report", async () => {
+    const started = await api("/api/compare", { method: "POST", body: JSON.stringify({ maxKeysPerSec: 100 }) });
+    assert.equal(started.status, 202);
+    const id = started.body.id as string;
+    await waitFor("some progress", async () => (await api(`/api/compare/${id}`)).body, (b) => (b.scanned as number) > 0, 10_000, 100);
+    const cancelled = await api(`/api/compare/${id}`, { method: "DELETE" });
+    assert.equal(cancelled.status, 200);
+    assert.equal(cancelled.body.status, "cancelled");
+    const after = await api(`/api/compare/${id}`);
+    assert.equal(after.body.status, "cancelled");
+    assert.ok((after.body.scanned as number) < (after.body.total as number));
+    assert.equal((await api(`/api/compare/${id}`, { method: "DELETE" })).status, 409);
+  });
+
+  test("compare inputs are validated", async () => {
+    const post = (body: string) => api("/api/compare", { method: "POST", body });
+    assert.equal((await post(JSON.stringify({ match: "[" }))).status, 400);
+    assert.equal((await post(JSON.stringify({ db: -1 }))).status, 400);
+    assert.equal((await post(JSON.stringify({ nope: 1 }))).status, 400);
+    assert.equal((await post(JSON.stringify({ maxKeysPerSec: 0 }))).status, 400);
+    assert.equal((await post("{")).status, 400);
+    assert.equal((await post(JSON.stringify({ topology: "nope" }))).status, 404);
+    assert.equal((await api("/api/compare/../../etc")).status, 404);
+    assert.equal((await api("/api/compare/not-hex")).status, 400);
+    assert.equal((await api("/api/compare/0123456789abcdef")).status, 404);
+    assert.equal((await api("/api/compare/0123456789abcdef/report.csv")).status, 404);
+  });
+});
