@@ -8,6 +8,8 @@ import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import path from "node:path";
+import { DrillManager } from "./lib/drills/runner";
+import { DrillStore } from "./lib/drills/store";
 import { createMetrics } from "./lib/metrics/collect";
 import { MonitorHub } from "./lib/monitor/hub";
 import { openEventStore } from "./lib/timeline/store";
@@ -72,7 +74,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     eventQueueDepth: () => sockets?.broadcaster.queueDepth ?? 0,
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
-  setRuntime({ config, hub, auth, events, audit, metrics, loginLimiter: new LoginLimiter(), startedAt: Date.now() });
+  const drills = new DrillManager(hub, new DrillStore(path.join(config.dataDir, "drills")));
+  setRuntime({ config, hub, auth, events, audit, metrics, drills, loginLimiter: new LoginLimiter(), startedAt: Date.now() });
 
   const app = next({ dev, hostname: config.host, port: config.port, dir: __dirname });
   const handle = app.getRequestHandler();

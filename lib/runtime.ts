@@ -8,6 +8,7 @@ import type { AuthService } from "./auth/store";
 import type { MonitorHub } from "./monitor/hub";
 import type { Metrics } from "./metrics/collect";
 import type { EventStore } from "./timeline/store";
+import type { DrillManager } from "./drills/runner";
 
 export interface Runtime {
   config: AppConfig;
@@ -17,6 +18,7 @@ export interface Runtime {
   events: EventStore;
   audit: AuditLog;
   metrics: Metrics;
+  drills: DrillManager;
   loginLimiter: LoginLimiter;
   startedAt: number;
 }

@@ -11,6 +11,7 @@ import { diffNode, masterIdOf } from "./diff";
 import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "./resync-tracker";
 import { NodeHistory, type HistoryJson } from "./history";
 import { NodePoller } from "./node-poller";
+import { SentinelWatcher, type SentinelView } from "../sentinel/watcher";
 import type { ConnectOptions } from "../redis/connection";
 import { applyPoll, initialState, type PollResult } from "./reduce";
 import type { NodeEvent, NodeState, NodeView, Severity, TimelineEvent } from "./types";
@@ -81,6 +82,8 @@ export class TopologyMonitor {
   };
 
   readonly alerts: AlertEngine;
+  /** Present when the config names sentinels for this topology. */
+  readonly sentinels: SentinelWatcher | null;
   private readonly nextEventId: () => number;
 
   constructor(
@@ -92,12 +95,41 @@ export class TopologyMonitor {
     this.alerts = new AlertEngine(config.name, config.alerts ?? DEFAULT_ALERT_RULES, config.webhook, (events, at) =>
       this.emit(events[0]?.node ?? config.name, events, at),
     );
+    this.sentinels = config.sentinels?.length
+      ? new SentinelWatcher({
+          topology: config.name,
+          sentinels: config.sentinels.map((s) => ({ host: s.host, port: s.port, username: s.username, password: s.password })),
+          masterName: config.sentinelMaster,
+          pollMs: Math.max(500, config.pollMs * 4),
+          timeoutMs: config.timeoutMs,
+          onEvent: (e) => {
+            this.emit(e.node, [{ kind: e.kind, node: e.node, severity: e.severity, text: e.text, data: e.data }], e.at);
+            // A new master named by Sentinel is discovered right away, not at the next INFO round.
+            if (e.kind === "sentinel:+switch-master") this.discoverFromSentinels();
+          },
+        })
+      : null;
+  }
+
+  sentinelViews(): SentinelView[] {
+    return this.sentinels?.views() ?? [];
+  }
+
+  /** Sentinel's majority view of masters and replicas feeds discovery next to INFO. */
+  private discoverFromSentinels(): void {
+    for (const m of this.sentinels?.masters() ?? []) {
+      for (const address of [m.address, ...m.replicas]) {
+        const a = splitAddress(address);
+        if (a) this.ensureNode(a.host, a.port);
+      }
+    }
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
     for (const seed of this.config.seeds) this.ensureNode(seed.host, seed.port);
+    this.sentinels?.start();
     void this.historyLoop();
   }
 
@@ -108,6 +140,7 @@ export class TopologyMonitor {
     this.pollers.clear();
     void this.logs.stop();
     void this.alerts.close();
+    this.sentinels?.stop();
   }
 
   onPollTimed(l: PollListener): () => void {
@@ -242,6 +275,7 @@ export class TopologyMonitor {
       for (const o of this.resync.tick(now)) this.emit(o.replica, [this.resyncEvent(o)], now);
       const views = this.views();
       this.alerts.tick(now, views);
+      this.discoverFromSentinels();
       for (const v of views) {
         this.histories.get(v.id)?.record(now, {
           replOffset: v.status === "up" ? v.replOffset : null,

@@ -18,6 +18,7 @@ const DEFAULTS: BroadcasterOptions = { urgentMs: 25, metricsMs: 1000, maxEventsP
 export class Broadcaster {
   private readonly lastSent = new Map<string, Map<string, NodeView>>();
   private readonly lastAlerts = new Map<string, string>();
+  private readonly lastSentinels = new Map<string, string>();
   private pendingEvents: TimelineEvent[] = [];
   private droppedEvents = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -87,7 +88,14 @@ export class Broadcaster {
       const alertsKey = alerts.map((a) => `${a.id}:${a.severity}`).join(",");
       const alertsChanged = this.lastAlerts.get(name) !== alertsKey;
       this.lastAlerts.set(name, alertsKey);
-      if (upserts.length || removed.length || alertsChanged) topologies.push({ name, upserts, removed, ...(alertsChanged ? { alerts } : {}) });
+      // Sentinel views change rarely; compared without their timestamps so polls alone send nothing.
+      const sentinels = monitor.sentinelViews();
+      const sentinelsKey = JSON.stringify(sentinels.map(({ lastOkAt: _a, latencyMs: _b, ...rest }) => rest));
+      const sentinelsChanged = this.lastSentinels.get(name) !== sentinelsKey;
+      this.lastSentinels.set(name, sentinelsKey);
+      if (upserts.length || removed.length || alertsChanged || sentinelsChanged) {
+        topologies.push({ name, upserts, removed, ...(alertsChanged ? { alerts } : {}), ...(sentinelsChanged ? { sentinels } : {}) });
+      }
     }
     if (!topologies.length && !this.pendingEvents.length) return null;
     const delta: TopologyDelta = { at: Date.now(), topologies, events: this.pendingEvents, droppedEvents: this.droppedEvents };
@@ -111,7 +119,7 @@ export class Broadcaster {
           const h = m.history(n.id, since);
           if (h) lagHistory[n.id] = h.t.map((t, i) => [t, h.lagBytes[i] ?? null]);
         }
-        return { name: m.name, drills: m.config.drills, nodes, lagHistory, alerts: m.alerts.active() };
+        return { name: m.name, drills: m.config.drills, nodes, lagHistory, alerts: m.alerts.active(), sentinels: m.sentinelViews() };
       }),
       events: this.hub.recentEvents(200),
     };

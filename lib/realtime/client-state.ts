@@ -1,6 +1,6 @@
 // Pure reducers for the browser's copy of the topology: snapshot in, deltas applied, lag sampled.
 import type { NodeView, TimelineEvent } from "../monitor/types";
-import type { Alert, LagPoint, TopologyDelta, TopologySnapshot } from "./events";
+import type { Alert, LagPoint, SentinelView, TopologyDelta, TopologySnapshot } from "./events";
 
 export interface LiveTopology {
   name: string;
@@ -8,6 +8,7 @@ export interface LiveTopology {
   nodes: Record<string, NodeView>;
   lag: Record<string, LagPoint[]>;
   alerts: Alert[];
+  sentinels: SentinelView[];
 }
 
 export interface LiveState {
@@ -29,6 +30,7 @@ export function fromSnapshot(s: TopologySnapshot): LiveState {
       nodes: Object.fromEntries(t.nodes.map((n) => [n.id, n])),
       lag: Object.fromEntries(Object.entries(t.lagHistory).map(([id, pts]) => [id, pts.slice(-MAX_LAG_POINTS)])),
       alerts: t.alerts ?? [],
+      sentinels: t.sentinels ?? [],
     })),
     events: s.events.slice(-MAX_EVENTS),
     updatedAt: s.at,
@@ -46,7 +48,7 @@ export function applyDelta(state: LiveState, d: TopologyDelta): LiveState {
       nodes[patch.id] = (prev ? { ...prev, ...patch } : patch) as NodeView;
     }
     for (const id of change.removed) delete nodes[id];
-    return { ...t, nodes, alerts: change.alerts ?? t.alerts };
+    return { ...t, nodes, alerts: change.alerts ?? t.alerts, sentinels: change.sentinels ?? t.sentinels };
   });
   const events = d.events.length ? [...state.events, ...d.events].slice(-MAX_EVENTS) : state.events;
   return { topologies, events, updatedAt: d.at };

@@ -1,8 +1,9 @@
 // The one typed socket.io contract. Server and browser both import it.
 import type { Alert } from "../alerts/rules";
 import type { NodeView, TimelineEvent } from "../monitor/types";
+import type { SentinelView } from "../sentinel/discover";
 
-export type { Alert };
+export type { Alert, SentinelView };
 
 /** [epoch ms, lag bytes or null] pairs for the lag charts. */
 export type LagPoint = [number, number | null];
@@ -15,6 +16,8 @@ export interface TopologyView {
   lagHistory: Record<string, LagPoint[]>;
   /** Alerts firing now, most severe first. */
   alerts: Alert[];
+  /** Each configured sentinel's view (empty without sentinels). */
+  sentinels: SentinelView[];
 }
 
 export interface TopologySnapshot {
@@ -28,7 +31,7 @@ export type NodePatch = Partial<NodeView> & { id: string };
 export interface TopologyDelta {
   at: number;
   /** `alerts` is present only when the active list changed, and then complete. */
-  topologies: { name: string; upserts: NodePatch[]; removed: string[]; alerts?: Alert[] }[];
+  topologies: { name: string; upserts: NodePatch[]; removed: string[]; alerts?: Alert[]; sentinels?: SentinelView[] }[];
   events: TimelineEvent[];
   /** Events left out of this delta because too many arrived at once (a flapping node). */
   droppedEvents: number;

@@ -106,7 +106,7 @@ function event(id: number, kind: TimelineEvent["kind"] = "node:down"): TimelineE
 function snapshot(over: Partial<TopologySnapshot> = {}): TopologySnapshot {
   return {
     at: T0,
-    topologies: [{ name: "main", drills: false, nodes: fixtureViews(), lagHistory: { [R]: [[T0 - 1000, 5]] }, alerts: [] }],
+    topologies: [{ name: "main", drills: false, nodes: fixtureViews(), lagHistory: { [R]: [[T0 - 1000, 5]] }, alerts: [], sentinels: [] }],
     events: [event(1, "node:discovered")],
     ...over,
   };
@@ -141,7 +141,7 @@ describe("fromSnapshot", () => {
   test("caps lag points and events", () => {
     const pts: LagPoint[] = Array.from({ length: MAX_LAG_POINTS + 20 }, (_, i) => [T0 + i, i]);
     const events = Array.from({ length: MAX_EVENTS + 7 }, (_, i) => event(i));
-    const s = fromSnapshot(snapshot({ events, topologies: [{ name: "main", drills: true, nodes: [], lagHistory: { [R]: pts }, alerts: [] }] }));
+    const s = fromSnapshot(snapshot({ events, topologies: [{ name: "main", drills: true, nodes: [], lagHistory: { [R]: pts }, alerts: [], sentinels: [] }] }));
     assert.equal(topo(s).lag[R]?.length, MAX_LAG_POINTS);
     assert.deepEqual(topo(s).lag[R]?.[0], [T0 + 20, 20]);
     assert.equal(s.events.length, MAX_EVENTS);
