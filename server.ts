@@ -55,6 +55,27 @@ function contentSecurityPolicy(nonce: string, dev: boolean): string {
   ].join("; ");
 }
 
+/** Next answers an unsupported method on a route with an empty 405; API clients get JSON instead. */
+function jsonMethodNotAllowed(req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify({ error: `method ${req.method} is not allowed on ${(req.url ?? "").split("?")[0]}` });
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  let replace = false;
+  res.writeHead = ((status: number, ...rest: unknown[]) => {
+    if (status !== 405) return writeHead(status, ...rest);
+    replace = true;
+    const allow = res.getHeader("allow");
+    return writeHead(405, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body), ...(allow ? { Allow: allow } : {}) });
+  }) as typeof res.writeHead;
+  res.end = ((...args: unknown[]) => {
+    if (replace || (res.statusCode === 405 && !res.headersSent)) {
+      if (!res.headersSent) res.writeHead(405);
+      return end(body);
+    }
+    return end(...args);
+  }) as typeof res.end;
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader("Content-Type", "application/json; charset=utf-8");
@@ -115,6 +136,17 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
 
   const httpServer = createServer((req, res) => {
     if (!gate(req, res)) return;
+    if ((req.url ?? "").startsWith("/api/")) {
+      // "/api/%2e%2e/…" would be decoded and normalised by Next into a page path: refuse it here.
+      let decoded: string;
+      try {
+        decoded = path.posix.normalize(decodeURIComponent((req.url ?? "").split("?")[0] ?? ""));
+      } catch {
+        decoded = "";
+      }
+      if (!decoded.startsWith("/api/")) return sendJson(res, 400, { error: "malformed API path" });
+      jsonMethodNotAllowed(req, res);
+    }
     handle(req, res).catch((err: unknown) => {
       console.error("replscope: request failed", err);
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });

@@ -14,12 +14,21 @@ import type { DrillStore } from "./store";
 import type { Drill, DrillOptions, DrillScenario, DrillStep } from "./types";
 
 export class DrillError extends Error {
+  override name = "DrillError";
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message);
   }
+}
+
+/**
+ * Route handlers are bundled by Next separately from server.ts, so a DrillError thrown by the
+ * server's DrillManager is not `instanceof` the route bundle's class: recognise it by shape.
+ */
+export function isDrillError(err: unknown): err is DrillError {
+  return err instanceof Error && err.name === "DrillError" && typeof (err as { status?: unknown }).status === "number";
 }
 
 export interface DrillRequest {

@@ -1,6 +1,6 @@
 // Input shapes for the drill routes and the mapping of DrillError to HTTP.
 import { z } from "zod";
-import { DrillError } from "../drills/runner";
+import { isDrillError } from "../drills/runner";
 import { SCENARIOS } from "../drills/types";
 import { NODE_ID } from "./params";
 import { errorJson } from "./respond";
@@ -28,6 +28,6 @@ export const DrillBody = z
 export const DRILL_ID = /^[0-9a-f-]{36}$/;
 
 export function drillErrorResponse(err: unknown): Response {
-  if (err instanceof DrillError) return errorJson(err.status, err.message);
+  if (isDrillError(err)) return errorJson(err.status, err.message);
   throw err;
 }

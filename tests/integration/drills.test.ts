@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TopologyConfig } from "../../lib/config/load";
-import { DrillError, DrillManager } from "../../lib/drills/runner";
+import { DrillManager, isDrillError } from "../../lib/drills/runner";
 import { DrillStore } from "../../lib/drills/store";
 import type { Drill } from "../../lib/drills/types";
 import { MonitorHub } from "../../lib/monitor/hub";
@@ -57,8 +57,8 @@ describe("drills", () => {
     topo = await startTopology({ replicas: 1 });
     const s = setup(topo, false);
     hub = s.hub;
-    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", user: "u" }), (e: unknown) => e instanceof DrillError && e.status === 403);
-    assert.throws(() => s.manager.start({ topology: "nope", scenario: "promote", user: "u" }), (e: unknown) => e instanceof DrillError && e.status === 404);
+    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 403);
+    assert.throws(() => s.manager.start({ topology: "nope", scenario: "promote", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 404);
   });
 
   test("manual promotion: new master right, resync kinds match INFO, lost writes counted exactly", async () => {
@@ -67,12 +67,12 @@ describe("drills", () => {
     hub = s.hub;
     const m = s.hub.get("t")!;
     await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
-    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", target: "127.0.0.1:1", user: "u" }), (e: unknown) => e instanceof DrillError && e.status === 400);
+    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", target: "127.0.0.1:1", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 400);
     const target = topo.replicas[0]!;
     const other = topo.replicas[1]!;
     const before = await stats(target.port);
     const drill = s.manager.start({ topology: "t", scenario: "promote", target: target.id, user: "tester" });
-    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", user: "u" }), (e: unknown) => e instanceof DrillError && e.status === 409, "one drill at a time");
+    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 409, "one drill at a time");
     assert.deepEqual([...drill.touches].sort(), [topo.master.id, target.id, other.id].sort());
     const done = await finished(s.manager, drill.id);
     assert.equal(done.status, "done", done.error ?? "");
