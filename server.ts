@@ -89,10 +89,11 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   const audit = openAuditLog(path.join(config.dataDir, "audit"));
   const events = await openEventStore(path.join(config.dataDir, "events"));
   const hub = new MonitorHub(config.topologies, events);
-  let sockets: ReturnType<typeof attachSocketServer> | undefined;
+  // The socket server needs the http.Server, which needs the runtime: metrics read it lazily.
+  const socketsRef: { current?: ReturnType<typeof attachSocketServer> } = {};
   const metrics = createMetrics(hub, {
-    socketClients: () => sockets?.io.engine.clientsCount ?? 0,
-    eventQueueDepth: () => sockets?.broadcaster.queueDepth ?? 0,
+    socketClients: () => socketsRef.current?.io.engine.clientsCount ?? 0,
+    eventQueueDepth: () => socketsRef.current?.broadcaster.queueDepth ?? 0,
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
   const drills = new DrillManager(hub, new DrillStore(path.join(config.dataDir, "drills")));
@@ -153,8 +154,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     });
   });
   const upgrade = app.getUpgradeHandler();
-  sockets = attachSocketServer(httpServer, hub, auth);
-  const io = sockets;
+  const io = attachSocketServer(httpServer, hub, auth);
+  socketsRef.current = io;
   // socket.io handles its own path; everything else (Next dev HMR) goes to Next. Upgraded sockets
   // are not tracked by http.Server, so keep them to close them on shutdown.
   const upgraded = new Set<import("node:stream").Duplex>();
