@@ -1,0 +1,150 @@
+// npm run bench:load [-- --clients 200 --nodes 50 --seconds 60 --trials 10]
+// 200 socket.io clients on a dashboard watching 50 nodes under a write load: server CPU and RSS,
+// bytes per client per second at steady state, and the delay of a role change to the slowest client.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Redis from "ioredis";
+import { io, type Socket } from "socket.io-client";
+import { startWriteLoad } from "../lib/demo/sample-data";
+import { freePort, startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
+import type { ClientToServerEvents, ServerToClientEvents, TopologyDelta } from "../lib/realtime/events";
+import { cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes } from "./support";
+
+const ROOT = path.resolve(__dirname, "..");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+type Client = Socket<ServerToClientEvents, ClientToServerEvents> & { bytes: number };
+
+async function startTree(n: number): Promise<{ servers: LocalRedis[]; parentOf: Map<string, LocalRedis> }> {
+  const args = ["--repl-diskless-sync-delay", "0"];
+  const master = await startRedis({ args });
+  const servers = [master];
+  const parentOf = new Map<string, LocalRedis>();
+  const direct: LocalRedis[] = [];
+  for (let i = 1; i < n; i += 8) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(8, n - i) }, (_, k) => {
+        const idx = i + k;
+        const parent = idx <= 9 ? master : direct[(idx - 10) % direct.length]!;
+        return startRedis({ args, replicaOf: { host: parent.host, port: parent.port } }).then((s) => ({ s, parent }));
+      }),
+    );
+    for (const { s, parent } of batch) {
+      servers.push(s);
+      parentOf.set(s.id, parent);
+      if (parent === master) direct.push(s);
+    }
+  }
+  return { servers, parentOf };
+}
+
+async function main(): Promise<void> {
+  const clients = flag("clients", 200);
+  const nodes = flag("nodes", 50);
+  const seconds = flag("seconds", 60);
+  const trials = flag("trials", 10);
+  ensureBuild(ROOT);
+  console.log(`bench:load — ${clients} socket.io clients, ${nodes} nodes, ${seconds} s steady state, ${trials} role changes`);
+  console.log(`machine: ${machine()}`);
+  const { servers, parentOf } = await startTree(nodes);
+  const master = servers[0]!;
+  const stopLoad = startWriteLoad(master.port, 50);
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-load-"));
+  const token = "bench-token-0123456789abcdef";
+  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: token, REPLSCOPE_SEEDS: `redis://127.0.0.1:${master.port}`, REPLSCOPE_CONFIG: "" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const socks: Client[] = [];
+  try {
+    for (let i = 0; ; i++) {
+      try {
+        const body = (await (await fetch(`${url}/api/topology`, { headers: { authorization: `Bearer ${token}` } })).json()) as { topologies: { nodes: { status: string }[] }[] };
+        const ns = body.topologies[0]?.nodes ?? [];
+        if (ns.length === nodes && ns.every((n) => n.status === "up")) break;
+      } catch {
+        /* not up yet */
+      }
+      if (i > 900) throw new Error("not every node was discovered within 90 s");
+      await sleep(100);
+    }
+    for (let i = 0; i < clients; i++) {
+      const s = io(url, { transports: ["websocket"], auth: { token }, forceNew: true }) as Client;
+      s.bytes = 0;
+      // Count what arrives on the wire: every engine.io packet's payload.
+      s.io.on("open", () => s.io.engine.on("packet", (p: { data?: unknown }) => (s.bytes += typeof p.data === "string" ? p.data.length + 1 : 1)));
+      socks.push(s);
+    }
+    await Promise.all(socks.map((s) => new Promise((r) => s.once("topology:snapshot", r))));
+    await sleep(5000);
+    const pid = child.pid!;
+    const cpu0 = cpuSeconds(pid);
+    const bytes0 = socks.map((s) => s.bytes);
+    const t0 = Date.now();
+    let rssMax = 0;
+    while (Date.now() - t0 < seconds * 1000) {
+      rssMax = Math.max(rssMax, rssBytes(pid));
+      await sleep(1000);
+    }
+    const elapsed = (Date.now() - t0) / 1000;
+    const cpuPct = ((cpuSeconds(pid) - cpu0) / elapsed) * 100;
+    const perClient = socks.map((s, i) => (s.bytes - bytes0[i]!) / elapsed);
+
+    const leaves = servers.filter((s) => s !== master && ![...parentOf.values()].includes(s));
+    const slowest: number[] = [];
+    for (let t = 0; t < trials; t++) {
+      const node = leaves[t % leaves.length]!;
+      const parent = parentOf.get(node.id)!;
+      const arrivals = (role: string) =>
+        Promise.all(
+          socks.map(
+            (s) =>
+              new Promise<number>((resolve) => {
+                const on = (d: TopologyDelta) => {
+                  if (d.topologies.some((x) => x.upserts.some((u) => u.id === node.id && u.role === role))) {
+                    s.off("topology:delta", on);
+                    resolve(performance.now());
+                  }
+                };
+                s.on("topology:delta", on);
+              }),
+          ),
+        );
+      const r = new Redis({ port: node.port, host: "127.0.0.1" });
+      const promoted = arrivals("master");
+      await r.replicaof("NO", "ONE");
+      const replied = performance.now();
+      const times = await promoted;
+      slowest.push(Math.max(...times) - replied);
+      const back = arrivals("replica");
+      await r.replicaof(parent.host, parent.port);
+      await back;
+      r.disconnect();
+      await sleep(300);
+    }
+    const kbPer10 = (percentile(perClient, 50) / 1024) * (10 / nodes);
+    console.log("\nresults");
+    console.log(`  server CPU               ${cpuPct.toFixed(1)} % of one core over ${elapsed.toFixed(0)} s`);
+    console.log(`  server RSS               ${(rssMax / 1048576).toFixed(0)} MB peak`);
+    console.log(`  bytes per client         p50 ${percentile(perClient, 50).toFixed(0)} B/s, max ${Math.max(...perClient).toFixed(0)} B/s → ${kbPer10.toFixed(2)} KB/s per 10 nodes (target ≤ 1)`);
+    console.log(`  role change → slowest    p50 ${percentile(slowest, 50).toFixed(0)} ms, p95 ${percentile(slowest, 95).toFixed(0)} ms over ${slowest.length} trials × ${clients} clients (target p95 ≤ 500 ms)`);
+  } finally {
+    for (const s of socks) s.close();
+    child.kill("SIGTERM");
+    await stopLoad();
+    await stopAll(servers);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
