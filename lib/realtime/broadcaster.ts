@@ -3,17 +3,19 @@
 // changes (offsets, lag, memory) at most once per `metricsMs`, however often nodes are polled.
 import type { MonitorHub } from "../monitor/hub";
 import type { NodeView, TimelineEvent } from "../monitor/types";
-import { diffView } from "../monitor/view";
+import { diffView, SLOW_FIELDS } from "../monitor/view";
 import type { LagPoint, NodePatch, TopologyDelta, TopologySnapshot } from "./events";
 
 export interface BroadcasterOptions {
   urgentMs: number;
   metricsMs: number;
+  /** Offsets, memory, rates and headroom: sent at most this often (lag still every metricsMs). */
+  slowMetricsMs: number;
   maxEventsPerDelta: number;
   lagHistorySeconds: number;
 }
 
-const DEFAULTS: BroadcasterOptions = { urgentMs: 25, metricsMs: 1000, maxEventsPerDelta: 200, lagHistorySeconds: 300 };
+const DEFAULTS: BroadcasterOptions = { urgentMs: 25, metricsMs: 1000, slowMetricsMs: 5000, maxEventsPerDelta: 200, lagHistorySeconds: 300 };
 
 export class Broadcaster {
   private readonly lastSent = new Map<string, Map<string, NodeView>>();
@@ -24,6 +26,7 @@ export class Broadcaster {
   private timer: NodeJS.Timeout | null = null;
   private timerDue = Infinity;
   private lastFlushAt = 0;
+  private lastSlowFlushAt = 0;
   private readonly opts: BroadcasterOptions;
   private readonly off: () => void;
 
@@ -68,8 +71,11 @@ export class Broadcaster {
   }
 
   /** Sends whatever changed since the last flush. Returns the delta, or null when nothing changed. */
-  flush(): TopologyDelta | null {
+  flush(full = false): TopologyDelta | null {
     this.lastFlushAt = Date.now();
+    const slowDue = full || this.lastFlushAt - this.lastSlowFlushAt >= this.opts.slowMetricsMs;
+    if (slowDue) this.lastSlowFlushAt = this.lastFlushAt;
+    const skip = slowDue ? undefined : SLOW_FIELDS;
     const topologies: TopologyDelta["topologies"] = [];
     for (const [name, monitor] of this.hub.monitors) {
       const sent = this.lastSent.get(name) ?? new Map<string, NodeView>();
@@ -78,9 +84,15 @@ export class Broadcaster {
       const current = new Set<string>();
       for (const view of monitor.views()) {
         current.add(view.id);
-        const patch = diffView(sent.get(view.id), view);
+        const prev = sent.get(view.id);
+        const patch = diffView(prev, view, skip);
         if (patch) upserts.push(patch);
-        sent.set(view.id, view);
+        // Skipped fields keep the value the browser has, so they are diffed again next time.
+        if (prev && skip) {
+          const kept: Record<string, unknown> = { ...view };
+          for (const k of skip) kept[k] = prev[k];
+          sent.set(view.id, kept as unknown as NodeView);
+        } else sent.set(view.id, view);
       }
       const removed = [...sent.keys()].filter((id) => !current.has(id));
       for (const id of removed) sent.delete(id);
@@ -107,7 +119,8 @@ export class Broadcaster {
 
   /** A full snapshot consistent with the deltas that follow it (pending changes are flushed first). */
   snapshot(): TopologySnapshot {
-    this.flush();
+    // Everything, slow fields included, so the snapshot is current.
+    this.flush(true);
     const since = Date.now() - this.opts.lagHistorySeconds * 1000;
     return {
       at: Date.now(),
