@@ -46,6 +46,7 @@ export function createMetrics(hub: MonitorHub, opts: MetricsOptions): Metrics {
         views: m.views(),
         state: (id: string) => m.state(id),
         alerts: m.alerts.active(),
+        sentinels: m.sentinelViews(),
         now,
       })),
     );

@@ -5,6 +5,7 @@
 import type { Alert, AlertRule } from "../alerts/rules";
 import type { ResyncReason } from "../monitor/sync";
 import type { NodeState, NodeView, TimelineEvent } from "../monitor/types";
+import type { SentinelView } from "../sentinel/discover";
 
 export type MetricType = "gauge" | "counter";
 
@@ -25,7 +26,24 @@ const NODE = ["topology", "node"] as const;
 const REPLICA = ["topology", "node", "master"] as const;
 
 /** Every metric built from the monitor's state, keyed by its full name. */
+const SENTINEL = ["topology", "sentinel"] as const;
+const SENTINEL_MASTER = ["topology", "sentinel", "master_name"] as const;
+
 export const NODE_METRICS = {
+  replscope_sentinel_up: { type: "gauge", labelNames: SENTINEL, help: "1 when the sentinel answered its last poll." },
+  replscope_sentinel_subscribed: { type: "gauge", labelNames: SENTINEL, help: "1 while the sentinel's PSUBSCRIBE connection is up (events arrive live)." },
+  replscope_sentinel_master_info: {
+    type: "gauge",
+    labelNames: ["topology", "sentinel", "master_name", "address"],
+    help: "Always 1; the address this sentinel believes is the master (only monitored nodes; else other).",
+  },
+  replscope_sentinel_master_sdown: { type: "gauge", labelNames: SENTINEL_MASTER, help: "1 when this sentinel flags the master s_down." },
+  replscope_sentinel_master_odown: { type: "gauge", labelNames: SENTINEL_MASTER, help: "1 when this sentinel flags the master o_down." },
+  replscope_sentinel_quorum: { type: "gauge", labelNames: SENTINEL_MASTER, help: "Configured quorum for the master." },
+  replscope_sentinel_ckquorum_ok: { type: "gauge", labelNames: SENTINEL_MASTER, help: "1 when SENTINEL CKQUORUM says the quorum and majority are reachable." },
+  replscope_sentinel_other_sentinels: { type: "gauge", labelNames: SENTINEL_MASTER, help: "Other sentinels this sentinel sees for the master." },
+  replscope_sentinel_known_replicas: { type: "gauge", labelNames: SENTINEL_MASTER, help: "Replicas this sentinel knows for the master." },
+  replscope_sentinel_failover_in_progress: { type: "gauge", labelNames: SENTINEL_MASTER, help: "1 while this sentinel runs a failover for the master (only the leader does)." },
   replscope_node_up: { type: "gauge", labelNames: NODE, help: "1 when the last poll of the node succeeded, 0 when it failed." },
   replscope_node_role: {
     type: "gauge",
@@ -175,6 +193,8 @@ export interface TopologyInput {
   state(id: string): NodeState | undefined;
   alerts: Alert[];
   now: number;
+  /** Configured sentinels' views (label values come from the configured list only). */
+  sentinels?: SentinelView[];
 }
 
 export function buildSamples(topologies: readonly TopologyInput[]): Samples {
@@ -263,6 +283,25 @@ export function buildSamples(topologies: readonly TopologyInput[]): Samples {
       add("replscope_replica_backlog_headroom_bytes", replica, v.backlogHeadroomBytes);
       add("replscope_replica_backlog_headroom_seconds", replica, v.backlogHeadroomSeconds);
       add("replscope_replica_resync_in_progress", node, v.resyncing ? 1 : 0);
+    }
+
+    for (const sv of t.sentinels ?? []) {
+      const base: Labels = { topology: t.name, sentinel: sv.id };
+      add("replscope_sentinel_up", base, sv.status === "up" ? 1 : 0);
+      add("replscope_sentinel_subscribed", base, sv.subscribed ? 1 : 0);
+      if (sv.status !== "up") continue;
+      // Master names come from the sentinel's config: bounded by what the operator configured.
+      for (const m of sv.masters.slice(0, 32)) {
+        const ml: Labels = { ...base, master_name: /^[A-Za-z0-9._-]{1,64}$/.test(m.name) ? m.name : OTHER };
+        add("replscope_sentinel_master_info", { ...ml, address: monitored.has(m.address) ? m.address : OTHER }, 1);
+        add("replscope_sentinel_master_sdown", ml, m.flags.includes("s_down") ? 1 : 0);
+        add("replscope_sentinel_master_odown", ml, m.flags.includes("o_down") ? 1 : 0);
+        add("replscope_sentinel_quorum", ml, m.quorum);
+        add("replscope_sentinel_ckquorum_ok", ml, m.ckquorum.ok ? 1 : 0);
+        add("replscope_sentinel_other_sentinels", ml, m.numOtherSentinels);
+        add("replscope_sentinel_known_replicas", ml, m.numReplicas);
+        add("replscope_sentinel_failover_in_progress", ml, m.failoverState && m.failoverState !== "wait-start" ? 1 : 0);
+      }
     }
 
     const counts = new Map<string, number>();
