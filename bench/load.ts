@@ -8,36 +8,13 @@ import path from "node:path";
 import Redis from "ioredis";
 import { io, type Socket } from "socket.io-client";
 import { startWriteLoad } from "../lib/demo/sample-data";
-import { freePort, startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
+import { freePort, stopAll } from "../lib/redis/local-server";
 import type { ClientToServerEvents, ServerToClientEvents, TopologyDelta } from "../lib/realtime/events";
-import { cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes } from "./support";
+import { cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes, startTree } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Client = Socket<ServerToClientEvents, ClientToServerEvents> & { bytes: number };
-
-async function startTree(n: number): Promise<{ servers: LocalRedis[]; parentOf: Map<string, LocalRedis> }> {
-  const args = ["--repl-diskless-sync-delay", "0"];
-  const master = await startRedis({ args });
-  const servers = [master];
-  const parentOf = new Map<string, LocalRedis>();
-  const direct: LocalRedis[] = [];
-  for (let i = 1; i < n; i += 8) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(8, n - i) }, (_, k) => {
-        const idx = i + k;
-        const parent = idx <= 9 ? master : direct[(idx - 10) % direct.length]!;
-        return startRedis({ args, replicaOf: { host: parent.host, port: parent.port } }).then((s) => ({ s, parent }));
-      }),
-    );
-    for (const { s, parent } of batch) {
-      servers.push(s);
-      parentOf.set(s.id, parent);
-      if (parent === master) direct.push(s);
-    }
-  }
-  return { servers, parentOf };
-}
 
 async function main(): Promise<void> {
   const clients = flag("clients", 200);

@@ -9,36 +9,12 @@ import path from "node:path";
 import Redis from "ioredis";
 import { io } from "socket.io-client";
 import { startWriteLoad } from "../lib/demo/sample-data";
-import { freePort, startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
+import { freePort, stopAll } from "../lib/redis/local-server";
 import type { TopologyDelta, TopologySnapshot } from "../lib/realtime/events";
-import { cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes } from "./support";
+import { cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes, startTree } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startTree(n: number): Promise<{ servers: LocalRedis[]; parentOf: Map<string, LocalRedis> }> {
-  const args = ["--repl-diskless-sync-delay", "0", "--save", ""];
-  const servers: LocalRedis[] = [];
-  const parentOf = new Map<string, LocalRedis>();
-  const master = await startRedis({ args });
-  servers.push(master);
-  // Up to 9 direct replicas; the rest chained under them, so the tree has depth.
-  const direct: LocalRedis[] = [];
-  const pending: Promise<void>[] = [];
-  for (let i = 1; i < n; i++) {
-    const parent = i <= 9 ? master : direct[(i - 10) % direct.length]!;
-    if (i === 10) await Promise.all(pending.splice(0));
-    const p = startRedis({ args, replicaOf: { host: parent.host, port: parent.port } }).then((s) => {
-      servers.push(s);
-      parentOf.set(s.id, parent);
-      if (parent === master) direct.push(s);
-    });
-    pending.push(p);
-    if (pending.length >= 8) await Promise.all(pending.splice(0));
-  }
-  await Promise.all(pending);
-  return { servers, parentOf };
-}
 
 async function main(): Promise<void> {
   const nodes = flag("nodes", 50);

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import os from "node:os";
+import { startRedis, type LocalRedis } from "../lib/redis/local-server";
 import path from "node:path";
 
 export function flag(name: string, fallback: number): number {
@@ -41,4 +42,29 @@ export function ensureBuild(root: string): void {
   if (existsSync(path.join(root, ".next", "BUILD_ID"))) return;
   console.log("no production build yet: running `next build` once…");
   execFileSync("npx", ["next", "build"], { cwd: root, stdio: "inherit" });
+}
+
+/** A master, up to 9 direct replicas and the rest chained under those: a tree with depth. */
+export async function startTree(n: number): Promise<{ servers: LocalRedis[]; parentOf: Map<string, LocalRedis> }> {
+  const args = ["--repl-diskless-sync-delay", "0", "--save", ""];
+  const servers: LocalRedis[] = [];
+  const parentOf = new Map<string, LocalRedis>();
+  const master = await startRedis({ args });
+  servers.push(master);
+  // Up to 9 direct replicas; the rest chained under them, so the tree has depth.
+  const direct: LocalRedis[] = [];
+  const pending: Promise<void>[] = [];
+  for (let i = 1; i < n; i++) {
+    const parent = i <= 9 ? master : direct[(i - 10) % direct.length]!;
+    if (i === 10) await Promise.all(pending.splice(0));
+    const p = startRedis({ args, replicaOf: { host: parent.host, port: parent.port } }).then((s) => {
+      servers.push(s);
+      parentOf.set(s.id, parent);
+      if (parent === master) direct.push(s);
+    });
+    pending.push(p);
+    if (pending.length >= 8) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  return { servers, parentOf };
 }
