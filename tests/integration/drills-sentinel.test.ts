@@ -8,13 +8,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
-import type { TopologyConfig } from "../../lib/config/load";
 import { DrillManager } from "../../lib/drills/runner";
 import { DrillStore } from "../../lib/drills/store";
 import type { Drill } from "../../lib/drills/types";
 import { MonitorHub } from "../../lib/monitor/hub";
 import { startSentinels, type Sentinels } from "../support/sentinel";
-import { cli, startTopology, type Topology } from "../support/topology";
+import { cli, startTopology, testConfig, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
 const dirs: string[] = [];
@@ -33,18 +32,13 @@ describe("sentinel drills", () => {
   async function setup(): Promise<{ manager: DrillManager; hub: MonitorHub; topo: Topology; sentinels: Sentinels }> {
     topo = await startTopology({ replicas: 2 });
     sentinels = await startSentinels(topo.master, { count: 3, downAfterMs: 1000, failoverTimeoutMs: 5000 });
-    const config: TopologyConfig = {
-      name: "t",
-      seeds: [{ host: topo.master.host, port: topo.master.port, tls: false }],
-      nodes: {},
-      pollMs: 100,
-      infoMs: 1000,
-      timeoutMs: 500,
-      drills: true,
-      sentinels: sentinels.sentinels.map((s) => ({ host: s.host, port: s.port, tls: false })),
-      sentinelMaster: sentinels.name,
-    };
-    hub = new MonitorHub([config]);
+    hub = new MonitorHub([
+      testConfig([topo.master], {
+        drills: true,
+        sentinels: sentinels.sentinels.map((s) => ({ host: s.host, port: s.port, tls: false })),
+        sentinelMaster: sentinels.name,
+      }),
+    ]);
     hub.start();
     const dir = mkdtempSync(path.join(tmpdir(), "replscope-sdrills-"));
     dirs.push(dir);

@@ -5,29 +5,19 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { TopologyConfig } from "../../lib/config/load";
 import { DrillManager, isDrillError } from "../../lib/drills/runner";
 import { DrillStore } from "../../lib/drills/store";
 import type { Drill } from "../../lib/drills/types";
 import { MonitorHub } from "../../lib/monitor/hub";
 import { startTestCanary } from "../support/canary";
-import { cli, startTopology, type Topology } from "../support/topology";
+import { cli, startTopology, testConfig, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function setup(topo: Topology, drills = true): { hub: MonitorHub; manager: DrillManager; store: DrillStore } {
-  const config: TopologyConfig = {
-    name: "t",
-    seeds: [{ host: topo.master.host, port: topo.master.port, tls: false }],
-    nodes: {},
-    pollMs: 100,
-    infoMs: 1000,
-    timeoutMs: 500,
-    drills,
-  };
-  const hub = new MonitorHub([config]);
+  const hub = new MonitorHub([testConfig([topo.master], { drills })]);
   hub.start();
   const dir = mkdtempSync(path.join(tmpdir(), "replscope-drills-"));
   dirs.push(dir);

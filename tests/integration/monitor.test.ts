@@ -2,25 +2,11 @@
 // frozen nodes and bad credentials.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { TopologyConfig } from "../../lib/config/load";
 import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
 import { startRedis, stopAll } from "../../lib/redis/local-server";
-import { cli, FAST_SYNC, startTopology, type Topology } from "../support/topology";
+import { cli, FAST_SYNC, startTopology, testConfig as config, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
-
-function config(seeds: { host: string; port: number }[], extra: Partial<TopologyConfig> = {}): TopologyConfig {
-  return {
-    name: "t",
-    seeds: seeds.map((s) => ({ host: s.host, port: s.port, tls: false })),
-    nodes: {},
-    pollMs: 100,
-    infoMs: 1000,
-    timeoutMs: 500,
-    drills: false,
-    ...extra,
-  };
-}
 
 function view(m: TopologyMonitor, id: string): NodeView | undefined {
   return m.views().find((v) => v.id === id);

@@ -3,11 +3,10 @@
 // backlog (FULL, lack of backlog), and siblings re-pointed after a promotion (PARTIAL via the second ID).
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { TopologyConfig } from "../../lib/config/load";
 import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
-import { cli, FAST_SYNC } from "../support/topology";
+import { cli, FAST_SYNC, testConfig } from "../support/topology";
 import { waitFor } from "../support/wait";
 
 const servers: LocalRedis[] = [];
@@ -16,16 +15,7 @@ after(async () => {
 });
 
 function monitorOf(seed: LocalRedis): { m: TopologyMonitor; events: TimelineEvent[]; views: NodeView[][] } {
-  const config: TopologyConfig = {
-    name: "t",
-    seeds: [{ host: seed.host, port: seed.port, tls: false }],
-    nodes: {},
-    pollMs: 100,
-    infoMs: 1000,
-    timeoutMs: 500,
-    drills: false,
-  };
-  const m = new TopologyMonitor(config);
+  const m = new TopologyMonitor(testConfig([seed]));
   const events: TimelineEvent[] = [];
   const views: NodeView[][] = [];
   m.onChange((_t, c) => {

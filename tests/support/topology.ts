@@ -1,6 +1,7 @@
 // Real redis-server topologies for integration tests: free ports, temp dirs, always cleaned up.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
+import type { TopologyConfig } from "../../lib/config/load";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { waitFor } from "./wait";
 
@@ -48,4 +49,18 @@ export async function startTopology(opts: { replicas?: number; chained?: number;
 export async function cli(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await execFileP("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args], { timeout: 10_000 });
   return stdout.trim();
+}
+
+/** A topology config for monitor-level tests: fast polls, short timeouts, drills off unless asked. */
+export function testConfig(seeds: { host: string; port: number }[], extra: Partial<TopologyConfig> = {}): TopologyConfig {
+  return {
+    name: "t",
+    seeds: seeds.map((s) => ({ host: s.host, port: s.port, tls: false })),
+    nodes: {},
+    pollMs: 100,
+    infoMs: 1000,
+    timeoutMs: 500,
+    drills: false,
+    ...extra,
+  };
 }
