@@ -66,7 +66,7 @@ describe("sentinel drills", () => {
     assert.ok(r.promoteMs !== null && r.promoteMs > 0);
   });
 
-  test("master outage: Sentinel fails over and the writes the paused master acknowledged are counted as lost", async () => {
+  test("master outage: Sentinel fails over and the writes the paused master acknowledged are counted as lost", async (t) => {
     const s = await setup();
     const old = s.topo.master;
     // Our own writer aims only at the old master: its acknowledged writes after the pause began
@@ -95,6 +95,7 @@ describe("sentinel drills", () => {
     assert.ok(ownLost.length > 0, "the outage really lost acknowledged writes");
     // The report counts its canary's losses to the write: every listed seq is really absent.
     assert.ok(r.lostWrites > 0, `report lost ${r.lostWrites}`);
+    t.diagnostic(`detect ${r.detectMs} ms, promote ${r.promoteMs} ms, write outage ${r.writeOutageMs} ms, lost ${r.lostWrites} canary writes (ours: ${ownLost.length}), replicas ${JSON.stringify(r.replicas)}`);
     const canaryOnFinal = new Set((await cli(Number(newMaster.split(":")[1]), "HKEYS", `replscope:drill:${drill.id}:canary`)).split("\n").filter(Boolean).map(Number));
     assert.equal(r.canary.lostSeqs.length, Math.min(r.lostWrites, 200));
     for (const seq of r.canary.lostSeqs) assert.ok(!canaryOnFinal.has(seq), `seq ${seq} reported lost but present`);

@@ -88,7 +88,7 @@ describe("drills", () => {
     assert.deepEqual(s.store.load(drill.id)?.report, r, "saved to the data dir");
   });
 
-  test("FAILOVER switchover: write outage agrees with an independent writer, others re-pointed", async () => {
+  test("FAILOVER switchover: write outage agrees with an independent writer, others re-pointed", async (t) => {
     topo = await startTopology({ replicas: 2 });
     const s = setup(topo);
     hub = s.hub;
@@ -108,6 +108,7 @@ describe("drills", () => {
     assert.equal(final.find((v) => v.id === topo!.replicas[0]!.id)?.masterId, target.id, "the other replica was re-pointed");
     assert.ok(done.steps.some((x) => x.name === "failover state"), "master_failover_state was followed");
     const ours = canary.outageMs();
+    t.diagnostic(`write outage: report ${r.writeOutageMs} ms, independent writer ${ours} ms; promote ${r.promoteMs} ms`);
     assert.ok(r.writeOutageMs !== null && ours !== null, `both saw an outage: report ${r.writeOutageMs}, ours ${ours}`);
     // The drill's canary writes every 50 ms, ours every 10 ms: allow the coarser one's step plus ours.
     assert.ok(Math.abs(r.writeOutageMs - ours) <= 60, `report ${r.writeOutageMs} ms vs independent ${ours} ms`);
