@@ -97,7 +97,18 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
   const drills = new DrillManager(hub, new DrillStore(path.join(config.dataDir, "drills")));
-  setRuntime({ config, hub, auth, events, audit, metrics, drills, loginLimiter: new LoginLimiter(), startedAt: Date.now() });
+  setRuntime({
+    config,
+    hub,
+    auth,
+    events,
+    audit,
+    metrics,
+    drills,
+    loginLimiter: new LoginLimiter(),
+    disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
+    startedAt: Date.now(),
+  });
 
   const app = next({ dev, hostname: config.host, port: config.port, dir: __dirname });
   const handle = app.getRequestHandler();

@@ -19,6 +19,8 @@ export interface Runtime {
   audit: AuditLog;
   metrics: Metrics;
   drills: DrillManager;
+  /** Ends every live socket (after "log out everywhere"); set once the socket server exists. */
+  disconnectSockets: () => void;
   loginLimiter: LoginLimiter;
   startedAt: number;
 }

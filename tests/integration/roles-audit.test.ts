@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { io } from "socket.io-client";
 import { hashPassword } from "../../lib/auth/password";
 import { login, startServer, TEST_PASSWORD, type ServerProcess } from "../support/server";
 import { startTopology, type Topology } from "../support/topology";
@@ -70,10 +71,15 @@ describe("roles and audit", () => {
   test("log out everywhere ends every session, and is audited", async () => {
     const viewer = ((await loginAs(server.url, "vera", "viewer-pass-123")).headers.get("set-cookie") ?? "").split(";")[0]!;
     const admin = await login(server.url, TEST_PASSWORD);
+    const sock = io(server.url, { transports: ["websocket"], extraHeaders: { cookie: viewer }, reconnection: false });
+    await new Promise((resolve) => sock.once("topology:snapshot", resolve));
+    const dropped = new Promise<string>((resolve) => sock.once("disconnect", (reason) => resolve(reason)));
     assert.equal((await fetch(`${server.url}/api/topology`, { headers: { cookie: viewer } })).status, 200);
     const res = await fetch(`${server.url}/api/auth/logout-all`, { method: "POST", headers: { cookie: admin } });
     assert.equal(res.status, 200);
     assert.equal((await fetch(`${server.url}/api/topology`, { headers: { cookie: viewer } })).status, 401);
+    assert.equal(await dropped, "io server disconnect", "the viewer's open socket was closed");
+    sock.close();
     assert.equal((await fetch(`${server.url}/api/topology`, { headers: { cookie: admin } })).status, 401);
     const fresh = await login(server.url, TEST_PASSWORD);
     const audit = (await (await fetch(`${server.url}/api/audit?action=logout-everywhere`, { headers: { cookie: fresh } })).json()) as { entries: { user: string }[] };
