@@ -20,8 +20,8 @@ export interface CanaryOptions {
   replyTimeoutMs?: number;
   /** Bound on how many writes are kept (a drill has a deadline anyway). */
   maxWrites?: number;
-  /** Which node is master now, and how to reach it. */
-  target: () => { id: string; conn: ConnectOptions } | null;
+  /** Which node is master now, and how to reach it; never one of `exclude`. */
+  target: (exclude: ReadonlySet<string>) => { id: string; conn: ConnectOptions } | null;
 }
 
 export class CanaryWriter {
@@ -31,6 +31,8 @@ export class CanaryWriter {
   /** Between a failed write and the next good one the canary writes every 10 ms, so the end of an
    * outage is pinned down to ~10 ms rather than a 50 ms step. */
   private failing = false;
+  /** Nodes that just answered READONLY: not master, whatever a slower source still says. */
+  private readonly notMaster = new Map<string, number>();
   private loop: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -69,13 +71,17 @@ export class CanaryWriter {
     while (!this.stopped && this.writes.length < (this.o.maxWrites ?? 20_000)) {
       const started = Date.now();
       this.fire(++seq);
-      const wait = this.failing ? Math.min(10, every) : every;
-      await new Promise((r) => setTimeout(r, Math.max(0, wait - (Date.now() - started))));
+      // Wait in short slices: a failure seen meanwhile switches to the 10 ms cadence at once.
+      while (!this.stopped && Date.now() - started < (this.failing ? Math.min(10, every) : every)) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
     }
   }
 
   private fire(seq: number): void {
-    const target = this.o.target();
+    const now = Date.now();
+    for (const [id, until] of this.notMaster) if (until < now) this.notMaster.delete(id);
+    const target = this.o.target(new Set(this.notMaster.keys()));
     const w: CanaryWrite = { seq, node: target?.id ?? null, sentAt: Date.now(), ackAt: null, failedAt: null, error: null };
     this.writes.push(w);
     if (!target) {
@@ -110,6 +116,8 @@ export class CanaryWriter {
         if (w.failedAt === null) w.failedAt = Date.now();
         w.error = String((e as Error)?.message ?? e).slice(0, 200);
         this.failing = true;
+        // A replica refusing the write is the fastest news of a role change there is.
+        if (/READONLY|EXECABORT/.test(w.error) && target.id) this.notMaster.set(target.id, Date.now() + 1000);
       })
       .finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);

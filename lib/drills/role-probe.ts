@@ -1,6 +1,7 @@
-// During a drill, asks ROLE of the touched nodes every 25 ms so the canary follows a new master
-// within a few tens of milliseconds instead of a poll period. Drills are short and explicit, so
-// this extra load lasts only while one runs.
+// During a drill, asks ROLE of each touched node every 25 ms (one loop per node, so a paused or
+// frozen node never slows the answers of the others) so the canary follows a new master within a
+// few tens of milliseconds instead of a poll period. Drills are short and explicit, so this extra
+// load lasts only while one runs.
 import type Redis from "ioredis";
 import { createConnection, withTimeout, type ConnectOptions } from "../redis/connection";
 
@@ -10,11 +11,14 @@ interface RoleSeen {
   at: number;
 }
 
+/** An answer older than this no longer counts (a node that stopped answering is not "master"). */
+const FRESH_MS = 1000;
+const TIMEOUT_MS = 1000;
+
 export class RoleProbe {
   private readonly seen = new Map<string, RoleSeen>();
-  private readonly conns = new Map<string, Redis>();
   private stopped = false;
-  private loop: Promise<void> | null = null;
+  private loops: Promise<void>[] = [];
 
   constructor(
     private readonly nodes: { id: string; conn: ConnectOptions }[],
@@ -22,48 +26,43 @@ export class RoleProbe {
   ) {}
 
   start(): void {
-    this.loop = this.run();
+    this.loops = this.nodes.map((n) => this.run(n.id, n.conn));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.loop;
-    for (const c of this.conns.values()) c.disconnect();
+    await Promise.all(this.loops);
   }
 
   /** The node that says it is master and that most others say they follow; fresh answers only. */
-  master(prefer: string | null): string | null {
+  master(prefer: string | null, exclude: ReadonlySet<string> = new Set()): string | null {
     const now = Date.now();
-    const fresh = [...this.seen.entries()].filter(([, s]) => now - s.at < 500);
-    const masters = fresh.filter(([, s]) => s.role === "master").map(([id]) => id);
+    const fresh = [...this.seen.entries()].filter(([, s]) => now - s.at < FRESH_MS);
+    const masters = fresh.filter(([id, s]) => s.role === "master" && !exclude.has(id)).map(([id]) => id);
     const followers = (id: string) => fresh.filter(([, s]) => s.masterId === id).length;
     masters.sort((a, b) => followers(b) - followers(a) || (a === prefer ? -1 : b === prefer ? 1 : 0));
     return masters[0] ?? null;
   }
 
-  private async ask(id: string, conn: ConnectOptions): Promise<void> {
-    let r = this.conns.get(id);
-    try {
-      if (!r) {
-        r = createConnection({ ...conn, timeoutMs: 200, connectionName: "replscope-drill" });
-        this.conns.set(id, r);
-        await withTimeout(r.connect(), 200);
-      }
-      const reply = (await withTimeout(r.call("ROLE"), 200)) as unknown[];
-      const role = reply[0] === "master" ? "master" : reply[0] === "slave" ? "replica" : "unknown";
-      this.seen.set(id, { role, masterId: role === "replica" ? `${String(reply[1])}:${String(reply[2])}` : null, at: Date.now() });
-    } catch {
-      this.seen.delete(id);
-      r?.disconnect();
-      this.conns.delete(id);
-    }
-  }
-
-  private async run(): Promise<void> {
+  private async run(id: string, conn: ConnectOptions): Promise<void> {
+    let r: Redis | null = null;
     while (!this.stopped) {
       const started = Date.now();
-      await Promise.all(this.nodes.map((n) => this.ask(n.id, n.conn)));
-      await new Promise((r) => setTimeout(r, Math.max(0, this.everyMs - (Date.now() - started))));
+      try {
+        if (!r) {
+          r = createConnection({ ...conn, timeoutMs: TIMEOUT_MS, connectionName: "replscope-drill" });
+          await withTimeout(r.connect(), TIMEOUT_MS);
+        }
+        const reply = (await withTimeout(r.call("ROLE"), TIMEOUT_MS)) as unknown[];
+        const role = reply[0] === "master" ? "master" : reply[0] === "slave" ? "replica" : "unknown";
+        this.seen.set(id, { role, masterId: role === "replica" ? `${String(reply[1])}:${String(reply[2])}` : null, at: Date.now() });
+      } catch {
+        // No answer: the last one simply ages out; a fresh connection next time.
+        r?.disconnect();
+        r = null;
+      }
+      await new Promise((res) => setTimeout(res, Math.max(0, this.everyMs - (Date.now() - started))));
     }
+    r?.disconnect();
   }
 }

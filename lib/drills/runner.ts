@@ -185,9 +185,9 @@ export class DrillManager {
     }));
     const canary = new CanaryWriter({
       key: `replscope:drill:${drill.id}:canary`,
-      target: () => {
+      target: (exclude) => {
         // ROLE answers from the last half second win; the monitor's views are the fallback.
-        const id = probe.master(preferred) ?? currentMaster(m.views(), preferred)?.id;
+        const id = probe.master(preferred, exclude) ?? currentMaster(m.views().filter((v) => !exclude.has(v.id)), preferred)?.id;
         const conn = id ? m.connectOptions(id) : undefined;
         return id && conn ? { id, conn } : null;
       },
