@@ -35,6 +35,8 @@ export function startTestCanary(nodes: LocalRedis[], key: string): { writes: Tes
     }
   })();
   const writer = (async () => {
+    // Only from the moment a master is known: a write with nowhere to go before that is not an outage.
+    while (!stopped && master === null) await new Promise((r) => setTimeout(r, 5));
     let seq = 0;
     while (!stopped) {
       const w: TestWrite = { seq: ++seq, sentAt: Date.now(), ok: null };
