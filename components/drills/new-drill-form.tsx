@@ -40,7 +40,9 @@ function Field({ label, children, hint }: { label: string; children: React.React
   );
 }
 
-const INPUT = "w-full rounded border border-slate-700 bg-slate-950 px-2 py-1 font-mono text-sm text-slate-100 disabled:opacity-50";
+const BOX = "rounded border border-slate-700 bg-slate-950 px-2 py-1 font-mono text-sm text-slate-100 disabled:opacity-50";
+const INPUT = `w-full ${BOX}`;
+const NUMBER = `w-24 shrink-0 ${BOX}`;
 
 export function NewDrillForm({ topologies, nodesOf, readOnly }: { topologies: TopologyChoice[]; nodesOf: (topology: string) => NodeView[]; readOnly: boolean }) {
   const router = useRouter();
@@ -126,7 +128,7 @@ export function NewDrillForm({ topologies, nodesOf, readOnly }: { topologies: To
   const disabled = readOnly || !chosen;
   return (
     <div className="space-y-3" data-testid="new-drill">
-      <div className="grid gap-3 md:grid-cols-2 xl:grid-cols-4">
+      <div className="grid gap-3 md:grid-cols-2 xl:grid-cols-[minmax(0,0.8fr)_minmax(0,1fr)_minmax(0,1.3fr)_minmax(0,1.2fr)]">
         <Field label="topology">
           <select className={INPUT} value={chosen} onChange={(e) => setTopology(e.target.value)} disabled={readOnly} data-testid="drill-topology">
             {topologies.map((t) => (
@@ -173,17 +175,17 @@ export function NewDrillForm({ topologies, nodesOf, readOnly }: { topologies: To
                 <input type="checkbox" checked={failoverForce} onChange={(e) => setFailoverForce(e.target.checked)} disabled={disabled} data-testid="opt-failover-force" />
                 FORCE (promote even if the target has not caught up by the timeout)
               </label>
-              <label className="flex items-center gap-2 text-slate-200">
+              <label className="flex items-center gap-2 whitespace-nowrap text-slate-200">
                 timeout
-                <input className={`${INPUT} w-24`} type="number" min={100} step={100} value={failoverTimeout} onChange={(e) => setFailoverTimeout(e.target.value)} disabled={disabled} data-testid="opt-failover-timeout" />
+                <input className={NUMBER} type="number" min={100} step={100} value={failoverTimeout} onChange={(e) => setFailoverTimeout(e.target.value)} disabled={disabled} data-testid="opt-failover-timeout" />
                 ms
               </label>
             </>
           )}
           {scenario === "outage" && (
-            <label className="flex items-center gap-2 text-slate-200">
+            <label className="flex items-center gap-2 whitespace-nowrap text-slate-200">
               pause the master for
-              <input className={`${INPUT} w-24`} type="number" min={500} step={500} value={outageMs} onChange={(e) => setOutageMs(e.target.value)} disabled={disabled} data-testid="opt-outage-ms" />
+              <input className={NUMBER} type="number" min={500} step={500} value={outageMs} onChange={(e) => setOutageMs(e.target.value)} disabled={disabled} data-testid="opt-outage-ms" />
               ms
             </label>
           )}
