@@ -157,6 +157,28 @@ test("a promote drill started from the UI moves the master live and ends with a 
   await page.close();
 });
 
+test("a running drill can be aborted from its page after a confirmation", { timeout: 60_000 }, async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = watchErrors(page);
+  await loginInBrowser(page, server.url);
+  await page.goto(`${server.url}/drills`);
+  await page.getByTestId("drill-scenario").selectOption("outage");
+  await page.getByTestId("opt-outage-ms").fill("4000");
+  await page.getByTestId("drill-review").click();
+  await page.getByTestId("confirm-prechecks-ok").waitFor({ timeout: 10_000 });
+  await page.getByTestId("confirm-action").click();
+  await page.waitForURL(/\/drills\/[0-9a-f-]{36}$/, { timeout: 10_000 });
+  await page.locator('[data-testid="drill-steps"] li[data-step="outage"]').waitFor({ timeout: 10_000 });
+  await page.getByTestId("drill-abort").click();
+  await page.getByTestId("confirm-action").click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="drill-detail"]')?.getAttribute("data-status") === "aborted", undefined, { timeout: 15_000 });
+  await page.getByTestId("drill-error").getByText("aborted by the operator").waitFor();
+  await page.getByTestId("drill-report").waitFor();
+  assert.equal(await page.getByTestId("drill-abort").count(), 0, "no abort button once it ended");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a viewer sees drills read-only", async () => {
   const page = await browser.newPage();
   await page.goto(`${server.url}/drills`);
