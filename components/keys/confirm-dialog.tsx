@@ -3,7 +3,7 @@ import { useEffect, useRef } from "react";
 
 /** Modal confirmation for operator actions that change data. Escape or Cancel closes it. */
 export function ConfirmDialog({
-  title, children, confirmLabel, busy, error, onConfirm, onCancel, danger = true,
+  title, children, confirmLabel, busy, error, onConfirm, onCancel, danger = true, confirmDisabled = false,
 }: {
   title: string;
   children: React.ReactNode;
@@ -13,6 +13,8 @@ export function ConfirmDialog({
   onConfirm: () => void;
   onCancel: () => void;
   danger?: boolean;
+  /** Keeps the confirm button off until the dialog's own conditions hold (e.g. an explicit override). */
+  confirmDisabled?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -41,7 +43,7 @@ export function ConfirmDialog({
           <button
             type="button"
             onClick={onConfirm}
-            disabled={busy}
+            disabled={busy || confirmDisabled}
             data-testid="confirm-action"
             className={`rounded px-3 py-1 text-xs font-semibold disabled:opacity-50 ${danger ? "bg-rose-600 hover:bg-rose-500" : "bg-sky-600 hover:bg-sky-500"}`}
           >

@@ -5,6 +5,7 @@ import { formatBytes, formatRate } from "@/lib/format";
 import { AlertBanner } from "@/components/alerts/alert-banner";
 import { EventList } from "@/components/timeline/event-list";
 import { LagChart } from "./lag-chart";
+import { SentinelRow } from "./sentinel-row";
 import { TopologyGraph } from "./topology-graph";
 import { useLiveTopology, type ConnectionStatus } from "./use-live-topology";
 
@@ -83,7 +84,10 @@ export function Overview() {
 
       <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-5">
         {hasSnapshot ? (
-          <TopologyGraph nodes={nodes} lag={topology?.lag ?? {}} topology={topology?.name ?? ""} now={now} />
+          <div className="space-y-4">
+            <TopologyGraph nodes={nodes} lag={topology?.lag ?? {}} topology={topology?.name ?? ""} now={now} />
+            <SentinelRow sentinels={topology?.sentinels ?? []} now={now} />
+          </div>
         ) : (
           <p className="py-12 text-center text-sm text-slate-400">Connecting to the dashboard server…</p>
         )}
