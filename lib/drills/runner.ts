@@ -44,6 +44,8 @@ export interface DrillPlan {
   target: string | null;
   touches: string[];
   problems: string[];
+  /** Replicas that were not online when the drill was planned: nobody waits for them to settle. */
+  offline: string[];
 }
 
 const MAX_EVENTS = 5000;
@@ -104,7 +106,8 @@ export class DrillManager {
       if (req.scenario === "sentinel") problems.push("no sentinels are configured for this topology");
     }
     const touches = [...new Set([master.id, ...(target ? [target] : []), ...replicas.map((r) => r.id)])];
-    return { oldMaster: master.id, target, touches, problems };
+    const offline = replicas.filter((r) => r.status !== "up" || r.linkStatus !== "up").map((r) => r.id);
+    return { oldMaster: master.id, target, touches, problems, offline };
   }
 
   start(req: DrillRequest): Drill {

@@ -32,13 +32,24 @@ function followersOf(ctx: DrillContext, master: string): string[] {
 async function repoint(ctx: DrillContext, nodes: string[], to: string): Promise<void> {
   const { host, port } = hostPort(to);
   for (const n of nodes) {
-    await ctx.command(n, ["REPLICAOF", host, port]);
-    ctx.step("re-point", "ok", `REPLICAOF ${to} on ${n}`);
+    try {
+      await ctx.command(n, ["REPLICAOF", host, port]);
+      ctx.step("re-point", "ok", `REPLICAOF ${to} on ${n}`);
+    } catch (err) {
+      // An offline replica cannot be re-pointed now; Redis or Sentinel will have to do it later.
+      if (!ctx.plan.offline.includes(n)) throw err;
+      ctx.step("re-point", "error", `${n} is offline: ${(err as Error).message}`);
+    }
   }
 }
 
 /** Everything the drill re-pointed follows the new master with its link up and no resync pending. */
-async function settle(ctx: DrillContext, nodes: string[], to: string): Promise<void> {
+async function settle(ctx: DrillContext, all: string[], to: string): Promise<void> {
+  // A replica that was already offline when the drill started (forced past the pre-checks) is not
+  // waited for: the drill reports it as it ends up.
+  const nodes = all.filter((n) => !ctx.plan.offline.includes(n));
+  const skipped = all.filter((n) => ctx.plan.offline.includes(n));
+  if (skipped.length) ctx.step("wait", "info", `not waiting for ${skipped.join(", ")}: offline before the drill started`);
   ctx.step("wait", "waiting", `for ${nodes.length ? nodes.join(", ") : "the new master"} to settle under ${to}`);
   await until(
     "the replicas to settle under the new master",

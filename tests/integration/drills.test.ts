@@ -88,6 +88,23 @@ describe("drills", () => {
     assert.deepEqual(s.store.load(drill.id)?.report, r, "saved to the data dir");
   });
 
+  test("pre-checks refuse a drill with a replica down; forced, it runs without waiting for that replica", async () => {
+    topo = await startTopology({ replicas: 2 });
+    const s = setup(topo);
+    hub = s.hub;
+    const m = s.hub.get("t")!;
+    await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
+    const dead = topo.replicas[1]!;
+    dead.signal("SIGKILL");
+    await waitFor("replica down", () => m.views().find((v) => v.id === dead.id), (v) => v?.status === "down", 5000);
+    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", target: topo!.replicas[0]!.id, user: "u" }), (e: unknown) => isDrillError(e) && e.status === 409 && /pre-checks failed/.test(e.message));
+    const drill = s.manager.start({ topology: "t", scenario: "promote", target: topo.replicas[0]!.id, user: "u", options: { force: true } });
+    const done = await finished(s.manager, drill.id);
+    assert.equal(done.status, "done", `${done.error}\n${done.steps.map((x) => `${x.name}: ${x.detail}`).join("\n")}`);
+    assert.equal(done.report?.newMaster, topo.replicas[0]!.id);
+    assert.ok(done.steps.some((x) => x.detail.includes(`${dead.id} is offline`)));
+  });
+
   test("FAILOVER switchover: write outage agrees with an independent writer, others re-pointed", async (t) => {
     topo = await startTopology({ replicas: 2 });
     const s = setup(topo);
