@@ -59,7 +59,8 @@ test("open a key and see master and replicas side by side", async () => {
   await page.locator('[data-testid="key-row"][data-key="order:7"]').click();
   await page.getByTestId("key-name").filter({ hasText: "order:7" }).waitFor();
   assert.equal(await page.getByTestId("key-panel").getAttribute("data-type"), "hash");
-  await page.getByTestId("value-hash").getByText("paid").waitFor();
+  // The same value also shows in the side-by-side columns below: look in the key's own panel.
+  await page.getByTestId("key-value").getByText("paid").waitFor();
 
   const sbs = page.getByTestId("side-by-side");
   await sbs.waitFor({ timeout: 10_000 });
