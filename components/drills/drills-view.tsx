@@ -41,20 +41,28 @@ export function DrillsView() {
 
   useEffect(() => {
     let cancelled = false;
-    const fail = (err: unknown) => !cancelled && setError(err instanceof Error ? err.message : String(err));
-    const refresh = () =>
+    const fail = (err: unknown) => {
+      if (!cancelled) setError(err instanceof Error ? err.message : String(err));
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Keep the list current (a running drill changes as it goes, and other operators start drills
+    // too); the next refresh is scheduled only when this one is done, so they never pile up.
+    const refresh = (): Promise<void> =>
       apiJson<{ drills: DrillSummary[] }>("/api/drills")
-        .then((d) => !cancelled && setDrills(d.drills))
-        .catch(fail);
+        .then((d) => {
+          if (!cancelled) setDrills(d.drills);
+        })
+        .catch(fail)
+        .finally(() => {
+          if (!cancelled) timer = setTimeout(() => void refresh(), 3000);
+        });
     apiJson<{ topologies: TopologyChoice[] }>("/api/topology")
       .then((t) => !cancelled && setTopologies(t.topologies.map(({ name, drills }) => ({ name, drills }))))
       .catch(fail);
     void refresh();
-    // Keep the list current: a running drill changes as it goes, and other operators start drills too.
-    const timer = setInterval(() => void refresh(), 3000);
     return () => {
       cancelled = true;
-      clearInterval(timer);
+      clearTimeout(timer);
     };
   }, []);
 

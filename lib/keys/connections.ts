@@ -22,8 +22,12 @@ function pool(): Map<string, Entry> {
   if (!g[SLOT]) {
     const map = new Map<string, Entry>();
     g[SLOT] = map;
-    const timer = setInterval(() => sweep(map, Date.now() - IDLE_MS), 15_000);
-    timer.unref();
+    // Self-scheduling, unref'd: it never keeps the process alive and never overlaps itself.
+    const tick = () => {
+      sweep(map, Date.now() - IDLE_MS);
+      setTimeout(tick, 15_000).unref();
+    };
+    setTimeout(tick, 15_000).unref();
   }
   return g[SLOT];
 }
