@@ -35,7 +35,8 @@ export function buildReport(i: ReportInput): DrillReport {
         id: v.id,
         resync: resync ? (resync.kind === "sync:full-resync" ? "full" : "partial") : null,
         reason: typeof resync?.data?.reason === "string" ? resync.data.reason : null,
-        onlineAfterMs: resync && i.actionAt !== null ? resync.at - i.actionAt : null,
+        // When the replica was seen back online, not when the resync was decided (a little later).
+        onlineAfterMs: resync && i.actionAt !== null ? (typeof resync.data?.onlineAt === "number" ? resync.data.onlineAt : resync.at) - i.actionAt : null,
       };
     });
   return {

@@ -223,7 +223,7 @@ export function outcomeEvent(o: ResyncOutcome, fmt: (n: number) => string = Stri
       node: o.replica,
       severity: "warning",
       text: `${o.replica} FULL resync${from}: ${REASON_TEXT[o.reason ?? "unknown"]}${keys}; back online after ${took} s${how}`,
-      data: { master: o.master, reason: o.reason, source: o.source, keysLoaded: o.keysLoaded, durationMs: o.endedAt - o.startedAt },
+      data: { master: o.master, reason: o.reason, source: o.source, keysLoaded: o.keysLoaded, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt },
     };
   }
   return {
@@ -231,6 +231,6 @@ export function outcomeEvent(o: ResyncOutcome, fmt: (n: number) => string = Stri
     node: o.replica,
     severity: "info",
     text: `${o.replica} partial resync${from}: the backlog covered the gap; back online after ${took} s${how}`,
-    data: { master: o.master, source: o.source, durationMs: o.endedAt - o.startedAt },
+    data: { master: o.master, source: o.source, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt },
   };
 }

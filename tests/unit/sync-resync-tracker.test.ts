@@ -415,7 +415,7 @@ describe("outcomeEvent: operator text", () => {
       e.text,
       "127.0.0.1:7002 FULL resync from 127.0.0.1:7001: fell out of the backlog (the master no longer holds the bytes the replica missed), loaded 5,005 keys; back online after 6.6 s",
     );
-    assert.deepEqual(e.data, { master: A, reason: "lack-of-backlog", source: "log", keysLoaded: 5005, durationMs: 6600 });
+    assert.deepEqual(e.data, { master: A, reason: "lack-of-backlog", source: "log", keysLoaded: 5005, durationMs: 6600, onlineAt: T0 + 6600 });
   });
 
   test("partial is info and says the backlog covered the gap; the source is named when it is not a log", () => {
@@ -423,7 +423,7 @@ describe("outcomeEvent: operator text", () => {
     assert.equal(e.kind, "sync:partial-resync");
     assert.equal(e.severity, "info");
     assert.equal(e.text, "127.0.0.1:7002 partial resync from 127.0.0.1:7001: the backlog covered the gap; back online after 2.0 s (from the master's sync counters)");
-    assert.deepEqual(e.data, { master: A, source: "stats", durationMs: 2000 });
+    assert.deepEqual(e.data, { master: A, source: "stats", durationMs: 2000, onlineAt: T0 + 2000 });
   });
 
   test("inferred outcomes say so; unknown master and reason read plainly", () => {
