@@ -53,7 +53,9 @@ export function syncReading(v: NodeView, now: number): SyncReading {
 export function coverageReading(v: NodeView, warnShare = 0.5): { label: string; tone: Tone } {
   if (v.role !== "replica" || v.canPartialResync === null) return { label: "—", tone: "muted" };
   if (!v.canPartialResync) return { label: "a drop now means FULL resync", tone: "bad" };
-  const secs = v.backlogHeadroomSeconds !== null ? ` ≈ ${formatDuration(v.backlogHeadroomSeconds * 1000)}` : "";
+  // A quiet master makes the seconds figure meaningless beyond a week; say so plainly.
+  const secs =
+    v.backlogHeadroomSeconds === null ? "" : v.backlogHeadroomSeconds > 7 * 86_400 ? " (over a week of writes)" : ` ≈ ${formatDuration(v.backlogHeadroomSeconds * 1000)}`;
   const risky = v.lagBytes !== null && v.backlogSize !== null && v.backlogSize > 0 && v.lagBytes > v.backlogSize * warnShare;
   return { label: `partial OK for ${formatBytes(v.backlogHeadroomBytes)}${secs}`, tone: risky ? "warn" : "ok" };
 }
