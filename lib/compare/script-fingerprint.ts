@@ -41,7 +41,8 @@ const STRIDE = new Map([["list", 1], ["set", 1], ["hash", 2], ["zset", 2]]);
 const noScripts = new WeakSet<Redis>();
 const evalCommand = new WeakMap<Redis, "EVAL_RO" | "EVAL">();
 
-async function runScript(redis: Redis, script: string, keys: readonly Buffer[], args: (string | number)[]): Promise<unknown[] | null> {
+/** Runs a read-only script over a batch of keys; null when this node refuses scripts (callers fall back). */
+export async function runScript(redis: Redis, script: string, keys: readonly Buffer[], args: (string | number)[]): Promise<unknown[] | null> {
   if (noScripts.has(redis) || keys.length === 0) return null;
   const cmd = evalCommand.get(redis) ?? "EVAL_RO";
   try {

@@ -28,7 +28,7 @@ export async function listKeys(
 ): Promise<KeyListing> {
   const redis = await connect(t, q.db);
   const [page, dbsize] = await Promise.all([
-    scanPage(redis, { db: q.db, cursor: q.cursor, count: q.count, match: q.match, type: q.type, maxScanned: 10_000 }),
+    scanPage(redis, { db: q.db, cursor: q.cursor, count: q.count, match: q.match, type: q.type, maxScanned: 10_000, batch: 5000 }),
     redis.dbsize(),
   ]);
   return { ...page, db: q.db, dbsize, dbs: t.monitor.state(t.view.id)?.facts?.keyspace ?? [] };

@@ -1,6 +1,7 @@
 // One page of the key browser. SCAN with a sparse MATCH returns mostly empty batches, so a page
 // keeps scanning (bounded by maxScanned) instead of making the browser loop per 1000 keys.
 import type Redis from "ioredis";
+import { runScript } from "../compare/script-fingerprint";
 import { displayKey, encodeKey } from "./codec";
 import { ensureDb } from "./db";
 import { KeyQueryError } from "./errors";
@@ -70,6 +71,8 @@ export async function scanPage(redis: Redis, opts: ScanPageOptions): Promise<Sca
 
   const seen = new Set<string>();
   const found: Buffer[] = [];
+  // TYPE/TTL for each batch go out as soon as it arrives, so they overlap the next SCAN.
+  const described: Promise<ScannedKey[]>[] = [];
   let cursor = opts.cursor;
   let scanned = 0;
   do {
@@ -77,16 +80,24 @@ export async function scanPage(redis: Redis, opts: ScanPageOptions): Promise<Sca
     const reply = asScanReply(await redis.callBuffer("SCAN", [cursor, ...filterArgs, "COUNT", hint]), "SCAN");
     scanned += hint;
     cursor = reply.cursor;
+    const fresh: Buffer[] = [];
     for (const key of reply.items) {
       // SCAN may return a key twice (rehashing between calls); latin1 maps bytes 1:1 to chars.
       const id = key.toString("latin1");
       if (seen.has(id)) continue;
       seen.add(id);
-      found.push(key);
+      fresh.push(key);
+    }
+    found.push(...fresh);
+    if (fresh.length) {
+      const d = describeKeys(redis, fresh, opts.type);
+      // Awaited below; this only keeps a failure from being "unhandled" if a later SCAN throws first.
+      d.catch(() => undefined);
+      described.push(d);
     }
   } while (cursor !== "0" && found.length < opts.count && scanned < maxScanned);
 
-  return { cursor, keys: await describeKeys(redis, found, opts.type), scanned };
+  return { cursor, keys: (await Promise.all(described)).flat(), scanned };
 }
 
 /**
@@ -99,12 +110,18 @@ function nextCountHint(want: number, matched: number, scanned: number, filtered:
   return Math.max(1, Math.min(needed, batch, budget));
 }
 
-/** TYPE and TTL for a page in one pipeline; keys that vanished meanwhile are dropped. */
+/** TYPE and TTL per key in one read-only script call: one reply instead of two per key. */
+const DESCRIBE_SCRIPT = `local out = {} for i, k in ipairs(KEYS) do out[2*i-1] = redis.call('TYPE', k)['ok'] out[2*i] = redis.call('TTL', k) end return out`;
+
+/** TYPE and TTL for a page (a script, or one pipeline where scripts are refused); vanished keys are dropped. */
 async function describeKeys(redis: Redis, keys: Buffer[], type: string | undefined): Promise<ScannedKey[]> {
   if (keys.length === 0) return [];
-  const pipe = redis.pipeline();
-  for (const key of keys) pipe.type(key).ttl(key);
-  const replies = unwrapResults(await pipe.exec(), "TYPE/TTL");
+  let replies = await runScript(redis, DESCRIBE_SCRIPT, keys, []);
+  if (!replies || replies.length !== keys.length * 2) {
+    const pipe = redis.pipeline();
+    for (const key of keys) pipe.type(key).ttl(key);
+    replies = unwrapResults(await pipe.exec(), "TYPE/TTL");
+  }
   const out: ScannedKey[] = [];
   keys.forEach((key, i) => {
     const keyType = asText(replies[2 * i], "TYPE");
