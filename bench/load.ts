@@ -1,16 +1,13 @@
 // npm run bench:load [-- --clients 200 --nodes 50 --seconds 60 --trials 10]
 // 200 socket.io clients on a dashboard watching 50 nodes under a write load: server CPU and RSS,
 // bytes per client per second at steady state, and the delay of a role change to the slowest client.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
 import { io, type Socket } from "socket.io-client";
 import { startWriteLoad } from "../lib/demo/sample-data";
-import { freePort, stopAll } from "../lib/redis/local-server";
+import { stopAll } from "../lib/redis/local-server";
 import type { ClientToServerEvents, ServerToClientEvents, TopologyDelta } from "../lib/realtime/events";
-import { cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes, startTree } from "./support";
+import { BENCH_TOKEN, cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes, startDashboard, startTree, type Dashboard } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,28 +24,12 @@ async function main(): Promise<void> {
   const { servers, parentOf } = await startTree(nodes);
   const master = servers[0]!;
   const stopLoad = startWriteLoad(master.port, 50);
-  const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-load-"));
-  const token = "bench-token-0123456789abcdef";
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: token, REPLSCOPE_SEEDS: `redis://127.0.0.1:${master.port}`, REPLSCOPE_CONFIG: "" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
   const socks: Client[] = [];
+  let dash: Dashboard | undefined;
   try {
-    for (let i = 0; ; i++) {
-      try {
-        const body = (await (await fetch(`${url}/api/topology`, { headers: { authorization: `Bearer ${token}` } })).json()) as { topologies: { nodes: { status: string }[] }[] };
-        const ns = body.topologies[0]?.nodes ?? [];
-        if (ns.length === nodes && ns.every((n) => n.status === "up")) break;
-      } catch {
-        /* not up yet */
-      }
-      if (i > 900) throw new Error("not every node was discovered within 90 s");
-      await sleep(100);
-    }
+    dash = await startDashboard(ROOT, master.port, nodes);
+    const { url, pid } = dash;
+    const token = BENCH_TOKEN;
     for (let i = 0; i < clients; i++) {
       const s = io(url, { transports: ["websocket"], auth: { token }, forceNew: true }) as Client;
       s.bytes = 0;
@@ -58,7 +39,6 @@ async function main(): Promise<void> {
     }
     await Promise.all(socks.map((s) => new Promise((r) => s.once("topology:snapshot", r))));
     await sleep(5000);
-    const pid = child.pid!;
     const cpu0 = cpuSeconds(pid);
     const bytes0 = socks.map((s) => s.bytes);
     const t0 = Date.now();
@@ -111,10 +91,9 @@ async function main(): Promise<void> {
     console.log(`  role change → slowest    p50 ${percentile(slowest, 50).toFixed(0)} ms, p95 ${percentile(slowest, 95).toFixed(0)} ms over ${slowest.length} trials × ${clients} clients (target p95 ≤ 500 ms)`);
   } finally {
     for (const s of socks) s.close();
-    child.kill("SIGTERM");
+    dash?.stop();
     await stopLoad();
     await stopAll(servers);
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

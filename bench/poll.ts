@@ -2,16 +2,13 @@
 // Starts N redis-servers in a replication tree, runs the production dashboard against them and
 // prints: dashboard CPU (% of one core) and RSS over a steady-state window, INFO commands/s per
 // node, and the latency from a role change (REPLICAOF NO ONE reply) to the delta at a socket client.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
 import { io } from "socket.io-client";
 import { startWriteLoad } from "../lib/demo/sample-data";
-import { freePort, stopAll } from "../lib/redis/local-server";
+import { stopAll } from "../lib/redis/local-server";
 import type { TopologyDelta, TopologySnapshot } from "../lib/realtime/events";
-import { cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes, startTree } from "./support";
+import { BENCH_TOKEN, cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes, startDashboard, startTree, type Dashboard } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,40 +24,20 @@ async function main(): Promise<void> {
   const { servers, parentOf } = await startTree(nodes);
   const master = servers[0]!;
   const stopLoad = startWriteLoad(master.port, 50);
-  const port = await freePort();
-  const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-"));
-  const token = "bench-token-0123456789abcdef";
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: token, REPLSCOPE_SEEDS: `redis://127.0.0.1:${master.port}`, REPLSCOPE_CONFIG: "" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
+  let dash: Dashboard | undefined;
   const cleanup = async () => {
-    child.kill("SIGTERM");
+    dash?.stop();
     await stopLoad();
     await stopAll(servers);
-    rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    // Wait until every node is discovered and up.
-    for (let i = 0; ; i++) {
-      try {
-        const res = await fetch(`${url}/api/topology`, { headers: { authorization: `Bearer ${token}` } });
-        const body = (await res.json()) as { topologies: { nodes: { status: string }[] }[] };
-        const ns = body.topologies[0]?.nodes ?? [];
-        if (ns.length === nodes && ns.every((n) => n.status === "up")) break;
-      } catch {
-        /* not listening yet */
-      }
-      if (i > 600) throw new Error("the dashboard did not discover every node within 60 s");
-      await sleep(100);
-    }
+    dash = await startDashboard(ROOT, master.port, nodes);
+    const { url, pid } = dash;
+    const token = BENCH_TOKEN;
     await sleep(5000);
 
     const probe = new Redis({ port: servers[1]!.port, host: "127.0.0.1" });
     const infoCalls = async () => Number(/cmdstat_info:calls=(\d+)/.exec(await probe.info("commandstats"))?.[1] ?? 0);
-    const pid = child.pid!;
     const cpu0 = cpuSeconds(pid);
     const calls0 = await infoCalls();
     const t0 = Date.now();

@@ -1,9 +1,9 @@
 // Shared pieces for the benchmarks: argument parsing, percentiles, process CPU/RSS from /proc.
-import { existsSync, readFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
-import os from "node:os";
-import { startRedis, type LocalRedis } from "../lib/redis/local-server";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os, { tmpdir } from "node:os";
 import path from "node:path";
+import { freePort, startRedis, type LocalRedis } from "../lib/redis/local-server";
 
 export function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -67,4 +67,44 @@ export async function startTree(n: number): Promise<{ servers: LocalRedis[]; par
   }
   await Promise.all(pending);
   return { servers, parentOf };
+}
+
+export const BENCH_TOKEN = "bench-token-0123456789abcdef";
+
+export interface Dashboard {
+  url: string;
+  pid: number;
+  stop(): void;
+}
+
+/** The production server (as `npm start` runs it) watching `seedPort`, once it sees `nodes` nodes up. */
+export async function startDashboard(root: string, seedPort: number, nodes: number): Promise<Dashboard> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-"));
+  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: BENCH_TOKEN, REPLSCOPE_SEEDS: `redis://127.0.0.1:${seedPort}`, REPLSCOPE_CONFIG: "" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = () => {
+    child.kill("SIGTERM");
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  for (let i = 0; ; i++) {
+    try {
+      const res = await fetch(`${url}/api/topology`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
+      const body = (await res.json()) as { topologies: { nodes: { status: string }[] }[] };
+      const ns = body.topologies[0]?.nodes ?? [];
+      if (ns.length === nodes && ns.every((n) => n.status === "up")) break;
+    } catch {
+      /* not listening yet */
+    }
+    if (i > 900) {
+      stop();
+      throw new Error(`the dashboard did not see all ${nodes} nodes up within 90 s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, pid: child.pid!, stop };
 }

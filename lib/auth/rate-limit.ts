@@ -45,9 +45,9 @@ export class LoginLimiter {
     if (over >= 0) e.lockedUntil = now + Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** Math.min(over, 30));
     this.entries.delete(key);
     this.entries.set(key, e);
-    while (this.entries.size > this.o.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
+    // A Map iterates in insertion order: the first entries are the oldest.
+    for (const [oldest] of this.entries) {
+      if (this.entries.size <= this.o.maxEntries) break;
       this.entries.delete(oldest);
     }
   }

@@ -81,7 +81,7 @@ export class CanaryWriter {
   private fire(seq: number): void {
     const now = Date.now();
     for (const [id, until] of this.notMaster) if (until < now) this.notMaster.delete(id);
-    const target = this.o.target(new Set(this.notMaster.keys()));
+    const target = this.o.target(new Set([...this.notMaster].map(([id]) => id)));
     const w: CanaryWrite = { seq, node: target?.id ?? null, sentAt: Date.now(), ackAt: null, failedAt: null, error: null };
     this.writes.push(w);
     if (!target) {

@@ -169,7 +169,10 @@ export class DrillManager {
 
   private remember(d: Drill): void {
     this.recent.set(d.id, d);
-    if (this.recent.size > 20) this.recent.delete(this.recent.keys().next().value!);
+    for (const [oldest] of this.recent) {
+      if (this.recent.size <= 20) break;
+      this.recent.delete(oldest);
+    }
   }
 
   private async execute(drill: Drill, plan: DrillPlan, signal: AbortSignal): Promise<void> {

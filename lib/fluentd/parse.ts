@@ -116,6 +116,6 @@ export function recordRate(times: readonly number[]): number | null {
 /** Column names for a table of records: the union of fields, most frequent first, capped. */
 export function recordColumns(records: readonly FluentRecord[], max = 12): string[] {
   const freq = new Map<string, number>();
-  for (const r of records) for (const k of Object.keys(r.record)) freq.set(k, (freq.get(k) ?? 0) + 1);
+  for (const r of records) for (const [k] of Object.entries(r.record)) freq.set(k, (freq.get(k) ?? 0) + 1);
   return [...freq.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, max).map(([k]) => k);
 }

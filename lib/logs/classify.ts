@@ -233,7 +233,10 @@ export function createClassifier(): (line: LogLine) => ReplEvent | null {
       asking.delete(line.pid);
       asking.set(line.pid, ev.replica);
       // A log file sees few pids (restarts, forks); keep the map tiny anyway.
-      if (asking.size > 32) asking.delete(asking.keys().next().value ?? 0);
+      for (const [oldest] of asking) {
+        if (asking.size <= 32) break;
+        asking.delete(oldest);
+      }
     } else if (ev?.kind === "partial-resync-refused" && ev.replica === null) {
       const replica = asking.get(line.pid);
       if (replica) return refused(ev.reason, { ...ev, replica });
