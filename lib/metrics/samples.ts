@@ -26,6 +26,11 @@ const NODE = ["topology", "node"] as const;
 const REPLICA = ["topology", "node", "master"] as const;
 
 /** Every metric built from the monitor's state, keyed by its full name. */
+/** The names of an exhaustive record (the `satisfies` below each use keeps the list complete). */
+function namesOf(record: Record<string, 1>): string[] {
+  return Object.entries(record).map(([name]) => name);
+}
+
 const SENTINEL = ["topology", "sentinel"] as const;
 const SENTINEL_MASTER = ["topology", "sentinel", "master_name"] as const;
 
@@ -149,7 +154,7 @@ export type NodeMetricName = keyof typeof NODE_METRICS;
 export type Samples = Map<NodeMetricName, Sample[]>;
 
 // Fixed label sets. Records over the union types make the compiler flag a new rule or reason.
-const ALERT_RULES = Object.keys({
+const ALERT_RULES = namesOf({
   "lag-bytes": 1,
   "lag-seconds": 1,
   "link-down": 1,
@@ -160,7 +165,7 @@ const ALERT_RULES = Object.keys({
   "node-down": 1,
 } satisfies Record<AlertRule, 1>) as AlertRule[];
 const ALERT_SEVERITIES = ["warning", "critical"] as const;
-export const RESYNC_REASONS = Object.keys({
+export const RESYNC_REASONS = namesOf({
   "new-replica": 1,
   "replid-mismatch": 1,
   "second-id-offset-ahead": 1,

@@ -113,7 +113,8 @@ export function diffView(prev: NodeView | undefined, next: NodeView, skip?: Read
   if (!prev) return next;
   const out: Record<string, unknown> = {};
   let changed = false;
-  for (const k of Object.keys(next) as (keyof NodeView)[]) {
+  for (const [name] of Object.entries(next)) {
+    const k = name as keyof NodeView;
     if (skip?.has(k)) continue;
     if (prev[k] !== next[k]) {
       out[k] = next[k];

@@ -94,7 +94,7 @@ export class Broadcaster {
           sent.set(view.id, kept as unknown as NodeView);
         } else sent.set(view.id, view);
       }
-      const removed = [...sent.keys()].filter((id) => !current.has(id));
+      const removed = [...sent].map(([id]) => id).filter((id) => !current.has(id));
       for (const id of removed) sent.delete(id);
       const alerts = monitor.alerts.active();
       const alertsKey = alerts.map((a) => `${a.id}:${a.severity}`).join(",");

@@ -20,7 +20,7 @@ export function parseInfo(text: string): InfoSections {
     if (colon <= 0) continue;
     current[line.slice(0, colon)] = line.slice(colon + 1);
   }
-  if (Object.keys(sections.default ?? {}).length === 0) delete sections.default;
+  if (Object.entries(sections.default ?? {}).length === 0) delete sections.default;
   return sections;
 }
 
