@@ -1,6 +1,7 @@
 // The shape of replscope's configuration. Pure: parsing and validation only, no I/O.
 import { z } from "zod";
 import { AlertRulesSchema } from "../alerts/rules";
+import { NODE_ID } from "../redis/address";
 
 export interface RedisEndpoint {
   host: string;
@@ -10,7 +11,6 @@ export interface RedisEndpoint {
   tls: boolean;
 }
 
-const HOST_PORT = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]{1,253}):(\d{1,5})$/;
 
 /** Parses redis://[user:pass@]host:port or rediss://… . Returns an error message instead of throwing. */
 export function parseRedisUrl(input: string): RedisEndpoint | string {
@@ -76,7 +76,7 @@ export const TopologySchema = z
     password: z.string().max(4096).optional(),
     tls: Tls.optional(),
     nodes: z
-      .record(z.string().regex(HOST_PORT, "node keys are host:port"), NodeOverride)
+      .record(z.string().regex(NODE_ID, "node keys are host:port"), NodeOverride)
       .optional(),
     pollMs: z.number().int().min(50).max(60_000).optional(),
     infoMs: z.number().int().min(250).max(600_000).optional(),

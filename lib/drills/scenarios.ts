@@ -1,5 +1,6 @@
 // The four drill scenarios as step sequences. Each step has a deadline; every wait ends on abort.
 import type { TopologyMonitor } from "../monitor/topology-monitor";
+import { splitAddress } from "../redis/address";
 import { createConnection, describeRedisError, withTimeout } from "../redis/connection";
 import type { DrillPlan } from "./runner";
 import { pause, until } from "./wait";
@@ -19,9 +20,11 @@ export interface DrillContext {
   secondIdGap: number | null;
 }
 
-const hostPort = (id: string) => {
-  const i = id.lastIndexOf(":");
-  return { host: id.slice(0, i), port: Number(id.slice(i + 1)) };
+/** Drill ids always come from the monitor's own views, so they always split. */
+const hostPort = (id: string): { host: string; port: number } => {
+  const a = splitAddress(id);
+  if (!a) throw new Error(`not a host:port node id: ${id}`);
+  return a;
 };
 
 /** Replicas that followed the old master: after the change they must follow the new one. */

@@ -7,7 +7,7 @@ import type { TopologyMonitor } from "../monitor/topology-monitor";
 import type { NodeView } from "../monitor/types";
 import type { ConnectOptions } from "../redis/connection";
 
-export const NODE_ID = /^[A-Za-z0-9.:[\]-]{1,300}:\d{1,5}$/;
+export { NODE_ID } from "../redis/address";
 
 export interface NodeTarget {
   monitor: TopologyMonitor;

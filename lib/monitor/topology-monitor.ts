@@ -12,6 +12,7 @@ import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "./resync-tracke
 import { NodeHistory, type HistoryJson } from "./history";
 import { NodePoller } from "./node-poller";
 import { SentinelWatcher, type SentinelView } from "../sentinel/watcher";
+import { splitAddress } from "../redis/address";
 import type { ConnectOptions } from "../redis/connection";
 import { applyPoll, initialState, type PollResult } from "./reduce";
 import type { NodeEvent, NodeState, NodeView, Severity, TimelineEvent } from "./types";
@@ -34,12 +35,6 @@ export interface MonitorListener {
 const MAX_EVENTS = 5000;
 const MAX_NODES = 500;
 
-function splitAddress(address: string): { host: string; port: number } | null {
-  const i = address.lastIndexOf(":");
-  const port = Number(address.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) return null;
-  return { host: address.slice(0, i), port };
-}
 
 /** Log lines worth a timeline entry of their own; the rest stay in the node's log pane. */
 const TIMELINE_LOG_KINDS = new Set<ReplEvent["kind"]>([
