@@ -1,8 +1,6 @@
 // Metric samples from captured Redis 7.0.15 INFO output, the resync labels, and the exposition
 // reader that the integration test relies on.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, test } from "node:test";
 import type { Alert } from "../../lib/alerts/rules";
 import { parseExposition, select } from "../../lib/metrics/exposition";
@@ -11,9 +9,8 @@ import { applyPoll, initialState, type PollResult } from "../../lib/monitor/redu
 import type { NodeState, TimelineEvent } from "../../lib/monitor/types";
 import { buildViews } from "../../lib/monitor/view";
 import { parseInfo, parseReplication, parseServerFacts } from "../../lib/redis/info";
+import { raw } from "../support/info-fixtures";
 
-const FIXTURES = path.join(__dirname, "..", "fixtures", "redis-7.0.15", "info");
-const raw = (name: string): string => readFileSync(path.join(FIXTURES, name), "utf8");
 
 const M = "127.0.0.1:45347";
 const R = "127.0.0.1:45827";

@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, test } from "node:test";
 import type { LagPoint, TopologyDelta, TopologySnapshot } from "../../lib/realtime/events";
 import {
@@ -18,9 +16,8 @@ import { parseInfo, parseReplication, parseServerFacts } from "../../lib/redis/i
 import { applyPoll, initialState } from "../../lib/monitor/reduce";
 import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
 import { buildViews } from "../../lib/monitor/view";
+import { raw } from "../support/info-fixtures";
 
-const FIXTURES = path.join(__dirname, "..", "fixtures", "redis-7.0.15", "info");
-const raw = (name: string): string => readFileSync(path.join(FIXTURES, name), "utf8");
 
 const M = "127.0.0.1:45347";
 const R = "127.0.0.1:45827";

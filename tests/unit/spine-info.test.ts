@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, test } from "node:test";
 import {
   parseInfo,
@@ -10,9 +8,8 @@ import {
   parseServerFacts,
   type ReplicationInfo,
 } from "../../lib/redis/info";
+import { raw, setField } from "../support/info-fixtures";
 
-const FIXTURES = path.join(__dirname, "..", "fixtures", "redis-7.0.15", "info");
-const raw = (name: string): string => readFileSync(path.join(FIXTURES, name), "utf8");
 const repl = (name: string): ReplicationInfo => parseReplication(parseInfo(raw(name)).replication ?? {});
 
 const REPLID = "23ab9a1324da2c40134c1ea1836e6e9d22f46b93";
@@ -20,11 +17,6 @@ const NO_REPLID = "0000000000000000000000000000000000000000";
 const BACKLOG = { active: true, size: 1048576, firstByteOffset: 1, histlen: 1968 };
 
 /** Replaces the value of one `key:value` line; throws if the fixture has no such line. */
-function setField(text: string, key: string, value: string): string {
-  const re = new RegExp(`^${key}:[^\\r\\n]*`, "m");
-  if (!re.test(text)) throw new Error(`no ${key} line`);
-  return text.replace(re, `${key}:${value}`);
-}
 
 describe("parseInfo on real Redis 7.0.15 INFO", () => {
   test("the fixtures really are CRLF text (so the tests below exercise CRLF handling)", () => {

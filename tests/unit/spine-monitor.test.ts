@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, test } from "node:test";
 import { parseInfo, parseReplication, parseServerFacts } from "../../lib/redis/info";
 import { diffNode, masterIdOf } from "../../lib/monitor/diff";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
 import type { NodeEvent, NodeState } from "../../lib/monitor/types";
+import { raw, setField } from "../support/info-fixtures";
 
-const FIXTURES = path.join(__dirname, "..", "fixtures", "redis-7.0.15", "info");
-const raw = (name: string): string => readFileSync(path.join(FIXTURES, name), "utf8");
 
 const M = "127.0.0.1:45347"; // master.txt
 const R = "127.0.0.1:45827"; // replica.txt
@@ -17,11 +14,6 @@ const R2 = "127.0.0.1:37069"; // replica-2.txt
 
 const T0 = 1_795_564_572_000;
 
-function setField(text: string, key: string, value: string): string {
-  const re = new RegExp(`^${key}:[^\\r\\n]*`, "m");
-  if (!re.test(text)) throw new Error(`no ${key} line`);
-  return text.replace(re, `${key}:${value}`);
-}
 
 /** A successful poll of INFO text, as the poller produces it (facts only when the text has a Server section). */
 function ok(text: string, at: number, latencyMs = 2): PollResult {

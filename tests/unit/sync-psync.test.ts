@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, test } from "node:test";
 import { parseInfo, parseReplication, type ReplicationInfo } from "../../lib/redis/info";
 import { backlogCoverage, positionOf, predictPsync, REASON_TEXT, type ReplicaPosition } from "../../lib/monitor/sync";
+import { raw, setField, setFields } from "../support/info-fixtures";
 
-const FIXTURES = path.join(__dirname, "..", "fixtures", "redis-7.0.15", "info");
-const raw = (name: string): string => readFileSync(path.join(FIXTURES, name), "utf8");
 
-function setField(text: string, key: string, value: string): string {
-  const re = new RegExp(`^${key}:[^\\r\\n]*`, "m");
-  if (!re.test(text)) throw new Error(`no ${key} line`);
-  return text.replace(re, `${key}:${value}`);
-}
-function setFields(text: string, fields: Record<string, string>): string {
-  return Object.entries(fields).reduce((t, [k, v]) => setField(t, k, v), text);
-}
 const repl = (text: string): ReplicationInfo => parseReplication(parseInfo(text).replication ?? {});
 
 /** The replication ID master.txt, replica.txt and chained-replica.txt share. */

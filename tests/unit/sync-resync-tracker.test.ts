@@ -9,18 +9,11 @@ import { parseInfo, parseReplication } from "../../lib/redis/info";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
 import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "../../lib/monitor/resync-tracker";
 import type { NodeState, SyncCounters } from "../../lib/monitor/types";
+import { setField, setFields } from "../support/info-fixtures";
 
 const ROOT = path.join(__dirname, "..", "fixtures", "redis-7.0.15");
 const raw = (name: string): string => readFileSync(path.join(ROOT, "info", name), "utf8");
 
-function setField(text: string, key: string, value: string): string {
-  const re = new RegExp(`^${key}:[^\\r\\n]*`, "m");
-  if (!re.test(text)) throw new Error(`no ${key} line`);
-  return text.replace(re, `${key}:${value}`);
-}
-function setFields(text: string, fields: Record<string, string>): string {
-  return Object.entries(fields).reduce((t, [k, v]) => setField(t, k, v), text);
-}
 
 /** A successful poll as the poller sends it: Replication, plus the sync counters when Stats is there. */
 function ok(text: string, at: number): PollResult {

@@ -1,6 +1,4 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import path from "node:path";
 import { describe, test } from "node:test";
 import { parseInfo, parseReplication } from "../../lib/redis/info";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
@@ -8,18 +6,9 @@ import { ResyncTracker, type ResyncOutcome } from "../../lib/monitor/resync-trac
 import { coverageReading, lastResyncReading, shortReason, syncReading } from "../../lib/monitor/sync-text";
 import type { NodeState, NodeView } from "../../lib/monitor/types";
 import { buildViews, type ResyncInfo } from "../../lib/monitor/view";
+import { raw, setField, setFields } from "../support/info-fixtures";
 
-const FIXTURES = path.join(__dirname, "..", "fixtures", "redis-7.0.15", "info");
-const raw = (name: string): string => readFileSync(path.join(FIXTURES, name), "utf8");
 
-function setField(text: string, key: string, value: string): string {
-  const re = new RegExp(`^${key}:[^\\r\\n]*`, "m");
-  if (!re.test(text)) throw new Error(`no ${key} line`);
-  return text.replace(re, `${key}:${value}`);
-}
-function setFields(text: string, fields: Record<string, string>): string {
-  return Object.entries(fields).reduce((t, [k, v]) => setField(t, k, v), text);
-}
 
 const M = "127.0.0.1:45347"; // master.txt
 const R = "127.0.0.1:45827"; // replica.txt
