@@ -2,12 +2,11 @@
 // 200 socket.io clients on a dashboard watching 50 nodes under a write load: server CPU and RSS,
 // bytes per client per second at steady state, and the delay of a role change to the slowest client.
 import path from "node:path";
-import Redis from "ioredis";
 import { io, type Socket } from "socket.io-client";
 import { startWriteLoad } from "../lib/demo/sample-data";
 import { stopAll } from "../lib/redis/local-server";
-import type { ClientToServerEvents, ServerToClientEvents, TopologyDelta } from "../lib/realtime/events";
-import { BENCH_TOKEN, cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes, startDashboard, startTree, type Dashboard } from "./support";
+import type { ClientToServerEvents, ServerToClientEvents } from "../lib/realtime/events";
+import { BENCH_TOKEN, deltaShows, ensureBuild, flag, machine, measureProcess, percentile, roleChangeTrials, startDashboard, startTree, type Dashboard } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,50 +38,11 @@ async function main(): Promise<void> {
     }
     await Promise.all(socks.map((s) => new Promise((r) => s.once("topology:snapshot", r))));
     await sleep(5000);
-    const cpu0 = cpuSeconds(pid);
     const bytes0 = socks.map((s) => s.bytes);
-    const t0 = Date.now();
-    let rssMax = 0;
-    while (Date.now() - t0 < seconds * 1000) {
-      rssMax = Math.max(rssMax, rssBytes(pid));
-      await sleep(1000);
-    }
-    const elapsed = (Date.now() - t0) / 1000;
-    const cpuPct = ((cpuSeconds(pid) - cpu0) / elapsed) * 100;
+    const { elapsed, cpuPct, rssMax } = await measureProcess(pid, seconds);
     const perClient = socks.map((s, i) => (s.bytes - bytes0[i]!) / elapsed);
-
-    const leaves = servers.filter((s) => s !== master && ![...parentOf.values()].includes(s));
-    const slowest: number[] = [];
-    for (let t = 0; t < trials; t++) {
-      const node = leaves[t % leaves.length]!;
-      const parent = parentOf.get(node.id)!;
-      const arrivals = (role: string) =>
-        Promise.all(
-          socks.map(
-            (s) =>
-              new Promise<number>((resolve) => {
-                const on = (d: TopologyDelta) => {
-                  if (d.topologies.some((x) => x.upserts.some((u) => u.id === node.id && u.role === role))) {
-                    s.off("topology:delta", on);
-                    resolve(performance.now());
-                  }
-                };
-                s.on("topology:delta", on);
-              }),
-          ),
-        );
-      const r = new Redis({ port: node.port, host: "127.0.0.1" });
-      const promoted = arrivals("master");
-      await r.replicaof("NO", "ONE");
-      const replied = performance.now();
-      const times = await promoted;
-      slowest.push(Math.max(...times) - replied);
-      const back = arrivals("replica");
-      await r.replicaof(parent.host, parent.port);
-      await back;
-      r.disconnect();
-      await sleep(300);
-    }
+    // The slowest of all clients decides each trial.
+    const slowest = await roleChangeTrials({ servers, parentOf }, trials, async (id, role) => Math.max(...(await Promise.all(socks.map((s) => deltaShows(s, id, role))))));
     const kbPer10 = (percentile(perClient, 50) / 1024) * (10 / nodes);
     console.log("\nresults");
     console.log(`  server CPU               ${cpuPct.toFixed(1)} % of one core over ${elapsed.toFixed(0)} s`);

@@ -7,8 +7,8 @@ import Redis from "ioredis";
 import { io } from "socket.io-client";
 import { startWriteLoad } from "../lib/demo/sample-data";
 import { stopAll } from "../lib/redis/local-server";
-import type { TopologyDelta, TopologySnapshot } from "../lib/realtime/events";
-import { BENCH_TOKEN, cpuSeconds, ensureBuild, flag, machine, percentile, rssBytes, startDashboard, startTree, type Dashboard } from "./support";
+import type { TopologySnapshot } from "../lib/realtime/events";
+import { BENCH_TOKEN, deltaShows, ensureBuild, flag, machine, measureProcess, percentile, roleChangeTrials, startDashboard, startTree, type Dashboard } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,48 +38,15 @@ async function main(): Promise<void> {
 
     const probe = new Redis({ port: servers[1]!.port, host: "127.0.0.1" });
     const infoCalls = async () => Number(/cmdstat_info:calls=(\d+)/.exec(await probe.info("commandstats"))?.[1] ?? 0);
-    const cpu0 = cpuSeconds(pid);
     const calls0 = await infoCalls();
-    const t0 = Date.now();
-    let rssMax = 0;
-    while (Date.now() - t0 < seconds * 1000) {
-      rssMax = Math.max(rssMax, rssBytes(pid));
-      await sleep(1000);
-    }
-    const elapsed = (Date.now() - t0) / 1000;
-    const cpuPct = ((cpuSeconds(pid) - cpu0) / elapsed) * 100;
+    const { elapsed, cpuPct, rssMax } = await measureProcess(pid, seconds);
     const infoPerSec = ((await infoCalls()) - calls0) / elapsed;
     probe.disconnect();
 
     // Role-change latency: REPLICAOF NO ONE reply → delta with role master at a socket client.
     const sock = io(url, { transports: ["websocket"], auth: { token } });
     await new Promise<TopologySnapshot>((resolve) => sock.once("topology:snapshot", resolve));
-    const leaves = servers.filter((s) => s !== master && ![...parentOf.values()].includes(s));
-    const latencies: number[] = [];
-    for (let i = 0; i < trials; i++) {
-      const node = leaves[i % leaves.length]!;
-      const parent = parentOf.get(node.id)!;
-      const r = new Redis({ port: node.port, host: "127.0.0.1" });
-      const seen = (role: string) =>
-        new Promise<number>((resolve) => {
-          const onDelta = (d: TopologyDelta) => {
-            if (d.topologies.some((t) => t.upserts.some((u) => u.id === node.id && u.role === role))) {
-              sock.off("topology:delta", onDelta);
-              resolve(performance.now());
-            }
-          };
-          sock.on("topology:delta", onDelta);
-        });
-      const promoted = seen("master");
-      await r.replicaof("NO", "ONE");
-      const replied = performance.now();
-      latencies.push((await promoted) - replied);
-      const back = seen("replica");
-      await r.replicaof(parent.host, parent.port);
-      await back;
-      r.disconnect();
-      await sleep(300);
-    }
+    const latencies = await roleChangeTrials({ servers, parentOf }, trials, (id, role) => deltaShows(sock, id, role));
     sock.close();
 
     console.log("\nresults");

@@ -3,7 +3,9 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
+import Redis from "ioredis";
 import { freePort, startRedis, type LocalRedis } from "../lib/redis/local-server";
+import type { TopologyDelta } from "../lib/realtime/events";
 
 export function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -107,4 +109,59 @@ export async function startDashboard(root: string, seedPort: number, nodes: numb
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url, pid: child.pid!, stop };
+}
+
+/** CPU (% of one core) and peak RSS of a process over a steady-state window, sampled each second. */
+export async function measureProcess(pid: number, seconds: number): Promise<{ elapsed: number; cpuPct: number; rssMax: number }> {
+  const cpu0 = cpuSeconds(pid);
+  const t0 = Date.now();
+  let rssMax = 0;
+  while (Date.now() - t0 < seconds * 1000) {
+    rssMax = Math.max(rssMax, rssBytes(pid));
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const elapsed = (Date.now() - t0) / 1000;
+  return { elapsed, cpuPct: ((cpuSeconds(pid) - cpu0) / elapsed) * 100, rssMax };
+}
+
+/** Resolves (performance.now()) when a delta on this socket shows `nodeId` in `role`. */
+export function deltaShows(sock: { on: (ev: "topology:delta", fn: (d: TopologyDelta) => void) => unknown; off: (ev: "topology:delta", fn: (d: TopologyDelta) => void) => unknown }, nodeId: string, role: string): Promise<number> {
+  return new Promise((resolve) => {
+    const on = (d: TopologyDelta) => {
+      if (d.topologies.some((t) => t.upserts.some((u) => u.id === nodeId && u.role === role))) {
+        sock.off("topology:delta", on);
+        resolve(performance.now());
+      }
+    };
+    sock.on("topology:delta", on);
+  });
+}
+
+/**
+ * Role-change trials on the tree's leaves: REPLICAOF NO ONE, then the time from its reply until
+ * `seen(node, "master")` resolves; restored with REPLICAOF (waiting for `seen(node, "replica")`).
+ */
+export async function roleChangeTrials(
+  tree: { servers: LocalRedis[]; parentOf: Map<string, LocalRedis> },
+  trials: number,
+  seen: (nodeId: string, role: string) => Promise<number>,
+): Promise<number[]> {
+  const parents = new Set(tree.parentOf.values());
+  const leaves = tree.servers.filter((s) => tree.parentOf.has(s.id) && !parents.has(s));
+  const latencies: number[] = [];
+  for (let i = 0; i < trials; i++) {
+    const node = leaves[i % leaves.length]!;
+    const parent = tree.parentOf.get(node.id)!;
+    const r = new Redis({ port: node.port, host: "127.0.0.1" });
+    const promoted = seen(node.id, "master");
+    await r.replicaof("NO", "ONE");
+    const replied = performance.now();
+    latencies.push((await promoted) - replied);
+    const back = seen(node.id, "replica");
+    await r.replicaof(parent.host, parent.port);
+    await back;
+    r.disconnect();
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  return latencies;
 }
