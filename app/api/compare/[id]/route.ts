@@ -2,15 +2,14 @@ import { compareRunner } from "@/lib/compare/runner";
 import { JOB_ID } from "@/lib/compare/store";
 import { errorJson, json, withRuntime } from "@/lib/http/respond";
 import { operatorAction } from "@/lib/http/operator";
+import { compareReportFor } from "@/lib/http/compare-request";
 
 export const dynamic = "force-dynamic";
 
 export function GET(_req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async ({ hub, config }) => {
-    const { id } = await ctx.params;
-    if (!JOB_ID.test(id)) return errorJson(400, "compare id must be 16 hex characters");
-    const report = compareRunner(hub, config.dataDir).get(id);
-    return report ? json(report) : errorJson(404, `no compare job ${id}`);
+  return withRuntime(async (rt) => {
+    const found = await compareReportFor(rt, ctx.params);
+    return "response" in found ? found.response : json(found.report);
   });
 }
 
