@@ -1,7 +1,8 @@
 // Input shapes for the drill routes and the mapping of DrillError to HTTP.
 import { z } from "zod";
 import { isDrillError } from "../drills/runner";
-import { SCENARIOS } from "../drills/types";
+import { SCENARIOS, type Drill } from "../drills/types";
+import type { Runtime } from "../runtime";
 import { NODE_ID } from "./params";
 import { errorJson } from "./respond";
 
@@ -30,4 +31,12 @@ export const DRILL_ID = /^[0-9a-f-]{36}$/;
 export function drillErrorResponse(err: unknown): Response {
   if (isDrillError(err)) return errorJson(err.status, err.message);
   throw err;
+}
+
+/** A well-formed drill id, then the drill (404 when there is none). */
+export async function drillFor(rt: Runtime, params: Promise<{ id: string }>): Promise<{ drill: Drill } | { response: Response }> {
+  const { id } = await params;
+  if (!DRILL_ID.test(id)) return { response: errorJson(400, "drill id must be a UUID") };
+  const drill = rt.drills.get(id);
+  return drill ? { drill } : { response: errorJson(404, `no drill ${id}`) };
 }
