@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import next from "next";
 import { openAuditLog } from "./lib/audit/log";
 import { authenticate, CLIENT_IP_HEADER, isPublicPath, isSafeMethod, originAllowed, ROLE_HEADER, USER_HEADER } from "./lib/auth/gate";
+import { safeNextPath } from "./lib/auth/next-path";
 import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
@@ -15,6 +16,10 @@ import { MonitorHub } from "./lib/monitor/hub";
 import { openEventStore } from "./lib/timeline/store";
 import { attachSocketServer } from "./lib/realtime/socket-server";
 import { setRuntime } from "./lib/runtime";
+import { declaredLength, MAX_BODY_BYTES } from "./lib/http/body";
+import { guardFrontDoor, type Refusal } from "./lib/http/front-door";
+import { allowedHosts, hostAllowed } from "./lib/http/host";
+import { pathOf, pathProblem } from "./lib/http/request-path";
 
 // Next's telemetry would try to reach the internet on every start; an ops tool should not phone home.
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
@@ -76,6 +81,24 @@ function jsonMethodNotAllowed(req: IncomingMessage, res: ServerResponse): void {
   }) as typeof res.end;
 }
 
+/**
+ * Refused before anything else runs (socket.io handshakes included): a path that a router could
+ * read differently from how it is written (400), a Host this server does not answer for (421: DNS
+ * rebinding), a declared body larger than any route accepts (413, without reading it).
+ */
+function frontDoorCheck(req: IncomingMessage, hosts: Set<string>): Refusal | null {
+  const problem = pathProblem(req.url ?? "");
+  if (problem) return { status: 400, error: problem };
+  if (!hostAllowed(hosts, req.headers.host)) {
+    const host = (req.headers.host ?? "").slice(0, 100);
+    return { status: 421, error: `replscope does not answer for host "${host}": open it by its configured address (REPLSCOPE_PUBLIC_URL, or HOST and localhost)` };
+  }
+  const length = declaredLength(req.headers["content-length"]);
+  if (Number.isNaN(length)) return { status: 400, error: "Content-Length is not a number" };
+  if (length !== null && length > MAX_BODY_BYTES) return { status: 413, error: `body too large (at most ${MAX_BODY_BYTES} bytes)` };
+  return null;
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader("Content-Type", "application/json; charset=utf-8");
@@ -119,7 +142,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     const csp = contentSecurityPolicy(randomBytes(16).toString("base64"), dev);
     res.setHeader("Content-Security-Policy", csp);
     req.headers["content-security-policy"] = csp;
-    const pathname = (req.url ?? "/").split("?")[0] ?? "/";
+    // The front door has refused every path that is not plain and normalised: this is the path Next routes.
+    const pathname = pathOf(req.url ?? "/");
     const headers = { cookie: req.headers.cookie, authorization: req.headers.authorization, origin: req.headers.origin, host: req.headers.host };
     // Route handlers trust these; a client must never be able to send its own.
     delete req.headers[USER_HEADER];
@@ -140,7 +164,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       sendJson(res, 401, { error: "login required: POST /api/auth/login or send Authorization: Bearer <REPLSCOPE_API_TOKEN>" });
     } else {
       res.statusCode = 302;
-      res.setHeader("Location", `/login?next=${encodeURIComponent(req.url ?? "/")}`);
+      res.setHeader("Location", `/login?next=${encodeURIComponent(safeNextPath(req.url))}`);
       res.end();
     }
     return false;
@@ -148,17 +172,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
 
   const httpServer = createServer((req, res) => {
     if (!gate(req, res)) return;
-    if ((req.url ?? "").startsWith("/api/")) {
-      // "/api/%2e%2e/…" would be decoded and normalised by Next into a page path: refuse it here.
-      let decoded: string;
-      try {
-        decoded = path.posix.normalize(decodeURIComponent((req.url ?? "").split("?")[0] ?? ""));
-      } catch {
-        decoded = "";
-      }
-      if (!decoded.startsWith("/api/")) return sendJson(res, 400, { error: "malformed API path" });
-      jsonMethodNotAllowed(req, res);
-    }
+    if ((req.url ?? "").startsWith("/api/")) jsonMethodNotAllowed(req, res);
     handle(req, res).catch((err: unknown) => {
       console.error("replscope: request failed", err);
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
@@ -177,14 +191,22 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     void upgrade(req, socket, head);
   });
 
+  // Installed last, so that it sits in front of socket.io's and Next's listeners too. The Host
+  // names depend on the port actually bound (PORT=0 picks one), hence filled in after listen.
+  let hosts = new Set<string>();
+  guardFrontDoor(httpServer, (req) => frontDoorCheck(req, hosts));
+
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
     httpServer.listen(config.port, config.host, () => resolve());
   });
-  hub.start();
   const addr = httpServer.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  hosts = allowedHosts({ host: config.host, port, publicUrl: config.publicUrl });
+  hub.start();
+  // The address to open: one the Host check answers (a wildcard listen address is not one).
+  const listenName = ["0.0.0.0", "::"].includes(config.host) ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = config.publicUrl?.replace(/\/$/, "") ?? `http://${listenName}:${port}`;
   if (!opts.quiet) {
     console.log(`replscope listening on ${url} (${dev ? "development" : "production"})`);
     for (const t of config.topologies) console.log(`  watching "${t.name}" from ${t.seeds.map((s) => `${s.host}:${s.port}`).join(", ")}`);

@@ -2,9 +2,18 @@
 import { useEffect, useState } from "react";
 import type { AuditEntry } from "@/lib/audit/log";
 import { formatClock } from "@/lib/format";
+import { AuditFilters, auditQuery, NO_FILTER, type AuditFilter } from "./audit-filters";
 
-/** Every operator action (and login) with who, when, what, where and the result; newest first. */
+const RESULT_COLOR: Record<AuditEntry["result"], string> = {
+  ok: "text-emerald-300",
+  throttled: "text-amber-300",
+  denied: "text-rose-300",
+  error: "text-rose-300",
+};
+
+/** Every operator action, login (ok, failed, throttled) and logout with who, when, what, where and the result; newest first. */
 export function AuditTable() {
+  const [filter, setFilter] = useState<AuditFilter>(NO_FILTER);
   const [entries, setEntries] = useState<AuditEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
@@ -12,7 +21,7 @@ export function AuditTable() {
     let timer: ReturnType<typeof setTimeout>;
     const load = async () => {
       try {
-        const res = await fetch("/api/audit?limit=500");
+        const res = await fetch(`/api/audit?${auditQuery(filter, 500)}`);
         const body = (await res.json()) as { entries?: AuditEntry[]; error?: string };
         if (stopped) return;
         if (res.ok) {
@@ -29,15 +38,18 @@ export function AuditTable() {
       stopped = true;
       clearTimeout(timer);
     };
-  }, []);
+  }, [filter]);
   return (
     <div className="space-y-4">
       <h1 className="text-lg font-semibold text-slate-50">Audit log</h1>
+      <AuditFilters value={filter} onChange={setFilter} />
       {error && <p className="text-sm text-rose-300">{error}</p>}
       {entries === null ? (
         <p className="text-sm text-slate-400">Loading…</p>
       ) : entries.length === 0 ? (
-        <p className="text-sm text-slate-400">No actions recorded yet.</p>
+        <p className="text-sm text-slate-400" data-testid="audit-empty">
+          No entries match.
+        </p>
       ) : (
         <table className="w-full text-xs" data-testid="audit-table">
           <thead className="text-left text-slate-400">
@@ -51,7 +63,7 @@ export function AuditTable() {
           </thead>
           <tbody>
             {[...entries].reverse().map((e, i) => (
-              <tr key={`${e.at}-${i}`} className="border-t border-slate-800 align-top">
+              <tr key={`${e.at}-${i}`} className="border-t border-slate-800 align-top" data-testid="audit-row" data-action={e.action} data-result={e.result}>
                 <td className="num py-1 font-mono text-slate-400">
                   {new Date(e.at).toISOString().slice(0, 10)} {formatClock(e.at)}
                 </td>
@@ -59,8 +71,8 @@ export function AuditTable() {
                   {e.user} <span className="text-slate-500">({e.role})</span>
                 </td>
                 <td className="font-mono">{e.action}</td>
-                <td className="font-mono text-slate-300">{[e.topology, ...e.nodes].filter(Boolean).join(" ") || "—"}</td>
-                <td className={e.result === "ok" ? "text-emerald-300" : "text-rose-300"}>
+                <td className="font-mono text-slate-300">{[e.topology, ...e.nodes].filter(Boolean).join(" ") || (typeof e.params?.ip === "string" ? e.params.ip : "—")}</td>
+                <td className={RESULT_COLOR[e.result]}>
                   {e.result}
                   {e.error ? `: ${e.error}` : ""}
                 </td>

@@ -1,11 +1,7 @@
 "use client";
 import { useSearchParams } from "next/navigation";
 import { useState } from "react";
-
-/** Only same-site paths are followed after login, never another origin. */
-function safeNext(raw: string | null): string {
-  return raw && raw.startsWith("/") && !raw.startsWith("//") ? raw : "/";
-}
+import { safeNextPath } from "@/lib/auth/next-path";
 
 export function LoginForm() {
   const params = useSearchParams();
@@ -25,7 +21,7 @@ export function LoginForm() {
         body: JSON.stringify(username ? { username, password } : { password }),
       });
       if (res.ok) {
-        window.location.href = safeNext(params.get("next"));
+        window.location.href = safeNextPath(params.get("next"));
         return;
       }
       const body = (await res.json().catch(() => ({}))) as { error?: string };

@@ -12,14 +12,26 @@ export const AuditEntrySchema = z.object({
   topology: z.string().nullable(),
   nodes: z.array(z.string()),
   params: z.record(z.string(), z.unknown()).optional(),
-  result: z.enum(["ok", "error", "denied"]),
+  /** denied: refused (wrong password, missing role); throttled: a login refused by the lockout (429). */
+  result: z.enum(["ok", "error", "denied", "throttled"]),
   error: z.string().optional(),
 });
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
+export interface AuditQuery {
+  user?: string;
+  action?: string;
+  /** Entries at or after this time (ms since the epoch). */
+  since?: number;
+  /** Entries at or before this time (ms since the epoch). */
+  until?: number;
+  limit?: number;
+}
+
 export interface AuditLog {
   append(e: AuditEntry): void;
-  query(q: { user?: string; action?: string; limit?: number }): AuditEntry[];
+  /** The newest `limit` matching entries, oldest first. */
+  query(q: AuditQuery): AuditEntry[];
 }
 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -62,8 +74,10 @@ export function openAuditLog(dir: string): AuditLog {
       recent.push(entry);
       if (recent.length > MEMORY) recent.splice(0, recent.length - MEMORY);
     },
-    query({ user, action, limit = 200 }) {
-      return recent.filter((e) => (!user || e.user === user) && (!action || e.action === action)).slice(-Math.min(limit, MEMORY));
+    query({ user, action, since, until, limit = 200 }) {
+      return recent
+        .filter((e) => (!user || e.user === user) && (!action || e.action === action) && (since === undefined || e.at >= since) && (until === undefined || e.at <= until))
+        .slice(-Math.min(limit, MEMORY));
     },
   };
 }

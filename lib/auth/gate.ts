@@ -1,11 +1,18 @@
 // Who may pass: decides per request from its path and headers. Pure given the AuthService.
 import type { AuthService, Role } from "./store";
 import { parseCookies, SESSION_COOKIE } from "./session";
+import { pathProblem } from "../http/request-path";
 
-const PUBLIC_EXACT = new Set(["/login", "/api/health", "/api/auth/login", "/favicon.ico", "/icon.svg", "/robots.txt"]);
-const PUBLIC_PREFIXES = ["/_next/static/", "/_next/webpack-hmr", "/__nextjs"];
+const PUBLIC_EXACT = new Set(["/login", "/api/health", "/api/auth/login", "/favicon.ico", "/icon.svg", "/robots.txt", "/_next/webpack-hmr"]);
+const PUBLIC_PREFIXES = ["/_next/static/", "/__nextjs"];
 
+/**
+ * Public means reachable without login. Only a plain, normalised path can be public: a path that
+ * Next would resolve to something else (dots, encoded separators) is never public, whatever it
+ * starts with (the server refuses such paths outright; this is the second lock).
+ */
 export function isPublicPath(pathname: string): boolean {
+  if (pathProblem(pathname) !== null) return false;
   return PUBLIC_EXACT.has(pathname) || PUBLIC_PREFIXES.some((p) => pathname.startsWith(p));
 }
 
@@ -16,7 +23,10 @@ export interface RequestHeaders {
   host?: string;
 }
 
-export type AuthResult = { ok: true; via: "cookie" | "token"; user: string; role: Role } | { ok: false };
+export type AuthResult =
+  | { ok: true; via: "cookie"; user: string; role: Role; sid: string }
+  | { ok: true; via: "token"; user: string; role: Role }
+  | { ok: false };
 
 /** Identity headers the gate sets for route handlers; any a client sends are removed first. */
 export const USER_HEADER = "x-replscope-user";
@@ -29,7 +39,7 @@ export function authenticate(h: RequestHeaders, auth: AuthService): AuthResult {
   if (bearer?.[1] && auth.checkApiToken(bearer[1].trim())) return { ok: true, via: "token", user: "api-token", role: "operator" };
   const token = parseCookies(h.cookie)[SESSION_COOKIE];
   const who = token ? auth.verify(token) : null;
-  return who ? { ok: true, via: "cookie", user: who.user, role: who.role } : { ok: false };
+  return who ? { ok: true, via: "cookie", user: who.user, role: who.role, sid: who.sid } : { ok: false };
 }
 
 /** Browsers send Origin on cross-site and state-changing requests; it must name this very host. */

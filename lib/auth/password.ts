@@ -25,6 +25,18 @@ export function verifyPassword(password: string, stored: string): boolean {
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
+/**
+ * A well-formed hash, with today's parameters, of a password nobody knows. Checking a login for a
+ * user name that does not exist against it costs the same scrypt as a real check, so the answer's
+ * timing does not tell which names exist.
+ */
+const NOBODY = ["scrypt", N, R, P, randomBytes(16).toString("base64url"), randomBytes(KEYLEN).toString("base64url")].join("$");
+
+export function verifyNobody(password: string): false {
+  verifyPassword(password, NOBODY);
+  return false;
+}
+
 export function safeEqualStrings(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);

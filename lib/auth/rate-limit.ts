@@ -1,58 +1,191 @@
-// Pure login throttle: after a few failures per (client, user) every further attempt waits longer,
-// doubling up to a cap. Bounded: the oldest entries are evicted past maxEntries.
+// Pure login throttle in two layers, so that neither can be flushed through the other:
+// - per client address: every failed login from an address counts, whatever the user name;
+// - per (client address, user name): a name that keeps failing waits even below the address limit.
+// Past the free failures each further failure doubles the wait, up to a cap. Memory is bounded by
+// separate caps (addresses, names per address, names in all); eviction drops forgotten entries
+// first, then unlocked ones, and a lock only when every entry is locked. So a flood of unknown
+// names from one address fills only that address's own small table and cannot evict anyone's lock.
 
 export interface LimiterOptions {
+  /** Failures per (client, user) before that name from that client has to wait. */
   freeFailures: number;
+  /** Failures per client (all names together) before the client has to wait. */
+  freeFailuresPerClient: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  maxEntries: number;
+  /** Client entries kept at most. */
+  maxClients: number;
+  /** (client, user) entries kept at most, all clients together. */
+  maxUsers: number;
+  /** (client, user) entries kept at most for one client. */
+  usersPerClient: number;
   /** Failures older than this are forgotten. */
   forgetAfterMs: number;
 }
 
-const DEFAULTS: LimiterOptions = { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 15 * 60_000, maxEntries: 10_000, forgetAfterMs: 60 * 60_000 };
+const DEFAULTS: LimiterOptions = {
+  freeFailures: 5,
+  freeFailuresPerClient: 20,
+  baseDelayMs: 1000,
+  maxDelayMs: 15 * 60_000,
+  maxClients: 10_000,
+  maxUsers: 10_000,
+  usersPerClient: 100,
+  forgetAfterMs: 60 * 60_000,
+};
 
 interface Entry {
   failures: number;
   lockedUntil: number;
   lastFailure: number;
+  /** The current lock has already been refused once (the audit log records one line per lock). */
+  reported: boolean;
+}
+
+export type Verdict =
+  | { allowed: true }
+  | { allowed: false; retryAfterMs: number; scope: "client" | "user"; firstRefusal: boolean };
+
+/**
+ * The address a throttle counts by: IPv4-mapped IPv6 as IPv4, and IPv6 by its /64 (one host
+ * usually owns a whole /64, so counting single addresses there would count nothing).
+ */
+export function clientKey(address: string): string {
+  const a = address.trim().toLowerCase().replace(/%.*$/, "");
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(a);
+  if (mapped?.[1]) return mapped[1];
+  if (!a.includes(":")) return a;
+  const [head = "", tail] = a.split("::");
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(Math.max(0, 8 - h.length - t.length)).fill("0"), ...t];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? parseInt(g, 16).toString(16) : "0"))
+    .join(":")}::/64`;
 }
 
 export class LoginLimiter {
-  private readonly entries = new Map<string, Entry>();
+  private readonly clients = new Map<string, Entry>();
+  /** client → (user → entry); both levels in least-recently-failed-first order. */
+  private readonly users = new Map<string, Map<string, Entry>>();
+  private userCount = 0;
   private readonly o: LimiterOptions;
 
   constructor(opts: Partial<LimiterOptions> = {}) {
     this.o = { ...DEFAULTS, ...opts };
   }
 
-  /** May this key try now? If not, how long until it may. */
-  check(key: string, now: number): { allowed: true } | { allowed: false; retryAfterMs: number } {
-    const e = this.entries.get(key);
-    if (!e) return { allowed: true };
-    if (now - e.lastFailure > this.o.forgetAfterMs) {
-      this.entries.delete(key);
-      return { allowed: true };
+  /** May this client try this user name now? If not, how long until it may, and which lock holds. */
+  check(client: string, user: string, now: number): Verdict {
+    const c = this.live(this.clients, client, now);
+    let u: Entry | undefined;
+    const inner = this.users.get(client);
+    if (inner) {
+      const before = inner.size;
+      u = this.live(inner, user, now);
+      this.userCount -= before - inner.size;
+      if (inner.size === 0) this.users.delete(client);
     }
-    return e.lockedUntil > now ? { allowed: false, retryAfterMs: e.lockedUntil - now } : { allowed: true };
+    // The lock that holds longer is the one to report.
+    let held: { e: Entry; scope: "client" | "user" } | undefined;
+    if (c && c.lockedUntil > now) held = { e: c, scope: "client" };
+    if (u && u.lockedUntil > now && (!held || u.lockedUntil > held.e.lockedUntil)) held = { e: u, scope: "user" };
+    if (!held) return { allowed: true };
+    const firstRefusal = !held.e.reported;
+    held.e.reported = true;
+    return { allowed: false, retryAfterMs: held.e.lockedUntil - now, scope: held.scope, firstRefusal };
   }
 
-  fail(key: string, now: number): void {
-    const e = this.entries.get(key) ?? { failures: 0, lockedUntil: 0, lastFailure: now };
+  fail(client: string, user: string, now: number): void {
+    this.bump(this.clients, client, this.o.freeFailuresPerClient, now);
+    while (this.clients.size > this.o.maxClients) evictOne(this.clients, now, this.o.forgetAfterMs);
+
+    let inner = this.users.get(client);
+    if (inner) this.users.delete(client);
+    inner ??= new Map<string, Entry>();
+    this.users.set(client, inner);
+    const before = inner.size;
+    this.bump(inner, user, this.o.freeFailures, now);
+    this.userCount += inner.size - before;
+    while (inner.size > this.o.usersPerClient) {
+      evictOne(inner, now, this.o.forgetAfterMs);
+      this.userCount--;
+    }
+    while (this.userCount > this.o.maxUsers) this.evictUser(now);
+  }
+
+  /** A successful login clears that name's failures; the client's count stays (a valid account must not reset it). */
+  succeed(client: string, user: string): void {
+    const inner = this.users.get(client);
+    if (!inner?.delete(user)) return;
+    this.userCount--;
+    if (inner.size === 0) this.users.delete(client);
+  }
+
+  /** Entry counts, for tests and metrics. */
+  sizes(): { clients: number; users: number } {
+    return { clients: this.clients.size, users: this.userCount };
+  }
+
+  private bump(map: Map<string, Entry>, key: string, free: number, now: number): void {
+    const e = this.live(map, key, now) ?? { failures: 0, lockedUntil: 0, lastFailure: now, reported: false };
     e.failures++;
     e.lastFailure = now;
-    const over = e.failures - this.o.freeFailures;
-    if (over >= 0) e.lockedUntil = now + Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** Math.min(over, 30));
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    // A Map iterates in insertion order: the first entries are the oldest.
-    for (const [oldest] of this.entries) {
-      if (this.entries.size <= this.o.maxEntries) break;
-      this.entries.delete(oldest);
+    const over = e.failures - free;
+    if (over >= 0) {
+      e.lockedUntil = now + Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** Math.min(over, 30));
+      e.reported = false;
+    }
+    // Re-inserted: a Map iterates in insertion order, so the first entries failed least recently.
+    map.delete(key);
+    map.set(key, e);
+  }
+
+  /** The entry, unless its failures are old enough to forget (then it is dropped; callers count sizes). */
+  private live(map: Map<string, Entry>, key: string, now: number): Entry | undefined {
+    const e = map.get(key);
+    if (e && now - e.lastFailure > this.o.forgetAfterMs) {
+      map.delete(key);
+      return undefined;
+    }
+    return e;
+  }
+
+  /** Drops one (client, user) entry across all clients: forgotten or unlocked first, a lock last. */
+  private evictUser(now: number): void {
+    for (const [client, inner] of this.users) {
+      for (const [user, e] of inner) {
+        if (e.lockedUntil <= now || now - e.lastFailure > this.o.forgetAfterMs) {
+          this.dropUser(client, inner, user);
+          return;
+        }
+      }
+    }
+    for (const [client, inner] of this.users) {
+      for (const [user] of inner) {
+        this.dropUser(client, inner, user);
+        return;
+      }
     }
   }
 
-  succeed(key: string): void {
-    this.entries.delete(key);
+  private dropUser(client: string, inner: Map<string, Entry>, user: string): void {
+    inner.delete(user);
+    this.userCount--;
+    if (inner.size === 0) this.users.delete(client);
   }
+}
+
+/** Drops the least recently failed entry that is forgotten or unlocked; only if all are locked, the oldest lock. */
+function evictOne(map: Map<string, Entry>, now: number, forgetAfterMs: number): void {
+  let oldest: string | undefined;
+  for (const [key, e] of map) {
+    oldest ??= key;
+    if (e.lockedUntil <= now || now - e.lastFailure > forgetAfterMs) {
+      map.delete(key);
+      return;
+    }
+  }
+  if (oldest !== undefined) map.delete(oldest);
 }

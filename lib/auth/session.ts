@@ -1,4 +1,6 @@
-// Stateless signed session tokens: base64url(payload).base64url(HMAC-SHA256). Pure given the secret.
+// Signed session tokens: base64url(payload).base64url(HMAC-SHA256). Pure given the secret. The
+// signature proves replscope issued the token; the session id in it must also still be listed in
+// the auth store (lib/auth/store.ts), which is what lets logout end one session for good.
 import { createHmac } from "node:crypto";
 import { safeEqualStrings } from "./password";
 
@@ -10,6 +12,8 @@ export interface SessionPayload {
   exp: number;
   /** Bumped by "log out everywhere": tokens from older generations stop working. */
   gen: number;
+  /** The server-side session this token belongs to (tokens without one are from before sessions were stored). */
+  sid?: string;
 }
 
 function sign(secret: Buffer, body: string): string {
@@ -30,6 +34,7 @@ export function readToken(secret: Buffer, token: string, now = Date.now(), gener
   try {
     const p = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as SessionPayload;
     if (typeof p.exp !== "number" || p.exp < now || typeof p.sub !== "string" || p.gen !== generation) return null;
+    if (p.sid !== undefined && typeof p.sid !== "string") return null;
     return p;
   } catch {
     return null;

@@ -47,6 +47,8 @@ export interface AppConfig {
   viewerValues: boolean;
   host: string;
   port: number;
+  /** REPLSCOPE_PUBLIC_URL: the URL users open; its host is then the only Host header answered. */
+  publicUrl?: string;
   dataDir: string;
   password?: string;
   apiToken?: string;
@@ -59,6 +61,10 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0, "PORT must be 0-65535").max(65535, "PORT must be 0-65535").default(3000),
   HOST: z.string().min(1).default("127.0.0.1"),
   REPLSCOPE_POLL_MS: z.coerce.number().int().min(50, "at least 50 ms").max(60_000, "at most 60000 ms").default(250),
+  REPLSCOPE_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: "REPLSCOPE_PUBLIC_URL must be an http(s) URL like https://replscope.example.com" })
+    .refine((u) => ["", "/"].includes(new URL(u).pathname), "REPLSCOPE_PUBLIC_URL is scheme://host[:port] only (no path)")
+    .optional(),
   REPLSCOPE_DATA_DIR: z.string().min(1).default("./.replscope"),
   REPLSCOPE_PASSWORD: z.string().min(8, "use at least 8 characters").optional(),
   REPLSCOPE_API_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
@@ -138,6 +144,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
   return {
     host: env.HOST,
     port: env.PORT,
+    publicUrl: env.REPLSCOPE_PUBLIC_URL,
     dataDir: path.resolve(cwd, env.REPLSCOPE_DATA_DIR),
     password: env.REPLSCOPE_PASSWORD,
     apiToken: env.REPLSCOPE_API_TOKEN,

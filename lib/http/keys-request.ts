@@ -24,13 +24,9 @@ export const Pattern = z
 export const KeyToken = z.string({ message: "key is required" }).min(1, "key is required").max(4 * 1024 * 1024, "key is too long");
 export const TypeName = z.enum(["string", "hash", "list", "set", "zset", "stream"], { message: "type must be one of string, hash, list, set, zset, stream" }).optional();
 
-/** First issue as "field: message", which is what an operator needs to fix the request. */
-export function issueMessage(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return "invalid request";
-  const where = issue.path.join(".");
-  return where && !issue.message.startsWith(where) ? `${where}: ${issue.message}` : issue.message;
-}
+export { issueMessage } from "./issues";
+/** Bodies are read by the shared bounded reader (Content-Length first, then a byte counter). */
+export { readJsonBody } from "./body";
 
 export function queryOf(req: Request): Record<string, string> {
   return Object.fromEntries(new URL(req.url).searchParams);
@@ -75,22 +71,4 @@ export function keyErrorResponse(err: unknown): Response {
   const text = describeRedisError(err);
   if (text.startsWith("timeout")) return errorJson(504, text);
   return errorJson(502, text);
-}
-
-/** A small JSON body, parsed with `schema`: 415/413/400 JSON on anything else. */
-export async function readJsonBody<T>(req: Request, schema: z.ZodType<T>, maxBytes = 64 * 1024): Promise<{ data: T } | { response: Response }> {
-  if (!(req.headers.get("content-type") ?? "").includes("application/json")) {
-    return { response: errorJson(415, "send JSON: Content-Type: application/json") };
-  }
-  const text = await req.text();
-  if (text.length > maxBytes) return { response: errorJson(413, "body too large") };
-  let body: unknown;
-  try {
-    body = text.trim() === "" ? {} : JSON.parse(text);
-  } catch {
-    return { response: errorJson(400, "body is not valid JSON") };
-  }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) return { response: errorJson(400, issueMessage(parsed.error)) };
-  return { data: parsed.data };
 }

@@ -1,6 +1,8 @@
 // socket.io on the app's own http.Server: authenticated handshake, origin check, snapshot then deltas.
+// Sockets opened with a session cookie are listed by session id, so that logging that session out
+// closes them at once (in every tab), not only when they next reconnect.
 import type { Server as HttpServer } from "node:http";
-import { Server } from "socket.io";
+import { Server, type Socket } from "socket.io";
 import { authenticate, originAllowed } from "../auth/gate";
 import type { AuthService } from "../auth/store";
 import type { MonitorHub } from "../monitor/hub";
@@ -36,12 +38,31 @@ export function attachSocketServer(
     // Kept for role checks on client events (drills and other operator actions).
     socket.data.user = result.user;
     socket.data.role = result.role;
+    socket.data.sid = result.via === "cookie" ? result.sid : undefined;
     next();
+  });
+
+  const bySession = new Map<string, Set<Socket>>();
+  const offRevoke = auth.onRevoke((sid) => {
+    for (const s of bySession.get(sid) ?? []) s.disconnect(true);
+    bySession.delete(sid);
   });
 
   const broadcaster = new Broadcaster(hub, (d) => io.emit("topology:delta", d), opts);
 
   io.on("connection", (socket) => {
+    const sid = typeof socket.data.sid === "string" ? socket.data.sid : undefined;
+    if (sid !== undefined) {
+      // The session may have ended between the handshake check and now.
+      if (!auth.sessionOpen(sid)) return void socket.disconnect(true);
+      const set = bySession.get(sid) ?? new Set<Socket>();
+      bySession.set(sid, set);
+      set.add(socket);
+      socket.once("disconnect", () => {
+        set.delete(socket);
+        if (set.size === 0 && bySession.get(sid) === set) bySession.delete(sid);
+      });
+    }
     socket.emit("topology:snapshot", broadcaster.snapshot());
     let lastResync = 0;
     socket.on("topology:resync", () => {
@@ -58,6 +79,7 @@ export function attachSocketServer(
     close: () =>
       new Promise<void>((resolve) => {
         broadcaster.stop();
+        offRevoke();
         io.disconnectSockets(true);
         // io.close() also closes the http.Server, which waits for every open connection.
         io.close(() => resolve());

@@ -1,9 +1,21 @@
-import { clearedSessionCookie } from "@/lib/auth/session";
+import { parseCookies, SESSION_COOKIE, clearedSessionCookie } from "@/lib/auth/session";
+import { requester } from "@/lib/http/auth";
+import { json, withRuntime } from "@/lib/http/respond";
 
 export const dynamic = "force-dynamic";
 
-export function POST(): Response {
-  const res = Response.json({ ok: true });
-  res.headers.append("Set-Cookie", clearedSessionCookie());
-  return res;
+/**
+ * Ends this browser's session on the server (the cookie stops working everywhere it was copied to)
+ * and closes the sockets opened with it, in every tab.
+ */
+export function POST(req: Request): Promise<Response> {
+  return withRuntime(({ auth, audit }) => {
+    const who = requester(req);
+    const token = parseCookies(req.headers.get("cookie") ?? undefined)[SESSION_COOKIE];
+    const ended = token ? auth.revoke(token) : null;
+    audit.append({ at: Date.now(), user: who.user, role: who.role, action: "logout", topology: null, nodes: [], params: { session: ended ? "ended" : "none" }, result: "ok" });
+    const res = json({ ok: true, ended: ended !== null });
+    res.headers.append("Set-Cookie", clearedSessionCookie());
+    return res;
+  });
 }
