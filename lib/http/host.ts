@@ -23,9 +23,10 @@ export function allowedHosts(s: HostSettings): Set<string> {
   const out = new Set<string>();
   if (s.publicUrl) {
     const u = new URL(s.publicUrl);
-    const port = u.port || (u.protocol === "https:" ? "443" : "80");
-    out.add(u.hostname.toLowerCase());
-    out.add(`${u.hostname.toLowerCase()}:${port}`);
+    const name = u.hostname.toLowerCase();
+    if (u.port) return out.add(`${name}:${u.port}`);
+    out.add(name);
+    out.add(`${name}:${u.protocol === "https:" ? "443" : "80"}`);
     return out;
   }
   const names = [s.host, "localhost", "127.0.0.1", "::1"].filter((n) => !WILDCARDS.has(n)).map((n) => bracketed(n.toLowerCase()));

@@ -3,7 +3,8 @@ import { createHmac, randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { after, describe, test } from "node:test";
+import { after, describe, mock, test } from "node:test";
+import crypto from "node:crypto";
 import { authenticate, isPublicPath, isSafeMethod, originAllowed } from "../../lib/auth/gate";
 import { generatePassword, hashPassword, safeEqualStrings, verifyPassword } from "../../lib/auth/password";
 import {
@@ -23,6 +24,11 @@ let n = 0;
 const freshDir = (): string => path.join(root, `data-${n++}`);
 
 const NOW = 1_795_564_572_000;
+
+/** The session id a token carries. */
+function sidOf(token: string): string {
+  return (JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString("utf8")) as { sid: string }).sid;
+}
 
 describe("password hashing", () => {
   test("hash/verify round trip; a wrong password fails", () => {
@@ -159,7 +165,7 @@ describe("openAuth (the auth file in a temp data dir)", () => {
     assert.ok(a.generatedPassword);
     assert.ok(!text.includes(a.generatedPassword), "plaintext password on disk");
     const json = JSON.parse(text) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(json).sort(), ["generation", "passwordHash", "sessionSecret", "version"]);
+    assert.deepEqual(Object.keys(json).sort(), ["generation", "passwordHash", "sessionSecret", "sessions", "version"]);
     assert.match(String(json.passwordHash), /^scrypt\$/);
     assert.equal(statSync(file).mode & 0o777, 0o600);
 
@@ -195,7 +201,7 @@ describe("openAuth (the auth file in a temp data dir)", () => {
   test("sessions survive a restart (same data dir) but not a different data dir", () => {
     const dir = freshDir();
     const token = openAuth(dir).issue({ user: "admin", role: "operator" });
-    assert.deepEqual(openAuth(dir).verify(token), { user: "admin", role: "operator" });
+    assert.deepEqual(openAuth(dir).verify(token), { user: "admin", role: "operator", sid: sidOf(token) });
     // The token itself carries a 12 h expiry.
     const body = JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8")) as { exp: number };
     assert.ok(body.exp > Date.now() + SESSION_TTL_MS - 60_000);
@@ -230,7 +236,7 @@ describe("gate", () => {
 
   test("authenticate with a session cookie", () => {
     const token = auth.issue({ user: "admin", role: "operator" });
-    assert.deepEqual(authenticate({ cookie: `theme=dark; ${SESSION_COOKIE}=${token}` }, auth), { ok: true, via: "cookie", user: "admin", role: "operator" });
+    assert.deepEqual(authenticate({ cookie: `theme=dark; ${SESSION_COOKIE}=${token}` }, auth), { ok: true, via: "cookie", user: "admin", role: "operator", sid: sidOf(token) });
   });
 
   test("authenticate with a bearer API token (any case of 'Bearer')", () => {
@@ -248,7 +254,7 @@ describe("gate", () => {
 
   test("a wrong bearer token still lets a valid cookie through", () => {
     const token = auth.issue({ user: "admin", role: "operator" });
-    assert.deepEqual(authenticate({ authorization: "Bearer nope", cookie: `${SESSION_COOKIE}=${token}` }, auth), { ok: true, via: "cookie", user: "admin", role: "operator" });
+    assert.deepEqual(authenticate({ authorization: "Bearer nope", cookie: `${SESSION_COOKIE}=${token}` }, auth), { ok: true, via: "cookie", user: "admin", role: "operator", sid: sidOf(token) });
   });
 
   test("originAllowed", () => {
@@ -273,5 +279,73 @@ describe("gate", () => {
   test("isSafeMethod", () => {
     for (const m of ["GET", "HEAD", "OPTIONS"]) assert.equal(isSafeMethod(m), true, m);
     for (const m of ["POST", "PUT", "DELETE", "PATCH", "get", undefined]) assert.equal(isSafeMethod(m), false, String(m));
+  });
+});
+
+describe("server-side sessions (issue 9, finding 12)", () => {
+  test("regression: logout ends that session for good, across a restart; the user's other sessions stay", () => {
+    const dir = freshDir();
+    const a = openAuth(dir, "env-password-123");
+    const tab = a.issue({ user: "admin", role: "operator" });
+    const laptop = a.issue({ user: "admin", role: "operator" });
+    const revoked: string[] = [];
+    a.onRevoke((sid) => revoked.push(sid));
+    assert.deepEqual(a.revoke(tab), { user: "admin", role: "operator", sid: sidOf(tab) });
+    assert.deepEqual(revoked, [sidOf(tab)]);
+    assert.equal(a.verify(tab), null);
+    assert.equal(a.sessionOpen(sidOf(tab)), false);
+    assert.equal(a.revoke(tab), null, "a second logout ends nothing");
+    const restarted = openAuth(dir, "env-password-123");
+    assert.equal(restarted.verify(tab), null, "still ended after a restart");
+    assert.equal(restarted.verify(laptop)?.user, "admin", "the other session survives logout and restart");
+  });
+
+  test("regression: a validly signed token that names no stored session is refused", () => {
+    const dir = freshDir();
+    const a = openAuth(dir);
+    const secret = Buffer.from((JSON.parse(readFileSync(path.join(dir, "auth.json"), "utf8")) as { sessionSecret: string }).sessionSecret, "hex");
+    const stateless = issueToken(secret, { sub: "admin", exp: Date.now() + 60_000, gen: 0 });
+    assert.equal(a.verify(stateless), null);
+    const unknownSid = issueToken(secret, { sub: "admin", exp: Date.now() + 60_000, gen: 0, sid: "A".repeat(24) });
+    assert.equal(a.verify(unknownSid), null);
+    const other = a.issue({ user: "admin", role: "operator" });
+    const stolenSid = issueToken(secret, { sub: "vera", exp: Date.now() + 60_000, gen: 0, sid: sidOf(other) });
+    assert.equal(a.verify(stolenSid), null, "a session belongs to one user");
+  });
+
+  test("log out everywhere ends every session and reports each", () => {
+    const a = openAuth(freshDir());
+    const tokens = [a.issue({ user: "admin", role: "operator" }), a.issue({ user: "admin", role: "operator" })];
+    const revoked: string[] = [];
+    const off = a.onRevoke((sid) => revoked.push(sid));
+    a.logoutEverywhere();
+    off();
+    assert.deepEqual(revoked.sort(), tokens.map(sidOf).sort());
+    for (const t of tokens) assert.equal(a.verify(t), null);
+  });
+});
+
+describe("equal hashing work for every user name (issue 9, finding 3)", () => {
+  test("regression: an unknown name, a config user and admin with REPLSCOPE_PASSWORD each cost one scrypt with the same parameters", () => {
+    const users = [{ name: "vera", role: "viewer" as const, passwordHash: hashPassword("viewer-pass-123") }];
+    const a = openAuth(freshDir(), "env-password-123", undefined, users);
+    const calls = mock.method(crypto, "scryptSync");
+    try {
+      const costOf = (user: string, password: string) => {
+        const before = calls.mock.callCount();
+        const ok = a.checkLogin(user, password) !== null;
+        const args = calls.mock.calls.slice(before).map((c) => JSON.stringify(c.arguments[3]));
+        return { ok, args };
+      };
+      const unknown = costOf("nobody-by-this-name", "guess-123");
+      const viewer = costOf("vera", "guess-123");
+      const admin = costOf("admin", "guess-123");
+      const adminOk = costOf("admin", "env-password-123");
+      assert.deepEqual([unknown.ok, viewer.ok, admin.ok, adminOk.ok], [false, false, false, true]);
+      for (const c of [unknown, viewer, admin, adminOk]) assert.equal(c.args.length, 1, "one scrypt per check");
+      assert.deepEqual(new Set([unknown, viewer, admin, adminOk].map((c) => c.args[0])).size, 1, "same scrypt parameters");
+    } finally {
+      calls.mock.restore();
+    }
   });
 });
