@@ -3,8 +3,9 @@
 // - per (client address, user name): a name that keeps failing waits even below the address limit.
 // Past the free failures each further failure doubles the wait, up to a cap. Memory is bounded by
 // separate caps (addresses, names per address, names in all); eviction drops forgotten entries
-// first, then unlocked ones, and a lock only when every entry is locked. So a flood of unknown
-// names from one address fills only that address's own small table and cannot evict anyone's lock.
+// first, then entries still below their lock threshold, and an entry that has reached it (locked
+// now, or locked again by its next failure) only when every entry has. So a flood of unknown names
+// from one address fills only that address's own small table and cannot reset anyone's lock.
 
 export interface LimiterOptions {
   /** Failures per (client, user) before that name from that client has to wait. */
@@ -99,7 +100,7 @@ export class LoginLimiter {
 
   fail(client: string, user: string, now: number): void {
     this.bump(this.clients, client, this.o.freeFailuresPerClient, now);
-    while (this.clients.size > this.o.maxClients) evictOne(this.clients, now, this.o.forgetAfterMs);
+    while (this.clients.size > this.o.maxClients) evictOne(this.clients, now, this.o.forgetAfterMs, this.o.freeFailuresPerClient);
 
     let inner = this.users.get(client);
     if (inner) this.users.delete(client);
@@ -109,7 +110,7 @@ export class LoginLimiter {
     this.bump(inner, user, this.o.freeFailures, now);
     this.userCount += inner.size - before;
     while (inner.size > this.o.usersPerClient) {
-      evictOne(inner, now, this.o.forgetAfterMs);
+      evictOne(inner, now, this.o.forgetAfterMs, this.o.freeFailures);
       this.userCount--;
     }
     while (this.userCount > this.o.maxUsers) this.evictUser(now);
@@ -152,11 +153,11 @@ export class LoginLimiter {
     return e;
   }
 
-  /** Drops one (client, user) entry across all clients: forgotten or unlocked first, a lock last. */
+  /** Drops one (client, user) entry across all clients: forgotten or below the threshold first, a lock last. */
   private evictUser(now: number): void {
     for (const [client, inner] of this.users) {
       for (const [user, e] of inner) {
-        if (e.lockedUntil <= now || now - e.lastFailure > this.o.forgetAfterMs) {
+        if (expendable(e, now, this.o.forgetAfterMs, this.o.freeFailures)) {
           this.dropUser(client, inner, user);
           return;
         }
@@ -177,12 +178,20 @@ export class LoginLimiter {
   }
 }
 
-/** Drops the least recently failed entry that is forgotten or unlocked; only if all are locked, the oldest lock. */
-function evictOne(map: Map<string, Entry>, now: number, forgetAfterMs: number): void {
+/**
+ * Forgotten, or never reached its lock threshold. An entry whose lock merely ran out is not
+ * expendable: its count is what makes the next failure lock again, for longer.
+ */
+function expendable(e: Entry, now: number, forgetAfterMs: number, free: number): boolean {
+  return now - e.lastFailure > forgetAfterMs || e.failures < free;
+}
+
+/** Drops the least recently failed expendable entry; only if there is none, the oldest lock. */
+function evictOne(map: Map<string, Entry>, now: number, forgetAfterMs: number, free: number): void {
   let oldest: string | undefined;
   for (const [key, e] of map) {
     oldest ??= key;
-    if (e.lockedUntil <= now || now - e.lastFailure > forgetAfterMs) {
+    if (expendable(e, now, forgetAfterMs, free)) {
       map.delete(key);
       return;
     }

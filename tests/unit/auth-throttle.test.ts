@@ -61,22 +61,32 @@ describe("login throttle", () => {
     assert.equal(l.check("127.0.0.1", "admin", T0).allowed, false);
   });
 
-  test("regression: with the client layer out of the way, the name layer alone keeps admin's lock (eviction takes unlocked entries first)", () => {
+  /** After the flood, admin's lock has run out; one more failure must lock again (the count was kept). */
+  function assertAdminCountKept(l: LoginLimiter, client: string, now: number): void {
+    assert.deepEqual(l.check(client, "admin", now), { allowed: true }, "the 1 s lock has run out");
+    l.fail(client, "admin", now);
+    const v = l.check(client, "admin", now);
+    assert.equal(v.allowed, false, "one more failure locks again: admin's count survived the flood");
+    assert.equal(!v.allowed && v.scope, "user");
+    assert.equal(!v.allowed && v.retryAfterMs, 2000, "and for longer");
+  }
+
+  test("regression: with the client layer out of the way, the name layer alone keeps admin's count through 10,050 unique names", () => {
     const l = new LoginLimiter({ freeFailuresPerClient: Number.MAX_SAFE_INTEGER });
     lockAdmin(l, "127.0.0.1");
-    for (let i = 0; i < 10_050; i++) l.fail("127.0.0.1", `u${i}`, T0);
-    const v = l.check("127.0.0.1", "admin", T0);
-    assert.equal(v.allowed, false);
-    assert.equal(!v.allowed && v.scope, "user");
+    const later = T0 + 18_000;
+    for (let i = 0; i < 10_050; i++) attempt(l, "127.0.0.1", `u${i}`, later);
     assert.ok(l.sizes().users <= 100, `one client holds at most 100 names, has ${l.sizes().users}`);
+    assertAdminCountKept(l, "127.0.0.1", later);
   });
 
-  test("regression: 10,050 unique names spread over 1,005 clients cannot evict admin's lock either", () => {
+  test("regression: 10,050 unique names spread over 1,005 clients cannot reset admin's count either", () => {
     const l = new LoginLimiter();
     lockAdmin(l, "127.0.0.1");
-    for (let i = 0; i < 10_050; i++) attempt(l, `10.0.${Math.floor(i / 10) >> 8}.${Math.floor(i / 10) & 255}`, `u${i}`, T0);
+    const later = T0 + 18_000;
+    for (let i = 0; i < 10_050; i++) attempt(l, `10.0.${Math.floor(i / 10) >> 8}.${Math.floor(i / 10) & 255}`, `u${i}`, later);
     assert.ok(l.sizes().users <= 10_000, `bounded: ${l.sizes().users}`);
-    assert.equal(l.check("127.0.0.1", "admin", T0).allowed, false);
+    assertAdminCountKept(l, "127.0.0.1", later);
   });
 
   test("memory stays bounded even when every entry is locked: the oldest lock goes last", () => {
