@@ -8,6 +8,7 @@ import path from "node:path";
 import { io } from "socket.io-client";
 import type { TopologySnapshot } from "../../lib/realtime/events";
 import { login, startServer, TEST_PASSWORD, TEST_TOKEN, type ServerProcess } from "../support/server";
+import { rawRequest } from "../support/raw-http";
 import { startTopology, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
@@ -157,6 +158,30 @@ describe("HTTP API and socket", () => {
     assert.match(outcome, /^error/);
   });
 
+  test("regression: a Host this server is not configured for gets 421 JSON, for pages, the API and socket handshakes (DNS rebinding)", async () => {
+    const cookie = await login(server.url);
+    const port = server.port;
+    for (const host of [`evil.example:${port}`, "evil.example", `127.0.0.1:${port}.evil.example`, `localhost:${port + 1}`]) {
+      for (const p of ["/", "/login", "/api/health", "/api/topology", "/metrics", "/socket.io/?EIO=4&transport=polling"]) {
+        const res = await rawRequest({ port, path: p, headers: { host, cookie, authorization: `Bearer ${TEST_TOKEN}` } });
+        assert.equal(res.status, 421, `${host} ${p} → ${res.status}`);
+        assert.match(res.body, /"error":"replscope does not answer for host/);
+        assert.ok(!res.body.includes("nodes"), "no content");
+      }
+      const upgrade = await rawRequest({
+        port,
+        path: "/socket.io/?EIO=4&transport=websocket",
+        headers: { host, cookie, connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" },
+      });
+      assert.equal(upgrade.status, 421, `websocket handshake with Host ${host}`);
+      assert.match(upgrade.body, /"error"/);
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) {
+      const res = await rawRequest({ port, path: "/api/topology", headers: { host, cookie } });
+      assert.equal(res.status, 200, `${host} is answered`);
+    }
+  });
+
   test("passwords never leave the server", async () => {
     const text = await (await fetch(`${server.url}/api/topology`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text();
     assert.doesNotMatch(text, new RegExp(TEST_PASSWORD));
@@ -187,6 +212,28 @@ describe("configuration errors", () => {
     assert.equal(code, 2);
     assert.match(s.output(), /topologies\.0/);
     assert.match(s.output(), /pollMS/);
+  });
+});
+
+describe("REPLSCOPE_PUBLIC_URL", () => {
+  test("only the public URL's host is answered; the listen address is then refused", async () => {
+    const s = await startServer({ REPLSCOPE_SEEDS: "redis://127.0.0.1:1", REPLSCOPE_PUBLIC_URL: "https://replscope.example.com" }, { expectExit: true });
+    try {
+      await waitFor("server up behind its public name", async () => (await rawRequest({ port: s.port, path: "/api/health", headers: { host: "replscope.example.com" } })).status, (st) => st === 200, 60_000, 200);
+      assert.equal((await rawRequest({ port: s.port, path: "/api/health", headers: { host: `127.0.0.1:${s.port}` } })).status, 421);
+      assert.equal((await rawRequest({ port: s.port, path: "/api/health", headers: { host: "replscope.example.com:443" } })).status, 200);
+      const login = await rawRequest({
+        port: s.port,
+        path: "/api/auth/login",
+        method: "POST",
+        headers: { host: "replscope.example.com", "content-type": "application/json", origin: "https://replscope.example.com" },
+        body: JSON.stringify({ password: TEST_PASSWORD }),
+      });
+      assert.equal(login.status, 200);
+      assert.match(String(login.headers["set-cookie"]), /; Secure/, "an https public URL makes the cookie Secure");
+    } finally {
+      await s.stop();
+    }
   });
 });
 
