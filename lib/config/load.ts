@@ -63,7 +63,7 @@ const EnvSchema = z.object({
   REPLSCOPE_POLL_MS: z.coerce.number().int().min(50, "at least 50 ms").max(60_000, "at most 60000 ms").default(250),
   REPLSCOPE_PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: "REPLSCOPE_PUBLIC_URL must be an http(s) URL like https://replscope.example.com" })
-    .refine((u) => ["", "/"].includes(new URL(u).pathname), "REPLSCOPE_PUBLIC_URL is scheme://host[:port] only (no path)")
+    .refine((u) => URL.canParse(u) && ["", "/"].includes(new URL(u).pathname), "REPLSCOPE_PUBLIC_URL is scheme://host[:port] only (no path)")
     .optional(),
   REPLSCOPE_DATA_DIR: z.string().min(1).default("./.replscope"),
   REPLSCOPE_PASSWORD: z.string().min(8, "use at least 8 characters").optional(),

@@ -301,3 +301,14 @@ describe("credentialsFor precedence: node override > seed URL > topology > first
     assert.deepEqual(credentialsFor(t, "10.0.0.1", 6379), {});
   });
 });
+
+describe("REPLSCOPE_PUBLIC_URL", () => {
+  test("an http(s) origin is taken; anything else is a configuration error naming the variable", () => {
+    const seeds = "redis://127.0.0.1:6380";
+    assert.equal(loadConfig({ REPLSCOPE_SEEDS: seeds }, dir).publicUrl, undefined);
+    assert.equal(loadConfig({ REPLSCOPE_SEEDS: seeds, REPLSCOPE_PUBLIC_URL: "https://replscope.example.com" }, dir).publicUrl, "https://replscope.example.com");
+    for (const bad of ["replscope.example.com", "ftp://replscope.example.com", "https://replscope.example.com/dash", "javascript:alert(1)"]) {
+      assert.match(configError({ REPLSCOPE_SEEDS: seeds, REPLSCOPE_PUBLIC_URL: bad }).message, /REPLSCOPE_PUBLIC_URL/, bad);
+    }
+  });
+});
