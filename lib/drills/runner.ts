@@ -66,7 +66,12 @@ export class DrillManager {
     private readonly hub: MonitorHub,
     private readonly store: DrillStore,
     private readonly onUpdate: (d: Drill) => void = () => undefined,
-  ) {}
+    /** Sends one command to a node; tests wrap it to check what is on disk at that moment. */
+    private readonly send: typeof runCommand = runCommand,
+  ) {
+    // This process has run no drill yet: one still "running" on disk died with an earlier process.
+    store.recoverInterrupted();
+  }
 
   monitorFor(topology: string): TopologyMonitor {
     const m = this.hub.get(topology);
@@ -177,9 +182,37 @@ export class DrillManager {
 
   private async execute(drill: Drill, plan: DrillPlan, signal: AbortSignal): Promise<void> {
     const m = this.hub.get(drill.topology)!;
+    // Every step reaches the disk (fsynced) before the drill goes on: after a crash the record
+    // shows how far the drill got.
+    const persist = () => {
+      try {
+        this.store.save(drill);
+      } catch (err) {
+        console.error("replscope: cannot save drill record", err);
+      }
+      this.onUpdate(drill);
+    };
     const step = (name: string, status: DrillStep["status"], detail: string) => {
       drill.steps.push({ at: Date.now(), name, status, detail });
-      this.onUpdate(drill);
+      persist();
+    };
+    /** A step that changes the topology: on disk as "started" before it is sent, then ok/error. */
+    const act = async <T>(name: string, detail: string, run: () => Promise<T>): Promise<T> => {
+      const s: DrillStep = { at: Date.now(), name, status: "started", detail, command: true };
+      drill.steps.push(s);
+      persist();
+      try {
+        const result = await run();
+        s.status = "ok";
+        return result;
+      } catch (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        s.status = "error";
+        s.detail = msg.startsWith(detail) ? msg : `${detail}: ${msg}`;
+        throw err;
+      } finally {
+        persist();
+      }
     };
     const off = m.onChange((_t, c) => {
       for (const e of c.events) if (drill.events.length < MAX_EVENTS) drill.events.push(e);
@@ -204,7 +237,8 @@ export class DrillManager {
       plan,
       signal,
       step,
-      command: (node, args, timeoutMs) => runCommand(m, node, args, timeoutMs),
+      act,
+      command: (name, node, args, timeoutMs) => act(name, `${args.join(" ")} on ${node}`, () => this.send(m, node, args, timeoutMs)),
       setPreferredMaster: (id) => {
         preferred = id;
       },
@@ -236,7 +270,7 @@ export class DrillManager {
       const finalMaster = currentMaster(m.views(), ctx.newMaster ?? preferred);
       if (finalMaster) {
         try {
-          const reply = (await runCommand(m, finalMaster.id, ["HKEYS", `replscope:drill:${drill.id}:canary`], 5000)) as string[];
+          const reply = (await this.send(m, finalMaster.id, ["HKEYS", `replscope:drill:${drill.id}:canary`], 5000)) as string[];
           present = new Set(reply.map(Number));
           step("read back", "ok", `${present.size} canary writes found on the final master ${finalMaster.id}`);
         } catch (err) {
