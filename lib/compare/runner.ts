@@ -10,6 +10,7 @@ import type { MonitorHub } from "../monitor/hub";
 import { connectionError, createConnection, describeRedisError } from "../redis/connection";
 import { CompareJob, type CompareJobOptions, type CompareNode } from "./job";
 import type { CompareReport, CompareSummary } from "./report";
+import { SerialWriter } from "../storage/serial-writer";
 import { ReportStore } from "./store";
 
 export const MAX_RUNNING = 2;
@@ -97,26 +98,21 @@ export class CompareRunner {
     this.store.prune(1);
     this.store.save(job.report());
     const ctl = new AbortController();
+    // Checkpoints and the final save share one serial writer: a late checkpoint can never land on
+    // top of the final report. Asynchronous, so a save does not stall the event loop.
+    const writer = new SerialWriter(() => this.store.saveAsync(job.report()), "compare report");
     let checkpoint: ReturnType<typeof setTimeout> | undefined;
-    const done = job.run(ctl.signal).finally(() => {
+    const done = job.run(ctl.signal).finally(async () => {
       clearTimeout(checkpoint);
       for (const c of conns) c.disconnect();
-      try {
-        this.store.save(job.report());
-      } catch (err) {
-        console.error("replscope: cannot save compare report", err);
-      }
+      await writer.flush();
       this.running.delete(id);
     });
     this.running.set(id, { job, ctl, done });
-    // Self-scheduling checkpoint loop; it ends with the job (the final save is in `done`).
+    // Self-scheduling checkpoint loop; it ends with the job.
     const save = () => {
       if (!this.running.has(id)) return;
-      try {
-        this.store.save(job.report());
-      } catch (err) {
-        console.error("replscope: cannot checkpoint compare report", err);
-      }
+      void writer.flush();
       checkpoint = setTimeout(save, CHECKPOINT_MS).unref();
     };
     checkpoint = setTimeout(save, CHECKPOINT_MS).unref();

@@ -4,7 +4,7 @@
 // Old reports are pruned.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { writeAtomic } from "../storage/atomic-file";
+import { writeAtomic, writeAtomicAsync } from "../storage/atomic-file";
 import { realCount, type CompareReport, type CompareSummary } from "./report";
 
 export const JOB_ID = /^[a-f0-9]{16}$/;
@@ -23,6 +23,14 @@ export class ReportStore {
     const { differences: _omit, ...summary } = report;
     writeAtomic(this.file(report.id, ".json"), JSON.stringify(report));
     writeAtomic(this.file(report.id, ".meta.json"), JSON.stringify(summary));
+  }
+
+  /** save() without blocking the event loop, for a running job. Writes of one report must not overlap. */
+  async saveAsync(report: CompareReport): Promise<void> {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const { differences: _omit, ...summary } = report;
+    await writeAtomicAsync(this.file(report.id, ".json"), JSON.stringify(report));
+    await writeAtomicAsync(this.file(report.id, ".meta.json"), JSON.stringify(summary));
   }
 
   load(id: string): CompareReport | null {

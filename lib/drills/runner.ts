@@ -6,12 +6,13 @@ import type { TopologyMonitor } from "../monitor/topology-monitor";
 import type { NodeView } from "../monitor/types";
 import { runCommand } from "./admin";
 import { CanaryWriter } from "./canary";
+import { DrillJournal } from "./journal";
 import { RoleProbe } from "./role-probe";
 import { buildReport } from "./report";
 import { SCENARIO_RUNNERS, type DrillContext } from "./scenarios";
 import { pause } from "./wait";
 import type { DrillStore } from "./store";
-import type { Drill, DrillOptions, DrillScenario, DrillStep } from "./types";
+import type { Drill, DrillOptions, DrillScenario } from "./types";
 
 export class DrillError extends Error {
   override name = "DrillError";
@@ -49,6 +50,8 @@ export interface DrillPlan {
 }
 
 const MAX_EVENTS = 5000;
+
+const commandText = (node: string, args: (string | number)[]): string => `${args.join(" ")} on ${node}`;
 const LAG_OK_BYTES = 64 * 1024;
 
 /** The master most replicas follow (during a promotion there are briefly two). */
@@ -182,38 +185,9 @@ export class DrillManager {
 
   private async execute(drill: Drill, plan: DrillPlan, signal: AbortSignal): Promise<void> {
     const m = this.hub.get(drill.topology)!;
-    // Every step reaches the disk (fsynced) before the drill goes on: after a crash the record
-    // shows how far the drill got.
-    const persist = () => {
-      try {
-        this.store.save(drill);
-      } catch (err) {
-        console.error("replscope: cannot save drill record", err);
-      }
-      this.onUpdate(drill);
-    };
-    const step = (name: string, status: DrillStep["status"], detail: string) => {
-      drill.steps.push({ at: Date.now(), name, status, detail });
-      persist();
-    };
-    /** A step that changes the topology: on disk as "started" before it is sent, then ok/error. */
-    const act = async <T>(name: string, detail: string, run: () => Promise<T>): Promise<T> => {
-      const s: DrillStep = { at: Date.now(), name, status: "started", detail, command: true };
-      drill.steps.push(s);
-      persist();
-      try {
-        const result = await run();
-        s.status = "ok";
-        return result;
-      } catch (err) {
-        const msg = err instanceof Error ? err.message : String(err);
-        s.status = "error";
-        s.detail = msg.startsWith(detail) ? msg : `${detail}: ${msg}`;
-        throw err;
-      } finally {
-        persist();
-      }
-    };
+    // Every step reaches the disk before the drill goes on, every command before it is sent.
+    const journal = new DrillJournal(drill, (d) => this.store.saveAsync(d), this.onUpdate);
+    const step = journal.step.bind(journal);
     const off = m.onChange((_t, c) => {
       for (const e of c.events) if (drill.events.length < MAX_EVENTS) drill.events.push(e);
     });
@@ -237,8 +211,9 @@ export class DrillManager {
       plan,
       signal,
       step,
-      act,
-      command: (name, node, args, timeoutMs) => act(name, `${args.join(" ")} on ${node}`, () => this.send(m, node, args, timeoutMs)),
+      act: (name, detail, run) => journal.act(name, detail, run),
+      intend: (commands) => journal.intend(commands.map((c) => ({ name: c.name, detail: commandText(c.node, c.args) }))),
+      command: (name, node, args, timeoutMs) => journal.act(name, commandText(node, args), () => this.send(m, node, args, timeoutMs)),
       setPreferredMaster: (id) => {
         preferred = id;
       },
@@ -264,6 +239,7 @@ export class DrillManager {
       drill.error = aborted ? "aborted by the operator" : err instanceof Error ? err.message : String(err);
       step(aborted ? "abort" : "error", "error", drill.error);
     } finally {
+      journal.dropUnsent();
       await canary.stop();
       await probe.stop();
       off();
@@ -290,6 +266,8 @@ export class DrillManager {
         finalViews: m.views(),
         secondIdGap: ctx.secondIdGap,
       });
+      // Background writes drain first, so none can land on top of the final record.
+      await journal.flush();
       drill.status = outcome;
       m.record(drill.target ?? plan.oldMaster, [
         {
@@ -301,6 +279,7 @@ export class DrillManager {
         },
       ]);
       this.running.delete(drill.topology);
+      // Nothing writes in the background any more (drained above): this save is the last one.
       this.store.save(drill);
       this.onUpdate(drill);
     }

@@ -14,6 +14,8 @@ export interface DrillContext {
   step: (name: string, status: DrillStep["status"], detail: string) => void;
   /** Runs something that changes the topology, recorded (on disk) as step `name` before it starts. */
   act: <T>(name: string, detail: string, run: () => Promise<T>) => Promise<T>;
+  /** Writes the steps of commands about to be sent back to back, in one save (see DrillJournal). */
+  intend: (commands: { name: string; node: string; args: (string | number)[] }[]) => Promise<void>;
   /** One command to a node, as an `act` step "ARGS on node". */
   command: (name: string, node: string, args: (string | number)[], timeoutMs?: number) => Promise<unknown>;
   /** Which master the canary should prefer while two claim the role. */
@@ -85,6 +87,11 @@ async function promote(ctx: DrillContext): Promise<void> {
   const target = ctx.plan.target!;
   const old = ctx.plan.oldMaster;
   const others = followersOf(ctx, old).filter((id) => id !== target);
+  // The siblings must follow the new master before the old one takes more writes (those would
+  // push them past the new master's second ID: a full resync). One save for the whole sequence.
+  const { host, port } = hostPort(target);
+  const repointed = ctx.drill.options.includeOldMaster ? [...others, old] : others;
+  await ctx.intend([{ name: "promote", node: target, args: ["REPLICAOF", "NO", "ONE"] }, ...repointed.map((n) => ({ name: "re-point", node: n, args: ["REPLICAOF", host, port] }))]);
   ctx.actionAt = Date.now();
   ctx.newMaster = target;
   await ctx.command("promote", target, ["REPLICAOF", "NO", "ONE"]);

@@ -3,17 +3,20 @@
 // command it sends, so a crash leaves a record of everything the drill did to the topology.
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
-import { writeAtomic } from "../storage/atomic-file";
+import { writeAtomic, writeAtomicAsync } from "../storage/atomic-file";
 import type { Drill } from "./types";
 
 const KEEP = 200;
 const ID = /^[a-z0-9-]{8,64}$/;
 
-/** What a cut-off drill had done to the topology: the commands it had sent (or was sending). */
+/**
+ * What a cut-off drill had done to the topology: the commands it had sent. A command still
+ * "started" was written before it was sent and has no answer on record: it may have run.
+ */
 export function sentSoFar(d: Drill): string {
   const sent = d.steps.filter((s) => s.command);
   if (sent.length === 0) return "no command had been sent";
-  return `already sent: ${sent.map((s) => `${s.detail}${s.status === "started" ? " (sent, no answer recorded)" : ""}`).join("; ")}`;
+  return `commands sent: ${sent.map((s) => `${s.detail}${s.status === "started" ? " (no answer recorded: it may have run)" : ""}`).join("; ")}`;
 }
 
 export class DrillStore {
@@ -24,6 +27,13 @@ export class DrillStore {
   save(d: Drill): void {
     if (!ID.test(d.id)) throw new Error(`bad drill id ${d.id}`);
     writeAtomic(path.join(this.dir, `${d.id}.json`), JSON.stringify(d));
+    this.prune();
+  }
+
+  /** save() without blocking the event loop, for a drill that is running. Writes to one drill must not overlap. */
+  async saveAsync(d: Drill): Promise<void> {
+    if (!ID.test(d.id)) throw new Error(`bad drill id ${d.id}`);
+    await writeAtomicAsync(path.join(this.dir, `${d.id}.json`), JSON.stringify(d));
     this.prune();
   }
 

@@ -1,6 +1,7 @@
 // Crash-safe small-file writes for the stores in the data dir: tmp + fsync + rename + directory
 // fsync, so after a crash or power loss a reader finds the old file or the new one, never half.
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import { open, rename } from "node:fs/promises";
 import path from "node:path";
 
 export function writeAtomic(file: string, text: string): void {
@@ -19,5 +20,28 @@ export function writeAtomic(file: string, text: string): void {
     fsyncSync(dir);
   } finally {
     closeSync(dir);
+  }
+}
+
+/**
+ * writeAtomic without blocking the event loop (an fsync takes ~10 ms on a cloud disk): for
+ * records written while something time-sensitive runs (a drill's canary, a compare). Callers
+ * serialise writes to one file; `tag` keeps concurrent writers' temporary files apart.
+ */
+export async function writeAtomicAsync(file: string, text: string, tag = "a"): Promise<void> {
+  const tmp = `${file}.${process.pid}.${tag}.tmp`;
+  const fh = await open(tmp, "w", 0o600);
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  const dir = await open(path.dirname(file), "r");
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
   }
 }
