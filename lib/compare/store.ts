@@ -4,7 +4,7 @@
 // Old reports are pruned.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { writeAtomic, writeAtomicAsync } from "../storage/atomic-file";
+import { removeStaleTemps, writeAtomic, writeAtomicAsync } from "../storage/atomic-file";
 import { realCount, type CompareReport, type CompareSummary } from "./report";
 
 export const JOB_ID = /^[a-f0-9]{16}$/;
@@ -62,6 +62,7 @@ export class ReportStore {
    */
   recoverInterrupted(): string[] {
     const recovered: string[] = [];
+    removeStaleTemps(this.dir);
     for (const f of this.metaFiles()) {
       const meta = this.readMeta(f.name);
       if (meta?.status !== "running") continue;

@@ -3,7 +3,7 @@
 // command it sends, so a crash leaves a record of everything the drill did to the topology.
 import { mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
-import { writeAtomic, writeAtomicAsync } from "../storage/atomic-file";
+import { removeStaleTemps, writeAtomic, writeAtomicAsync } from "../storage/atomic-file";
 import type { Drill } from "./types";
 
 const KEEP = 200;
@@ -53,6 +53,7 @@ export class DrillStore {
    */
   recoverInterrupted(): string[] {
     const recovered: string[] = [];
+    removeStaleTemps(this.dir);
     for (const f of this.files()) {
       const d = this.load(f.replace(/\.json$/, ""));
       if (d?.status !== "running") continue;

@@ -1,6 +1,6 @@
 // Crash-safe small-file writes for the stores in the data dir: tmp + fsync + rename + directory
 // fsync, so after a crash or power loss a reader finds the old file or the new one, never half.
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import path from "node:path";
 
@@ -44,4 +44,15 @@ export async function writeAtomicAsync(file: string, text: string, tag = "a"): P
   } finally {
     await dir.close();
   }
+}
+
+/** Temporary files a crash left between write and rename (never read; removed on the next start). */
+export function removeStaleTemps(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const n of names) if (n.endsWith(".tmp")) rmSync(path.join(dir, n), { force: true });
 }

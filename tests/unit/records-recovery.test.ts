@@ -3,7 +3,7 @@
 // The files here are written exactly as the running process writes them.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { emptyCounts, type CompareReport } from "../../lib/compare/report";
@@ -73,6 +73,8 @@ test("a drill left running by a crash reads back interrupted, naming the command
   new DrillStore(dir).save(drill);
   const quiet: Drill = { ...drill, id: "6f1d2c3b-0000-4000-8000-000000000002", steps: drill.steps.slice(0, 1) };
   new DrillStore(dir).save(quiet);
+  // A write the crash cut off between fsync and rename.
+  writeFileSync(path.join(dir, `${drill.id}.json.4242.a.tmp`), '{"half":');
 
   const manager = new DrillManager(new MonitorHub([]), new DrillStore(dir));
   const d = manager.get(drill.id);
@@ -85,6 +87,7 @@ test("a drill left running by a crash reads back interrupted, naming the command
   assert.equal(d?.steps.length, 4, "the steps done are kept");
   assert.match(manager.get(quiet.id)?.steps.at(-1)?.detail ?? "", /no command had been sent/);
   assert.deepEqual(manager.list().map((x) => x.status), ["interrupted", "interrupted"]);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "stale temporary files are removed");
   // Recovery runs once: a second process start finds nothing left to mark.
   assert.deepEqual(new DrillStore(dir).recoverInterrupted(), []);
 });
