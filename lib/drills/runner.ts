@@ -50,9 +50,10 @@ export interface DrillPlan {
 }
 
 const MAX_EVENTS = 5000;
-
-const commandText = (node: string, args: (string | number)[]): string => `${args.join(" ")} on ${node}`;
 const LAG_OK_BYTES = 64 * 1024;
+
+/** How a command is named in a step: "REPLICAOF NO ONE on 127.0.0.1:6380". */
+const commandText = (node: string, args: (string | number)[]): string => `${args.join(" ")} on ${node}`;
 
 /** The master most replicas follow (during a promotion there are briefly two). */
 export function currentMaster(views: NodeView[], prefer?: string | null): NodeView | undefined {
