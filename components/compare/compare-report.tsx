@@ -2,6 +2,7 @@
 import Link from "next/link";
 import { realCount, type CompareReport, type ReportKind } from "@/lib/compare/report";
 import { formatDuration, formatNumber } from "@/lib/format";
+import { keyPageUrl } from "@/components/keys/api";
 import { VirtualRows } from "@/components/keys/virtual-rows";
 
 const KIND_STYLE: Record<ReportKind, string> = {
@@ -23,7 +24,7 @@ function Stat({ label, value, testId }: { label: string; value: React.ReactNode;
   );
 }
 
-export function CompareReportView({ report: r, onCancel }: { report: CompareReport; onCancel: () => void }) {
+export function CompareReportView({ report: r, onCancel, onDelete }: { report: CompareReport; onCancel: () => void; onDelete: () => void }) {
   const pct = r.total > 0 ? Math.min(100, (r.scanned / r.total) * 100) : r.status === "running" ? 0 : 100;
   const real = realCount(r.counts);
   const elapsed = r.finishedAt !== null ? (r.finishedAt - r.startedAt) / 1000 : 0;
@@ -40,6 +41,9 @@ export function CompareReportView({ report: r, onCancel }: { report: CompareRepo
           </span>
           {r.status === "running" && (
             <button type="button" onClick={onCancel} className="rounded border border-amber-500/60 px-2 py-0.5 text-amber-300 hover:bg-amber-950/40" data-testid="compare-cancel">Cancel</button>
+          )}
+          {r.status !== "running" && (
+            <button type="button" onClick={onDelete} className="rounded border border-slate-600 px-2 py-0.5 text-slate-300 hover:bg-slate-800" data-testid="compare-delete">Delete report</button>
           )}
         </div>
         <div className="h-3 overflow-hidden rounded bg-slate-800" role="progressbar" aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100} data-testid="compare-progress" data-value={Math.round(pct)}>
@@ -86,7 +90,7 @@ export function CompareReportView({ report: r, onCancel }: { report: CompareRepo
                 return (
                   <div className="flex h-full items-center gap-3 border-b border-slate-800/60 px-3 text-xs" data-testid="difference-row" data-kind={d.kind}>
                     <span className={`w-36 shrink-0 font-semibold ${KIND_STYLE[d.kind]}`}>{d.kind}</span>
-                    <Link href={`/keys?node=${encodeURIComponent(d.node)}&topology=${encodeURIComponent(r.topology)}&db=${r.db}&key=${encodeURIComponent(d.key)}`} className="w-64 shrink-0 truncate font-mono text-sky-200 hover:underline" title={d.display}>{d.display}</Link>
+                    <Link href={keyPageUrl({ node: d.node, topology: r.topology, db: r.db, key: d.key })} className="w-64 shrink-0 truncate font-mono text-sky-200 hover:underline" title={d.display}>{d.display}</Link>
                     <span className="w-40 shrink-0 truncate font-mono text-slate-400">{d.node}</span>
                     <span className="min-w-0 flex-1 truncate text-slate-300" title={d.detail}>{d.detail}</span>
                   </div>

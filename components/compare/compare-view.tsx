@@ -85,6 +85,18 @@ export function CompareView() {
     }
   };
 
+  // DELETE on a stopped job removes its report.
+  const remove = async (id: string) => {
+    try {
+      await apiJson(`/api/compare/${id}`, { method: "DELETE" });
+      setReport(null);
+      const list = await refreshJobs();
+      setSelected(list[0]?.id ?? null);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
   const nodes = topologies.find((t) => t.name === topology)?.nodes ?? [];
   const master = nodes.find((n) => n.role === "master" && n.masterId === null && n.status === "up");
   const replicas = nodes.filter((n) => n.role === "replica");
@@ -157,7 +169,7 @@ export function CompareView() {
       </aside>
       <section className="min-w-0">
         {report ? (
-          <CompareReportView report={report} onCancel={() => void cancel(report.id)} />
+          <CompareReportView report={report} onCancel={() => void cancel(report.id)} onDelete={() => void remove(report.id)} />
         ) : (
           <div className="flex h-48 items-center justify-center rounded-lg border border-dashed border-slate-800 text-sm text-slate-500">Start a compare to see its progress and differences here.</div>
         )}

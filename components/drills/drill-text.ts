@@ -13,9 +13,11 @@ export const STATUS_TONE: Record<DrillStatus, string> = {
   done: "bg-emerald-500/15 text-emerald-300 ring-emerald-500/40",
   aborted: "bg-amber-500/15 text-amber-300 ring-amber-500/40",
   failed: "bg-rose-500/15 text-rose-300 ring-rose-500/40",
+  interrupted: "bg-orange-500/15 text-orange-300 ring-orange-500/40",
 };
 
 export const STEP_TONE: Record<DrillStep["status"], string> = {
+  started: "bg-sky-400",
   ok: "bg-emerald-400",
   error: "bg-rose-500",
   info: "bg-slate-400",

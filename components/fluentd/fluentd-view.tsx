@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from "react";
 import type { FluentPage } from "@/lib/fluentd/read";
 import { recordColumns, type FluentValue, type TagGroup } from "@/lib/fluentd/parse";
 import { formatNumber } from "@/lib/format";
+import { escapeInvisible } from "@/lib/keys/codec";
 import { apiJson, type TopologyListing } from "@/components/keys/api";
 
 const RANGES = [
@@ -12,9 +13,10 @@ const RANGES = [
   { label: "all time", seconds: 0 },
 ];
 
+/** Record values and tags come from key names and values in Redis: invisible characters shown escaped. */
 function cell(v: FluentValue | undefined): string {
   if (v === undefined) return "";
-  return typeof v === "string" ? v : JSON.stringify(v);
+  return escapeInvisible(typeof v === "string" ? v : JSON.stringify(v));
 }
 
 function clock(t: number | null): string {
@@ -28,7 +30,7 @@ function TagTable({ g }: { g: TagGroup }) {
   return (
     <section className="rounded-lg border border-slate-800 bg-slate-900/50" data-testid="fluentd-tag" data-tag={g.tag}>
       <header className="flex flex-wrap items-baseline gap-3 border-b border-slate-800 px-3 py-2 text-xs">
-        <h3 className="font-mono text-sm font-semibold text-slate-50">{g.tag}</h3>
+        <h3 className="font-mono text-sm font-semibold text-slate-50">{escapeInvisible(g.tag)}</h3>
         {g.sources.map((s) => (
           <span key={s} className="rounded bg-slate-800 px-1.5 py-0.5 text-[10px] text-slate-300 uppercase">{s === "hash" ? "fluent-plugin-redis" : `redis-store ${s}`}</span>
         ))}
@@ -41,7 +43,7 @@ function TagTable({ g }: { g: TagGroup }) {
           <thead className="sticky top-0 bg-slate-900">
             <tr className="text-left text-[11px] text-slate-400">
               <th className="px-2 py-1 font-medium whitespace-nowrap">time</th>
-              {cols.map((c) => <th key={c} className="px-2 py-1 font-mono font-medium">{c}</th>)}
+              {cols.map((c) => <th key={c} className="px-2 py-1 font-mono font-medium">{escapeInvisible(c)}</th>)}
             </tr>
           </thead>
           <tbody className="font-mono text-slate-100">

@@ -32,3 +32,19 @@ export interface TopologyListing {
 
 export const WRITABLE_REPLICA_NOTE =
   "Writable replica (replica-read-only no): writes made on it survive a partial resync, vanish on the next full resync, and never reach its own sub-replicas.";
+
+/**
+ * Key names travel in request bodies; a page URL carries one only when it is short. Node answers
+ * 431 to request headers over 16 KB, and Redis key names can be far longer.
+ */
+const MAX_KEY_IN_URL = 2048;
+
+/** The key page for a node, db and (when it fits in a URL) key. */
+export function keyPageUrl(p: { node?: string; topology?: string; db?: number; key?: string | null }): string {
+  const q = new URLSearchParams();
+  if (p.node) q.set("node", p.node);
+  if (p.topology) q.set("topology", p.topology);
+  if (p.db) q.set("db", String(p.db));
+  if (p.key && encodeURIComponent(p.key).length <= MAX_KEY_IN_URL) q.set("key", p.key);
+  return `/keys?${q}`;
+}

@@ -33,10 +33,10 @@ export function KeyActions({ keyToken, display, db, topology, nodes, defaultNode
   const run = async () => {
     setBusy(true);
     setError(null);
+    // The key name goes in the body: names over ~16 KB do not fit in a URL.
     const base = `/api/nodes/${encodeURIComponent(target)}/key`;
-    const q = new URLSearchParams({ key: keyToken, db: String(db), topology });
     try {
-      if (action === "delete") await apiJson(`${base}?${q}`, { method: "DELETE" });
+      if (action === "delete") await apiJson(`${base}/delete`, { method: "POST", body: JSON.stringify({ key: keyToken, db, topology }) });
       else await apiJson(`${base}/ttl`, { method: "POST", body: JSON.stringify({ key: keyToken, db, ttl: ttlValue, topology }) });
       setAction(null);
       onDone();

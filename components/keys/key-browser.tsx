@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { KeyspaceDb } from "@/lib/redis/info";
 import { formatNumber } from "@/lib/format";
-import { apiJson, type TopologyListing } from "./api";
+import { apiJson, keyPageUrl, type TopologyListing } from "./api";
 import { KeyPanel } from "./key-panel";
 import { KeyList, KeyTree, type ListedKey } from "./key-rows";
 
@@ -117,12 +117,7 @@ export function KeyBrowser(props: KeyBrowserProps) {
   }, [fetchPage, node, topology]);
 
   useEffect(() => {
-    const q = new URLSearchParams();
-    if (node) q.set("node", node);
-    if (topology) q.set("topology", topology);
-    if (db) q.set("db", String(db));
-    if (selected) q.set("key", selected);
-    router.replace(`/keys?${q}`, { scroll: false });
+    router.replace(keyPageUrl({ node, topology, db, key: selected }), { scroll: false });
   }, [router, node, topology, db, selected]);
 
   const more = async (untilRows: number) => {

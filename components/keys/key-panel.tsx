@@ -1,5 +1,6 @@
 "use client";
 import { useCallback, useEffect, useState } from "react";
+import type { HiddenKeyDetails } from "@/lib/keys/redact";
 import type { KeyDetails } from "@/lib/keys/value";
 import type { NodeView } from "@/lib/monitor/types";
 import { formatBytes, formatNumber } from "@/lib/format";
@@ -14,6 +15,9 @@ import { elementCount, mergeValue, ValueView } from "./value-view";
 const MAX_SHOWN_ELEMENTS = 5000;
 const MAX_SHOWN_BYTES = 4 * 1024 * 1024;
 
+/** Viewers get no value (or anything derived from it) when the config says viewerValues: false. */
+type Shown = KeyDetails | HiddenKeyDetails;
+
 function Meta({ label, value, testId }: { label: string; value: React.ReactNode; testId?: string }) {
   return (
     <div className="min-w-0">
@@ -24,18 +28,16 @@ function Meta({ label, value, testId }: { label: string; value: React.ReactNode;
 }
 
 export function KeyPanel({ node, topology, db, keyToken, nodes, onDeleted }: { node: string; topology: string; db: number; keyToken: string; nodes: NodeView[]; onDeleted: () => void }) {
-  const [details, setDetails] = useState<KeyDetails | null>(null);
+  const [details, setDetails] = useState<Shown | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pretty, setPretty] = useState(true);
   const [moreBusy, setMoreBusy] = useState(false);
   const [version, setVersion] = useState(0);
 
-  const url = useCallback(
-    (cursor?: string) => {
-      const q = new URLSearchParams({ key: keyToken, db: String(db), topology });
-      if (cursor) q.set("cursor", cursor);
-      return `/api/nodes/${encodeURIComponent(node)}/key?${q}`;
-    },
+  // The key name goes in the body: names over ~16 KB do not fit in a URL.
+  const read = useCallback(
+    (cursor?: string) =>
+      apiJson<Shown>(`/api/nodes/${encodeURIComponent(node)}/key/read`, { method: "POST", body: JSON.stringify({ key: keyToken, db, topology, ...(cursor ? { cursor } : {}) }) }),
     [node, topology, db, keyToken],
   );
 
@@ -43,7 +45,7 @@ export function KeyPanel({ node, topology, db, keyToken, nodes, onDeleted }: { n
     let stale = false;
     void (async () => {
       try {
-        const d = await apiJson<KeyDetails>(url());
+        const d = await read();
         if (!stale) {
           setDetails(d);
           setError(null);
@@ -58,14 +60,14 @@ export function KeyPanel({ node, topology, db, keyToken, nodes, onDeleted }: { n
     return () => {
       stale = true;
     };
-  }, [url, version]);
+  }, [read, version]);
 
   const loadMore = async () => {
-    if (!details?.nextCursor) return;
+    if (!details?.nextCursor || !details.value) return;
     setMoreBusy(true);
     try {
-      const next = await apiJson<KeyDetails>(url(details.nextCursor));
-      setDetails({ ...next, value: mergeValue(details.value, next.value) });
+      const next = await read(details.nextCursor);
+      setDetails(next.value ? { ...next, value: mergeValue(details.value, next.value) } : next);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
@@ -76,8 +78,9 @@ export function KeyPanel({ node, topology, db, keyToken, nodes, onDeleted }: { n
   if (!details) {
     return <div className="rounded-lg border border-slate-800 bg-slate-900/50 p-4 text-sm text-slate-400" data-testid="key-panel-error">{error ?? "Loading…"}</div>;
   }
-  const shown = elementCount(details.value);
-  const atLimit = details.value.type === "string" ? shown >= MAX_SHOWN_BYTES : shown >= MAX_SHOWN_ELEMENTS;
+  const value = details.value;
+  const shown = value ? elementCount(value) : 0;
+  const atLimit = value?.type === "string" ? shown >= MAX_SHOWN_BYTES : shown >= MAX_SHOWN_ELEMENTS;
   return (
     <div className="space-y-4" data-testid="key-panel" data-type={details.type}>
       <div className="space-y-3 rounded-lg border border-slate-800 bg-slate-900/50 p-3">
@@ -98,16 +101,16 @@ export function KeyPanel({ node, topology, db, keyToken, nodes, onDeleted }: { n
           <Meta label="node · db" value={`${node} · ${db}`} />
         </div>
         <div className="flex items-center gap-3 text-[11px] text-slate-400">
-          {details.value.type === "string" && details.value.json && (
+          {value?.type === "string" && value.json && (
             <label className="flex items-center gap-1">
               <input type="checkbox" checked={pretty} onChange={(e) => setPretty(e.target.checked)} /> pretty JSON
             </label>
           )}
-          {details.value.type === "string" && details.value.format === "binary" && <span>binary value, shown as hex</span>}
-          {details.truncated && <span data-testid="value-truncated">showing {formatNumber(shown)} of {formatNumber(details.length)}{details.value.type === "string" ? " bytes" : ""}</span>}
+          {value?.type === "string" && value.format === "binary" && <span>binary value, shown as hex</span>}
+          {details.truncated && <span data-testid="value-truncated">showing {formatNumber(shown)} of {formatNumber(details.length)}{value?.type === "string" ? " bytes" : ""}</span>}
         </div>
         <div className="max-h-[420px] overflow-auto rounded border border-slate-800 bg-slate-950/50 p-2" data-testid="key-value">
-          <ValueView value={details.value} pretty={pretty} />
+          {value ? <ValueView value={value} pretty={pretty} /> : <p className="text-xs text-slate-400" data-testid="value-hidden">Key values are hidden from viewers on this dashboard.</p>}
         </div>
         {details.nextCursor && (
           <div className="flex items-center gap-3 text-xs">

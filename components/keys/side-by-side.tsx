@@ -15,6 +15,9 @@ const VERDICT: Record<NodeColumn["verdict"], { text: string; cls: string }> = {
   unavailable: { text: "unavailable", cls: "text-slate-400" },
 };
 
+/** The server sends no value-derived fields to viewers when the config hides values (viewerValues: false). */
+const hidden = (n: NodeColumn): boolean => (n as NodeColumn & { valueHidden?: boolean }).valueHidden === true;
+
 function Cell({ label, value, differs }: { label: string; value: React.ReactNode; differs: boolean }) {
   return (
     <div className={`flex items-baseline justify-between gap-2 rounded px-1.5 py-0.5 text-xs ${differs ? "bg-rose-500/15 ring-1 ring-rose-500/40" : ""}`}>
@@ -33,8 +36,8 @@ export function SideBySideView({ keyToken, db, topology, refreshKey }: { keyToke
   const load = useCallback(async () => {
     setLoading(true);
     try {
-      const q = new URLSearchParams({ key: keyToken, db: String(db), topology });
-      setData(await apiJson<SideBySide>(`/api/keys/compare?${q}`));
+      // The key name goes in the body: names over ~16 KB do not fit in a URL.
+      setData(await apiJson<SideBySide>("/api/keys/compare", { method: "POST", body: JSON.stringify({ key: keyToken, db, topology }) }));
       setError(null);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -86,10 +89,16 @@ export function SideBySideView({ keyToken, db, topology, refreshKey }: { keyToke
               <Cell label="exists" value={n.exists === null ? "—" : n.exists ? "yes" : "no"} differs={differs(n, (c) => c.exists)} />
               <Cell label="type" value={n.type ?? "—"} differs={differs(n, (c) => c.type)} />
               <Cell label="TTL" value={formatTtl(n.ttl)} differs={n.verdict === "different" && n.difference?.kind === "ttl"} />
-              <Cell label="length" value={formatNumber(n.length)} differs={differs(n, (c) => c.length)} />
-              <Cell label="encoding" value={n.encoding ?? "—"} differs={false} />
-              <Cell label="memory" value={formatBytes(n.details?.memory)} differs={false} />
-              <Cell label="digest" value={n.digest ? n.digest.slice(0, 12) : n.exists ? "not read (large)" : "—"} differs={differs(n, (c) => c.digest)} />
+              {hidden(n) ? (
+                <Cell label="value" value="hidden from viewers" differs={false} />
+              ) : (
+                <>
+                  <Cell label="length" value={formatNumber(n.length)} differs={differs(n, (c) => c.length)} />
+                  <Cell label="encoding" value={n.encoding ?? "—"} differs={false} />
+                  <Cell label="memory" value={formatBytes(n.details?.memory)} differs={false} />
+                  <Cell label="digest" value={n.digest ? n.digest.slice(0, 12) : n.exists ? "not read (large)" : "—"} differs={differs(n, (c) => c.digest)} />
+                </>
+              )}
             </div>
             {n.details && (
               <div className={`mt-2 max-h-64 overflow-auto rounded border p-1 ${differs(n, (c) => c.digest) ? "border-rose-500/40" : "border-slate-800"}`} data-testid="column-value">

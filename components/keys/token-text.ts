@@ -2,6 +2,8 @@
 // Plain tokens are the text itself; "b64:" tokens are bytes that are not clean UTF-8, shown escaped
 // the way redis-cli prints them. Written against Uint8Array so it needs no Buffer polyfill.
 
+import { escapeInvisible } from "@/lib/keys/codec";
+
 const B64 = "b64:";
 
 export function tokenBytes(token: string): Uint8Array {
@@ -15,12 +17,13 @@ export function tokenBytes(token: string): Uint8Array {
 const NAMED: Record<number, string> = { 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t", 0x07: "\\a", 0x08: "\\b" };
 
 export function tokenText(token: string): string {
-  if (!token.startsWith(B64)) return token;
+  // Plain tokens never hold controls or invisible characters (the server base64s those), but a
+  // token can come from a URL: escape anyway.
+  if (!token.startsWith(B64)) return escapeInvisible(token);
   const bytes = tokenBytes(token);
   try {
-    const text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    // Valid UTF-8 with control characters: escape just those.
-    return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => NAMED[c.charCodeAt(0)] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+    // Valid UTF-8 with control or invisible characters: escape just those.
+    return escapeInvisible(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch {
     let out = "";
     for (const b of bytes) {

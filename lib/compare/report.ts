@@ -14,7 +14,8 @@ export interface ReportDifference {
   detail: string;
 }
 
-export type JobStatus = "running" | "done" | "cancelled" | "failed";
+/** "interrupted": the dashboard process stopped (crash, kill -9) while the job ran. */
+export type JobStatus = "running" | "done" | "cancelled" | "failed" | "interrupted";
 export type JobPhase = "starting" | "master" | "replicas" | "recheck" | "finished";
 
 export interface ReplicaSummary {
@@ -94,14 +95,37 @@ export class DifferenceLog {
   }
 }
 
-/** RFC 4180 cell; a leading = + - @ is neutralised so spreadsheets do not run it as a formula. */
-function cell(value: string): string {
+/**
+ * RFC 4180 cell, always quoted: an unquoted `a;=1+1;b` is three cells, one a formula, to a
+ * spreadsheet whose list separator is ";". A leading = + - @ tab or CR is neutralised with a
+ * single quote so no spreadsheet evaluates the cell (OWASP CSV injection).
+ */
+export function csvCell(value: string): string {
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return `"${safe.replace(/"/g, '""')}"`;
 }
 
 export function reportCsv(r: CompareReport): string {
-  const lines = [["kind", "node", "key", "key_token", "detail"].join(",")];
-  for (const d of r.differences) lines.push([d.kind, d.node, d.display, d.key, d.detail].map(cell).join(","));
+  const lines = [["kind", "node", "key", "key_token", "detail"].map(csvCell).join(",")];
+  for (const d of r.differences) lines.push([d.kind, d.node, d.display, d.key, d.detail].map(csvCell).join(","));
   return `${lines.join("\r\n")}\r\n`;
+}
+
+/** What a viewer who may not see values learns about a difference: its kind, nothing derived from a value. */
+export const HIDDEN_DETAIL: Record<ReportKind, string> = {
+  "missing-on-replica": "exists on the master only",
+  "only-on-replica": "exists on the replica only",
+  type: "different type",
+  value: "different value",
+  ttl: "different expiry",
+  expiring: "exists on one side only, expiring",
+  unverified: "not confirmed: the key kept changing or the replica stayed behind",
+};
+
+/**
+ * The report as a viewer without values (viewerValues: false) may see it: details such as
+ * "length 7 on master, 8 on replica" or "same length (3000)" are replaced by the kind's text.
+ */
+export function redactReport(r: CompareReport): CompareReport {
+  return { ...r, differences: r.differences.map((d) => ({ ...d, detail: HIDDEN_DETAIL[d.kind] })) };
 }

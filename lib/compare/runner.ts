@@ -1,5 +1,6 @@
 // Starts, tracks and cancels compare jobs for the API. At most MAX_RUNNING at once (each holds a
-// connection per node and reads a lot); finished reports live on disk, not in memory. Kept on
+// connection per node and reads a lot); finished reports live on disk, not in memory, and a
+// running job is checkpointed there every few seconds so a crash keeps what it did. Kept on
 // globalThis because Next bundles each route handler separately.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -9,9 +10,12 @@ import type { MonitorHub } from "../monitor/hub";
 import { connectionError, createConnection, describeRedisError } from "../redis/connection";
 import { CompareJob, type CompareJobOptions, type CompareNode } from "./job";
 import type { CompareReport, CompareSummary } from "./report";
+import { SerialWriter } from "../storage/serial-writer";
 import { ReportStore } from "./store";
 
 export const MAX_RUNNING = 2;
+/** How often a running job's progress and differences so far are written to disk. */
+const CHECKPOINT_MS = 2000;
 
 export interface StartRequest {
   topology?: string;
@@ -31,14 +35,28 @@ export type StartResult = { id: string } | { status: number; error: string };
 
 export class CompareRunner {
   private readonly running = new Map<string, Running>();
+  /** Starts past the slot check that have not reached `running` yet (they await connections). */
+  private starting = 0;
   readonly store: ReportStore;
 
   constructor(private readonly hub: MonitorHub, dataDir: string) {
     this.store = new ReportStore(path.join(dataDir, "compare"));
+    // This process has run no job yet: anything on disk still "running" died with an earlier one.
+    this.store.recoverInterrupted();
   }
 
   async start(req: StartRequest, jobOptions: Partial<CompareJobOptions> = {}): Promise<StartResult> {
-    if (this.running.size >= MAX_RUNNING) return { status: 429, error: `${MAX_RUNNING} compare jobs are already running; wait or cancel one` };
+    // The slot is taken before the first await: parallel requests cannot all pass the check.
+    if (this.running.size + this.starting >= MAX_RUNNING) return { status: 429, error: `${MAX_RUNNING} compare jobs are already running; wait or cancel one` };
+    this.starting++;
+    try {
+      return await this.launch(req, jobOptions);
+    } finally {
+      this.starting--;
+    }
+  }
+
+  private async launch(req: StartRequest, jobOptions: Partial<CompareJobOptions>): Promise<StartResult> {
     const monitor = req.topology === undefined ? this.hub.monitors.values().next().value : this.hub.get(req.topology);
     if (!monitor) return { status: 404, error: req.topology ? `no topology "${req.topology}"` : "no topology is configured" };
     const masterView = rootMaster(monitor);
@@ -80,17 +98,34 @@ export class CompareRunner {
     this.store.prune(1);
     this.store.save(job.report());
     const ctl = new AbortController();
-    const done = job.run(ctl.signal).finally(() => {
+    // Checkpoints and the final save share one serial writer: a late checkpoint can never land on
+    // top of the final report. Asynchronous, so a save does not stall the event loop.
+    const writer = new SerialWriter(() => this.store.saveAsync(job.report()), "compare report");
+    let checkpoint: ReturnType<typeof setTimeout> | undefined;
+    const done = job.run(ctl.signal).finally(async () => {
+      clearTimeout(checkpoint);
       for (const c of conns) c.disconnect();
-      try {
-        this.store.save(job.report());
-      } catch (err) {
-        console.error("replscope: cannot save compare report", err);
-      }
+      await writer.flush();
       this.running.delete(id);
     });
     this.running.set(id, { job, ctl, done });
+    // Self-scheduling checkpoint loop; it ends with the job.
+    const save = () => {
+      if (!this.running.has(id)) return;
+      void writer.flush();
+      checkpoint = setTimeout(save, CHECKPOINT_MS).unref();
+    };
+    checkpoint = setTimeout(save, CHECKPOINT_MS).unref();
     return { id };
+  }
+
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /** Removes a stopped job's report; false when there is none (or the job still runs). */
+  remove(id: string): boolean {
+    return !this.running.has(id) && this.store.remove(id);
   }
 
   get(id: string): CompareReport | null {

@@ -1,31 +1,14 @@
 // Compare reports on disk: <dataDir>/compare/<id>.json (full) and <id>.meta.json (summary, so
-// listing never reads megabytes of differences). Written atomically (tmp + fsync + rename) so a
-// crash leaves the old file or the new one, never half of one. Old reports are pruned.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+// listing never reads megabytes of differences). Written atomically so a crash leaves the old file
+// or the new one, never half of one. A running job is checkpointed, so a crash keeps what it did.
+// Old reports are pruned.
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import type { CompareReport, CompareSummary } from "./report";
+import { removeStaleTemps, writeAtomic, writeAtomicAsync } from "../storage/atomic-file";
+import { realCount, type CompareReport, type CompareSummary } from "./report";
 
 export const JOB_ID = /^[a-f0-9]{16}$/;
 const MAX_REPORTS = 50;
-
-export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  // fsync the directory so the rename itself survives a power loss.
-  const dir = openSync(path.dirname(file), "r");
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
 
 export class ReportStore {
   constructor(private readonly dir: string) {}
@@ -42,6 +25,14 @@ export class ReportStore {
     writeAtomic(this.file(report.id, ".meta.json"), JSON.stringify(summary));
   }
 
+  /** save() without blocking the event loop, for a running job. Writes of one report must not overlap. */
+  async saveAsync(report: CompareReport): Promise<void> {
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const { differences: _omit, ...summary } = report;
+    await writeAtomicAsync(this.file(report.id, ".json"), JSON.stringify(report));
+    await writeAtomicAsync(this.file(report.id, ".meta.json"), JSON.stringify(summary));
+  }
+
   load(id: string): CompareReport | null {
     try {
       return JSON.parse(readFileSync(this.file(id, ".json"), "utf8")) as CompareReport;
@@ -50,18 +41,44 @@ export class ReportStore {
     }
   }
 
-  /** Newest first. A summary left "running" by a crashed process reads as failed. */
+  /** true when there was a report to remove. */
+  remove(id: string): boolean {
+    const existed = this.load(id) !== null;
+    rmSync(this.file(id, ".json"), { force: true });
+    rmSync(this.file(id, ".meta.json"), { force: true });
+    return existed;
+  }
+
+  /** Newest first. */
   list(): CompareSummary[] {
     return this.metaFiles()
-      .map((f) => {
-        try {
-          return JSON.parse(readFileSync(path.join(this.dir, f.name), "utf8")) as CompareSummary;
-        } catch {
-          return null;
-        }
-      })
-      .filter((s): s is CompareSummary => s !== null)
-      .map((s) => (s.status === "running" ? { ...s, status: "failed" as const, error: "interrupted: replscope stopped during the job" } : s));
+      .map((f) => this.readMeta(f.name))
+      .filter((s): s is CompareSummary => s !== null);
+  }
+
+  /**
+   * Called once when the process starts, before it runs any job: a report still "running" was cut
+   * off by a crash or kill -9. It becomes "interrupted", keeping what its last checkpoint holds.
+   */
+  recoverInterrupted(): string[] {
+    const recovered: string[] = [];
+    removeStaleTemps(this.dir);
+    for (const f of this.metaFiles()) {
+      const meta = this.readMeta(f.name);
+      if (meta?.status !== "running") continue;
+      const full = this.load(meta.id) ?? { ...meta, differences: [] };
+      const found = realCount(full.counts);
+      this.save({
+        ...full,
+        status: "interrupted",
+        phase: "finished",
+        finishedAt: f.mtime,
+        etaSeconds: null,
+        error: `interrupted: replscope stopped during the job, in its ${full.phase} phase, after ${full.scanned} of ${full.total} keys scanned and ${found} difference${found === 1 ? "" : "s"} confirmed`,
+      });
+      recovered.push(meta.id);
+    }
+    return recovered;
   }
 
   /** Keeps the newest MAX_REPORTS reports (minus `keep` slots for jobs about to be written). */
@@ -70,6 +87,14 @@ export class ReportStore {
       const id = f.name.slice(0, -".meta.json".length);
       rmSync(path.join(this.dir, `${id}.json`), { force: true });
       rmSync(path.join(this.dir, f.name), { force: true });
+    }
+  }
+
+  private readMeta(name: string): CompareSummary | null {
+    try {
+      return JSON.parse(readFileSync(path.join(this.dir, name), "utf8")) as CompareSummary;
+    } catch {
+      return null;
     }
   }
 

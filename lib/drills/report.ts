@@ -1,4 +1,5 @@
 // Pure: turns what a drill saw (canary writes, timeline events, final views) into its report.
+import { escapeInvisible } from "../keys/codec";
 import type { NodeView, TimelineEvent } from "../monitor/types";
 import { lostWrites, writeOutageMs, type CanaryWrite } from "./canary";
 import type { DrillReport, ReplicaOutcome } from "./types";
@@ -61,19 +62,36 @@ export function buildReport(i: ReportInput): DrillReport {
   };
 }
 
+/**
+ * Text the server did not write itself (node ids announced by Redis, replication reasons, error
+ * messages, names from the config) as inert Markdown: one line (controls and invisible
+ * characters escaped), HTML's < > & as entities, and the Markdown punctuation that makes links,
+ * images, emphasis, code or table cells backslash-escaped. It is always embedded after other text
+ * on its line, so line-start syntax (#, -, 1.) cannot take effect.
+ */
+export function mdText(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return "—";
+  return escapeInvisible(String(value))
+    .replace(/[\\`*_{}[\]()#+!|~]/g, (c) => `\\${c}`)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
+}
+
 export function reportMarkdown(d: { id: string; topology: string; scenario: string; status: string; user: string; steps: { at: number; name: string; status: string; detail: string }[] }, r: DrillReport | null): string {
   const ms = (v: number | null) => (v === null ? "—" : `${v} ms`);
+  const t = mdText;
   const lines = [
-    `# Drill ${d.id}: ${d.scenario} on ${d.topology}`,
+    `# Drill ${t(d.id)}: ${t(d.scenario)} on ${t(d.topology)}`,
     "",
-    `Status: **${d.status}** · run by ${d.user} · ${new Date(r?.startedAt ?? Date.now()).toISOString()}`,
+    `Status: **${t(d.status)}** · run by ${t(d.user)} · ${new Date(r?.startedAt ?? Date.now()).toISOString()}`,
     "",
   ];
   if (r) {
     lines.push(
       "| measure | value |",
       "| --- | --- |",
-      `| old master → new master | ${r.oldMaster ?? "—"} → ${r.newMaster ?? "—"} |`,
+      `| old master → new master | ${t(r.oldMaster)} → ${t(r.newMaster)} |`,
       `| time to detect | ${ms(r.detectMs)} |`,
       `| time to promote | ${ms(r.promoteMs)} |`,
       `| write outage | ${ms(r.writeOutageMs)} |`,
@@ -85,14 +103,14 @@ export function reportMarkdown(d: { id: string; topology: string; scenario: stri
       "",
       "| replica | resync | reason | online after |",
       "| --- | --- | --- | --- |",
-      ...r.replicas.map((x) => `| ${x.id} | ${x.resync ?? "—"} | ${x.reason ?? "—"} | ${ms(x.onlineAfterMs)} |`),
+      ...r.replicas.map((x) => `| ${t(x.id)} | ${t(x.resync)} | ${t(x.reason)} | ${ms(x.onlineAfterMs)} |`),
       "",
       "## Final topology",
       "",
-      ...r.finalTopology.map((n) => `- ${n.id}: ${n.role}${n.masterId ? ` of ${n.masterId}` : ""} (${n.status})`),
+      ...r.finalTopology.map((n) => `- ${t(n.id)}: ${t(n.role)}${n.masterId ? ` of ${t(n.masterId)}` : ""} (${t(n.status)})`),
       "",
     );
   }
-  lines.push("## Steps", "", ...d.steps.map((s) => `- ${new Date(s.at).toISOString().slice(11, 23)} [${s.status}] ${s.name}: ${s.detail}`), "");
+  lines.push("## Steps", "", ...d.steps.map((s) => `- ${new Date(s.at).toISOString().slice(11, 23)} \\[${t(s.status)}\\] ${t(s.name)}: ${t(s.detail)}`), "");
   return lines.join("\n");
 }

@@ -6,12 +6,13 @@ import type { TopologyMonitor } from "../monitor/topology-monitor";
 import type { NodeView } from "../monitor/types";
 import { runCommand } from "./admin";
 import { CanaryWriter } from "./canary";
+import { DrillJournal } from "./journal";
 import { RoleProbe } from "./role-probe";
 import { buildReport } from "./report";
 import { SCENARIO_RUNNERS, type DrillContext } from "./scenarios";
 import { pause } from "./wait";
 import type { DrillStore } from "./store";
-import type { Drill, DrillOptions, DrillScenario, DrillStep } from "./types";
+import type { Drill, DrillOptions, DrillScenario } from "./types";
 
 export class DrillError extends Error {
   override name = "DrillError";
@@ -51,6 +52,9 @@ export interface DrillPlan {
 const MAX_EVENTS = 5000;
 const LAG_OK_BYTES = 64 * 1024;
 
+/** How a command is named in a step: "REPLICAOF NO ONE on 127.0.0.1:6380". */
+const commandText = (node: string, args: (string | number)[]): string => `${args.join(" ")} on ${node}`;
+
 /** The master most replicas follow (during a promotion there are briefly two). */
 export function currentMaster(views: NodeView[], prefer?: string | null): NodeView | undefined {
   const masters = views.filter((v) => v.role === "master" && v.status === "up");
@@ -66,7 +70,12 @@ export class DrillManager {
     private readonly hub: MonitorHub,
     private readonly store: DrillStore,
     private readonly onUpdate: (d: Drill) => void = () => undefined,
-  ) {}
+    /** Sends one command to a node; tests wrap it to check what is on disk at that moment. */
+    private readonly send: typeof runCommand = runCommand,
+  ) {
+    // This process has run no drill yet: one still "running" on disk died with an earlier process.
+    store.recoverInterrupted();
+  }
 
   monitorFor(topology: string): TopologyMonitor {
     const m = this.hub.get(topology);
@@ -177,10 +186,9 @@ export class DrillManager {
 
   private async execute(drill: Drill, plan: DrillPlan, signal: AbortSignal): Promise<void> {
     const m = this.hub.get(drill.topology)!;
-    const step = (name: string, status: DrillStep["status"], detail: string) => {
-      drill.steps.push({ at: Date.now(), name, status, detail });
-      this.onUpdate(drill);
-    };
+    // Every step reaches the disk before the drill goes on, every command before it is sent.
+    const journal = new DrillJournal(drill, (d) => this.store.saveAsync(d), this.onUpdate);
+    const step = journal.step.bind(journal);
     const off = m.onChange((_t, c) => {
       for (const e of c.events) if (drill.events.length < MAX_EVENTS) drill.events.push(e);
     });
@@ -204,7 +212,9 @@ export class DrillManager {
       plan,
       signal,
       step,
-      command: (node, args, timeoutMs) => runCommand(m, node, args, timeoutMs),
+      act: (name, detail, run) => journal.act(name, detail, run),
+      intend: (commands) => journal.intend(commands.map((c) => ({ name: c.name, detail: commandText(c.node, c.args) }))),
+      command: (name, node, args, timeoutMs) => journal.act(name, commandText(node, args), () => this.send(m, node, args, timeoutMs)),
       setPreferredMaster: (id) => {
         preferred = id;
       },
@@ -230,13 +240,14 @@ export class DrillManager {
       drill.error = aborted ? "aborted by the operator" : err instanceof Error ? err.message : String(err);
       step(aborted ? "abort" : "error", "error", drill.error);
     } finally {
+      journal.dropUnsent();
       await canary.stop();
       await probe.stop();
       off();
       const finalMaster = currentMaster(m.views(), ctx.newMaster ?? preferred);
       if (finalMaster) {
         try {
-          const reply = (await runCommand(m, finalMaster.id, ["HKEYS", `replscope:drill:${drill.id}:canary`], 5000)) as string[];
+          const reply = (await this.send(m, finalMaster.id, ["HKEYS", `replscope:drill:${drill.id}:canary`], 5000)) as string[];
           present = new Set(reply.map(Number));
           step("read back", "ok", `${present.size} canary writes found on the final master ${finalMaster.id}`);
         } catch (err) {
@@ -256,6 +267,8 @@ export class DrillManager {
         finalViews: m.views(),
         secondIdGap: ctx.secondIdGap,
       });
+      // Background writes drain first, so none can land on top of the final record.
+      await journal.flush();
       drill.status = outcome;
       m.record(drill.target ?? plan.oldMaster, [
         {
@@ -267,6 +280,7 @@ export class DrillManager {
         },
       ]);
       this.running.delete(drill.topology);
+      // Nothing writes in the background any more (drained above): this save is the last one.
       this.store.save(drill);
       this.onUpdate(drill);
     }

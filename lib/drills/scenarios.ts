@@ -12,7 +12,12 @@ export interface DrillContext {
   plan: DrillPlan;
   signal: AbortSignal;
   step: (name: string, status: DrillStep["status"], detail: string) => void;
-  command: (node: string, args: (string | number)[], timeoutMs?: number) => Promise<unknown>;
+  /** Runs something that changes the topology, recorded (on disk) as step `name` before it starts. */
+  act: <T>(name: string, detail: string, run: () => Promise<T>) => Promise<T>;
+  /** Writes the steps of commands about to be sent back to back, in one save (see DrillJournal). */
+  intend: (commands: { name: string; node: string; args: (string | number)[] }[]) => Promise<void>;
+  /** One command to a node, as an `act` step "ARGS on node". */
+  command: (name: string, node: string, args: (string | number)[], timeoutMs?: number) => Promise<unknown>;
   /** Which master the canary should prefer while two claim the role. */
   setPreferredMaster: (id: string) => void;
   actionAt: number | null;
@@ -36,12 +41,11 @@ async function repoint(ctx: DrillContext, nodes: string[], to: string): Promise<
   const { host, port } = hostPort(to);
   for (const n of nodes) {
     try {
-      await ctx.command(n, ["REPLICAOF", host, port]);
-      ctx.step("re-point", "ok", `REPLICAOF ${to} on ${n}`);
+      await ctx.command("re-point", n, ["REPLICAOF", host, port]);
     } catch (err) {
       // An offline replica cannot be re-pointed now; Redis or Sentinel will have to do it later.
       if (!ctx.plan.offline.includes(n)) throw err;
-      ctx.step("re-point", "error", `${n} is offline: ${(err as Error).message}`);
+      ctx.step("re-point", "info", `${n} is offline (it was before the drill): left for Redis or Sentinel to re-point`);
     }
   }
 }
@@ -83,10 +87,14 @@ async function promote(ctx: DrillContext): Promise<void> {
   const target = ctx.plan.target!;
   const old = ctx.plan.oldMaster;
   const others = followersOf(ctx, old).filter((id) => id !== target);
+  // The siblings must follow the new master before the old one takes more writes (those would
+  // push them past the new master's second ID: a full resync). One save for the whole sequence.
+  const { host, port } = hostPort(target);
+  const repointed = ctx.drill.options.includeOldMaster ? [...others, old] : others;
+  await ctx.intend([{ name: "promote", node: target, args: ["REPLICAOF", "NO", "ONE"] }, ...repointed.map((n) => ({ name: "re-point", node: n, args: ["REPLICAOF", host, port] }))]);
   ctx.actionAt = Date.now();
   ctx.newMaster = target;
-  await ctx.command(target, ["REPLICAOF", "NO", "ONE"]);
-  ctx.step("promote", "ok", `REPLICAOF NO ONE on ${target}`);
+  await ctx.command("promote", target, ["REPLICAOF", "NO", "ONE"]);
   ctx.setPreferredMaster(target);
   await repoint(ctx, others, target);
   const moved = [...others];
@@ -111,8 +119,7 @@ async function switchover(ctx: DrillContext): Promise<void> {
   if (ctx.drill.options.failoverForce) args.push("FORCE");
   ctx.actionAt = Date.now();
   ctx.newMaster = target;
-  await ctx.command(old, args);
-  ctx.step("failover", "ok", `${args.join(" ")} on ${old}`);
+  await ctx.command("failover", old, args);
   let lastState = "";
   await until(
     "FAILOVER to finish",
@@ -191,8 +198,7 @@ async function followSentinelFailover(ctx: DrillContext, deadlineMs: number): Pr
 async function sentinelFailover(ctx: DrillContext): Promise<void> {
   const name = await masterName(ctx);
   ctx.actionAt = Date.now();
-  await withSentinel(ctx, (call) => call("SENTINEL", "FAILOVER", name));
-  ctx.step("failover", "ok", `SENTINEL FAILOVER ${name}`);
+  await ctx.act("failover", `SENTINEL FAILOVER ${name}`, () => withSentinel(ctx, (call) => call("SENTINEL", "FAILOVER", name)));
   await followSentinelFailover(ctx, ctx.drill.options.timeoutMs ?? 60_000);
 }
 
@@ -202,8 +208,7 @@ async function outage(ctx: DrillContext): Promise<void> {
   ctx.actionAt = Date.now();
   // CLIENT PAUSE ALL holds every client command (writes are executed when it ends) without killing
   // the process: exactly a master that stopped answering.
-  await ctx.command(old, ["CLIENT", "PAUSE", ms, "ALL"]);
-  ctx.step("outage", "ok", `CLIENT PAUSE ${ms} ALL on ${old}`);
+  await ctx.command("outage", old, ["CLIENT", "PAUSE", ms, "ALL"]);
   if (ctx.monitor.config.sentinels?.length) {
     await followSentinelFailover(ctx, ms + (ctx.drill.options.timeoutMs ?? 60_000));
   } else {

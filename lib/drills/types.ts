@@ -3,13 +3,17 @@ import type { TimelineEvent } from "../monitor/types";
 
 export const SCENARIOS = ["switchover", "promote", "sentinel", "outage"] as const;
 export type DrillScenario = (typeof SCENARIOS)[number];
-export type DrillStatus = "running" | "done" | "aborted" | "failed";
+/** "interrupted": the dashboard process stopped (crash, kill -9) while the drill ran. */
+export type DrillStatus = "running" | "done" | "aborted" | "failed" | "interrupted";
 
 export interface DrillStep {
   at: number;
   name: string;
-  status: "ok" | "error" | "info" | "waiting";
+  /** "started": written to disk before its command was sent; it becomes "ok" or "error". */
+  status: "started" | "ok" | "error" | "info" | "waiting";
   detail: string;
+  /** The step sent a command to a node (or Sentinel): it changed, or may have changed, the topology. */
+  command?: boolean;
 }
 
 export interface ReplicaOutcome {

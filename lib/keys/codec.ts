@@ -6,8 +6,14 @@ import { KeyQueryError } from "./errors";
 const B64_PREFIX = "b64:";
 const B64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** C0 controls, DEL and C1 controls: they corrupt terminals/logs and JSON/URL round trips get fragile. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Characters that must never reach a screen raw: controls (Cc: they corrupt terminals and logs),
+ * format characters (Cf: bidi overrides and isolates U+202A-E, U+2066-9, marks U+200E/F, zero
+ * widths U+200B-D, U+FEFF, tags), line/paragraph separators, and the other default-ignorable
+ * (invisible) code points. "\u202Egnp.exe" would otherwise render as "exe.png".
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "gu");
 
 /** The bytes as a JS string when they are valid UTF-8 that re-encodes to exactly the same bytes. */
 export function utf8IfExact(buf: Buffer): string | null {
@@ -18,12 +24,12 @@ export function utf8IfExact(buf: Buffer): string | null {
 
 /**
  * Token the browser carries to reopen a key: the plain UTF-8 text when that is lossless and free
- * of control characters, otherwise "b64:" + base64. Plain names that themselves start with "b64:"
+ * of control and invisible characters, otherwise "b64:" + base64. Plain names that themselves start with "b64:"
  * are base64-encoded too, so decoding is never ambiguous.
  */
 export function encodeKey(buf: Buffer): string {
   const text = utf8IfExact(buf);
-  if (text !== null && !CONTROL.test(text) && !text.startsWith(B64_PREFIX)) return text;
+  if (text !== null && !INVISIBLE.test(text) && !text.startsWith(B64_PREFIX)) return text;
   return B64_PREFIX + buf.toString("base64");
 }
 
@@ -58,18 +64,27 @@ function hex2(n: number): string {
 }
 
 /**
- * Human-readable form. Valid UTF-8 is shown as-is (controls escaped); anything else is escaped
- * byte by byte the way redis-cli prints it ("\xff", "\n", "\\"), so operators can recognise it.
+ * Text with every control and invisible character written as an escape ("\n", "\x00",
+ * "\u202e", "\u{e0041}"), everything else as-is. The one place that decides how key names (and
+ * other text from Redis) are shown; safe in client components (no Buffer).
+ */
+export function escapeInvisible(text: string): string {
+  return text.replace(INVISIBLE_ALL, (c) => {
+    const code = c.codePointAt(0) ?? 0;
+    if (NAMED_ESCAPES[code]) return NAMED_ESCAPES[code];
+    if (code < 0x80) return `\\x${hex2(code)}`;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
+/**
+ * Human-readable form. Valid UTF-8 is shown as-is with controls and invisible characters escaped;
+ * anything else is escaped byte by byte the way redis-cli prints it ("\xff", "\n", "\\"), so
+ * operators can recognise it.
  */
 export function displayKey(buf: Buffer): string {
   const text = utf8IfExact(buf);
-  if (text !== null) {
-    if (!CONTROL.test(text)) return text;
-    return text.replace(new RegExp(CONTROL.source, "g"), (c) => {
-      const code = c.charCodeAt(0);
-      return NAMED_ESCAPES[code] ?? (code < 0x80 ? `\\x${hex2(code)}` : `\\u${code.toString(16).padStart(4, "0")}`);
-    });
-  }
+  if (text !== null) return escapeInvisible(text);
   let out = "";
   for (const byte of buf) {
     if (byte === 0x5c) out += "\\\\";

@@ -4,6 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import Redis from "ioredis";
 import type { Browser } from "playwright-core";
+import { encodeKey } from "../../lib/keys/codec";
 import { startRedis, type LocalRedis } from "../../lib/redis/local-server";
 import { launchChromium, loginInBrowser } from "../support/browser";
 import { startServer, type ServerProcess } from "../support/server";
@@ -108,4 +109,54 @@ test("run a compare and watch the progress bar finish", async () => {
   assert.equal(await row.getAttribute("data-kind"), "value");
   await row.getByText("order:7").waitFor();
   await page.close();
+});
+
+test("a 20 KB key name opens, takes a TTL and is deleted from the UI; a bidi name shows escaped", async () => {
+  const m = new Redis({ port: topo.master.port, host: "127.0.0.1" });
+  const long = `long:${"k".repeat(20 * 1024)}`;
+  await m.set(long, "long-named value");
+  await m.set("\u202Egnp.exe", "x");
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const refused: string[] = [];
+  page.on("response", (r) => {
+    if (r.status() >= 400) refused.push(`${r.status()} ${r.request().method()} ${r.url().slice(0, 120)}`);
+  });
+  try {
+    await loginInBrowser(page, server.url);
+    await page.goto(`${server.url}/keys?node=${encodeURIComponent(topo.master.id)}`);
+    await page.getByTestId("pattern").fill("long:*");
+    await page.getByTestId("scan").click();
+    await page.locator('[data-testid="key-row"][data-key^="long:"]').click();
+    await page.getByTestId("key-value").getByText("long-named value").waitFor({ timeout: 10_000 });
+    await page.getByTestId("side-by-side").waitFor({ timeout: 10_000 });
+
+    await page.getByTestId("action-ttl").click();
+    await page.getByTestId("action-ttl-value").fill("600");
+    await page.getByTestId("confirm-action").click();
+    await waitFor("TTL set", () => m.ttl(long), (t) => t > 500, 5000);
+    await page.getByTestId("action-delete").click();
+    await page.getByTestId("confirm-action").click();
+    await waitFor("key deleted", () => m.exists(long), (n) => n === 0, 5000);
+
+    await page.getByTestId("pattern").fill("*gnp.exe");
+    await page.getByTestId("scan").click();
+    const row = page.locator(`[data-testid="key-row"][data-key="${encodeKey(Buffer.from("\u202Egnp.exe"))}"]`);
+    await row.waitFor();
+    const shown = await row.innerText();
+    assert.ok(shown.includes("\\u202egnp.exe") && !shown.includes("\u202E"), shown.slice(0, 200));
+    await row.click();
+    await page.getByTestId("key-name").filter({ hasText: "\\u202egnp.exe" }).waitFor();
+    await page.getByTestId("action-delete").click();
+    const dialog = await page.getByTestId("confirm-dialog").innerText();
+    assert.ok(dialog.includes("\\u202egnp.exe") && !dialog.includes("\u202E"), dialog.slice(0, 300));
+    // The only refusal: re-reading the deleted key (404). No 431 for the long name anywhere.
+    assert.deepEqual(refused.filter((r) => !r.startsWith("404 POST")), []);
+    assert.deepEqual(errors, []);
+  } finally {
+    await m.del(long, "\u202Egnp.exe");
+    m.disconnect();
+    await page.close();
+  }
 });

@@ -2,9 +2,10 @@
 // report's numbers checked against Redis's own counters and an independent canary writer.
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { runCommand } from "../../lib/drills/admin";
 import { DrillManager, isDrillError } from "../../lib/drills/runner";
 import { DrillStore } from "../../lib/drills/store";
 import type { Drill } from "../../lib/drills/types";
@@ -16,13 +17,13 @@ import { waitFor } from "../support/wait";
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function setup(topo: Topology, drills = true): { hub: MonitorHub; manager: DrillManager; store: DrillStore } {
+function setup(topo: Topology, drills = true, send?: typeof runCommand): { hub: MonitorHub; manager: DrillManager; store: DrillStore; dir: string } {
   const hub = new MonitorHub([testConfig([topo.master], { drills })]);
   hub.start();
   const dir = mkdtempSync(path.join(tmpdir(), "replscope-drills-"));
   dirs.push(dir);
   const store = new DrillStore(dir);
-  return { hub, manager: new DrillManager(hub, store), store };
+  return { hub, manager: new DrillManager(hub, store, undefined, send), store, dir };
 }
 
 async function finished(manager: DrillManager, id: string): Promise<Drill> {
@@ -86,6 +87,39 @@ describe("drills", () => {
     assert.equal(r.lostWrites, lost, `report ${r.lostWrites} vs counted ${lost}`);
     assert.ok(r.canary.acked > 20, "the canary wrote during the drill");
     assert.deepEqual(s.store.load(drill.id)?.report, r, "saved to the data dir");
+  });
+
+  test("every command a drill sends is on disk (fsynced, status started) before it is sent", async () => {
+    topo = await startTopology({ replicas: 2 });
+    const checked: string[] = [];
+    const problems: string[] = [];
+    let dir = "";
+    // Wraps the real sender: at the moment a command is about to go out, read the record on disk.
+    const send: typeof runCommand = (m, node, args, timeoutMs) => {
+      const command = `${args.join(" ")} on ${node}`;
+      if (args[0] !== "HKEYS") {
+        const file = readdirSync(dir).find((f) => f.endsWith(".json"));
+        const onDisk = file ? (JSON.parse(readFileSync(path.join(dir, file), "utf8")) as Drill) : null;
+        const written = onDisk?.steps.find((x) => x.detail === command);
+        if (written?.status !== "started" || written.command !== true) problems.push(`${command}: on disk ${JSON.stringify(onDisk?.steps)}`);
+        checked.push(command);
+      }
+      return runCommand(m, node, args, timeoutMs);
+    };
+    const s = setup(topo, true, send);
+    dir = s.dir;
+    hub = s.hub;
+    const m = s.hub.get("t")!;
+    await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
+    const target = topo.replicas[0]!;
+    const drill = s.manager.start({ topology: "t", scenario: "promote", target: target.id, user: "u", options: { includeOldMaster: true } });
+    const done = await finished(s.manager, drill.id);
+    assert.equal(done.status, "done", `${done.error}\n${done.steps.map((x) => `${x.name}: ${x.detail}`).join("\n")}`);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(checked.map((c) => c.split(" on ")[0]), ["REPLICAOF NO ONE", `REPLICAOF ${target.host} ${target.port}`, `REPLICAOF ${target.host} ${target.port}`]);
+    // Once answered, each command's step reads "ok".
+    const commands = (s.store.load(drill.id)?.steps ?? []).filter((x) => x.command);
+    assert.deepEqual(commands.map((x) => `${x.name} ${x.status}`), ["promote ok", "re-point ok", "re-point ok"]);
   });
 
   test("pre-checks refuse a drill with a replica down; forced, it runs without waiting for that replica", async () => {

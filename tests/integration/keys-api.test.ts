@@ -254,6 +254,51 @@ describe("key browser and compare API", () => {
     assert.equal(await m.exists("str:text"), 1);
   });
 
+  test("a key with a 20 KB name is opened, compared, re-TTL'd and deleted: the name travels in the body", async () => {
+    const name = `long:${"k".repeat(20 * 1024)}`;
+    await m.set(name, "long-named value");
+    await m.call("WAIT", "2", "5000");
+    const post = (path: string, body: Record<string, unknown>) => api(path, { method: "POST", body: JSON.stringify(body) });
+    const read = await post(`${node(topo.master.id)}/key/read`, { key: name, db: 0 });
+    assert.equal(read.status, 200, read.text.slice(0, 300));
+    assert.equal(read.body.key, name);
+    assert.deepEqual(read.body.value, { type: "string", offset: 0, format: "text", data: "long-named value", bytes: 16, json: false });
+    const side = await post("/api/keys/compare", { key: name, db: 0 });
+    assert.equal(side.status, 200, side.text.slice(0, 300));
+    assert.deepEqual((side.body.nodes as { exists: boolean }[]).map((n) => n.exists), [true, true, true]);
+    const ttl = await post(`${node(topo.master.id)}/key/ttl`, { key: name, db: 0, ttl: 600 });
+    assert.equal(ttl.status, 200, ttl.text.slice(0, 300));
+    assert.ok((await m.ttl(name)) > 500);
+    const del = await post(`${node(topo.master.id)}/key/delete`, { key: name, db: 0 });
+    assert.equal(del.status, 200, del.text.slice(0, 300));
+    assert.equal(del.body.deleted, 1);
+    assert.equal(await m.exists(name), 0);
+    assert.equal((await post(`${node(topo.master.id)}/key/delete`, { key: name, db: 0 })).status, 404);
+    assert.equal((await post(`${node(topo.master.id)}/key/read`, { key: name, db: 0 })).status, 404);
+    // Body forms validate like the query forms.
+    assert.equal((await post(`${node(topo.master.id)}/key/read`, { db: 0 })).status, 400);
+    assert.equal((await post(`${node(topo.master.id)}/key/read`, { key: "x", extra: 1 })).status, 400);
+    assert.equal((await post(`${node(topo.master.id)}/key/delete`, { key: "b64:!!" })).status, 400);
+    assert.equal((await post("/api/keys/compare", { key: "x", db: "zz" })).status, 400);
+  });
+
+  test("invisible and bidi characters in key names are shown escaped: list, open, side by side", async () => {
+    const sneaky = "\u202Egnp.exe";
+    await m.set(sneaky, "x");
+    await m.set("zw\u200Bj\uFEFF\u2066", "y");
+    const list = await api(`${node(topo.master.id)}/keys?match=${encodeURIComponent("*gnp.exe")}`);
+    const row = (list.body.keys as { key: string; display: string }[])[0];
+    assert.equal(row?.display, "\\u202egnp.exe");
+    const open = await api(`${node(topo.master.id)}/key/read`, { method: "POST", body: JSON.stringify({ key: row?.key }) });
+    assert.equal(open.status, 200, open.text);
+    assert.equal(open.body.display, "\\u202egnp.exe");
+    const side = await api("/api/keys/compare", { method: "POST", body: JSON.stringify({ key: row?.key }) });
+    assert.equal(side.body.display, "\\u202egnp.exe");
+    const zw = await api(`${node(topo.master.id)}/keys?match=${encodeURIComponent("zw*")}`);
+    assert.equal((zw.body.keys as { display: string }[])[0]?.display, "zw\\u200bj\\ufeff\\u2066");
+    await m.del(sneaky, "zw\u200Bj\uFEFF\u2066");
+  });
+
   const waitDone = (id: string, timeoutMs = 60_000) =>
     waitFor(`compare ${id} finished`, async () => (await api(`/api/compare/${id}`)).body, (b) => b.status !== "running", timeoutMs, 200);
 
@@ -307,7 +352,7 @@ describe("key browser and compare API", () => {
     assert.match(csv.headers.get("content-type") ?? "", /text\/csv/);
     assert.match(csv.headers.get("content-disposition") ?? "", /attachment/);
     const lines = csv.text.trim().split("\r\n");
-    assert.equal(lines[0], "kind,node,key,key_token,detail");
+    assert.equal(lines[0], '"kind","node","key","key_token","detail"');
     assert.equal(lines.length, 3);
     const json = await api(`/api/compare/${id}/report.json`);
     assert.equal(json.body.id, id);
@@ -326,7 +371,30 @@ describe("key browser and compare API", () => {
     const after = await api(`/api/compare/${id}`);
     assert.equal(after.body.status, "cancelled");
     assert.ok((after.body.scanned as number) < (after.body.total as number));
-    assert.equal((await api(`/api/compare/${id}`, { method: "DELETE" })).status, 409);
+    // A stopped job has nothing left to cancel: DELETE removes its report.
+    const removed = await api(`/api/compare/${id}`, { method: "DELETE" });
+    assert.equal(removed.status, 200, removed.text);
+    assert.deepEqual(removed.body, { id, deleted: true });
+    assert.equal((await api(`/api/compare/${id}`)).status, 404);
+    assert.equal((await api(`/api/compare/${id}`, { method: "DELETE" })).status, 404);
+  });
+
+  test("10 compare starts at once: exactly 2 start (202), the other 8 are refused (429)", async () => {
+    const starts = await Promise.all(
+      Array.from({ length: 10 }, () => api("/api/compare", { method: "POST", body: JSON.stringify({ maxKeysPerSec: 100 }) })),
+    );
+    const ids = starts.filter((s) => s.status === 202).map((s) => s.body.id as string);
+    try {
+      assert.deepEqual(starts.map((s) => s.status).sort(), [202, 202, 429, 429, 429, 429, 429, 429, 429, 429], starts.map((s) => s.text).join("\n"));
+      const running = ((await api("/api/compare")).body.jobs as { id: string; status: string }[]).filter((j) => j.status === "running");
+      assert.deepEqual(running.map((j) => j.id).sort(), [...ids].sort());
+    } finally {
+      for (const id of ids) await api(`/api/compare/${id}`, { method: "DELETE" });
+    }
+    // The slots are free again once the jobs stopped.
+    const again = await api("/api/compare", { method: "POST", body: JSON.stringify({ maxKeysPerSec: 100 }) });
+    assert.equal(again.status, 202, again.text);
+    await api(`/api/compare/${again.body.id as string}`, { method: "DELETE" });
   });
 
   test("compare inputs are validated", async () => {

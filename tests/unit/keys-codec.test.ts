@@ -41,3 +41,26 @@ test("malformed tokens are rejected, not silently decoded", () => {
   assert.throws(() => decodeKey("b64:/wE"), KeyTokenError); // missing padding: not canonical
   assert.throws(() => decodeKey("lone\ud800surrogate"), KeyTokenError);
 });
+
+test("bidi controls and other invisible characters are shown escaped, never raw", () => {
+  // U+202E RIGHT-TO-LEFT OVERRIDE would render "\u202Egnp.exe" as "exe.png".
+  assert.equal(displayKey(Buffer.from("\u202Egnp.exe")), "\\u202egnp.exe");
+  for (const [raw, shown] of [
+    ["a\u202Ab\u202Bc\u202Cd\u202De", "a\\u202ab\\u202bc\\u202cd\\u202de"],
+    ["\u2066x\u2067y\u2068z\u2069", "\\u2066x\\u2067y\\u2068z\\u2069"],
+    ["zero\u200Bwidth\u200C\u200D\u200E\u200F", "zero\\u200bwidth\\u200c\\u200d\\u200e\\u200f"],
+    ["\uFEFFbom", "\\ufeffbom"],
+    ["soft\u00ADhyphen", "soft\\u00adhyphen"],
+    ["line\u2028sep\u2029", "line\\u2028sep\\u2029"],
+    ["tag\u{E0041}", "tag\\u{e0041}"],
+    ["ctl\u0085", "ctl\\u0085"],
+  ] as const) {
+    assert.equal(displayKey(Buffer.from(raw)), shown, JSON.stringify(raw));
+  }
+  // Visible text, accents and emoji are left alone.
+  assert.equal(displayKey(Buffer.from("naïve:日本:🚀:שלום")), "naïve:日本:🚀:שלום");
+  // The token of such a name is base64, so even a raw token never carries the control.
+  assert.match(encodeKey(Buffer.from("\u202Egnp.exe")), /^b64:/);
+  assert.equal(displayToken(encodeKey(Buffer.from("\u202Egnp.exe"))), "\\u202egnp.exe");
+  for (const raw of ["\u202Egnp.exe", "\u2066x", "a\u200Bb"]) assert.deepEqual(decodeKey(encodeKey(Buffer.from(raw))), Buffer.from(raw));
+});

@@ -6,23 +6,27 @@ import { compareReportFor } from "@/lib/http/compare-request";
 
 export const dynamic = "force-dynamic";
 
-export function GET(_req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
+export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   return withRuntime(async (rt) => {
-    const found = await compareReportFor(rt, ctx.params);
+    const found = await compareReportFor(req, rt, ctx.params);
     return "response" in found ? found.response : json(found.report);
   });
 }
 
-/** Cancels a running job; its partial report is kept (status "cancelled"). */
+/**
+ * A running job is cancelled (its partial report is kept, status "cancelled"); a stopped one
+ * (done, cancelled, failed, or interrupted by a restart) has its report removed.
+ */
 export function DELETE(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   return withRuntime(async (rt) => {
     const { id } = await ctx.params;
     if (!JOB_ID.test(id)) return errorJson(400, "compare id must be 16 hex characters");
-    return operatorAction(req, rt, { action: "compare:cancel", topology: null, nodes: [], params: { id } }, async () => {
-      const runner = compareRunner(rt.hub, rt.config.dataDir);
+    const runner = compareRunner(rt.hub, rt.config.dataDir);
+    const action = runner.isRunning(id) ? "compare:cancel" : "compare:delete";
+    return operatorAction(req, rt, { action, topology: null, nodes: [], params: { id } }, async () => {
       if (await runner.cancel(id)) return json(runner.get(id));
-      const report = runner.get(id);
-      return report ? errorJson(409, `compare job ${id} already ${report.status}`) : errorJson(404, `no compare job ${id}`);
+      if (runner.remove(id)) return json({ id, deleted: true });
+      return errorJson(404, `no compare job ${id}`);
     });
   });
 }

@@ -3,9 +3,9 @@ import { withRuntime } from "@/lib/http/respond";
 
 export const dynamic = "force-dynamic";
 
-export function GET(_req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
+export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   return withRuntime(async (rt) => {
-    const found = await compareReportFor(rt, ctx.params);
+    const found = await compareReportFor(req, rt, ctx.params);
     if ("response" in found) return found.response;
     const { id, report } = found;
     return new Response(JSON.stringify(report, null, 2), {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { setKeyTtl } from "@/lib/keys/browse";
-import { Db, keyErrorResponse, KeyToken, readJsonBody, resolveNode, Topology } from "@/lib/http/keys-request";
+import { readKeyBody } from "@/lib/http/key-routes";
+import { Db, keyErrorResponse, KeyToken, resolveNode, Topology } from "@/lib/http/keys-request";
 import { errorJson, json, withRuntime } from "@/lib/http/respond";
 import { operatorAction } from "@/lib/http/operator";
 
@@ -19,7 +20,7 @@ const Body = z
 /** Operator action (the UI asks for confirmation first). A read-only replica answers READONLY: 409. */
 export function POST(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
   return withRuntime(async (rt) => {
-    const body = await readJsonBody(req, Body);
+    const body = await readKeyBody(req, Body);
     if ("response" in body) return body.response;
     const id = decodeURIComponent((await ctx.params).id);
     const info = { action: "key:ttl", topology: body.data.topology ?? null, nodes: [id], params: { key: body.data.key.slice(0, 256), db: body.data.db, ttl: body.data.ttl } };
