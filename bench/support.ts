@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
-import { freePort, startRedis, type LocalRedis } from "../lib/redis/local-server";
+import { freePort, localRedisRoot, startRedis, type LocalRedis } from "../lib/redis/local-server";
 import type { TopologyDelta } from "../lib/realtime/events";
 
 export function flag(name: string, fallback: number): number {
@@ -85,7 +85,7 @@ export async function startDashboard(root: string, seedPort: number, nodes: numb
   const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-"));
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: BENCH_TOKEN, REPLSCOPE_SEEDS: `redis://127.0.0.1:${seedPort}`, REPLSCOPE_CONFIG: "" },
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: BENCH_TOKEN, REPLSCOPE_SEEDS: `redis://127.0.0.1:${seedPort}`, REPLSCOPE_CONFIG: "", REPLSCOPE_LOG_DIRS: localRedisRoot() },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;

@@ -64,6 +64,8 @@ async function main(): Promise<void> {
       name: "demo",
       drills: true,
       nodes: Object.fromEntries(servers.map((s) => [s.id, { logFile: s.logFile }])),
+      // Nodes started by hand in the demo folder (redis-cli, extra replicas) get their logs followed too.
+      logDirs: [...(t.logDirs ?? []), root],
     }));
     const server = await startReplscope(config, { quiet: true });
     closeServer = server.close;

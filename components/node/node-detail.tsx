@@ -116,6 +116,12 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
         <Fact label="poll latency" value={data.pollLatencyMs === null ? "—" : `${data.pollLatencyMs} ms`} />
       </div>
 
+      {n.peerNote && (
+        <p className="rounded-lg border border-amber-500/30 bg-amber-950/20 p-3 text-sm text-amber-200" data-testid="peer-note">
+          {n.peerNote}
+        </p>
+      )}
+
       {n.role === "replica" && <ReplicaSyncPanel node={n} now={now} />}
       {n.role === "master" && <BacklogPanel backlog={backlog} replicas={data.replicaViews} now={now} />}
 

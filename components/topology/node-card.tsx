@@ -112,6 +112,12 @@ export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: La
         </Row>
       </div>
 
+      {node.peerNote && (
+        <p className="mt-1 truncate text-[11px] text-amber-300" title={node.peerNote} data-testid="peer-note">
+          {node.peerNote}
+        </p>
+      )}
+
       <div className="mt-2 h-7">{node.role === "replica" && <Sparkline points={lag ?? []} />}</div>
     </Link>
   );

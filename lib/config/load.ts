@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { AlertRulesSchema, type AlertRules } from "../alerts/rules";
+import type { AllowEntry } from "../redis/allow-list";
 import { ConfigFileSchema, describeIssues, type RedisEndpoint, type TopologyInput } from "./schema";
 
 export class ConfigError extends Error {
@@ -34,7 +35,20 @@ export interface TopologyConfig {
   webhook?: string;
   sentinels?: RedisEndpoint[];
   sentinelMaster?: string;
+  /**
+   * Directories (besides /var/log) whose files may be followed when a node names its log file.
+   * Optional so tests can build configs by hand; unset means /var/log only.
+   */
+  logDirs?: string[];
+  /** Never read as a log, even inside logDirs: replscope's data dir, config file and TLS key. */
+  privatePaths?: string[];
+  /** Announced addresses replscope may dial; unset means every announced node (like Sentinel). */
+  discoveryAllow?: AllowEntry[];
+  /** A down node no live node lists is forgotten after this long. Default FORGET_AFTER_MS. */
+  forgetAfterMs?: number;
 }
+
+export const FORGET_AFTER_MS = 10 * 60_000;
 
 export interface UserConfig {
   name: string;
@@ -70,9 +84,23 @@ const EnvSchema = z.object({
   REPLSCOPE_API_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
   REPLSCOPE_SEEDS: z.string().optional(),
   REPLSCOPE_CONFIG: z.string().optional(),
+  /** Extra log directories, ':'-separated (for REPLSCOPE_SEEDS setups without a config file). */
+  REPLSCOPE_LOG_DIRS: z
+    .string()
+    .max(16_384)
+    .transform((s) => s.split(":").filter(Boolean))
+    .refine((dirs) => dirs.every((d) => d.startsWith("/") && !d.split("/").includes("..")), "use absolute paths without '..', separated by ':'")
+    .optional(),
 });
 
-function defaults(t: TopologyInput, pollMs: number): TopologyConfig {
+interface Shared {
+  pollMs: number;
+  logDirs: string[];
+  privatePaths: string[];
+}
+
+function defaults(t: TopologyInput, shared: Shared): TopologyConfig {
+  const { pollMs } = shared;
   return {
     name: t.name,
     seeds: t.seeds,
@@ -89,6 +117,10 @@ function defaults(t: TopologyInput, pollMs: number): TopologyConfig {
     webhook: t.alerts?.webhook,
     sentinels: t.sentinels,
     sentinelMaster: t.sentinelMaster,
+    logDirs: [...new Set([...shared.logDirs, ...(t.logDirs ?? [])].map((d) => path.resolve(d)))],
+    privatePaths: [...shared.privatePaths, ...(t.tls?.key ? [path.resolve(t.tls.key)] : [])],
+    discoveryAllow: t.discovery?.allow,
+    forgetAfterMs: t.forgetAfterMs ?? FORGET_AFTER_MS,
   };
 }
 
@@ -141,16 +173,22 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
     throw new ConfigError(source === "REPLSCOPE_SEEDS" ? msg.replace(/topologies\.0\.seeds\.(\d+)/g, (_m, i: string) => `seed #${Number(i) + 1}`) : msg);
   }
 
+  const dataDir = path.resolve(cwd, env.REPLSCOPE_DATA_DIR);
+  const shared: Shared = {
+    pollMs: env.REPLSCOPE_POLL_MS,
+    logDirs: [...(env.REPLSCOPE_LOG_DIRS ?? []), ...(parsed.data.logDirs ?? [])],
+    privatePaths: [dataDir, ...(env.REPLSCOPE_CONFIG ? [path.resolve(cwd, env.REPLSCOPE_CONFIG)] : [])],
+  };
   return {
     host: env.HOST,
     port: env.PORT,
     publicUrl: env.REPLSCOPE_PUBLIC_URL,
-    dataDir: path.resolve(cwd, env.REPLSCOPE_DATA_DIR),
+    dataDir,
     password: env.REPLSCOPE_PASSWORD,
     apiToken: env.REPLSCOPE_API_TOKEN,
     users: parsed.data.users ?? [],
     viewerValues: parsed.data.viewerValues ?? true,
-    topologies: parsed.data.topologies.map((t) => defaults(t, env.REPLSCOPE_POLL_MS)),
+    topologies: parsed.data.topologies.map((t) => defaults(t, shared)),
   };
 }
 

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { AlertRulesSchema } from "../alerts/rules";
 import { NODE_ID } from "../redis/address";
+import { parseAllowEntry, type AllowEntry } from "../redis/allow-list";
 
 export interface RedisEndpoint {
   host: string;
@@ -48,6 +49,35 @@ const RedisUrl = z.string().transform((s, ctx) => {
   return parsed;
 });
 
+/** Directories whose files may be followed as logs when a node names them (absolute paths). */
+const LogDirs = z
+  .array(
+    z
+      .string()
+      .max(4096)
+      .refine((d) => d.startsWith("/") && !d.split("/").includes(".."), "use an absolute path without '..'"),
+  )
+  .max(64);
+
+const AllowEntrySchema = z
+  .string()
+  .max(300)
+  .transform((s, ctx): AllowEntry => {
+    const parsed = parseAllowEntry(s);
+    if (typeof parsed === "string") {
+      ctx.addIssue({ code: "custom", message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+const Discovery = z
+  .object({
+    /** Announced nodes (replica lists, master_host, Sentinel) are dialled only when they match. */
+    allow: z.array(AllowEntrySchema).min(1, "list at least one host or CIDR range, or leave out discovery.allow").max(1024).optional(),
+  })
+  .strict();
+
 const NodeOverride = z
   .object({
     username: z.string().min(1).max(256).optional(),
@@ -83,6 +113,10 @@ export const TopologySchema = z
     timeoutMs: z.number().int().min(50).max(60_000).optional(),
     expectedReplicas: z.number().int().min(0).max(1000).optional(),
     drills: z.boolean().optional(),
+    logDirs: LogDirs.optional(),
+    discovery: Discovery.optional(),
+    /** A down node that no live node lists any more is dropped after this long (default 10 min). */
+    forgetAfterMs: z.number().int().min(1000).max(7 * 24 * 3600_000).optional(),
     /** Sentinels watching this topology's master, as redis:// URLs. */
     sentinels: z.array(RedisUrl).max(32).optional(),
     /** The master name Sentinel knows it by; otherwise every name in SENTINEL MASTERS. */
@@ -106,6 +140,8 @@ export const UserSchema = z
 export const ConfigFileSchema = z
   .object({
     topologies: z.array(TopologySchema).min(1, "at least one topology is needed"),
+    /** Log directories for every topology (each topology may add its own). */
+    logDirs: LogDirs.optional(),
     users: z.array(UserSchema).max(1000).optional(),
     /** Viewers see key values unless this is false. */
     viewerValues: z.boolean().optional(),

@@ -1,6 +1,7 @@
 // Follows the log file of every node that has a readable one, keeps the last lines per node in a
 // ring for the log pane, and hands newly classified replication events to the monitor.
 import { createClassifier, type ReplEvent } from "./classify";
+import { guardedOpener, type LogDirsConfig } from "./log-access";
 import { resolveLogPath } from "./log-path";
 import { parseLogLine, type LogLevel } from "./parse";
 import { tailFile, type StopTail } from "./tail";
@@ -37,7 +38,15 @@ const HISTORY_SLACK_MS = 2000;
 export class NodeLogs {
   private readonly nodes = new Map<string, NodeLog>();
 
-  constructor(private readonly onEvent: (node: string, ev: ReplEvent, at: number) => void) {}
+  private readonly openLearned: ReturnType<typeof guardedOpener>;
+
+  /** `dirs`: where files a node names may be read (config `logDirs`) and what never is. */
+  constructor(
+    private readonly onEvent: (node: string, ev: ReplEvent, at: number) => void,
+    dirs: LogDirsConfig = {},
+  ) {
+    this.openLearned = guardedOpener(dirs);
+  }
 
   /** (Re)configures one node's log source; cheap when nothing changed. */
   configure(node: string, o: { host: string; configured?: string; logfile: string | null | undefined; dir: string | null | undefined; configKnown: boolean }): void {
@@ -56,6 +65,8 @@ export class NodeLogs {
     const classify = createClassifier();
     log.stop = tailFile(where.path, {
       fromLastLines: INITIAL_LINES,
+      // A path the node reported is checked on every open; the operator's own logFile is not.
+      ...(where.trusted ? {} : { openFile: this.openLearned }),
       onState: (s) => {
         log.state = s.status === "readable" ? { status: "readable", path: s.path } : { status: "unreadable", path: s.path, reason: s.reason };
       },

@@ -23,6 +23,11 @@ export interface TailOptions {
   /** Retry delay while the file is missing or unreadable. Default 1000 ms. */
   retryMs?: number;
   maxLineBytes?: number;
+  /**
+   * Opens the file, on start and on every reopen (rotation, recovery). Default: plain open(2).
+   * Log paths learned from a node pass a guarded opener that refuses files outside allowed dirs.
+   */
+  openFile?: (filePath: string) => Promise<FileHandle>;
 }
 
 /** Resolves once the tail has stopped and closed the file; no callback fires after that. */
@@ -63,6 +68,9 @@ export function tailFile(filePath: string, opts: TailOptions): StopTail {
   let stopped = false;
   let watcher: FSWatcher | null = null;
   let lastWatchAttempt = 0;
+  /** A refused path is not watched either: its directory is none of our business. */
+  let refused = false;
+  const openFile = opts.openFile ?? ((p: string) => open(p, "r"));
 
   const reportError = (err: unknown) => {
     if (!stopped) opts.onError?.(err instanceof Error ? err : new Error(String(err)));
@@ -89,13 +97,14 @@ export function tailFile(filePath: string, opts: TailOptions): StopTail {
   const setUnreadable = (err: unknown) => {
     const code = errorCode(err);
     if (code === "ENOENT") startFromLastLines = false;
+    refused = code === "EREFUSED";
     setState({ status: "unreadable", path: filePath, code, reason: describeCode(code, filePath, err) });
   };
 
   async function openLog(): Promise<boolean> {
     let fh: FileHandle;
     try {
-      fh = await open(filePath, "r");
+      fh = await openFile(filePath);
     } catch (err) {
       setUnreadable(err);
       return false;
@@ -115,6 +124,7 @@ export function tailFile(filePath: string, opts: TailOptions): StopTail {
       startFromLastLines = false;
       resumeAt = null;
       missingSince = null;
+      refused = false;
       file = { fh, ino: st.ino, dev: st.dev, pos };
       setState({ status: "readable", path: filePath });
       return true;
@@ -200,7 +210,7 @@ export function tailFile(filePath: string, opts: TailOptions): StopTail {
   }
 
   function ensureWatcher(): void {
-    if (watcher || stopped || Date.now() - lastWatchAttempt < retryMs) return;
+    if (watcher || stopped || refused || Date.now() - lastWatchAttempt < retryMs) return;
     lastWatchAttempt = Date.now();
     const base = path.basename(filePath);
     try {
@@ -323,6 +333,7 @@ function describeCode(code: string, file: string, err: unknown): string {
     case "EISDIR": return `${file} is a directory, not a log file`;
     case "ENOTFILE": return `${file} is not a regular file`;
     case "ENOTDIR": return `a parent of ${file} is not a directory`;
+    case "EREFUSED": return `not read: ${err instanceof Error ? err.message : String(err)}`;
     default: return err instanceof Error ? err.message : String(err);
   }
 }

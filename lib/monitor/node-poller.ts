@@ -16,6 +16,14 @@ export interface PollerOptions {
   onResult: (r: PollResult) => void;
 }
 
+/** The server replied, but not with what a monitored Redis node says (e.g. a Sentinel). */
+class UnexpectedReplyError extends Error {}
+
+/** A reply from the server (auth refused, NOPERM, LOADING …), as opposed to no answer at all. */
+function isReply(err: unknown): boolean {
+  return err instanceof UnexpectedReplyError || (err as { name?: unknown } | null)?.name === "ReplyError";
+}
+
 const FULL_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "keyspace", "replication"];
 
 export class NodePoller {
@@ -76,7 +84,7 @@ export class NodePoller {
     const text = (await withTimeout(this.redis.call("INFO", ...args), timeout)) as string;
     const role = await roleReply;
     const sections = parseInfo(text);
-    if (!sections.replication) throw new Error("INFO has no replication section (is this a Sentinel?)");
+    if (!sections.replication) throw new UnexpectedReplyError("INFO has no replication section (is this a Sentinel?)");
     if (full) this.lastFullAt = started;
     const repl = parseReplication(sections.replication);
     this.withStats = repl.connectedReplicas > 0 || repl.role === "master";
@@ -131,11 +139,12 @@ export class NodePoller {
         this.failures = 0;
       } catch (err) {
         this.failures++;
-        const error = describeRedisError(connectionError(this.redis, err));
+        const cause = connectionError(this.redis, err);
+        const error = describeRedisError(cause);
         // A fresh connection next time: a timed-out command may still be queued on the old one.
         this.drop();
         this.lastFullAt = 0;
-        result = { ok: false, at: Date.now(), error };
+        result = { ok: false, at: Date.now(), error, answered: isReply(cause) };
         waitMs = Math.min(this.o.maxBackoffMs ?? 1000, this.o.pollMs * 2 ** Math.min(this.failures - 1, 8));
       }
       if (signal.aborted) break;

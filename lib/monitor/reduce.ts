@@ -4,7 +4,8 @@ import type { NodeConfig, NodeState, SyncCounters } from "./types";
 
 export type PollResult =
   | { ok: true; at: number; latencyMs: number; repl: ReplicationInfo; facts?: ServerFacts; info?: InfoSections; counters?: SyncCounters; config?: NodeConfig; linkState?: string }
-  | { ok: false; at: number; error: string };
+  /** `answered`: the node replied, with an error (a reply, not a refused or silent connection). */
+  | { ok: false; at: number; error: string; answered?: boolean };
 
 export function initialState(id: string, host: string, port: number): NodeState {
   return {
@@ -15,6 +16,7 @@ export function initialState(id: string, host: string, port: number): NodeState 
     downSince: null,
     lastError: null,
     lastOkAt: null,
+    answeredAt: null,
     pollLatencyMs: null,
     repl: null,
     facts: null,
@@ -53,6 +55,7 @@ export function applyPoll(prev: NodeState, r: PollResult): NodeState {
       status: "down",
       downSince: prev.status === "down" && prev.downSince !== null ? prev.downSince : r.at,
       lastError: r.error,
+      answeredAt: r.answered ? r.at : prev.answeredAt,
       pollLatencyMs: null,
     };
   }
@@ -65,6 +68,7 @@ export function applyPoll(prev: NodeState, r: PollResult): NodeState {
     downSince: null,
     lastError: null,
     lastOkAt: r.at,
+    answeredAt: r.at,
     pollLatencyMs: r.latencyMs,
     repl: r.repl,
     facts,

@@ -1,22 +1,23 @@
 // Watches one replication topology: discovers nodes from any seed, polls each one, keeps state,
 // history and a bounded event list, and tells listeners what changed.
 import { setTimeout as sleep } from "node:timers/promises";
-import { credentialsFor, type TopologyConfig } from "../config/load";
+import { credentialsFor, FORGET_AFTER_MS, type TopologyConfig } from "../config/load";
 import { AlertEngine } from "../alerts/engine";
 import { DEFAULT_ALERT_RULES } from "../alerts/rules";
 import type { ReplEvent } from "../logs/classify";
 import { NodeLogs } from "../logs/node-logs";
-import { formatNumber } from "../format";
+import { formatDuration, formatNumber } from "../format";
 import { diffNode, masterIdOf } from "./diff";
 import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "./resync-tracker";
 import { NodeHistory, type HistoryJson } from "./history";
 import { NodePoller } from "./node-poller";
 import { SentinelWatcher, type SentinelView } from "../sentinel/watcher";
 import { splitAddress } from "../redis/address";
+import { createAllowList } from "../redis/allow-list";
 import type { ConnectOptions } from "../redis/connection";
 import { applyPoll, initialState, type PollResult } from "./reduce";
 import type { NodeEvent, NodeState, NodeView, Severity, TimelineEvent } from "./types";
-import { buildViews } from "./view";
+import { buildViews, isShown, type PeerPolicy } from "./view";
 
 /** Where stamped events go besides the in-memory list (the persistent timeline). */
 export interface EventSink {
@@ -70,7 +71,15 @@ export class TopologyMonitor {
   private historyTimer: AbortController | null = null;
   private running = false;
   readonly resync = new ResyncTracker((id) => this.states.get(id));
-  readonly logs = new NodeLogs((node, ev, at) => this.onLogEvent(node, ev, at));
+  readonly logs: NodeLogs;
+  /** Seeds: always dialled, always shown, never forgotten. */
+  private readonly seedIds: ReadonlySet<string>;
+  /** Addresses the operator named (seeds, `nodes` keys): dialled whatever discovery.allow says. */
+  private readonly namedIds: ReadonlySet<string>;
+  private readonly allowHost: ((host: string) => boolean) | null;
+  /** Node id -> when a live node last named it (as its master or a replica), for forgetting. */
+  private readonly lastListed = new Map<string, number>();
+  private readonly peerPolicy: PeerPolicy;
   private readonly resyncInfo = {
     last: (id: string) => this.resync.lastOutcome(id),
     inProgress: (id: string) => this.resync.inProgress(id),
@@ -87,6 +96,11 @@ export class TopologyMonitor {
   ) {
     this.name = config.name;
     this.nextEventId = () => sink.nextId();
+    this.logs = new NodeLogs((node, ev, at) => this.onLogEvent(node, ev, at), { logDirs: config.logDirs, privatePaths: config.privatePaths });
+    this.seedIds = new Set(config.seeds.map((s) => `${s.host}:${s.port}`));
+    this.namedIds = new Set([...this.seedIds, ...Object.keys(config.nodes)]);
+    this.allowHost = config.discoveryAllow ? createAllowList(config.discoveryAllow) : null;
+    this.peerPolicy = { pinned: (id) => this.seedIds.has(id), mayDial: (host, port) => this.mayDial(host, port) };
     this.alerts = new AlertEngine(config.name, config.alerts ?? DEFAULT_ALERT_RULES, config.webhook, (events, at) =>
       this.emit(events[0]?.node ?? config.name, events, at),
     );
@@ -115,7 +129,7 @@ export class TopologyMonitor {
     for (const m of this.sentinels?.masters() ?? []) {
       for (const address of [m.address, ...m.replicas]) {
         const a = splitAddress(address);
-        if (a) this.ensureNode(a.host, a.port);
+        if (a) this.ensureNode(a.host, a.port, "announced");
       }
     }
   }
@@ -123,7 +137,7 @@ export class TopologyMonitor {
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const seed of this.config.seeds) this.ensureNode(seed.host, seed.port);
+    for (const seed of this.config.seeds) this.ensureNode(seed.host, seed.port, "seed");
     this.sentinels?.start();
     void this.historyLoop();
   }
@@ -151,7 +165,7 @@ export class TopologyMonitor {
   resolve = (address: string): string => this.aliases.get(address) ?? address;
 
   views(): NodeView[] {
-    return buildViews(this.states.values(), this.resolve, this.resyncInfo);
+    return buildViews(this.states.values(), this.resolve, this.resyncInfo, this.peerPolicy);
   }
 
   state(id: string): NodeState | undefined {
@@ -166,10 +180,20 @@ export class TopologyMonitor {
     return this.events.slice(-limit);
   }
 
-  private ensureNode(host: string, port: number): void {
+  /**
+   * Whether replscope may connect to an address (with the topology's credentials): seeds and
+   * configured nodes always; announced ones only inside discovery.allow when there is one.
+   */
+  mayDial(host: string, port: number): boolean {
+    return !this.allowHost || this.namedIds.has(`${host}:${port}`) || this.allowHost(host);
+  }
+
+  private ensureNode(host: string, port: number, origin: "seed" | "announced"): void {
+    if (origin === "announced" && !this.mayDial(host, port)) return;
     const id = this.resolve(`${host}:${port}`);
     if (this.states.has(id) || this.states.size >= MAX_NODES || !this.running) return;
     this.states.set(id, initialState(id, host, port));
+    this.lastListed.set(id, Date.now());
     this.histories.set(id, new NodeHistory());
     const poller = new NodePoller({
       conn: this.connectOptionsFor(host, port, this.config.timeoutMs),
@@ -245,20 +269,54 @@ export class TopologyMonitor {
     const master = masterIdOf(s);
     if (master) {
       const addr = splitAddress(master);
-      if (addr) this.ensureNode(addr.host, addr.port);
+      if (addr) this.ensureNode(addr.host, addr.port, "announced");
     }
-    for (const line of s.repl?.replicas ?? []) this.ensureNode(line.ip, line.port);
+    for (const line of s.repl?.replicas ?? []) this.ensureNode(line.ip, line.port, "announced");
   }
 
   private aliasNode(alias: string, canonical: string): void {
-    this.pollers.get(alias)?.stop();
-    this.pollers.delete(alias);
-    this.states.delete(alias);
-    this.histories.delete(alias);
-    this.resync.forget(alias);
-    this.logs.remove(alias);
+    this.drop(alias);
     this.aliases.set(alias, canonical);
     for (const l of this.listeners) l(this.name, { nodeId: alias, events: [] });
+  }
+
+  /** Stops watching a node and lets go of everything kept about it. */
+  private drop(id: string): void {
+    this.pollers.get(id)?.stop();
+    this.pollers.delete(id);
+    this.states.delete(id);
+    this.histories.delete(id);
+    this.lastListed.delete(id);
+    this.resync.forget(id);
+    this.logs.remove(id);
+  }
+
+  /**
+   * Forgets nodes that are down (or never answered) and that no live node has named, as its
+   * master or a replica, for forgetAfterMs: announcements that went away, replicas removed for
+   * good. Seeds stay. Their alerts resolve on the next evaluation, as the node leaves the views.
+   */
+  private forgetStale(now: number): void {
+    const after = this.config.forgetAfterMs ?? FORGET_AFTER_MS;
+    const listed = new Set<string>();
+    for (const s of this.states.values()) {
+      if (s.status !== "up") continue;
+      const master = masterIdOf(s);
+      if (master) listed.add(this.resolve(master));
+      for (const line of s.repl?.replicas ?? []) listed.add(this.resolve(line.id));
+    }
+    for (const s of [...this.states.values()]) {
+      if (listed.has(s.id)) this.lastListed.set(s.id, now);
+      if (s.status === "up" || this.seedIds.has(s.id)) continue;
+      const quietSince = Math.max(this.lastListed.get(s.id) ?? now, s.lastOkAt ?? 0);
+      if (now - quietSince < after) continue;
+      const shown = isShown(s, this.peerPolicy);
+      this.drop(s.id);
+      for (const [alias, canonical] of this.aliases) if (canonical === s.id) this.aliases.delete(alias);
+      const text = `${s.id} forgotten: ${s.lastOkAt === null ? "never answered" : "down"} and named by no live node for ${formatDuration(after)}`;
+      // Only nodes that were on the map get a timeline entry; an announcement that never answered leaves none.
+      this.emit(s.id, shown ? [{ kind: "node:forgotten", node: s.id, severity: "info", text }] : [], now);
+    }
   }
 
   /** Records one history sample a second per node from the latest derived views. */
@@ -268,6 +326,7 @@ export class TopologyMonitor {
     while (!ctl.signal.aborted) {
       const now = Date.now();
       for (const o of this.resync.tick(now)) this.emit(o.replica, [this.resyncEvent(o)], now);
+      this.forgetStale(now);
       const views = this.views();
       this.alerts.tick(now, views);
       this.discoverFromSentinels();

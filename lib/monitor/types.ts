@@ -16,6 +16,11 @@ export interface NodeState {
   downSince: number | null;
   lastError: string | null;
   lastOkAt: number | null;
+  /**
+   * Last time the node answered at all, even with an error (auth, NOPERM, LOADING). null = it never
+   * did: an address only announced by others may not be a Redis server at all.
+   */
+  answeredAt: number | null;
   pollLatencyMs: number | null;
   repl: ReplicationInfo | null;
   facts: ServerFacts | null;
@@ -54,6 +59,7 @@ export type NodeEventKind =
   | "node:up"
   | "node:role-changed"
   | "node:restarted"
+  | "node:forgotten"
   | "replica:master-changed"
   | "replica:link-down"
   | "replica:link-up"
@@ -134,6 +140,11 @@ export interface NodeView {
   lastResyncSource: string | null;
   lastResyncAt: number | null;
   lastResyncKeysLoaded: number | null;
+  /**
+   * Addresses this node reports (its master, its replicas) that replscope does not show as nodes:
+   * outside discovery.allow, or never answering. Plain text, bounded; null when there are none.
+   */
+  peerNote: string | null;
 }
 
 export type { KeyspaceDb, ReplicaLine };

@@ -14,15 +14,59 @@ export interface ResyncInfo {
 
 const NO_RESYNC: ResyncInfo = { last: () => undefined, inProgress: () => false };
 
-export function buildViews(states: Iterable<NodeState>, resolve: Resolve = (a) => a, resync: ResyncInfo = NO_RESYNC): NodeView[] {
+/** Which nodes the operator named, and which announced addresses replscope may dial. */
+export interface PeerPolicy {
+  /** Seeds: shown as nodes even before (or without ever) answering. */
+  pinned(id: string): boolean;
+  /** discovery.allow; always true without one. */
+  mayDial(host: string, port: number): boolean;
+}
+
+/** Pure callers (tests) that pass no policy see every state as a node, as before. */
+const SHOW_ALL: PeerPolicy = { pinned: () => true, mayDial: () => true };
+const MAX_PEER_NOTES = 10;
+
+/**
+ * An address only others announced is a node once it answers: until then it is a note on the node
+ * that names it, so forged announcements cannot fill the map (and the alerts) with dead nodes.
+ */
+export function isShown(s: NodeState, policy: PeerPolicy): boolean {
+  return s.answeredAt !== null || policy.pinned(s.id);
+}
+
+export function buildViews(
+  states: Iterable<NodeState>,
+  resolve: Resolve = (a) => a,
+  resync: ResyncInfo = NO_RESYNC,
+  policy: PeerPolicy = SHOW_ALL,
+): NodeView[] {
   const byId = new Map<string, NodeState>();
   for (const s of states) byId.set(s.id, s);
   const views: NodeView[] = [];
-  for (const s of byId.values()) views.push(buildView(s, byId, resolve, resync));
+  for (const s of byId.values()) if (isShown(s, policy)) views.push(buildView(s, byId, resolve, resync, policy));
   return views.sort(compareViews);
 }
 
-function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve, resync: ResyncInfo): NodeView {
+/** What this node names but the map does not show, in operator words; null when nothing. */
+function peerNote(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve, policy: PeerPolicy): string | null {
+  if (s.status !== "up" || !s.repl) return null;
+  const notes: string[] = [];
+  const judge = (host: string, port: number, id: string, relation: "master" | "replica"): void => {
+    const named = relation === "master" ? `points at ${id}` : `lists replica ${id}`;
+    const peer = byId.get(resolve(id));
+    if (!policy.mayDial(host, port)) notes.push(`${named} (not contacted: outside the allowed addresses)`);
+    // Tried and never answered; a peer not yet tried gets no note (it is being contacted).
+    else if (peer && !isShown(peer, policy) && peer.lastError !== null) notes.push(`${named}, which does not answer`);
+  };
+  const r = s.repl;
+  if (r.role === "replica" && r.masterHost && r.masterPort !== null) judge(r.masterHost, r.masterPort, `${r.masterHost}:${r.masterPort}`, "master");
+  for (const l of r.replicas) judge(l.ip, l.port, l.id, "replica");
+  if (!notes.length) return null;
+  const more = notes.length - MAX_PEER_NOTES;
+  return notes.slice(0, MAX_PEER_NOTES).join("; ") + (more > 0 ? `; and ${more} more` : "");
+}
+
+function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve, resync: ResyncInfo, policy: PeerPolicy): NodeView {
   const rawMaster = masterIdOf(s);
   const masterId = rawMaster ? resolve(rawMaster) : null;
   const master = masterId ? byId.get(masterId) : undefined;
@@ -82,6 +126,7 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     lastResyncSource: last?.source ?? null,
     lastResyncAt: last?.endedAt ?? null,
     lastResyncKeysLoaded: last?.keysLoaded ?? null,
+    peerNote: peerNote(s, byId, resolve, policy),
   };
 }
 

@@ -1,7 +1,7 @@
 // Starts and stops real redis-server processes on loopback. Used by the demo, the tests and the
 // benchmarks, so all three exercise the same code path and always clean up after themselves.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmdirSync, rmSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -34,6 +34,16 @@ export interface LocalRedis {
 
 const live = new Set<ChildProcess>();
 let exitHookInstalled = false;
+let root: string | null = null;
+
+/**
+ * The one temp folder (per process) holding the dirs of servers started without `dir`, so a
+ * dashboard watching them can allow their log files with a single `logDirs` entry.
+ */
+export function localRedisRoot(): string {
+  root ??= mkdtempSync(path.join(tmpdir(), "replscope-redis-"));
+  return root;
+}
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
@@ -47,6 +57,11 @@ function installExitHook(): void {
       } catch {
         /* already gone */
       }
+    }
+    try {
+      if (root) rmdirSync(root); // only when empty: stopAll removed the servers' dirs
+    } catch {
+      /* servers kept their dirs (removeDirs false): leave them */
     }
   });
 }
@@ -103,7 +118,7 @@ export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRed
   if (!binary) throw new Error("redis-server not found on PATH");
   installExitHook();
   const port = opts.port ?? (await freePort());
-  const dir = opts.dir ?? mkdtempSync(path.join(tmpdir(), `replscope-redis-${port}-`));
+  const dir = opts.dir ?? mkdtempSync(path.join(localRedisRoot(), `${port}-`));
   mkdirSync(dir, { recursive: true });
   const logFile = path.join(dir, "redis.log");
   const base = opts.sentinel

@@ -11,6 +11,7 @@ export const EVENT_KINDS = [
   "node:up",
   "node:role-changed",
   "node:restarted",
+  "node:forgotten",
   "replica:master-changed",
   "replica:link-down",
   "replica:link-up",

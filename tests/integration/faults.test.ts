@@ -21,7 +21,7 @@ import path from "node:path";
 import type { TopologyConfig } from "../../lib/config/load";
 import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
-import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
+import { localRedisRoot, startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { cli, FAST_SYNC, startTopology, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
@@ -56,6 +56,7 @@ function startWatch(topo: Topology, t: TestContext): Watch {
     infoMs: 1000,
     timeoutMs: TIMEOUT_MS,
     drills: false,
+    logDirs: [localRedisRoot()],
   };
   const m = new TopologyMonitor(cfg);
   const events: TimelineEvent[] = [];

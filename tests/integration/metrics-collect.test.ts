@@ -6,11 +6,12 @@ import type { TopologyConfig } from "../../lib/config/load";
 import { createMetrics, type Metrics } from "../../lib/metrics/collect";
 import { parseExposition, select, type Exposition } from "../../lib/metrics/exposition";
 import { MonitorHub } from "../../lib/monitor/hub";
+import { localRedisRoot } from "../../lib/redis/local-server";
 import { cli, startTopology, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
 function config(seed: { host: string; port: number }): TopologyConfig {
-  return { name: "t", seeds: [{ host: seed.host, port: seed.port, tls: false }], nodes: {}, pollMs: 100, infoMs: 1000, timeoutMs: 500, drills: false };
+  return { name: "t", seeds: [{ host: seed.host, port: seed.port, tls: false }], nodes: {}, pollMs: 100, infoMs: 1000, timeoutMs: 500, drills: false, logDirs: [localRedisRoot()] };
 }
 
 /** The value of the one sample of `name` whose labels include `labels`. */

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "../../lib/redis/local-server";
+import { freePort, localRedisRoot } from "../../lib/redis/local-server";
 import { waitFor } from "./wait";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -34,6 +34,8 @@ export async function startServer(env: Record<string, string>, opts: { expectExi
       REPLSCOPE_API_TOKEN: TEST_TOKEN,
       REPLSCOPE_SEEDS: "",
       REPLSCOPE_CONFIG: "",
+      // The test servers' log files (their dirs share one folder); a config file may add more.
+      REPLSCOPE_LOG_DIRS: localRedisRoot(),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -2,7 +2,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { TopologyConfig } from "../../lib/config/load";
-import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
+import { localRedisRoot, startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { waitFor } from "./wait";
 
 const execFileP = promisify(execFile);
@@ -51,7 +51,10 @@ export async function cli(port: number, ...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-/** A topology config for monitor-level tests: fast polls, short timeouts, drills off unless asked. */
+/**
+ * A topology config for monitor-level tests: fast polls, short timeouts, drills off unless asked,
+ * and the test servers' folder allowed for log files (servers started without `dir` live there).
+ */
 export function testConfig(seeds: { host: string; port: number }[], extra: Partial<TopologyConfig> = {}): TopologyConfig {
   return {
     name: "t",
@@ -61,6 +64,7 @@ export function testConfig(seeds: { host: string; port: number }[], extra: Parti
     infoMs: 1000,
     timeoutMs: 500,
     drills: false,
+    logDirs: [localRedisRoot()],
     ...extra,
   };
 }

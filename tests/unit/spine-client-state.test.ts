@@ -93,6 +93,7 @@ function view(id: string, role: NodeView["role"], masterId: string | null): Node
     lastResyncSource: null,
     lastResyncAt: null,
     lastResyncKeysLoaded: null,
+    peerNote: null,
   };
 }
 

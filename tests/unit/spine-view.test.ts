@@ -124,6 +124,7 @@ describe("buildViews on a topology built from real INFO", () => {
       lastResyncSource: null,
       lastResyncAt: null,
       lastResyncKeysLoaded: null,
+      peerNote: null,
     } satisfies NodeView);
     const m = byId(views, M);
     assert.equal(m.role, "master");
