@@ -25,8 +25,22 @@ export function shortReason(reason: string | null): string {
 }
 
 export function syncReading(v: NodeView, now: number): SyncReading {
-  if (v.status === "down") return { label: "node down", tone: "bad", pct: null, detail: v.lastError ?? "" };
+  if (v.status === "down") {
+    const seen = v.lastSeenAt !== null ? `last seen ${formatDuration(now - v.lastSeenAt)} ago` : "never answered";
+    return { label: "not answering", tone: "bad", pct: null, detail: [seen, v.lastError].filter(Boolean).join(" · ") };
+  }
   if (v.role !== "replica") return { label: "—", tone: "muted", pct: null, detail: "" };
+  if (v.masterAnswering === false && v.linkStatus === "up" && !v.syncInProgress) {
+    // Redis keeps the link "up" until repl-timeout: say what that means instead of "in sync".
+    const io = v.masterLastIoSeconds !== null ? `last I/O ${v.masterLastIoSeconds} s ago` : "last I/O unknown";
+    const timeout = v.replTimeout !== null ? `; it will drop the link after repl-timeout = ${v.replTimeout} s` : "";
+    return {
+      label: "master not answering",
+      tone: "bad",
+      pct: null,
+      detail: `this replica still reports its link up (${io}${timeout})`,
+    };
+  }
   if (v.syncInProgress) {
     const read = v.syncReadBytes ?? 0;
     const total = v.syncTotalBytes ?? 0;
@@ -51,13 +65,34 @@ export function syncReading(v: NodeView, now: number): SyncReading {
 }
 
 export function coverageReading(v: NodeView, warnShare = 0.5): { label: string; tone: Tone } {
-  if (v.role !== "replica" || v.canPartialResync === null) return { label: "—", tone: "muted" };
-  if (!v.canPartialResync) return { label: "a drop now means FULL resync", tone: "bad" };
+  if (v.role !== "replica" || v.canPartialResync === null) {
+    return { label: v.role === "replica" && v.masterAnswering === false ? "unknown: master not answering" : "—", tone: "muted" };
+  }
+  const linkDown = v.linkStatus !== "up";
+  if (!v.canPartialResync) return { label: linkDown ? "reconnect will be a FULL resync" : "a drop now means FULL resync", tone: "bad" };
   // A quiet master makes the seconds figure meaningless beyond a week; say so plainly.
   const secs =
     v.backlogHeadroomSeconds === null ? "" : v.backlogHeadroomSeconds > 7 * 86_400 ? " (over a week of writes)" : ` ≈ ${formatDuration(v.backlogHeadroomSeconds * 1000)}`;
-  const risky = v.lagBytes !== null && v.backlogSize !== null && v.backlogSize > 0 && v.lagBytes > v.backlogSize * warnShare;
-  return { label: `partial OK for ${formatBytes(v.backlogHeadroomBytes)}${secs}`, tone: risky ? "warn" : "ok" };
+  // With no replica connected the master frees its backlog after repl-backlog-ttl: both clocks run.
+  const ttl = v.backlogTtlRemainingSeconds === null ? "" : v.backlogTtlRemainingSeconds === 0 ? "; backlog TTL due now" : `; backlog freed in ≤ ${formatDuration(v.backlogTtlRemainingSeconds * 1000)} (repl-backlog-ttl)`;
+  const risky = (v.lagBytes !== null && v.backlogSize !== null && v.backlogSize > 0 && v.lagBytes > v.backlogSize * warnShare) || v.backlogTtlRemainingSeconds !== null;
+  return { label: `${linkDown ? "partial still possible" : "partial OK"} for ${formatBytes(v.backlogHeadroomBytes)}${secs}${ttl}`, tone: risky ? "warn" : "ok" };
+}
+
+/** The replica's lag as a headline: applied bytes, or why it cannot be known. */
+export function lagReading(v: NodeView): { label: string; tone: Tone; detail: string } {
+  if (v.role !== "replica") return { label: "—", tone: "muted", detail: "" };
+  const ack =
+    v.lagSeconds !== null || v.ackLagBytes !== null
+      ? `last ACK ${v.lagSeconds === null ? "?" : `${v.lagSeconds} s`} ago${v.ackLagBytes !== null ? `, ${formatBytes(v.ackLagBytes)} unacknowledged` : ""}`
+      : "";
+  if (v.lagBytes === null) {
+    // A frozen replica: the master still says what it sees, which is the truth that matters.
+    if (v.status === "down" && ack) return { label: "not acknowledging", tone: "bad", detail: `its master reports: ${ack}` };
+    return { label: "unknown", tone: "muted", detail: [v.lagUnknown, ack].filter(Boolean).join(" · ") };
+  }
+  const tone: Tone = v.lagBytes > 1024 * 1024 ? "bad" : v.lagBytes > 16 * 1024 ? "warn" : "ok";
+  return { label: formatBytes(v.lagBytes), tone, detail: ack };
 }
 
 export function lastResyncReading(v: NodeView, now: number): { label: string; tone: Tone } {

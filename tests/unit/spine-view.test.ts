@@ -41,11 +41,15 @@ const replicaText = (): string =>
     "slave0:ip=127.0.0.1,port=37639,state=online,offset=1900,lag=1",
   );
 
+/**
+ * Each replica is polled just before and just after its master (the poll loops interleave), so
+ * both ordered pairs exist: replica-then-master for the PSYNC replay, master-then-replica for lag.
+ */
 function topology(): NodeState[] {
   return [
-    node(C, ok(raw("chained-replica.txt"))),
-    node(R, ok(replicaText())),
-    node(R2, ok(raw("replica-2.txt"))),
+    node(C, ok(raw("chained-replica.txt"), T0 - 200), ok(raw("chained-replica.txt"), T0 + 200)),
+    node(R, ok(replicaText(), T0 - 100), ok(replicaText(), T0 + 100)),
+    node(R2, ok(raw("replica-2.txt"), T0 - 100), ok(raw("replica-2.txt"), T0 + 100)),
     node(M, ok(masterText())),
   ];
 }
@@ -62,10 +66,13 @@ describe("buildViews on a topology built from real INFO", () => {
     assert.notEqual(replicaText(), raw("replica.txt"));
   });
 
-  test("lagBytes = master's master_repl_offset − the replica's acked offset from the master's slave line", () => {
-    const views = buildViews(topology());
+  test("ackLagBytes = master's master_repl_offset − the acked offset from its slave line; lagBytes = what the replica has applied", () => {
+    const views = buildViews(topology(), undefined, undefined, T0 + 150);
     const r = byId(views, R);
-    assert.equal(r.lagBytes, 1968 - 1500);
+    assert.equal(r.ackLagBytes, 1968 - 1500);
+    // The replica itself (read after the master) had applied all 1968 bytes: no applied lag.
+    assert.equal(r.lagBytes, 0);
+    assert.equal(r.lagUnknown, null);
     assert.equal(r.lagSeconds, 3);
     assert.equal(r.replicaState, "online");
     assert.equal(byId(views, R2).lagBytes, 0);
@@ -75,8 +82,28 @@ describe("buildViews on a topology built from real INFO", () => {
   test("a chained replica's lag is measured against the replica it replicates from", () => {
     const c = byId(buildViews(topology()), C);
     assert.equal(c.masterId, R);
-    assert.equal(c.lagBytes, 68);
+    assert.equal(c.ackLagBytes, 68);
+    assert.equal(c.lagBytes, 0);
     assert.equal(c.lagSeconds, 1);
+  });
+
+  test("a replica sample newer than its master's is never compared with it: no lag, no false 'out of backlog'", () => {
+    // Only a replica poll after the master (and a much higher offset, as under heavy writes):
+    const ahead = replicaText().replace(/master_repl_offset:1968/, "master_repl_offset:9000000").replace(/slave_repl_offset:1968/, "slave_repl_offset:9000000");
+    const states = [node(R, ok(ahead, T0 + 100)), node(M, ok(masterText()))];
+    const r = byId(buildViews(states), R);
+    // master-then-replica exists: applied lag 0 (the replica is past the master's sample)
+    assert.equal(r.lagBytes, 0);
+    // but no replica-then-master pair: the PSYNC replay is not guessed
+    assert.equal(r.canPartialResync, null);
+  });
+
+  test("a replica read before its master never looks past the backlog end", () => {
+    const states = [node(R, ok(replicaText(), T0 - 100)), node(M, ok(masterText()))];
+    const r = byId(buildViews(states), R);
+    assert.equal(r.canPartialResync, true);
+    assert.equal(r.lagBytes, null);
+    assert.match(r.lagUnknown ?? "", /no ordered samples/);
   });
 
   test("the full view of a replica and of the master", () => {
@@ -90,8 +117,16 @@ describe("buildViews on a topology built from real INFO", () => {
       masterId: M,
       linkStatus: "up",
       replOffset: 1968,
-      lagBytes: 468,
+      lagBytes: 0,
+      lagUnknown: null,
       lagSeconds: 3,
+      ackLagBytes: 468,
+      masterLastIoSeconds: 1,
+      replTimeout: null,
+      masterAnswering: true,
+      stale: false,
+      lastSeenAt: T0 + 100,
+      replid: "23ab9a1324da2c40134c1ea1836e6e9d22f46b93",
       syncInProgress: false,
       readOnly: true,
       runId: "c1d4c76859cb7a77f948655a616715f6381974af",
@@ -117,6 +152,10 @@ describe("buildViews on a topology built from real INFO", () => {
       canPartialResync: true,
       backlogHeadroomBytes: 1048576,
       backlogHeadroomSeconds: null,
+      backlogTtlRemainingSeconds: null,
+      minReplicasToWrite: null,
+      goodReplicas: null,
+      writesRefused: null,
       backlogSize: 1048576,
       resyncing: false,
       lastResyncKind: null,
