@@ -31,6 +31,7 @@ export function initialState(id: string, host: string, port: number): NodeState 
     linkState: null,
     samples: [],
     noReplicasSince: null,
+    lineStateSince: {},
   };
 }
 
@@ -58,6 +59,16 @@ function nextNoReplicasSince(prev: NodeState, repl: ReplicationInfo, at: number)
   if (prev.noReplicasSince !== null && prev.repl?.role === "master") return prev.noReplicasSince;
   // The last replica left after the previous poll that saw one (or before our first poll).
   return prev.lastOkAt !== null && prev.repl?.role === "master" && prev.repl.connectedReplicas > 0 ? prev.lastOkAt : at;
+}
+
+function nextLineStates(prev: NodeState, repl: ReplicationInfo, at: number): NodeState["lineStateSince"] {
+  const out: NodeState["lineStateSince"] = {};
+  for (const l of repl.replicas) {
+    const was = prev.lineStateSince[l.id];
+    // Changed (or appeared) after the previous poll of this node: date it from that poll.
+    out[l.id] = was && was.state === l.state ? was : { state: l.state, since: prev.lastOkAt ?? at };
+  }
+  return out;
 }
 
 export function applyPoll(prev: NodeState, r: PollResult): NodeState {
@@ -91,6 +102,7 @@ export function applyPoll(prev: NodeState, r: PollResult): NodeState {
     nodeConfig: r.config ?? prev.nodeConfig,
     samples: pushSample(prev.samples, { sentAt: r.sentAt ?? r.at - r.latencyMs, at: r.at, repl: r.repl }),
     noReplicasSince: nextNoReplicasSince(prev, r.repl, r.at),
+    lineStateSince: nextLineStates(prev, r.repl, r.at),
     linkState: r.repl.role !== "replica" ? null : r.repl.linkStatus === "up" && !r.repl.syncInProgress ? "connected" : (r.linkState ?? prev.linkState),
   };
 }

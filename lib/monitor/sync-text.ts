@@ -41,10 +41,22 @@ export function syncReading(v: NodeView, now: number): SyncReading {
       detail: `this replica still reports its link up (${io}${timeout})`,
     };
   }
+  if (v.replicaState === "wait_bgsave") {
+    const when =
+      v.snapshotStartsInSeconds !== null
+        ? v.snapshotStartsInSeconds > 0
+          ? `diskless transfer starts in ≤ ${v.snapshotStartsInSeconds} s (repl-diskless-sync-delay)`
+          : "diskless transfer due now"
+        : "the master is writing its snapshot (BGSAVE) or waiting out the diskless delay";
+    return { label: "full sync: waiting for the master's snapshot", tone: "busy", pct: null, detail: when };
+  }
   if (v.syncInProgress) {
     const read = v.syncReadBytes ?? 0;
     const total = v.syncTotalBytes ?? 0;
     const stalled = (v.syncLastIoSecondsAgo ?? 0) > 5;
+    if (total > 0 && read >= total) {
+      return { label: "full sync: loading the snapshot", tone: "busy", pct: 100, detail: `${formatBytes(total)} received; flushing old data and loading` };
+    }
     if (total > 0) {
       const pct = Math.min(100, Math.floor((read / total) * 100));
       return { label: `full sync ${pct}%`, tone: stalled ? "warn" : "busy", pct, detail: `${formatBytes(read)} of ${formatBytes(total)}${stalled ? `, no data for ${v.syncLastIoSecondsAgo}s` : ""}` };
@@ -57,6 +69,10 @@ export function syncReading(v: NodeView, now: number): SyncReading {
   if (v.linkStatus !== "up") {
     const since = v.linkDownSince !== null ? ` ${formatDuration(now - v.linkDownSince)}` : "";
     return { label: `link down${since}`, tone: "bad", pct: null, detail: v.linkState ? `replica state: ${v.linkState}` : "" };
+  }
+  if (v.resyncing) {
+    // Back online but the tracker is still weighing its evidence: neither "in sync" nor a guess.
+    return { label: "back online, confirming FULL or PARTIAL…", tone: "busy", pct: null, detail: "" };
   }
   if (v.replicaState && v.replicaState !== "online") {
     return { label: v.replicaState === "wait_bgsave" ? "waiting for snapshot" : "receiving snapshot", tone: "busy", pct: null, detail: `master reports ${v.replicaState}` };

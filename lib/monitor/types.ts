@@ -39,6 +39,8 @@ export interface NodeState {
    * poll that still saw replicas, or our first poll), so a repl-backlog-ttl countdown never runs late.
    */
   noReplicasSince: number | null;
+  /** Master: per replica line (ip:port as it reports), its state and the earliest moment it can have entered it. */
+  lineStateSince: Record<string, { state: string; since: number }>;
 }
 
 export interface SyncCounters {
@@ -155,6 +157,8 @@ export interface NodeView {
   syncLastIoSecondsAgo: number | null;
   /** Master side: repl-diskless-sync-delay, shown while a replica waits in wait_bgsave. */
   disklessSyncDelay: number | null;
+  /** Replica waiting in wait_bgsave for a diskless sync: at most this many seconds until its master starts the transfer. */
+  snapshotStartsInSeconds: number | null;
   /** Would a partial resync work if the link dropped now, and for how many more bytes / seconds of writes. */
   canPartialResync: boolean | null;
   backlogHeadroomBytes: number | null;

@@ -94,6 +94,7 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     syncTotalBytes: up && s.repl?.syncInProgress ? s.repl.syncTotalBytes : null,
     syncLastIoSecondsAgo: up && s.repl?.syncInProgress ? s.repl.syncLastIoSecondsAgo : null,
     disklessSyncDelay: s.nodeConfig?.disklessSync ? s.nodeConfig.disklessSyncDelay : null,
+    snapshotStartsInSeconds: line && master ? snapshotStartsIn(master, line.id, now) : null,
     canPartialResync: coverage ? coverage.canPartial : null,
     backlogHeadroomBytes: coverage ? coverage.headroomBytes : null,
     backlogHeadroomSeconds: coverage?.headroomSeconds != null ? Math.round(coverage.headroomSeconds) : null,
@@ -109,6 +110,14 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     lastResyncAt: last?.endedAt ?? null,
     lastResyncKeysLoaded: last?.keysLoaded ?? null,
   };
+}
+
+/** repl-diskless-sync-delay countdown for a replica its master holds in wait_bgsave. */
+function snapshotStartsIn(master: NodeState, lineId: string, now: number): number | null {
+  const st = master.lineStateSince[lineId];
+  const delay = master.nodeConfig?.disklessSync ? master.nodeConfig.disklessSyncDelay : null;
+  if (!st || st.state !== "wait_bgsave" || delay === null || delay === undefined) return null;
+  return Math.max(0, Math.ceil(delay - (now - st.since) / 1000));
 }
 
 /** Masters first, then by address, so lists and graphs stay in a stable order. */
