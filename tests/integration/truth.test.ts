@@ -17,6 +17,12 @@ function view(m: TopologyMonitor, id: string): NodeView | undefined {
   return m.views().find((v) => v.id === id);
 }
 
+/** Waits until the node's view satisfies `ok` and returns that view. */
+async function waitView(what: string, m: TopologyMonitor, id: string, ok: (v: NodeView) => boolean, timeoutMs: number, everyMs = 50): Promise<NodeView> {
+  const v = await waitFor(what, () => view(m, id), (x) => x !== undefined && ok(x), timeoutMs, everyMs);
+  return v!;
+}
+
 async function counters(port: number): Promise<{ full: number; partial: number }> {
   const info = await cli(port, "INFO", "stats");
   const get = (k: string) => Number(new RegExp(`^${k}:(\\d+)`, "m").exec(info)?.[1] ?? NaN);
@@ -55,7 +61,7 @@ describe("truth: backlog coverage and lag under steady writes", () => {
     topo = await startTopology({ replicas: 1, args: ["--repl-backlog-size", "100mb"] });
     m = new TopologyMonitor(testConfig([topo.master], { pollMs: 100 }));
     m.start();
-    await waitFor("replica seen in sync", () => view(m, topo.replicas[0]!.id), (v) => v?.canPartialResync === true, 15_000);
+    await waitView("replica seen in sync", m, topo.replicas[0]!.id, (v) => v.canPartialResync === true, 15_000);
   });
   after(async () => {
     m.stop();
@@ -107,7 +113,7 @@ describe("truth: repl-backlog-ttl while a replica's link is down", () => {
     topo = await startTopology({ replicas: 1, args: ["--repl-backlog-ttl", "3"] });
     m = new TopologyMonitor(testConfig([topo.master], { pollMs: 100 }));
     m.start();
-    await waitFor("replica covered", () => view(m, topo.replicas[0]!.id), (v) => v?.canPartialResync === true, 15_000);
+    await waitView("replica covered", m, topo.replicas[0]!.id, (v) => v.canPartialResync === true, 15_000);
   });
   after(async () => {
     m.stop();
@@ -133,7 +139,7 @@ describe("truth: repl-backlog-ttl while a replica's link is down", () => {
     // only delays the real expiry, so the replica is back well within it.
     const before = await counters(topo.master.port);
     await cutLink();
-    const v = await waitFor("link down with TTL countdown", () => view(m, r.id), (x) => x?.linkStatus === "down" && x.backlogTtlRemainingSeconds !== null, 10_000);
+    const v = await waitView("link down with TTL countdown", m, r.id, (x) => x.linkStatus === "down" && x.backlogTtlRemainingSeconds !== null, 10_000);
     assert.equal(v.canPartialResync, true);
     t.diagnostic(`TTL countdown shown: ${v.backlogTtlRemainingSeconds} s; prediction partial`);
     await healLink();
@@ -141,7 +147,7 @@ describe("truth: repl-backlog-ttl while a replica's link is down", () => {
     assert.equal((await counters(topo.master.port)).full, before.full);
     score.predictions++;
     score.right++;
-    await waitFor("link up again", () => view(m, r.id), (x) => x?.linkStatus === "up", 10_000);
+    await waitView("link up again", m, r.id, (x) => x.linkStatus === "up", 10_000);
   });
 
   test("after the TTL: the master frees its backlog, the prediction turns FULL before the reconnect, and Redis agrees", async (t) => {
@@ -149,7 +155,7 @@ describe("truth: repl-backlog-ttl while a replica's link is down", () => {
     await cli(topo.master.port, "CONFIG", "SET", "repl-backlog-ttl", "1");
     const before = await counters(topo.master.port);
     await cutLink();
-    const full = await waitFor("prediction turns full", () => view(m, r.id), (x) => x?.linkStatus === "down" && x.canPartialResync === false, 15_000);
+    const full = await waitView("prediction turns full", m, r.id, (x) => x.linkStatus === "down" && x.canPartialResync === false, 15_000);
     const info = await cli(topo.master.port, "-a", "truth-secret", "--no-auth-warning", "INFO", "replication");
     assert.match(info, /repl_backlog_active:0/);
     t.diagnostic(`prediction before reconnect: canPartialResync=${String(full.canPartialResync)}`);
@@ -168,7 +174,7 @@ describe("truth: a frozen replica and a frozen master", () => {
     topo = await startTopology({ replicas: 2, args: ["--min-replicas-max-lag", "2"] });
     m = new TopologyMonitor(testConfig([topo.master], { pollMs: 100, timeoutMs: 1000 }));
     m.start();
-    for (const r of topo.replicas) await waitFor(`${r.id} in sync`, () => view(m, r.id), (v) => v?.lagBytes === 0, 15_000);
+    for (const r of topo.replicas) await waitView(`${r.id} in sync`, m, r.id, (v) => v.lagBytes === 0, 15_000);
   });
   after(async () => {
     m.stop();
@@ -180,14 +186,14 @@ describe("truth: a frozen replica and a frozen master", () => {
     await cli(topo.master.port, "CONFIG", "SET", "min-replicas-to-write", "2");
     // CONFIG is read once per connection: the running monitor reads it again after a reconnect.
     await cli(topo.master.port, "CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
-    await waitFor("master knows min-replicas-to-write", () => view(m, topo.master.id), (v) => v?.minReplicasToWrite === 2, 10_000);
+    await waitView("master knows min-replicas-to-write", m, topo.master.id, (v) => v.minReplicasToWrite === 2, 10_000);
     const w = writer(topo.master.port, 200);
     frozen.signal("SIGSTOP");
     try {
-      const v = await waitFor("frozen replica: not answering, master reports its ack age", () => view(m, frozen.id), (x) => x?.status === "down" && (x.lagSeconds ?? 0) >= 3 && (x.ackLagBytes ?? 0) > 0, 15_000);
+      const v = await waitView("frozen replica: not answering, master reports its ack age", m, frozen.id, (x) => x.status === "down" && (x.lagSeconds ?? 0) >= 3 && (x.ackLagBytes ?? 0) > 0, 15_000);
       assert.equal(v.stale, true);
       assert.equal(v.lagBytes, null);
-      const master = await waitFor("master refuses writes", () => view(m, topo.master.id), (x) => x?.writesRefused === true, 10_000);
+      const master = await waitView("master refuses writes", m, topo.master.id, (x) => x.writesRefused === true, 10_000);
       const reply = await cli(topo.master.port, "SET", "k", "v");
       assert.match(reply, /NOREPLICAS/);
       t.diagnostic(`frozen replica: ack ${v.lagSeconds} s ago, ${v.ackLagBytes} B unacknowledged; master good replicas ${master.goodReplicas} of ${master.minReplicasToWrite}: ${reply}`);
@@ -196,20 +202,20 @@ describe("truth: a frozen replica and a frozen master", () => {
       await w.stop();
       await cli(topo.master.port, "CONFIG", "SET", "min-replicas-to-write", "0");
     }
-    await waitFor("replica back", () => view(m, frozen.id), (x) => x?.status === "up" && x.lagBytes === 0, 15_000);
+    await waitView("replica back", m, frozen.id, (x) => x.status === "up" && x.lagBytes === 0, 15_000);
   });
 
   test("SIGSTOP on the master: last-seen within two polls, replicas not 'in sync', a promotion candidate, alerts held", async (t) => {
     const started = Date.now();
     topo.master.signal("SIGSTOP");
     try {
-      const mv = await waitFor("master not answering", () => view(m, topo.master.id), (x) => x?.status === "down", 5_000, 10);
+      const mv = await waitView("master not answering", m, topo.master.id, (x) => x.status === "down", 5_000, 10);
       const seenAfter = Date.now() - started;
       assert.equal(mv.stale, true);
       assert.equal(mv.writeRate, null);
       assert.equal(mv.opsPerSec, null);
       for (const r of topo.replicas) {
-        const v = await waitFor(`${r.id}: master not answering`, () => view(m, r.id), (x) => x?.masterAnswering === false, 5_000);
+        const v = await waitView(`${r.id}: master not answering`, m, r.id, (x) => x.masterAnswering === false, 5_000);
         assert.equal(v.lagBytes, null);
         assert.equal(v.canPartialResync, null);
       }
@@ -221,7 +227,7 @@ describe("truth: a frozen replica and a frozen master", () => {
     } finally {
       topo.master.signal("SIGCONT");
     }
-    await waitFor("master back", () => view(m, topo.master.id), (x) => x?.status === "up", 10_000);
+    await waitView("master back", m, topo.master.id, (x) => x.status === "up", 10_000);
   });
 });
 
