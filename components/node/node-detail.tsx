@@ -95,7 +95,7 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
       </div>
       {n.stale && n.lastSeenAt !== null && (
         <p className="rounded border border-rose-500/40 bg-rose-950/30 px-3 py-2 text-xs text-rose-200" data-testid="stale-banner">
-          Not answering{n.downSince !== null ? ` for ${formatDuration(Date.now() - n.downSince)}` : ""}. Everything below was last seen at {formatClock(n.lastSeenAt)} and is not current.
+          Not answering since {n.downSince !== null ? formatClock(n.downSince) : "—"}. Everything below was last seen at {formatClock(n.lastSeenAt)} and is not current.
         </p>
       )}
 

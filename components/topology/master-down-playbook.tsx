@@ -17,7 +17,7 @@ export function MasterDownPlaybook({ nodes, sentinels, topology, drills, now }: 
       {books.map((b) => (
         <section key={b.master} className="space-y-2 rounded-xl border border-rose-500/50 bg-rose-950/30 p-4 text-sm" data-testid="master-down-playbook">
           <h2 className="font-semibold break-words text-rose-200">
-            Master {b.master} is not answering{b.downForMs !== null ? ` (${formatDuration(b.downForMs)})` : ""}: its replicas' numbers are last-seen, not current
+            Master {b.master} is not answering{b.downForMs !== null ? ` (${formatDuration(b.downForMs)})` : ""}: its replicas&apos; numbers are last-seen, not current
           </h2>
           {b.sentinel && (
             <p className="text-xs text-slate-300" data-testid="playbook-sentinel">
