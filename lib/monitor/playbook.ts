@@ -92,11 +92,11 @@ export function masterDownPlaybook(views: NodeView[], masterId: string, now: num
     candidate,
     excluded,
     commands,
-    sentinel: sentinelOutlook(masterId, sentinels),
+    sentinel: sentinelOutlook(masterId, sentinels, master.downSince !== null ? Math.max(0, now - master.downSince) : null),
   };
 }
 
-function sentinelOutlook(masterId: string, sentinels: SentinelView[]): SentinelOutlook | null {
+function sentinelOutlook(masterId: string, sentinels: SentinelView[], downForMs: number | null): SentinelOutlook | null {
   // Sentinel brackets IPv6 hosts; node ids do not.
   const bare = (a: string) => a.replace(/^\[(.*)\](:\d+)$/, "$1$2");
   const watching = sentinels.filter((s) => s.status === "up").flatMap((s) => s.masters.filter((m) => bare(m.address) === bare(masterId)));
@@ -111,6 +111,10 @@ function sentinelOutlook(masterId: string, sentinels: SentinelView[]): SentinelO
   else if (failoverState) text = `Sentinel is failing over now (${failoverState})`;
   else if (oDown) text = `objectively down (quorum ${quorum ?? "?"} reached): Sentinel elects a leader and promotes a replica`;
   else if (sDown > 0) text = `${sDown} of ${watching.length} sentinels see it down; failover starts when ${quorum ?? "?"} agree`;
-  else text = `no sentinel flags it yet: each does after down-after-milliseconds = ${downAfterMs ?? "?"} ms without a valid reply, then ${quorum ?? "?"} must agree`;
+  else {
+    // Our own "not answering since" approximates theirs (their last valid reply came earlier).
+    const left = downAfterMs !== null && downForMs !== null ? `; ≈ ${Math.max(0, Math.ceil((downAfterMs - downForMs) / 1000))} s left` : "";
+    text = `no sentinel flags it yet: each does after down-after-milliseconds = ${downAfterMs ?? "?"} ms without a valid reply${left}, then ${quorum ?? "?"} must agree`;
+  }
   return { watching: watching.length, quorum, sDown, oDown, downAfterMs, failoverState, text };
 }
