@@ -91,6 +91,7 @@ function view(id: string, role: NodeView["role"], masterId: string | null): Node
     syncTotalBytes: null,
     syncLastIoSecondsAgo: null,
     disklessSyncDelay: null,
+    snapshotStartsInSeconds: null,
     canPartialResync: null,
     backlogHeadroomBytes: null,
     backlogHeadroomSeconds: null,

@@ -148,6 +148,7 @@ describe("buildViews on a topology built from real INFO", () => {
       syncTotalBytes: null,
       syncLastIoSecondsAgo: null,
       disklessSyncDelay: null,
+      snapshotStartsInSeconds: null,
       // Same replication ID, offset inside the backlog: a dropped link would resync partially, for
       // up to repl_backlog_size more bytes (replica offset + size - master offset).
       canPartialResync: true,

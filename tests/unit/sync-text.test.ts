@@ -15,7 +15,7 @@ const R = "127.0.0.1:45827"; // replica.txt
 const C = "127.0.0.1:37639"; // chained-replica*.txt
 const T0 = 1_795_564_572_000;
 
-function ok(text: string, at: number, linkState?: string): PollResult {
+function ok(text: string, at: number, linkState?: string): Extract<PollResult, { ok: true }> {
   const repl = parseReplication(parseInfo(text).replication ?? {});
   return linkState === undefined ? { ok: true, at, latencyMs: 1, repl } : { ok: true, at, latencyMs: 1, repl, linkState };
 }
@@ -132,11 +132,41 @@ describe("syncReading: one line about a replica's sync state", () => {
       pct: null,
       detail: "the master is preparing its snapshot (BGSAVE or the diskless sync delay)",
     });
-    // the master saying wait_bgsave means the same even if a few bytes were counted
+    // the master saying wait_bgsave is the more precise phase, even if a few bytes were counted
     const m = state(M, [ok(masterSeeing("state=wait_bgsave,offset=0,lag=0"), T0)]);
     const w = viewOf(R, [m, state(R, [ok(syncing(0, 10, 0), T0)])]);
     assert.equal(w.replicaState, "wait_bgsave");
-    assert.equal(syncReading(w, T0).label, "full sync: waiting to start");
+    assert.deepEqual(syncReading(w, T0), {
+      label: "full sync: waiting for the master's snapshot",
+      tone: "busy",
+      pct: null,
+      detail: "the master is writing its snapshot (BGSAVE) or waiting out the diskless delay",
+    });
+  });
+
+  test("wait_bgsave with a diskless master: counts down repl-diskless-sync-delay from the poll before it appeared", () => {
+    const diskless = { logfile: null, dir: null, disklessSync: true, disklessSyncDelay: 5 };
+    // T0: the master does not list R yet; T0 + 1 s: R waits in wait_bgsave (it may have arrived right after T0)
+    const m = state(M, [
+      { ...ok(raw("master-one-replica-gone.txt"), T0), config: diskless },
+      ok(setField(raw("master-one-replica-gone.txt"), "slave0", "ip=127.0.0.1,port=45827,state=wait_bgsave,offset=0,lag=0"), T0 + 1000),
+    ]);
+    const r = state(R, [ok(syncing(-1, 0, 0), T0 + 1000)]);
+    const v = viewOf(R, [m, r]);
+    assert.equal(v.replicaState, "wait_bgsave");
+    const at = (now: number) => {
+      const w = buildViews([m, r], (a) => a, undefined, now).find((x) => x.id === R);
+      assert.ok(w);
+      return syncReading(w, now).detail;
+    };
+    assert.equal(at(T0 + 2500), "diskless transfer starts in ≤ 3 s (repl-diskless-sync-delay)");
+    assert.equal(at(T0 + 5000), "diskless transfer due now");
+    assert.equal(at(T0 + 9000), "diskless transfer due now");
+  });
+
+  test("everything received: loading the snapshot, 100 %", () => {
+    const v = viewOf(R, [state(R, [ok(syncing(4_194_304, 4_194_304, 0), T0)])]);
+    assert.deepEqual(syncReading(v, T0), { label: "full sync: loading the snapshot", tone: "busy", pct: 100, detail: "4.0 MB received; flushing old data and loading" });
   });
 
   test("in sync: the fixture replica of the fixture master", () => {
@@ -150,7 +180,7 @@ describe("syncReading: one line about a replica's sync state", () => {
     const v = viewOf(R, [m, state(R, [ok(raw("replica.txt"), T0)])]);
     assert.deepEqual(syncReading(v, T0), { label: "receiving snapshot", tone: "busy", pct: null, detail: "master reports send_bulk" });
     const w = state(M, [ok(masterSeeing("state=wait_bgsave,offset=0,lag=0"), T0)]);
-    assert.equal(syncReading(viewOf(R, [w, state(R, [ok(raw("replica.txt"), T0)])]), T0).label, "waiting for snapshot");
+    assert.equal(syncReading(viewOf(R, [w, state(R, [ok(raw("replica.txt"), T0)])]), T0).label, "full sync: waiting for the master's snapshot");
   });
 });
 
@@ -285,6 +315,8 @@ describe("lastResyncReading", () => {
   test("a resync being followed right now", () => {
     const v = replicaView(info(outcome({}), true));
     assert.deepEqual(lastResyncReading(v, T0), { label: "resync in progress…", tone: "busy" });
+    // link back up while the tracker still weighs its evidence: not "in sync" yet
+    assert.deepEqual(syncReading(v, T0), { label: "back online, confirming FULL or PARTIAL…", tone: "busy", pct: null, detail: "" });
   });
 
   test("a down node is not 'in progress': its last outcome shows", () => {
