@@ -34,7 +34,8 @@ export interface SamplePair {
 /**
  * The newest pair in which the replica was read before the master: used to replay PSYNC, since a
  * replica offset read first can never be ahead of the master's backlog end.
- * Only the master's two newest samples qualify, so a master that stopped answering yields no pair.
+ * Only the master's two newest samples qualify; callers must still check that the master answers
+ * (a master that stopped answering keeps its last samples).
  */
 export function replicaThenMaster(replica: readonly ReplSample[], master: readonly ReplSample[]): SamplePair | null {
   for (let i = master.length - 1; i >= Math.max(0, master.length - 2); i--) {
@@ -74,8 +75,9 @@ export function appliedLag(pair: SamplePair | null): AppliedLag {
   if (!pair) return { bytes: null, unknown: "no ordered samples of replica and master yet" };
   const r = pair.replica.repl;
   const m = pair.master.repl;
-  if (r.linkStatus !== "up") return { bytes: null, unknown: "link down" };
+  // Redis reports the link down during a full sync: name the sync first.
   if (r.syncInProgress) return { bytes: null, unknown: "full sync in progress" };
+  if (r.linkStatus !== "up") return { bytes: null, unknown: "link down" };
   if (r.replid !== m.replid) return { bytes: null, unknown: "replica and master report different replication IDs (a resync or failover is under way)" };
   return { bytes: Math.max(0, m.masterReplOffset - r.replOffset), unknown: null };
 }

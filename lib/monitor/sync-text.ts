@@ -61,7 +61,7 @@ export function syncReading(v: NodeView, now: number): SyncReading {
       const pct = Math.min(100, Math.floor((read / total) * 100));
       return { label: `full sync ${pct}%`, tone: stalled ? "warn" : "busy", pct, detail: `${formatBytes(read)} of ${formatBytes(total)}${stalled ? `, no data for ${v.syncLastIoSecondsAgo}s` : ""}` };
     }
-    if (v.replicaState === "wait_bgsave" || read === 0) {
+    if (read === 0) {
       return { label: "full sync: waiting to start", tone: "busy", pct: null, detail: "the master is preparing its snapshot (BGSAVE or the diskless sync delay)" };
     }
     return { label: `full sync · ${formatBytes(read)} in`, tone: stalled ? "warn" : "busy", pct: null, detail: "diskless sync: the master does not announce the size" };
@@ -75,7 +75,7 @@ export function syncReading(v: NodeView, now: number): SyncReading {
     return { label: "back online, confirming FULL or PARTIAL…", tone: "busy", pct: null, detail: "" };
   }
   if (v.replicaState && v.replicaState !== "online") {
-    return { label: v.replicaState === "wait_bgsave" ? "waiting for snapshot" : "receiving snapshot", tone: "busy", pct: null, detail: `master reports ${v.replicaState}` };
+    return { label: "receiving snapshot", tone: "busy", pct: null, detail: `master reports ${v.replicaState}` };
   }
   return { label: "in sync", tone: "ok", pct: null, detail: "" };
 }

@@ -72,5 +72,5 @@ export function backlogTtlRemaining(master: NodeState, now: number): number | nu
   const ttl = master.nodeConfig?.replBacklogTtl;
   if (master.repl?.role !== "master" || master.noReplicasSince === null || !master.repl.backlog.active) return null;
   if (ttl === undefined || ttl === null || ttl <= 0) return null;
-  return Math.max(0, Math.round(ttl - (now - master.noReplicasSince) / 1000));
+  return Math.max(0, Math.floor(ttl - (now - master.noReplicasSince) / 1000));
 }

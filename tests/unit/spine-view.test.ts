@@ -225,6 +225,8 @@ describe("buildViews on a topology built from real INFO", () => {
     assert.equal(r.lagSeconds, null);
     assert.equal(r.ackLagBytes, null);
     assert.equal(r.masterLastIoSeconds, 1);
+    // Not "master not answering": we simply do not watch it.
+    assert.equal(r.masterAnswering, null);
   });
 
   test("a connecting replica: negative master_last_io_seconds_ago is not a lag", () => {
