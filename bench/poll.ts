@@ -8,6 +8,7 @@ import { io } from "socket.io-client";
 import { startWriteLoad } from "../lib/demo/sample-data";
 import { stopAll } from "../lib/redis/local-server";
 import type { TopologySnapshot } from "../lib/realtime/events";
+import { coverageAgreement } from "./coverage";
 import { BENCH_TOKEN, deltaShows, ensureBuild, flag, machine, measureProcess, percentile, roleChangeTrials, startDashboard, startTree, type Dashboard } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -58,6 +59,8 @@ async function main(): Promise<void> {
   } finally {
     await cleanup();
   }
+  const cov = await coverageAgreement(ROOT, flag("coverage-samples", 200));
+  console.log(`  coverage vs Redis        ${cov.matched} of ${cov.samples} samples matched Redis's own PSYNC decision (${((100 * cov.matched) / cov.samples).toFixed(1)} %, target ≥ 99 %), ${cov.flips} flips, at ${cov.writesPerSec.toFixed(0)} SET/s`);
 }
 
 main().then(

@@ -1,5 +1,5 @@
 "use client";
-import { useRouter } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import type { DrillOptions, DrillScenario } from "@/lib/drills/types";
 import { SCENARIOS } from "@/lib/drills/types";
@@ -46,10 +46,15 @@ const NUMBER = `w-24 shrink-0 ${BOX}`;
 
 export function NewDrillForm({ topologies, nodesOf, readOnly }: { topologies: TopologyChoice[]; nodesOf: (topology: string) => NodeView[]; readOnly: boolean }) {
   const router = useRouter();
+  // The master-down playbook links here with the drill prepared: ?topology=&scenario=&target=
+  const params = useSearchParams();
   const enabled = topologies.filter((t) => t.drills);
-  const [topology, setTopology] = useState("");
-  const [scenario, setScenario] = useState<DrillScenario>("promote");
-  const [target, setTarget] = useState("");
+  const [topology, setTopology] = useState(params.get("topology") ?? "");
+  const [scenario, setScenario] = useState<DrillScenario>(() => {
+    const wanted = params.get("scenario");
+    return SCENARIOS.find((s) => s === wanted) ?? "promote";
+  });
+  const [target, setTarget] = useState(params.get("target") ?? "");
   const [suggested, setSuggested] = useState<Plan | null>(null);
   const [failoverForce, setFailoverForce] = useState(false);
   const [includeOldMaster, setIncludeOldMaster] = useState(true);

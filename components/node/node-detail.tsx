@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import type { HistoryJson } from "@/lib/monitor/history";
 import type { NodeView, ReplicaLine, TimelineEvent } from "@/lib/monitor/types";
 import type { InfoSections } from "@/lib/redis/info";
-import { formatBytes, formatDuration, formatNumber, formatRate } from "@/lib/format";
+import { formatBytes, formatClock, formatDuration, formatNumber, formatRate } from "@/lib/format";
 import { EventList } from "@/components/timeline/event-list";
 import { LogPane } from "@/components/logs/log-pane";
 import { BacklogPanel, ReplicaSyncPanel } from "@/components/sync/sync-panel";
@@ -93,13 +93,18 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
         </span>
         {error && <span className="text-xs text-amber-300">refresh failed: {error}</span>}
       </div>
+      {n.stale && n.lastSeenAt !== null && (
+        <p className="rounded border border-rose-500/40 bg-rose-950/30 px-3 py-2 text-xs text-rose-200" data-testid="stale-banner">
+          Not answering since {n.downSince !== null ? formatClock(n.downSince) : "—"}. Everything below was last seen at {formatClock(n.lastSeenAt)} and is not current.
+        </p>
+      )}
 
       <div className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-8">
         {n.role === "replica" ? (
           <>
             <Fact label="master" value={n.masterId ?? "—"} />
             <Fact label="link" value={n.linkStatus ?? "—"} testId="fact-link" />
-            <Fact label="lag" value={`${formatBytes(n.lagBytes)} · ${n.lagSeconds ?? "—"}s`} />
+            <Fact label="applied lag" value={`${n.lagBytes === null ? "unknown" : formatBytes(n.lagBytes)} · ack ${n.lagSeconds ?? "—"}s`} />
             <Fact label="read-only" value={n.readOnly === null ? "—" : n.readOnly ? "yes" : "NO (writable)"} />
           </>
         ) : (

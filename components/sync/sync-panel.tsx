@@ -1,6 +1,6 @@
 import type { NodeView } from "@/lib/monitor/types";
 import { formatBytes, formatClock, formatDuration, formatNumber } from "@/lib/format";
-import { coverageReading, lastResyncReading, shortReason, syncReading, TONE_CLASS } from "@/lib/monitor/sync-text";
+import { coverageReading, lagReading, lastResyncReading, shortReason, syncReading, TONE_CLASS } from "@/lib/monitor/sync-text";
 
 const REPLICA_STEPS = ["connect", "connecting", "handshake", "sync", "connected"];
 const MASTER_STEPS = ["wait_bgsave", "send_bulk", "online"];
@@ -24,6 +24,7 @@ export function ReplicaSyncPanel({ node, now }: { node: NodeView; now: number })
   const sync = syncReading(node, now);
   const coverage = coverageReading(node);
   const last = lastResyncReading(node, now);
+  const lag = lagReading(node);
   return (
     <section className="space-y-3 rounded-xl border border-slate-800 bg-slate-900/30 p-4" data-testid="sync-panel">
       <h2 className="text-sm font-semibold text-slate-300">Sync with {node.masterId ?? "—"}</h2>
@@ -50,7 +51,12 @@ export function ReplicaSyncPanel({ node, now }: { node: NodeView; now: number })
         <dt className="text-slate-400">if the link dropped now</dt>
         <dd className={`${TONE_CLASS[coverage.tone]} md:col-span-3`} data-testid="coverage-detail">
           {coverage.label}
-          {node.backlogSize !== null && <span className="text-slate-400"> (master backlog {formatBytes(node.backlogSize)}, lag {formatBytes(node.lagBytes)})</span>}
+          {node.backlogSize !== null && <span className="text-slate-400"> (master backlog {formatBytes(node.backlogSize)})</span>}
+        </dd>
+        <dt className="text-slate-400">applied lag</dt>
+        <dd className={`${TONE_CLASS[lag.tone]} md:col-span-3`} data-testid="applied-lag">
+          {lag.label}
+          {lag.detail && <span className="text-slate-400"> — {lag.detail}</span>}
         </dd>
         <dt className="text-slate-400">last resync</dt>
         <dd className={`${TONE_CLASS[last.tone]} md:col-span-3`} data-testid="last-resync-detail">
@@ -61,7 +67,10 @@ export function ReplicaSyncPanel({ node, now }: { node: NodeView; now: number })
           {node.lastResyncAt !== null && <span className="text-slate-500"> at {formatClock(node.lastResyncAt)}</span>}
         </dd>
         <dt className="text-slate-400">last I/O from master</dt>
-        <dd className="num text-slate-200 md:col-span-3">{node.lagSeconds === null ? "—" : formatDuration(node.lagSeconds * 1000)}</dd>
+        <dd className="num text-slate-200 md:col-span-3">
+          {node.masterLastIoSeconds === null ? "—" : formatDuration(node.masterLastIoSeconds * 1000)}
+          {node.replTimeout !== null && <span className="text-slate-500"> (drops the link after repl-timeout = {node.replTimeout} s)</span>}
+        </dd>
       </dl>
     </section>
   );

@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { NodeView } from "@/lib/monitor/types";
 import type { LagPoint } from "@/lib/realtime/events";
 import { formatBytes, formatDuration, formatNumber, formatRate } from "@/lib/format";
-import { coverageReading, lastResyncReading, syncReading, TONE_CLASS } from "@/lib/monitor/sync-text";
+import { coverageReading, lagReading, lastResyncReading, syncReading, TONE_CLASS } from "@/lib/monitor/sync-text";
 import { Sparkline } from "./sparkline";
 
 function Row({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
@@ -22,17 +22,11 @@ export function RoleBadge({ role }: { role: NodeView["role"] }) {
   return <span className={`rounded px-1.5 py-0.5 text-[10px] font-semibold tracking-wider uppercase ring-1 ${cls}`}>{role}</span>;
 }
 
-function lagTone(n: NodeView): string {
-  if (n.lagBytes === null) return "text-slate-400";
-  if (n.lagBytes > 1024 * 1024) return "text-rose-300";
-  if (n.lagBytes > 16 * 1024) return "text-amber-300";
-  return "text-emerald-300";
-}
-
 function ReplicaRows({ node, now }: { node: NodeView; now: number }) {
   const sync = syncReading(node, now);
   const coverage = coverageReading(node);
   const last = lastResyncReading(node, now);
+  const lag = lagReading(node);
   return (
     <>
       <Row label="sync" testId="sync-state">
@@ -43,9 +37,11 @@ function ReplicaRows({ node, now }: { node: NodeView; now: number }) {
       <div className="h-1 overflow-hidden rounded bg-slate-800" aria-hidden>
         {sync.pct !== null && <div className="h-full bg-violet-400" style={{ width: `${sync.pct}%` }} />}
       </div>
-      <Row label="lag" testId="lag">
-        <span className={lagTone(node)}>{formatBytes(node.lagBytes)}</span>
-        <span className="text-slate-400"> · {node.lagSeconds === null ? "—" : `${node.lagSeconds}s`}</span>
+      <Row label="applied lag" testId="lag">
+        <span className={TONE_CLASS[lag.tone]} title={lag.detail}>
+          {lag.label}
+        </span>
+        <span className="text-slate-400"> · ack {node.lagSeconds === null ? "—" : `${node.lagSeconds}s`}</span>
       </Row>
       <Row label="backlog" testId="coverage">
         <span className={TONE_CLASS[coverage.tone]}>{coverage.label}</span>
@@ -59,6 +55,8 @@ function ReplicaRows({ node, now }: { node: NodeView; now: number }) {
 
 export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: LagPoint[] | undefined; topology: string; now: number }) {
   const down = node.status === "down";
+  // A node that does not answer keeps its last numbers on screen, greyed: they are not current.
+  const stale = node.stale;
   const border = down ? "border-rose-500/70 bg-rose-950/30" : node.role === "master" ? "border-rose-400/30 bg-slate-900" : "border-slate-700 bg-slate-900";
   return (
     <Link
@@ -79,7 +77,7 @@ export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: La
       <div className="mt-1 h-4 truncate text-[11px]">
         {down ? (
           <span className="text-rose-300" data-testid="node-error">
-            down {formatDuration(node.downSince !== null ? now - node.downSince : null)} · {node.lastError ?? "no answer"}
+            not answering {formatDuration(node.downSince !== null ? now - node.downSince : null)} · {node.lastError ?? "no answer"}
           </span>
         ) : node.role === "replica" ? (
           <span className="text-slate-400">
@@ -94,7 +92,17 @@ export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: La
         )}
       </div>
 
-      <div className="mt-2 space-y-1">
+      {stale && node.lastSeenAt !== null && (
+        <div className="mt-1 text-[11px] text-slate-400" data-testid="last-seen">
+          values below last seen {formatDuration(now - node.lastSeenAt)} ago
+        </div>
+      )}
+      {node.writesRefused && (
+        <div className="mt-1 rounded bg-rose-500/15 px-1.5 py-0.5 text-[11px] text-rose-200" data-testid="writes-refused">
+          refusing writes (NOREPLICAS): {node.goodReplicas} of {node.minReplicasToWrite} required replicas acknowledging
+        </div>
+      )}
+      <div className={`mt-2 space-y-1 ${stale ? "opacity-50" : ""}`} data-stale={stale ? "true" : undefined}>
         {node.role === "replica" ? (
           <ReplicaRows node={node} now={now} />
         ) : (

@@ -5,6 +5,7 @@ import { formatBytes, formatRate } from "@/lib/format";
 import { AlertBanner } from "@/components/alerts/alert-banner";
 import { EventList } from "@/components/timeline/event-list";
 import { LagChart } from "./lag-chart";
+import { MasterDownPlaybook } from "./master-down-playbook";
 import { SentinelRow } from "./sentinel-row";
 import { TopologyGraph } from "./topology-graph";
 import { useLiveTopology, type ConnectionStatus } from "./use-live-topology";
@@ -73,6 +74,7 @@ export function Overview() {
       </div>
 
       <AlertBanner alerts={topology?.alerts ?? []} now={now} />
+      {topology && <MasterDownPlaybook nodes={nodes} sentinels={topology.sentinels ?? []} topology={topology.name} drills={topology.drills} now={now} />}
 
       <div className="flex flex-wrap gap-3">
         <Stat label="masters" value={String(masters.length)} tone={masters.length === 1 ? "text-slate-50" : "text-amber-300"} testId="stat-masters" />

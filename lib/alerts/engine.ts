@@ -5,14 +5,11 @@ import { emptyAlertState, evaluateAlerts, type Alert, type AlertRules, type Aler
 import { createWebhookSender } from "./webhook";
 
 const MAX_PENDING_EVENTS = 1000;
-/** Replicas found syncing for the first time while replscope starts up are expected, not alarming. */
-const STARTUP_GRACE_MS = 60_000;
 
 export class AlertEngine {
   private state: AlertState = emptyAlertState();
   private pendingEvents: TimelineEvent[] = [];
   private readonly webhook: ReturnType<typeof createWebhookSender> | null;
-  private readonly startedAt = Date.now();
 
   constructor(
     private readonly topology: string,
@@ -27,7 +24,8 @@ export class AlertEngine {
   observe(events: TimelineEvent[]): void {
     for (const e of events) {
       if (e.kind.startsWith("alert:")) continue;
-      if (e.kind === "sync:full-resync" && e.data?.reason === "new-replica" && e.at - this.startedAt < STARTUP_GRACE_MS) continue;
+      // A new replica's first full sync is expected: a timeline entry, never an alert.
+      if (e.kind === "sync:full-resync" && e.data?.reason === "new-replica") continue;
       if (this.pendingEvents.length < MAX_PENDING_EVENTS) this.pendingEvents.push(e);
     }
   }

@@ -57,6 +57,8 @@ export interface AlertNode {
   readOnly: boolean | null;
   /** repl_backlog_size of this node's master. */
   backlogSize: number | null;
+  /** Replica: does its master answer right now (false: the lag figures cannot be known). */
+  masterAnswering?: boolean | null;
 }
 
 export interface AlertInput {
@@ -97,6 +99,32 @@ export function alertId(topology: string, rule: AlertRule, node: string | null):
 
 type Condition = Omit<Alert, "since" | "topology">;
 
+/**
+ * Alerts whose condition cannot be judged right now (the node or its master does not answer, the
+ * lag is unknown): they neither resolve nor restart their hold time — an alert only resolves on
+ * evidence that its cause is gone.
+ */
+export function undecidable(input: AlertInput): Set<string> {
+  const out = new Set<string>();
+  const hold = (rule: AlertRule, node: string) => out.add(alertId(input.topology, rule, node));
+  for (const n of input.nodes) {
+    if (n.status === "down") {
+      for (const rule of ["lag-bytes", "lag-seconds", "link-down", "writable-replica", "backlog-coverage"] as const) hold(rule, n.id);
+      continue;
+    }
+    if (n.role !== "replica") continue;
+    if (n.masterAnswering === false) {
+      for (const rule of ["lag-bytes", "lag-seconds", "backlog-coverage"] as const) hold(rule, n.id);
+    }
+    if (n.lagBytes === null) {
+      hold("lag-bytes", n.id);
+      hold("backlog-coverage", n.id);
+    }
+    if (n.lagSeconds === null) hold("lag-seconds", n.id);
+  }
+  return out;
+}
+
 /** Threshold conditions that are true right now. */
 export function currentConditions(input: AlertInput, rules: AlertRules): Condition[] {
   const out: Condition[] = [];
@@ -110,6 +138,14 @@ export function currentConditions(input: AlertInput, rules: AlertRules): Conditi
     }
     if (n.role !== "replica") continue;
     const master = n.masterId ?? "its master";
+    // A frozen master's last numbers are not news about its replicas.
+    if (n.masterAnswering === false) {
+      if (rules.writableReplica && n.readOnly === false) {
+        add("writable-replica", n.id, "warning", `${n.id} accepts writes (replica-read-only is off); they never reach ${master} and vanish on the next full resync`);
+      }
+      if (rules.linkDown && n.linkStatus === "down") add("link-down", n.id, "critical", `${n.id} lost its link to ${master}`);
+      continue;
+    }
     if (rules.linkDown && n.linkStatus === "down") add("link-down", n.id, "critical", `${n.id} lost its link to ${master}`);
     if (n.lagBytes !== null && n.lagBytes > rules.lagBytes) {
       add("lag-bytes", n.id, "warning", `${n.id} is ${formatBytes(n.lagBytes)} behind ${master} (limit ${formatBytes(rules.lagBytes)})`, n.lagBytes);
@@ -155,6 +191,7 @@ export function evaluateAlerts(prev: AlertState, input: AlertInput, rules: Alert
   let tracked = 0;
 
   const seen = new Set<string>();
+  const held = undecidable(input);
   for (const c of currentConditions(input, rules)) {
     seen.add(c.id);
     const was = prev.active[c.id];
@@ -176,7 +213,17 @@ export function evaluateAlerts(prev: AlertState, input: AlertInput, rules: Alert
     } else next.pending[c.id] = since;
   }
   for (const a of Object.values(prev.active)) {
-    if (a.rule !== "full-resync" && !seen.has(a.id)) resolved.push(a);
+    if (a.rule === "full-resync" || seen.has(a.id)) continue;
+    if (held.has(a.id)) {
+      next.active[a.id] = a;
+      tracked++;
+    } else resolved.push(a);
+  }
+  for (const [id, since] of Object.entries(prev.pending)) {
+    if (!seen.has(id) && held.has(id) && tracked < MAX_ALERTS) {
+      next.pending[id] = since;
+      tracked++;
+    }
   }
 
   // Event-driven: a full resync fires at once, and repeats within the window re-fire with a count.

@@ -115,7 +115,12 @@ export const NODE_METRICS = {
   replscope_replica_lag_bytes: {
     type: "gauge",
     labelNames: REPLICA,
-    help: "Bytes the replica's acknowledged offset is behind its master's master_repl_offset.",
+    help: "Applied lag: bytes its master had written (at a master sample) that the replica had not applied (at a later replica sample). Absent while unknown (link down, sync, master not answering).",
+  },
+  replscope_replica_ack_lag_bytes: {
+    type: "gauge",
+    labelNames: REPLICA,
+    help: "Bytes the replica's acknowledged offset (ACKs come once a second) is behind its master's master_repl_offset.",
   },
   replscope_replica_lag_seconds: { type: "gauge", labelNames: REPLICA, help: "Seconds since the replica's last ack (lag= on the master's slaveN line)." },
   replscope_replica_acked_offset_bytes: { type: "gauge", labelNames: REPLICA, help: "The replica's acknowledged offset as its master reports it (offset= on slaveN)." },
@@ -279,7 +284,8 @@ export function buildSamples(topologies: readonly TopologyInput[]): Samples {
       add("replscope_replica_priority", node, v.priority);
       add("replscope_replica_lag_bytes", replica, v.lagBytes);
       add("replscope_replica_lag_seconds", replica, v.lagSeconds);
-      if (v.lagBytes !== null && v.masterId !== null) {
+      add("replscope_replica_ack_lag_bytes", replica, v.ackLagBytes);
+      if (v.ackLagBytes !== null && v.masterId !== null) {
         const line = t.state(v.masterId)?.repl?.replicas.find((l) => l.id === v.id);
         add("replscope_replica_acked_offset_bytes", replica, line?.offset);
       }

@@ -16,6 +16,7 @@ export interface PollerOptions {
   onResult: (r: PollResult) => void;
 }
 
+const CONFIG_NAMES = ["logfile", "dir", "repl-diskless-sync", "repl-diskless-sync-delay", "repl-backlog-ttl", "repl-timeout", "min-replicas-to-write"];
 /** The server replied, but not with what a monitored Redis node says (e.g. a Sentinel). */
 class UnexpectedReplyError extends Error {}
 
@@ -80,6 +81,7 @@ export class NodePoller {
     const config = this.configPending ? await this.readConfig(timeout) : undefined;
     const args = full ? FULL_SECTIONS : this.withStats ? ["replication", "stats"] : ["replication"];
     this.commandsSent++;
+    const sentAt = Date.now();
     const roleReply = this.withRole ? withTimeout(this.redis.call("ROLE"), timeout).catch(() => null) : Promise.resolve(null);
     const text = (await withTimeout(this.redis.call("INFO", ...args), timeout)) as string;
     const role = await roleReply;
@@ -94,6 +96,7 @@ export class NodePoller {
     return {
       ok: true,
       at: Date.now(),
+      sentAt,
       latencyMs: Date.now() - started,
       repl,
       facts: full ? parseServerFacts(sections) : undefined,
@@ -110,22 +113,57 @@ export class NodePoller {
     try {
       this.commandsSent++;
       const reply = (await withTimeout(
-        this.redis!.call("CONFIG", "GET", "logfile", "dir", "repl-diskless-sync", "repl-diskless-sync-delay"),
+        this.redis!.call("CONFIG", "GET", ...CONFIG_NAMES),
         timeout,
       )) as string[];
       const map = new Map<string, string>();
       for (let i = 0; i + 1 < reply.length; i += 2) map.set(reply[i]!, reply[i + 1]!);
-      const delay = map.get("repl-diskless-sync-delay");
+      const int = (name: string): number | null => {
+        const v = map.get(name);
+        return v !== undefined && v !== "" && Number.isFinite(Number(v)) ? Number(v) : null;
+      };
       return {
         logfile: map.get("logfile") ?? null,
         dir: map.get("dir") ?? null,
         disklessSync: map.has("repl-diskless-sync") ? map.get("repl-diskless-sync") === "yes" : null,
-        disklessSyncDelay: delay !== undefined && Number.isFinite(Number(delay)) ? Number(delay) : null,
+        disklessSyncDelay: int("repl-diskless-sync-delay"),
+        replBacklogTtl: int("repl-backlog-ttl"),
+        replTimeout: int("repl-timeout"),
+        minReplicasToWrite: int("min-replicas-to-write"),
       };
     } catch (err) {
       if (/timeout|no reply/i.test(String(err))) throw err;
       return undefined;
     }
+  }
+
+  /**
+   * A node that does not answer within two poll periods is reported as not answering right
+   * then, not only when the (longer) command timeout fires: everything it showed becomes
+   * last-seen. Only for a connection that answered before (a fresh connect has its own timeout).
+   */
+  private watchdog(): { settle: () => void } {
+    let pending = true;
+    const afterMs = Math.max(2 * this.o.pollMs, 100);
+    const timer = this.redis
+      ? setTimeout(() => {
+          // Let I/O that arrived in this same turn settle the poll first (check phase runs after poll phase).
+          setImmediate(() => {
+            if (!pending || this.abort.signal.aborted) return;
+            try {
+              this.o.onResult({ ok: false, at: Date.now(), error: `not answering (no reply for ${afterMs} ms)`, pending: true });
+            } catch (err) {
+              console.error("replscope: poll listener failed", err);
+            }
+          });
+        }, afterMs)
+      : null;
+    return {
+      settle: () => {
+        pending = false;
+        if (timer) clearTimeout(timer);
+      },
+    };
   }
 
   private async loop(): Promise<void> {
@@ -134,6 +172,7 @@ export class NodePoller {
       const started = Date.now();
       let waitMs = this.o.pollMs;
       let result: PollResult;
+      const watchdog = this.watchdog();
       try {
         result = await this.pollOnce();
         this.failures = 0;
@@ -146,6 +185,8 @@ export class NodePoller {
         this.lastFullAt = 0;
         result = { ok: false, at: Date.now(), error, answered: isReply(cause) };
         waitMs = Math.min(this.o.maxBackoffMs ?? 1000, this.o.pollMs * 2 ** Math.min(this.failures - 1, 8));
+      } finally {
+        watchdog.settle();
       }
       if (signal.aborted) break;
       try {

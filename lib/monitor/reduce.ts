@@ -1,11 +1,19 @@
 // Pure: folds one poll outcome into a node's state.
 import type { InfoSections, ReplicationInfo, ServerFacts } from "../redis/info";
+import { pushSample } from "./consistent";
 import type { NodeConfig, NodeState, SyncCounters } from "./types";
 
+/**
+ * `sentAt` is when INFO was sent (defaults to at - latencyMs): the command ran in [sentAt, at].
+ * A failure with `pending` is the watchdog's: a poll that has not answered within two periods.
+ */
 export type PollResult =
-  | { ok: true; at: number; latencyMs: number; repl: ReplicationInfo; facts?: ServerFacts; info?: InfoSections; counters?: SyncCounters; config?: NodeConfig; linkState?: string }
-  /** `answered`: the node replied, with an error (a reply, not a refused or silent connection). */
-  | { ok: false; at: number; error: string; answered?: boolean };
+  | { ok: true; at: number; sentAt?: number; latencyMs: number; repl: ReplicationInfo; facts?: ServerFacts; info?: InfoSections; counters?: SyncCounters; config?: NodeConfig; linkState?: string }
+  /**
+   * `answered`: the node replied, with an error (a reply, not a refused or silent connection).
+   * `pending`: the watchdog's report of a poll not answered within two periods.
+   */
+  | { ok: false; at: number; error: string; answered?: boolean; pending?: boolean };
 
 export function initialState(id: string, host: string, port: number): NodeState {
   return {
@@ -26,6 +34,9 @@ export function initialState(id: string, host: string, port: number): NodeState 
     syncCounters: null,
     nodeConfig: null,
     linkState: null,
+    samples: [],
+    noReplicasSince: null,
+    lineStateSince: {},
   };
 }
 
@@ -48,8 +59,27 @@ function nextLinkDownSince(prev: NodeState, repl: ReplicationInfo, at: number): 
   return at;
 }
 
+function nextNoReplicasSince(prev: NodeState, repl: ReplicationInfo, at: number): number | null {
+  if (repl.role !== "master" || repl.connectedReplicas > 0) return null;
+  if (prev.noReplicasSince !== null && prev.repl?.role === "master") return prev.noReplicasSince;
+  // The last replica left after the previous poll that saw one (or before our first poll).
+  return prev.lastOkAt !== null && prev.repl?.role === "master" && prev.repl.connectedReplicas > 0 ? prev.lastOkAt : at;
+}
+
+function nextLineStates(prev: NodeState, repl: ReplicationInfo, at: number): NodeState["lineStateSince"] {
+  const out: NodeState["lineStateSince"] = {};
+  for (const l of repl.replicas) {
+    const was = prev.lineStateSince[l.id];
+    // Changed (or appeared) after the previous poll of this node: date it from that poll.
+    out[l.id] = was && was.state === l.state ? was : { state: l.state, since: prev.lastOkAt ?? at };
+  }
+  return out;
+}
+
 export function applyPoll(prev: NodeState, r: PollResult): NodeState {
   if (!r.ok) {
+    // A poll that has not answered yet: the node is not answering since the poll was sent, which
+    // the watchdog dates as r.at; a later timeout of the same poll keeps that first moment.
     return {
       ...prev,
       status: "down",
@@ -77,6 +107,9 @@ export function applyPoll(prev: NodeState, r: PollResult): NodeState {
     writeRate: nextWriteRate(prev, r.repl, r.at),
     syncCounters: r.counters ?? (r.facts && r.facts.syncFull !== null ? { full: r.facts.syncFull, partialOk: r.facts.syncPartialOk ?? 0, partialErr: r.facts.syncPartialErr ?? 0 } : prev.syncCounters),
     nodeConfig: r.config ?? prev.nodeConfig,
+    samples: pushSample(prev.samples, { sentAt: r.sentAt ?? r.at - r.latencyMs, at: r.at, repl: r.repl }),
+    noReplicasSince: nextNoReplicasSince(prev, r.repl, r.at),
+    lineStateSince: nextLineStates(prev, r.repl, r.at),
     linkState: r.repl.role !== "replica" ? null : r.repl.linkStatus === "up" && !r.repl.syncInProgress ? "connected" : (r.linkState ?? prev.linkState),
   };
 }

@@ -1,6 +1,7 @@
 // Pure: Redis's own PSYNC decision, replayed from INFO, so we can say whether a replica would (or
 // did) resync partially and how much more the master may write before that stops being true.
 import type { ReplicationInfo } from "../redis/info";
+import type { NodeState } from "./types";
 
 export type ResyncReason = "new-replica" | "replid-mismatch" | "second-id-offset-ahead" | "lack-of-backlog" | "unknown";
 
@@ -58,4 +59,18 @@ export function backlogCoverage(replica: ReplicaPosition, master: ReplicationInf
 export function positionOf(repl: ReplicationInfo | null): ReplicaPosition | null {
   if (!repl) return null;
   return { replid: repl.replid, offset: repl.replOffset };
+}
+
+/**
+ * Seconds until a master with no replicas frees its backlog (repl-backlog-ttl; Redis 7.0's
+ * replicationCron, which also changes the replication ID then, so no replica can resync
+ * partially afterwards). null while replicas are connected, for replicas (they keep their
+ * backlog), when the TTL is 0 (never) or unknown (CONFIG not permitted). Counts from the earliest
+ * moment the last replica can have left, so it never runs late; 0 means "due now".
+ */
+export function backlogTtlRemaining(master: NodeState, now: number): number | null {
+  const ttl = master.nodeConfig?.replBacklogTtl;
+  if (master.repl?.role !== "master" || master.noReplicasSince === null || !master.repl.backlog.active) return null;
+  if (ttl === undefined || ttl === null || ttl <= 0) return null;
+  return Math.max(0, Math.floor(ttl - (now - master.noReplicasSince) / 1000));
 }

@@ -1,5 +1,6 @@
 // The monitor's typed state. Pure data; shared by the poller, the diff and the views.
 import type { InfoSections, KeyspaceDb, ReplicaLine, ReplicationInfo, ServerFacts } from "../redis/info";
+import type { ReplSample } from "./consistent";
 
 export type NodeRole = "master" | "replica";
 
@@ -36,6 +37,15 @@ export interface NodeState {
   nodeConfig: NodeConfig | null;
   /** Replica handshake state from ROLE (connect, connecting, handshake, sync, connected). */
   linkState: string | null;
+  /** The last few INFO replication samples with their send/receive times, for ordered comparisons. */
+  samples: ReplSample[];
+  /**
+   * Master with no replicas connected: the earliest moment that can have started (the previous
+   * poll that still saw replicas, or our first poll), so a repl-backlog-ttl countdown never runs late.
+   */
+  noReplicasSince: number | null;
+  /** Master: per replica line (ip:port as it reports), its state and the earliest moment it can have entered it. */
+  lineStateSince: Record<string, { state: string; since: number }>;
 }
 
 export interface SyncCounters {
@@ -49,6 +59,12 @@ export interface NodeConfig {
   dir: string | null;
   disklessSync: boolean | null;
   disklessSyncDelay: number | null;
+  /** repl-backlog-ttl (s): a master with no replicas frees its backlog after this; 0 = never. */
+  replBacklogTtl?: number | null;
+  /** repl-timeout (s): a replica drops a silent link after this. */
+  replTimeout?: number | null;
+  /** min-replicas-to-write: with fewer good replicas the master refuses writes (NOREPLICAS). */
+  minReplicasToWrite?: number | null;
 }
 
 export type Severity = "info" | "warning" | "critical";
@@ -101,8 +117,28 @@ export interface NodeView {
   masterId: string | null;
   linkStatus: "up" | "down" | null;
   replOffset: number | null;
+  /**
+   * Applied lag: bytes the master had written that this replica had not applied, from a master
+   * sample followed by a replica sample. null when it cannot be known (see lagUnknown).
+   */
   lagBytes: number | null;
+  /** Why lagBytes is null for a replica (link down, sync running, master not answering, ...). */
+  lagUnknown: string | null;
+  /** Seconds since the replica's last REPLCONF ACK, as its master reports (slaveN lag=). */
   lagSeconds: number | null;
+  /** The master's offset minus the replica's last acknowledged offset (ACKs come once a second). */
+  ackLagBytes: number | null;
+  /** Replica: seconds since it last heard from its master (master_last_io_seconds_ago). */
+  masterLastIoSeconds: number | null;
+  /** Replica: its repl-timeout (s), after which it drops a silent link. */
+  replTimeout: number | null;
+  /** Replica: does its master answer our polls right now (null: no known master). */
+  masterAnswering: boolean | null;
+  /** The node does not answer: every value here is last-seen, read at lastSeenAt. */
+  stale: boolean;
+  lastSeenAt: number | null;
+  /** master_replid (not secret; tells diverged histories apart). */
+  replid: string | null;
   syncInProgress: boolean;
   readOnly: boolean | null;
   runId: string | null;
@@ -127,10 +163,18 @@ export interface NodeView {
   syncLastIoSecondsAgo: number | null;
   /** Master side: repl-diskless-sync-delay, shown while a replica waits in wait_bgsave. */
   disklessSyncDelay: number | null;
+  /** Replica waiting in wait_bgsave for a diskless sync: at most this many seconds until its master starts the transfer. */
+  snapshotStartsInSeconds: number | null;
   /** Would a partial resync work if the link dropped now, and for how many more bytes / seconds of writes. */
   canPartialResync: boolean | null;
   backlogHeadroomBytes: number | null;
   backlogHeadroomSeconds: number | null;
+  /** While the master has no replicas: seconds until repl-backlog-ttl frees its backlog (null: not running or unknown). */
+  backlogTtlRemainingSeconds: number | null;
+  /** Master: min-replicas-to-write and how many replicas count as good; writesRefused when short. */
+  minReplicasToWrite: number | null;
+  goodReplicas: number | null;
+  writesRefused: boolean | null;
   /** The master's repl_backlog_size (for replicas: their master's). */
   backlogSize: number | null;
   /** A (re)sync is being followed right now (link broke, syncing, or just back). */

@@ -1,7 +1,8 @@
 // Pure: derives what the browser and the API see from the raw node states.
 import { masterIdOf } from "./diff";
 import type { ResyncOutcome } from "./resync-tracker";
-import { backlogCoverage, positionOf } from "./sync";
+import { appliedLag, masterThenReplica, replicaThenMaster } from "./consistent";
+import { backlogCoverage, backlogTtlRemaining, positionOf } from "./sync";
 import type { NodeState, NodeView } from "./types";
 
 export type Resolve = (address: string) => string;
@@ -39,11 +40,12 @@ export function buildViews(
   resolve: Resolve = (a) => a,
   resync: ResyncInfo = NO_RESYNC,
   policy: PeerPolicy = SHOW_ALL,
+  now = Date.now(),
 ): NodeView[] {
   const byId = new Map<string, NodeState>();
   for (const s of states) byId.set(s.id, s);
   const views: NodeView[] = [];
-  for (const s of byId.values()) if (isShown(s, policy)) views.push(buildView(s, byId, resolve, resync, policy));
+  for (const s of byId.values()) if (isShown(s, policy)) views.push(buildView(s, byId, resolve, resync, policy, now));
   return views.sort(compareViews);
 }
 
@@ -66,24 +68,37 @@ function peerNote(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve, 
   return notes.slice(0, MAX_PEER_NOTES).join("; ") + (more > 0 ? `; and ${more} more` : "");
 }
 
-function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve, resync: ResyncInfo, policy: PeerPolicy): NodeView {
+
+/** Applied lag and the PSYNC replay for a replica, each from samples in a known order. */
+function replicaReadings(s: NodeState, master: NodeState | undefined, now: number) {
+  if (s.role !== "replica") return { lag: null, lagUnknown: null, coverage: null, ttl: null };
+  if (s.status !== "up") return { lag: null, lagUnknown: "this replica is not answering", coverage: null, ttl: null };
+  if (!master) return { lag: null, lagUnknown: "its master is not known to replscope", coverage: null, ttl: null };
+  if (master.status !== "up") return { lag: null, lagUnknown: "its master is not answering", coverage: null, ttl: null };
+  const applied = appliedLag(masterThenReplica(s.samples, master.samples));
+  const pair = replicaThenMaster(s.samples, master.samples);
+  const m = pair?.master.repl;
+  // The PSYNC replay needs a replica that has a position and a master that is one (a replica's
+  // backlog also serves its own sub-replicas, but it is never freed by repl-backlog-ttl).
+  const coverage = pair && m && !pair.replica.repl.syncInProgress ? backlogCoverage(positionOf(pair.replica.repl)!, m, master.writeRate) : null;
+  const ttl = coverage && m?.role === "master" ? backlogTtlRemaining(master, now) : null;
+  return { lag: applied.bytes, lagUnknown: applied.unknown, coverage, ttl };
+}
+
+function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve, resync: ResyncInfo, policy: PeerPolicy, now: number): NodeView {
   const rawMaster = masterIdOf(s);
   const masterId = rawMaster ? resolve(rawMaster) : null;
   const master = masterId ? byId.get(masterId) : undefined;
+  // The master's own account of this replica (its slaveN line) holds even when the replica is frozen.
   const line = master?.status === "up" ? master.repl?.replicas.find((l) => resolve(l.id) === s.id) : undefined;
   const up = s.status === "up";
-  let lagBytes: number | null = null;
-  let lagSeconds: number | null = null;
-  if (up && s.role === "replica") {
-    if (line && master?.repl) lagBytes = Math.max(0, master.repl.masterReplOffset - line.offset);
-    lagSeconds = line?.lagSeconds ?? s.repl?.lastIoSecondsAgo ?? null;
-    if (lagSeconds !== null && lagSeconds < 0) lagSeconds = null;
-  }
   const isReplica = s.role === "replica";
-  const coverage =
-    up && isReplica && master?.status === "up" && master.repl && s.repl?.linkStatus === "up"
-      ? backlogCoverage(positionOf(s.repl)!, master.repl, master.writeRate)
-      : null;
+  const readings = replicaReadings(s, master, now);
+  const coverage = readings.coverage;
+  const lagSeconds = isReplica && line?.lagSeconds !== undefined && line.lagSeconds !== null && line.lagSeconds >= 0 ? line.lagSeconds : null;
+  const ackLagBytes = isReplica && line && master?.repl ? Math.max(0, master.repl.masterReplOffset - line.offset) : null;
+  const minReplicas = s.role === "master" ? (s.nodeConfig?.minReplicasToWrite ?? null) : null;
+  const goodReplicas = s.role === "master" ? (s.repl?.goodReplicas ?? null) : null;
   const last = isReplica ? resync.last(s.id) : undefined;
   return {
     id: s.id,
@@ -94,8 +109,16 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     masterId,
     linkStatus: s.role === "replica" ? (s.repl?.linkStatus ?? null) : null,
     replOffset: s.repl?.replOffset ?? null,
-    lagBytes,
+    lagBytes: readings.lag,
+    lagUnknown: isReplica ? readings.lagUnknown : null,
     lagSeconds,
+    ackLagBytes,
+    masterLastIoSeconds: up && isReplica ? (s.repl?.lastIoSecondsAgo ?? null) : null,
+    replTimeout: isReplica ? (s.nodeConfig?.replTimeout ?? null) : null,
+    masterAnswering: isReplica && master ? master.status === "up" : null,
+    stale: !up && s.lastOkAt !== null,
+    lastSeenAt: s.lastOkAt,
+    replid: s.repl?.replid ?? null,
     syncInProgress: up && (s.repl?.syncInProgress ?? false),
     readOnly: s.role === "replica" ? (s.repl?.readOnly ?? null) : null,
     runId: s.runId,
@@ -104,11 +127,12 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     linkDownSince: s.linkDownSince,
     downSince: s.downSince,
     lastError: s.lastError,
-    connectedReplicas: up ? (s.repl?.connectedReplicas ?? 0) : 0,
-    opsPerSec: s.facts?.opsPerSec ?? null,
+    connectedReplicas: s.repl?.connectedReplicas ?? 0,
+    // Rates describe "now": a node that does not answer has none.
+    opsPerSec: up ? (s.facts?.opsPerSec ?? null) : null,
     usedMemory: s.facts?.usedMemory ?? null,
     keys: s.facts ? s.facts.keyspace.reduce((n, db) => n + db.keys, 0) : null,
-    writeRate: s.writeRate === null ? null : Math.round(s.writeRate),
+    writeRate: !up || s.writeRate === null ? null : Math.round(s.writeRate),
     version: s.facts?.version ?? null,
     failoverState: s.repl?.failoverState ?? null,
     linkState: up && isReplica ? s.linkState : null,
@@ -116,9 +140,14 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     syncTotalBytes: up && s.repl?.syncInProgress ? s.repl.syncTotalBytes : null,
     syncLastIoSecondsAgo: up && s.repl?.syncInProgress ? s.repl.syncLastIoSecondsAgo : null,
     disklessSyncDelay: s.nodeConfig?.disklessSync ? s.nodeConfig.disklessSyncDelay : null,
+    snapshotStartsInSeconds: line && master ? snapshotStartsIn(master, line.id, now) : null,
     canPartialResync: coverage ? coverage.canPartial : null,
     backlogHeadroomBytes: coverage ? coverage.headroomBytes : null,
     backlogHeadroomSeconds: coverage?.headroomSeconds != null ? Math.round(coverage.headroomSeconds) : null,
+    backlogTtlRemainingSeconds: readings.ttl,
+    minReplicasToWrite: minReplicas,
+    goodReplicas,
+    writesRefused: up && minReplicas !== null && minReplicas > 0 && goodReplicas !== null ? goodReplicas < minReplicas : null,
     backlogSize: isReplica ? (master?.repl?.backlog.size ?? null) : (s.repl?.backlog.size ?? null),
     resyncing: isReplica && resync.inProgress(s.id),
     lastResyncKind: last?.kind ?? null,
@@ -128,6 +157,14 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     lastResyncKeysLoaded: last?.keysLoaded ?? null,
     peerNote: peerNote(s, byId, resolve, policy),
   };
+}
+
+/** repl-diskless-sync-delay countdown for a replica its master holds in wait_bgsave. */
+function snapshotStartsIn(master: NodeState, lineId: string, now: number): number | null {
+  const st = master.lineStateSince[lineId];
+  const delay = master.nodeConfig?.disklessSync ? master.nodeConfig.disklessSyncDelay : null;
+  if (!st || st.state !== "wait_bgsave" || delay === null || delay === undefined) return null;
+  return Math.max(0, Math.ceil(delay - (now - st.since) / 1000));
 }
 
 /** Masters first, then by address, so lists and graphs stay in a stable order. */
@@ -148,6 +185,9 @@ export const SLOW_FIELDS: ReadonlySet<keyof NodeView> = new Set<keyof NodeView>(
   "writeRate",
   "backlogHeadroomBytes",
   "backlogHeadroomSeconds",
+  "backlogTtlRemainingSeconds",
+  "ackLagBytes",
+  "masterLastIoSeconds",
 ]);
 
 /**

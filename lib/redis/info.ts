@@ -88,6 +88,8 @@ export interface ReplicationInfo {
   replid: string | null;
   replid2: string | null;
   secondReplOffset: number | null;
+  /** min_slaves_good_slaves: present only when min-replicas-to-write is configured. */
+  goodReplicas: number | null;
   backlog: { active: boolean; size: number; firstByteOffset: number; histlen: number };
 }
 
@@ -123,6 +125,7 @@ export function parseReplication(f: Record<string, string>): ReplicationInfo {
     replid: f.master_replid ?? null,
     replid2: f.master_replid2 ?? null,
     secondReplOffset: num(f.second_repl_offset),
+    goodReplicas: num(f.min_slaves_good_slaves ?? f.min_replicas_good_replicas),
     backlog: {
       active: f.repl_backlog_active === "1",
       size: num(f.repl_backlog_size) ?? 0,

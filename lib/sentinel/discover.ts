@@ -9,6 +9,8 @@ export interface SentinelMasterView {
   flags: string[];
   quorum: number | null;
   numOtherSentinels: number | null;
+  /** down-after-milliseconds: how long without a valid reply before this sentinel flags s_down. */
+  downAfterMs?: number | null;
   numReplicas: number | null;
   configEpoch: number | null;
   ckquorum: CkquorumResult;

@@ -178,6 +178,7 @@ export class SentinelWatcher {
           flags: m.flags,
           quorum: m.quorum,
           numOtherSentinels: m.numOtherSentinels,
+          downAfterMs: m.downAfterMs,
           numReplicas: m.numReplicas,
           configEpoch: m.configEpoch,
           ckquorum,

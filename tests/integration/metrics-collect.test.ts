@@ -38,7 +38,7 @@ describe("metrics from a live topology", () => {
     await waitFor(
       "4 nodes up with lag known",
       () => hub.get("t")!.views(),
-      (v) => v.length === 4 && v.every((n) => n.status === "up" && (n.role === "master" || (n.lagBytes !== null && n.replicaState === "online"))),
+      (v) => v.length === 4 && v.every((n) => n.status === "up" && (n.role === "master" || (n.lagBytes !== null && n.canPartialResync !== null && n.replicaState === "online"))),
       15_000,
     );
   });

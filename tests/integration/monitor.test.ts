@@ -33,7 +33,8 @@ describe("discovery and live changes", () => {
       const m = new TopologyMonitor(config([seed]));
       m.start();
       try {
-        const views = await waitFor("4 nodes up", () => m.views(), (v) => v.length === 4 && v.every((n) => n.status === "up" && n.role !== "unknown"));
+        // Lag needs a master sample followed by a replica sample: a poll or two after discovery.
+        const views = await waitFor("4 nodes up, lag known", () => m.views(), (v) => v.length === 4 && v.every((n) => n.status === "up" && n.role !== "unknown" && (n.role === "master" || n.lagBytes !== null)));
         const byId = new Map(views.map((v) => [v.id, v]));
         assert.equal(byId.get(topo.master.id)?.role, "master");
         assert.equal(byId.get(topo.master.id)?.masterId, null);

@@ -9,7 +9,7 @@ import { applyPoll, initialState, type PollResult } from "../../lib/monitor/redu
 import type { NodeState, TimelineEvent } from "../../lib/monitor/types";
 import { buildViews } from "../../lib/monitor/view";
 import { parseInfo, parseReplication, parseServerFacts } from "../../lib/redis/info";
-import { raw } from "../support/info-fixtures";
+import { raw, setFields } from "../support/info-fixtures";
 
 
 const M = "127.0.0.1:45347";
@@ -48,7 +48,14 @@ const masterText = (): string =>
   raw("master.txt").replace("slave0:ip=127.0.0.1,port=45827,state=online,offset=1968,lag=0", "slave0:ip=127.0.0.1,port=45827,state=send_bulk,offset=1500,lag=3");
 
 describe("buildSamples", () => {
-  const healthy = (): NodeState[] => [node(M, ok(masterText())), node(R, ok(raw("replica.txt"))), node(R2, ok(raw("replica-2.txt"))), node(C, ok(raw("chained-replica.txt")))];
+  // Replicas polled before and after the node they replicate from (the poll loops interleave), so
+  // their applied lag and PSYNC replay come from ordered samples.
+  const healthy = (): NodeState[] => [
+    node(M, ok(masterText())),
+    node(R, ok(raw("replica.txt"), T0 - 100), ok(raw("replica.txt"), T0 + 100)),
+    node(R2, ok(raw("replica-2.txt"), T0 - 100), ok(raw("replica-2.txt"), T0 + 100)),
+    node(C, ok(raw("chained-replica.txt"), T0 - 200), ok(raw("chained-replica.txt"), T0 + 200)),
+  ];
 
   test("per-node basics from INFO", () => {
     const s = samplesOf(healthy());
@@ -83,7 +90,10 @@ describe("buildSamples", () => {
     assert.equal(value(s, "replscope_master_link_up", r), 1);
     assert.equal(value(s, "replscope_master_last_io_seconds_ago", r), 1);
     assert.equal(value(s, "replscope_master_sync_in_progress", r), 0);
-    assert.equal(value(s, "replscope_replica_lag_bytes", r), 468);
+    // The replica (read after the master) had applied all 1968 bytes: applied lag 0, while the
+    // master's slave line still shows the older ACK (1500, 3 s ago).
+    assert.equal(value(s, "replscope_replica_lag_bytes", r), 0);
+    assert.equal(value(s, "replscope_replica_ack_lag_bytes", r), 468);
     assert.equal(value(s, "replscope_replica_lag_seconds", r), 3);
     assert.equal(value(s, "replscope_replica_acked_offset_bytes", r), 1500);
     assert.equal(value(s, "replscope_replica_state", { ...r, state: "send_bulk" }), 1);
@@ -96,6 +106,24 @@ describe("buildSamples", () => {
     // The chained replica's master is the first replica.
     assert.equal(value(s, "replscope_replica_lag_bytes", { topology: "prod", node: C, master: R }), 0);
     assert.equal(value(s, "replscope_node_info", { topology: "prod", node: C, role: "replica", master: R }), 1);
+  });
+
+  test("replica_lag_bytes is the applied lag: master offset minus what the replica applied after it", () => {
+    const behind = setFields(raw("replica.txt"), { slave_read_repl_offset: "1700", slave_repl_offset: "1700" });
+    const s = samplesOf([node(M, ok(masterText())), node(R, ok(behind, T0 - 100), ok(behind, T0 + 100))]);
+    const r = { topology: "prod", node: R, master: M };
+    assert.equal(value(s, "replscope_replica_lag_bytes", r), 1968 - 1700);
+    assert.equal(value(s, "replscope_replica_acked_offset_bytes", r), 1500);
+  });
+
+  test("replica_lag_bytes is left out while it cannot be known (no replica sample after the master's)", () => {
+    const s = samplesOf([node(M, ok(masterText())), node(R, ok(raw("replica.txt"), T0 - 100))]);
+    const r = { topology: "prod", node: R, master: M };
+    assert.equal(value(s, "replscope_replica_lag_bytes", r), undefined);
+    assert.equal(value(s, "replscope_replica_lag_seconds", r), 3, "the ACK age is the master's and still known");
+    assert.equal(value(s, "replscope_replica_ack_lag_bytes", r), 468);
+    assert.equal(value(s, "replscope_replica_acked_offset_bytes", r), 1500);
+    assert.equal(value(s, "replscope_replica_can_partial_resync", r), 1);
   });
 
   test("a link down shows link_down_since; a down node only up, role and down time", () => {

@@ -25,26 +25,26 @@ const R2 = "127.0.0.1:37069";
 const C = "127.0.0.1:37639";
 const T0 = 1_795_564_572_000;
 
-/** Node views as the server would send them, built from the real INFO fixtures. */
+/**
+ * Node views as the server would send them, built from the real INFO fixtures. Each replica is
+ * polled before and after the node it replicates from, as the interleaved poll loops do, so its
+ * applied lag and PSYNC replay come from ordered samples.
+ */
 function fixtureViews(): NodeView[] {
-  const polls: [string, string][] = [
-    [M, "master.txt"],
-    [R, "replica.txt"],
-    [R2, "replica-2.txt"],
-    [C, "chained-replica.txt"],
+  const polls: [string, string, number[]][] = [
+    [M, "master.txt", [T0]],
+    [R, "replica.txt", [T0 - 100, T0 + 100]],
+    [R2, "replica-2.txt", [T0 - 100, T0 + 100]],
+    [C, "chained-replica.txt", [T0 - 200, T0 + 200]],
   ];
   return buildViews(
-    polls.map(([id, file]) => {
+    polls.map(([id, file, times]) => {
       const info = parseInfo(raw(file));
       const [host, port] = id.split(":") as [string, string];
-      return applyPoll(initialState(id, host, Number(port)), {
-        ok: true,
-        at: T0,
-        latencyMs: 1,
-        repl: parseReplication(info.replication ?? {}),
-        facts: parseServerFacts(info),
-        info,
-      });
+      return times.reduce(
+        (s, at) => applyPoll(s, { ok: true, at, latencyMs: 1, repl: parseReplication(info.replication ?? {}), facts: parseServerFacts(info), info }),
+        initialState(id, host, Number(port)),
+      );
     }),
   );
 }
@@ -62,7 +62,15 @@ function view(id: string, role: NodeView["role"], masterId: string | null): Node
     linkStatus: role === "replica" ? "up" : null,
     replOffset: 0,
     lagBytes: role === "replica" ? 0 : null,
+    lagUnknown: null,
     lagSeconds: null,
+    ackLagBytes: null,
+    masterLastIoSeconds: null,
+    replTimeout: null,
+    masterAnswering: null,
+    stale: false,
+    lastSeenAt: null,
+    replid: null,
     syncInProgress: false,
     readOnly: null,
     runId: null,
@@ -83,9 +91,14 @@ function view(id: string, role: NodeView["role"], masterId: string | null): Node
     syncTotalBytes: null,
     syncLastIoSecondsAgo: null,
     disklessSyncDelay: null,
+    snapshotStartsInSeconds: null,
     canPartialResync: null,
     backlogHeadroomBytes: null,
     backlogHeadroomSeconds: null,
+    backlogTtlRemainingSeconds: null,
+    minReplicasToWrite: null,
+    goodReplicas: null,
+    writesRefused: null,
     backlogSize: null,
     resyncing: false,
     lastResyncKind: null,

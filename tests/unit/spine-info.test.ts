@@ -115,6 +115,7 @@ describe("parseReplication on real Redis 7.0.15 INFO", () => {
       replid: REPLID,
       replid2: NO_REPLID,
       secondReplOffset: -1,
+      goodReplicas: null,
       backlog: BACKLOG,
     } satisfies ReplicationInfo);
   });
@@ -141,6 +142,7 @@ describe("parseReplication on real Redis 7.0.15 INFO", () => {
       replid: REPLID,
       replid2: NO_REPLID,
       secondReplOffset: -1,
+      goodReplicas: null,
       backlog: BACKLOG,
     } satisfies ReplicationInfo);
   });

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { parseInfo, parseReplication } from "../../lib/redis/info";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
 import { ResyncTracker, type ResyncOutcome } from "../../lib/monitor/resync-tracker";
-import { coverageReading, lastResyncReading, shortReason, syncReading } from "../../lib/monitor/sync-text";
+import { coverageReading, lagReading, lastResyncReading, shortReason, syncReading } from "../../lib/monitor/sync-text";
 import type { NodeState, NodeView } from "../../lib/monitor/types";
 import { buildViews, type ResyncInfo } from "../../lib/monitor/view";
 import { raw, setField, setFields } from "../support/info-fixtures";
@@ -15,10 +15,12 @@ const R = "127.0.0.1:45827"; // replica.txt
 const C = "127.0.0.1:37639"; // chained-replica*.txt
 const T0 = 1_795_564_572_000;
 
-function ok(text: string, at: number, linkState?: string): PollResult {
+function ok(text: string, at: number, linkState?: string): Extract<PollResult, { ok: true }> {
   const repl = parseReplication(parseInfo(text).replication ?? {});
   return linkState === undefined ? { ok: true, at, latencyMs: 1, repl } : { ok: true, at, latencyMs: 1, repl, linkState };
 }
+/** A replica polled just before and just after `at` (its master's poll), as the interleaved loops do. */
+const around = (text: string, at: number): PollResult[] => [ok(text, at - 100), ok(text, at + 100)];
 function state(id: string, polls: PollResult[]): NodeState {
   const i = id.lastIndexOf(":");
   return polls.reduce(applyPoll, initialState(id, id.slice(0, i), Number(id.slice(i + 1))));
@@ -52,9 +54,32 @@ const masterAt = (offset: number): string =>
   });
 
 describe("syncReading: one line about a replica's sync state", () => {
-  test("node down: the error is the detail", () => {
+  test("node not answering: when it was last seen, then the error", () => {
     const v = viewOf(R, [state(R, [ok(raw("replica.txt"), T0), { ok: false, at: T0 + 1000, error: "connect ECONNREFUSED 127.0.0.1:45827" }])]);
-    assert.deepEqual(syncReading(v, T0 + 2000), { label: "node down", tone: "bad", pct: null, detail: "connect ECONNREFUSED 127.0.0.1:45827" });
+    assert.deepEqual(syncReading(v, T0 + 2000), {
+      label: "not answering",
+      tone: "bad",
+      pct: null,
+      detail: "last seen 2s ago · connect ECONNREFUSED 127.0.0.1:45827",
+    });
+    const never = viewOf(R, [state(R, [{ ok: false, at: T0, error: "connect ECONNREFUSED 127.0.0.1:45827" }])]);
+    assert.deepEqual(syncReading(never, T0 + 2000).detail, "never answered · connect ECONNREFUSED 127.0.0.1:45827");
+  });
+
+  test("master not answering: the replica's 'link up' is not 'in sync'", () => {
+    const m = state(M, [ok(raw("master.txt"), T0), { ok: false, at: T0 + 500, error: "not answering (no reply for 500 ms)", pending: true }]);
+    const r = state(R, [...around(raw("replica.txt"), T0), { ...ok(raw("replica.txt"), T0 + 600), config: { logfile: null, dir: null, disklessSync: null, disklessSyncDelay: null, replTimeout: 60 } }]);
+    const v = viewOf(R, [m, r]);
+    assert.equal(v.masterAnswering, false);
+    assert.deepEqual(syncReading(v, T0 + 700), {
+      label: "master not answering",
+      tone: "bad",
+      pct: null,
+      detail: "this replica still reports its link up (last I/O 1 s ago; it will drop the link after repl-timeout = 60 s)",
+    });
+    // without the replica's CONFIG the timeout is not invented
+    const bare = viewOf(R, [m, state(R, around(raw("replica.txt"), T0))]);
+    assert.equal(syncReading(bare, T0 + 700).detail, "this replica still reports its link up (last I/O 1 s ago)");
   });
 
   test("a master has no sync reading", () => {
@@ -107,11 +132,41 @@ describe("syncReading: one line about a replica's sync state", () => {
       pct: null,
       detail: "the master is preparing its snapshot (BGSAVE or the diskless sync delay)",
     });
-    // the master saying wait_bgsave means the same even if a few bytes were counted
+    // the master saying wait_bgsave is the more precise phase, even if a few bytes were counted
     const m = state(M, [ok(masterSeeing("state=wait_bgsave,offset=0,lag=0"), T0)]);
     const w = viewOf(R, [m, state(R, [ok(syncing(0, 10, 0), T0)])]);
     assert.equal(w.replicaState, "wait_bgsave");
-    assert.equal(syncReading(w, T0).label, "full sync: waiting to start");
+    assert.deepEqual(syncReading(w, T0), {
+      label: "full sync: waiting for the master's snapshot",
+      tone: "busy",
+      pct: null,
+      detail: "the master is writing its snapshot (BGSAVE) or waiting out the diskless delay",
+    });
+  });
+
+  test("wait_bgsave with a diskless master: counts down repl-diskless-sync-delay from the poll before it appeared", () => {
+    const diskless = { logfile: null, dir: null, disklessSync: true, disklessSyncDelay: 5 };
+    // T0: the master does not list R yet; T0 + 1 s: R waits in wait_bgsave (it may have arrived right after T0)
+    const m = state(M, [
+      { ...ok(raw("master-one-replica-gone.txt"), T0), config: diskless },
+      ok(setField(raw("master-one-replica-gone.txt"), "slave0", "ip=127.0.0.1,port=45827,state=wait_bgsave,offset=0,lag=0"), T0 + 1000),
+    ]);
+    const r = state(R, [ok(syncing(-1, 0, 0), T0 + 1000)]);
+    const v = viewOf(R, [m, r]);
+    assert.equal(v.replicaState, "wait_bgsave");
+    const at = (now: number) => {
+      const w = buildViews([m, r], (a) => a, undefined, undefined, now).find((x) => x.id === R);
+      assert.ok(w);
+      return syncReading(w, now).detail;
+    };
+    assert.equal(at(T0 + 2500), "diskless transfer starts in ≤ 3 s (repl-diskless-sync-delay)");
+    assert.equal(at(T0 + 5000), "diskless transfer due now");
+    assert.equal(at(T0 + 9000), "diskless transfer due now");
+  });
+
+  test("everything received: loading the snapshot, 100 %", () => {
+    const v = viewOf(R, [state(R, [ok(syncing(4_194_304, 4_194_304, 0), T0)])]);
+    assert.deepEqual(syncReading(v, T0), { label: "full sync: loading the snapshot", tone: "busy", pct: 100, detail: "4.0 MB received; flushing old data and loading" });
   });
 
   test("in sync: the fixture replica of the fixture master", () => {
@@ -125,7 +180,7 @@ describe("syncReading: one line about a replica's sync state", () => {
     const v = viewOf(R, [m, state(R, [ok(raw("replica.txt"), T0)])]);
     assert.deepEqual(syncReading(v, T0), { label: "receiving snapshot", tone: "busy", pct: null, detail: "master reports send_bulk" });
     const w = state(M, [ok(masterSeeing("state=wait_bgsave,offset=0,lag=0"), T0)]);
-    assert.equal(syncReading(viewOf(R, [w, state(R, [ok(raw("replica.txt"), T0)])]), T0).label, "waiting for snapshot");
+    assert.equal(syncReading(viewOf(R, [w, state(R, [ok(raw("replica.txt"), T0)])]), T0).label, "full sync: waiting for the master's snapshot");
   });
 });
 
@@ -133,7 +188,7 @@ describe("coverageReading: would a drop now resync partially?", () => {
   test("partial OK for the headroom bytes, ≈ seconds at the master's write rate", () => {
     // the master wrote 10 KB in 1 s; the replica applied all of it
     const m = state(M, [ok(raw("master.txt"), T0), ok(masterAt(12_208), T0 + 1000)]);
-    const v = viewOf(R, [m, state(R, [ok(replicaAt(12_208), T0 + 1000)])]);
+    const v = viewOf(R, [m, state(R, around(replicaAt(12_208), T0 + 1000))]);
     assert.equal(v.canPartialResync, true);
     assert.equal(v.backlogHeadroomBytes, 1_048_576);
     assert.equal(v.backlogHeadroomSeconds, 102); // 1 MB at 10 KB/s
@@ -141,20 +196,21 @@ describe("coverageReading: would a drop now resync partially?", () => {
   });
 
   test("no write rate yet: bytes only", () => {
-    const v = viewOf(R, [state(M, [ok(raw("master.txt"), T0)]), state(R, [ok(raw("replica.txt"), T0)])]);
+    const v = viewOf(R, [state(M, [ok(raw("master.txt"), T0)]), state(R, around(raw("replica.txt"), T0))]);
     assert.equal(v.backlogHeadroomSeconds, null);
     assert.deepEqual(coverageReading(v), { label: "partial OK for 1.0 MB", tone: "ok" });
   });
 
   test("warns when the lag exceeds half the backlog (at exactly half it does not)", () => {
     const over = state(M, [ok(masterSeeing("state=online,offset=60000,lag=1", masterAt(600_000)), T0)]);
-    const v = viewOf(R, [over, state(R, [ok(replicaAt(60_000), T0)])]);
+    const v = viewOf(R, [over, state(R, around(replicaAt(60_000), T0))]);
     assert.equal(v.lagBytes, 540_000);
+    assert.equal(v.ackLagBytes, 540_000);
     assert.equal(v.backlogHeadroomBytes, 60_000 + 1_048_576 - 600_000);
     assert.deepEqual(coverageReading(v), { label: "partial OK for 497 KB", tone: "warn" });
 
     const half = state(M, [ok(masterSeeing("state=online,offset=75712,lag=1", masterAt(600_000)), T0)]);
-    const w = viewOf(R, [half, state(R, [ok(replicaAt(75_712), T0)])]);
+    const w = viewOf(R, [half, state(R, around(replicaAt(75_712), T0))]);
     assert.equal(w.lagBytes, 524_288);
     assert.deepEqual(coverageReading(w), { label: "partial OK for 512 KB", tone: "ok" });
     // a stricter share turns the same view into a warning
@@ -164,19 +220,72 @@ describe("coverageReading: would a drop now resync partially?", () => {
   test("FULL needed: a connected replica the backlog no longer covers", () => {
     // the master is 2 MB ahead of what the replica applied; its backlog is 1 MB
     const m = state(M, [ok(masterSeeing("state=online,offset=1968,lag=3", masterAt(2_001_968)), T0)]);
-    const v = viewOf(R, [m, state(R, [ok(raw("replica.txt"), T0)])]);
+    const v = viewOf(R, [m, state(R, around(raw("replica.txt"), T0))]);
     assert.equal(v.canPartialResync, false);
     assert.equal(v.backlogHeadroomBytes, 0);
     assert.deepEqual(coverageReading(v), { label: "a drop now means FULL resync", tone: "bad" });
   });
 
-  test("nothing to say for masters and for replicas whose link is down", () => {
+  test("nothing to say for masters, nor without a replica sample read before the master's", () => {
     const m = state(M, [ok(raw("master.txt"), T0)]);
     assert.deepEqual(coverageReading(viewOf(M, [m])), { label: "—", tone: "muted" });
-    const down = setField(raw("replica.txt"), "master_link_status", "down");
-    const v = viewOf(R, [m, state(R, [ok(down, T0)])]);
+    // read at the same moment as the master: the order is unknown, so no guess
+    const v = viewOf(R, [m, state(R, [ok(raw("replica.txt"), T0)])]);
     assert.equal(v.canPartialResync, null);
     assert.deepEqual(coverageReading(v), { label: "—", tone: "muted" });
+  });
+
+  test("link down: the reconnect is still predicted, and counts down", () => {
+    const down = setField(raw("replica.txt"), "master_link_status", "down");
+    const m = state(M, [ok(masterAt(500_000), T0)]);
+    const v = viewOf(R, [m, state(R, around(down, T0))]);
+    assert.equal(v.canPartialResync, true);
+    assert.equal(v.lagBytes, null, "no applied lag while the link is down");
+    assert.equal(v.backlogHeadroomBytes, 1968 + 1_048_576 - 500_000);
+    assert.deepEqual(coverageReading(v), { label: "partial still possible for 538 KB", tone: "ok" });
+    // the master wrote past what its backlog holds for this replica
+    const gone = viewOf(R, [state(M, [ok(masterAt(2_000_000), T0)]), state(R, around(down, T0))]);
+    assert.equal(gone.canPartialResync, false);
+    assert.deepEqual(coverageReading(gone), { label: "reconnect will be a FULL resync", tone: "bad" });
+  });
+
+  test("master not answering: coverage unknown, and says why", () => {
+    const m = state(M, [ok(raw("master.txt"), T0), { ok: false, at: T0 + 500, error: "timeout" }]);
+    const v = viewOf(R, [m, state(R, around(raw("replica.txt"), T0))]);
+    assert.equal(v.canPartialResync, null);
+    assert.deepEqual(coverageReading(v), { label: "unknown: master not answering", tone: "muted" });
+  });
+});
+
+describe("lagReading: the applied lag as the headline, the ACK apart", () => {
+  /** master.txt where R acked 1500 of 1968 bytes, 3 s ago. */
+  const acking = (): string => masterSeeing("state=online,offset=1500,lag=3");
+
+  test("applied lag with the ACK age and unacknowledged bytes as the detail", () => {
+    const v = viewOf(R, [state(M, [ok(acking(), T0)]), state(R, around(raw("replica.txt"), T0))]);
+    assert.deepEqual(lagReading(v), { label: "0 B", tone: "ok", detail: "last ACK 3 s ago, 468 B unacknowledged" });
+    assert.deepEqual(lagReading(viewOf(M, [state(M, [ok(acking(), T0)])])), { label: "—", tone: "muted", detail: "" });
+  });
+
+  test("tone by applied bytes: over 16 KB warns, over 1 MB is bad", () => {
+    const at = (replica: number, master: number) =>
+      lagReading(viewOf(R, [state(M, [ok(masterSeeing(`state=online,offset=${replica},lag=0`, masterAt(master)), T0)]), state(R, around(replicaAt(replica), T0))]));
+    assert.equal(at(100_000, 100_000 + 16 * 1024).tone, "ok");
+    assert.equal(at(100_000, 100_000 + 16 * 1024 + 1).tone, "warn");
+    assert.equal(at(100_000, 100_000 + 1024 * 1024 + 1).tone, "bad");
+  });
+
+  test("unknown while the link is down: a gap with its reason, never a number", () => {
+    const down = setField(raw("replica.txt"), "master_link_status", "down");
+    const v = viewOf(R, [state(M, [ok(acking(), T0)]), state(R, around(down, T0))]);
+    assert.equal(v.lagBytes, null);
+    assert.deepEqual(lagReading(v), { label: "unknown", tone: "muted", detail: "link down · last ACK 3 s ago, 468 B unacknowledged" });
+  });
+
+  test("a frozen replica: what its master sees is the reading", () => {
+    const r = state(R, [...around(raw("replica.txt"), T0), { ok: false, at: T0 + 1000, error: "not answering (no reply for 500 ms)", pending: true }]);
+    const v = viewOf(R, [state(M, [ok(acking(), T0 + 1200)]), r]);
+    assert.deepEqual(lagReading(v), { label: "not acknowledging", tone: "bad", detail: "its master reports: last ACK 3 s ago, 468 B unacknowledged" });
   });
 });
 
@@ -206,6 +315,8 @@ describe("lastResyncReading", () => {
   test("a resync being followed right now", () => {
     const v = replicaView(info(outcome({}), true));
     assert.deepEqual(lastResyncReading(v, T0), { label: "resync in progress…", tone: "busy" });
+    // link back up while the tracker still weighs its evidence: not "in sync" yet
+    assert.deepEqual(syncReading(v, T0), { label: "back online, confirming FULL or PARTIAL…", tone: "busy", pct: null, detail: "" });
   });
 
   test("a down node is not 'in progress': its last outcome shows", () => {
