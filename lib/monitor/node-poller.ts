@@ -2,6 +2,7 @@
 // only ever delays itself (every round trip is bounded by the node's timeout).
 import type Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
+import { parseMasterLink, type MasterLink } from "../redis/client-list";
 import { parseInfo, parseReplication, parseServerFacts } from "../redis/info";
 import { connectionError, createConnection, describeRedisError, TimeoutError, withTimeout, type ConnectOptions } from "../redis/connection";
 import type { PollResult } from "./reduce";
@@ -29,6 +30,13 @@ export class NodePoller {
   private withStats = false;
   /** A replica whose link is not up also gets ROLE, the only place Redis names its handshake state. */
   private withRole = false;
+  /**
+   * Replicas (and nodes of unknown role) also send CLIENT LIST TYPE master: the link's identity
+   * shows a reconnection made between two polls. False once refused on this connection (ACL
+   * NOPERM, renamed command), so it is not retried every poll.
+   */
+  private withLink = true;
+  private lastRole: "master" | "replica" | null = null;
   commandsSent = 0;
 
   constructor(private readonly o: PollerOptions) {}
@@ -51,6 +59,7 @@ export class NodePoller {
     this.redis?.disconnect();
     this.redis = null;
     this.configPending = true;
+    this.withLink = true;
   }
 
   private async pollOnce(): Promise<PollResult> {
@@ -75,12 +84,16 @@ export class NodePoller {
     this.commandsSent++;
     const sentAt = Date.now();
     const roleReply = this.withRole ? withTimeout(this.redis.call("ROLE"), timeout).catch(() => null) : Promise.resolve(null);
+    // Written right after INFO on the same connection: one round trip, and at most one client line.
+    const linkReply = this.withLink && this.lastRole !== "master" ? this.readMasterLink(timeout) : Promise.resolve(undefined);
     const text = (await withTimeout(this.redis.call("INFO", ...args), timeout)) as string;
     const role = await roleReply;
+    const masterLink = await linkReply;
     const sections = parseInfo(text);
     if (!sections.replication) throw new Error("INFO has no replication section (is this a Sentinel?)");
     if (full) this.lastFullAt = started;
     const repl = parseReplication(sections.replication);
+    this.lastRole = repl.role;
     this.withStats = repl.connectedReplicas > 0 || repl.role === "master";
     this.withRole = repl.role === "replica" && (repl.linkStatus !== "up" || repl.syncInProgress);
     // ROLE for a replica: ["slave", host, port, state, offset]; state is connect/connecting/handshake/sync/connected.
@@ -96,7 +109,20 @@ export class NodePoller {
       counters: sections.stats ? countersOf(sections.stats) : undefined,
       config,
       linkState,
+      ...(masterLink !== undefined && repl.role === "replica" ? { masterLink } : {}),
     };
+  }
+
+  /** The master-link client, null when there is none; undefined when not known (refused, failed). */
+  private async readMasterLink(timeout: number): Promise<MasterLink | null | undefined> {
+    this.commandsSent++;
+    try {
+      return parseMasterLink(String(await withTimeout(this.redis!.call("CLIENT", "LIST", "TYPE", "master"), timeout)));
+    } catch (err) {
+      // A refusal is an error reply; a timeout is the connection's problem and INFO reports it.
+      if (!(err instanceof TimeoutError)) this.withLink = false;
+      return undefined;
+    }
   }
 
   /** Once per connection: where the log is and how full syncs start. NOPERM etc. just mean "unknown". */

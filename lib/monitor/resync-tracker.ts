@@ -1,51 +1,110 @@
-// Pure state machine: follows each replica through a (re)sync and decides, once it is back online,
-// whether it was FULL or PARTIAL and why. Evidence, strongest first: the replica's or master's log,
-// a sync seen in progress in INFO, the master's sync_full/sync_partial_ok deltas, and last the PSYNC
-// decision replayed from the positions we saw (predictPsync).
+// Pure state machine: follows each replica through its (re)syncs and reports every one of them,
+// with its kind (FULL/PARTIAL) and reason, once the replica is back online.
+//
+// A resync is noticed by any of: the link or a sync seen in INFO, a resync line in a log, or — for
+// link cuts that Redis 7 re-makes within milliseconds, between two polls — a new master-link
+// connection on the replica (CLIENT LIST TYPE master) or a new replication ID. How many resyncs
+// there were and of which kind comes from the masters' sync counters (resync-ledger.ts), matched
+// in time with each replica's window; the replica's own evidence, strongest first: its or its
+// master's log, a sync seen in progress, whether the master client was kept (partial) or made anew
+// (full), and last the PSYNC decision replayed from the positions we saw (predictPsync).
 import type { ReplEvent } from "../logs/classify";
+import { sameLink, type MasterLink } from "../redis/client-list";
+import type { ReplSample } from "./consistent";
 import { masterIdOf } from "./diff";
-import { positionOf, predictPsync, REASON_TEXT, type ReplicaPosition, type ResyncReason } from "./sync";
-import type { NodeEvent, NodeState, SyncCounters } from "./types";
+import { SyncLedger, units, type ClaimHint, type CounterStep, type Unit, type UnitKind } from "./resync-ledger";
+import type { ResyncOutcome, ResyncSource } from "./resync-outcome";
+import { positionOf, predictPsync, type ReplicaPosition, type ResyncReason } from "./sync";
+import type { NodeState } from "./types";
 
-export type ResyncSource = "log" | "info" | "stats" | "predicted";
+export { outcomeEvent, type ResyncOutcome, type ResyncSource } from "./resync-outcome";
 
-export interface ResyncOutcome {
-  replica: string;
-  master: string | null;
-  kind: "full" | "partial";
-  reason: ResyncReason | null;
-  source: ResyncSource;
-  startedAt: number;
-  endedAt: number;
-  keysLoaded: number | null;
-}
+type LogEvidence = { kind?: UnitKind; reason?: ResyncReason; keysLoaded?: number };
 
 interface Episode {
-  master: string | null;
+  /** Masters the replica followed during the episode, oldest first: their counters are searched. */
+  masters: string[];
   openedAt: number;
+  /** Its resyncs happened after this moment: the last sample that showed the old link was sent then. */
+  from: number;
   /** Where the replica was before the link broke: what it will ask PSYNC for. */
   before: ReplicaPosition | null;
   /** False when we never saw this node with a history of its own: to the operator it is a new replica. */
   known: boolean;
-  /** The master's counters when the replica was last seen healthy. */
-  baseline: SyncCounters | null;
+  /** The master link seen healthy before, and once online again (undefined: not known). */
+  linkBefore: MasterLink | undefined;
+  linkAfter: MasterLink | undefined;
+  /** The node did not answer meanwhile (it may have restarted): client ids do not compare. */
+  interrupted: boolean;
+  /** A resync certainly happened (link down, a sync, a new link or ID, a resync log line). */
+  certain: boolean;
+  /** First poll of a replica with a young link: reported only when the counters give it a resync. */
+  firstSight: boolean;
   sawSyncInProgress: boolean;
-  log: { kind?: "full" | "partial"; reason?: ResyncReason; keysLoaded?: number };
-  /** Set when the replica is back online; decided after a short grace for late evidence. */
+  log: LogEvidence;
+  /** The poll that saw the replica online after its latest resync (the window's end); null while not online. */
   onlineAt: number | null;
+  /** First poll online since the link was last seen down: the decision deadline counts from it. */
+  graceFrom: number | null;
+  /** That poll's sample: the next healthy baseline. */
+  onlineSample: ReplSample | null;
 }
 
-/** Log lines and counters can trail INFO by a poll or a tail tick. */
+interface Healthy {
+  pos: ReplicaPosition | null;
+  link: MasterLink | undefined;
+  master: string | null;
+  sentAt: number;
+  at: number;
+}
+
+/** Every node's latest successful sample, to know whether all claimants of a step are known. */
+interface Seen {
+  sentAt: number;
+  master: string | null;
+  up: boolean;
+  /** The end of the window of this replica's last decided episode. */
+  accountedUntil: number;
+}
+
+export interface TrackerOptions {
+  /** Whether the node's log is being read: resync lines then usually arrive within a tail tick. */
+  logReadable?: (id: string) => boolean;
+  /** Canonical node id for an address a master lists (aliases). */
+  resolve?: (address: string) => string;
+}
+
+/** Decide at the latest this long after the replica is back online, whatever is still missing. */
 const GRACE_MS = 700;
+/** With a readable log and no resync line yet, wait this long for one. */
+const LOG_GRACE_MS = 250;
+/** A counted resync no replica showed is given up after this (the replica may not be polled yet). */
+const ORPHAN_WAIT_MS = 3000;
+/** A replica first seen with a link younger than this may own a resync its master just counted. */
+const FIRST_SIGHT_AGE_S = 5;
+const FIRST_SIGHT_WINDOW_MS = 60_000;
+const MAX_MASTERS = 8;
 
 export class ResyncTracker {
   private readonly episodes = new Map<string, Episode>();
-  private readonly healthy = new Map<string, { pos: ReplicaPosition | null; baseline: SyncCounters | null; at: number }>();
+  private readonly healthy = new Map<string, Healthy>();
+  private readonly seen = new Map<string, Seen>();
   /** Log evidence about nodes not discovered yet (the master logs a new replica before INFO shows it). */
-  private readonly early = new Map<string, { at: number; evidence: Episode["log"] }>();
+  private readonly early = new Map<string, { at: number; evidence: LogEvidence }>();
   private readonly last = new Map<string, ResyncOutcome>();
+  private readonly ledger = new SyncLedger();
+  private readonly logReadable: (id: string) => boolean;
+  private readonly resolve: (address: string) => string;
+  /** Counted resyncs no replica could be matched with (a replica we don't poll, or ambiguous). */
+  unattributed = 0;
 
-  constructor(private readonly stateOf: (id: string) => NodeState | undefined) {}
+  constructor(
+    private readonly stateOf: (id: string) => NodeState | undefined,
+    options: TrackerOptions = {},
+  ) {
+    this.logReadable = options.logReadable ?? (() => false);
+    this.resolve = options.resolve ?? ((a) => a);
+  }
 
   lastOutcome(replica: string): ResyncOutcome | undefined {
     return this.last.get(replica);
@@ -60,11 +119,23 @@ export class ResyncTracker {
     this.healthy.delete(id);
     this.last.delete(id);
     this.early.delete(id);
+    this.seen.delete(id);
+    this.ledger.forget(id);
   }
 
   /** Called after every poll of a node. Returns outcomes decided now. */
   observe(prev: NodeState, next: NodeState, now: number): ResyncOutcome[] {
     const id = next.id;
+    const sample = sampleOf(prev, next);
+    if (sample?.counters) this.ledger.record(id, { sentAt: sample.sentAt, at: sample.at, counters: sample.counters });
+    const seen = this.seen.get(id);
+    this.seen.set(id, {
+      sentAt: sample?.sentAt ?? seen?.sentAt ?? -Infinity,
+      master: sample ? masterIdOf(next) : (seen?.master ?? null),
+      up: next.status === "up",
+      accountedUntil: seen?.accountedUntil ?? -Infinity,
+    });
+
     const online = next.status === "up" && next.role === "replica" && next.repl?.linkStatus === "up" && !next.repl.syncInProgress;
     const master = masterIdOf(next) ?? masterIdOf(prev);
     let ep = this.episodes.get(id);
@@ -74,13 +145,36 @@ export class ResyncTracker {
       ep = undefined;
     }
 
-    if (!ep && (this.opens(prev, next) || this.early.has(id))) ep = this.open(id, master, now, prev.lastOkAt === null ? null : positionOf(prev.repl));
+    if (!ep) {
+      const h = this.healthy.get(id);
+      const opening = this.opening(prev, next);
+      if (opening || this.early.has(id)) {
+        ep = this.open(id, master, now, prev.lastOkAt === null ? null : positionOf(prev.repl), prev.samples.at(-1)?.sentAt ?? now);
+        ep.certain = opening?.certain ?? true;
+        ep.interrupted = opening?.interrupted ?? false;
+      } else if (online && sample && h && renewed(h.link, h.pos?.replid ?? null, sample)) {
+        // Cut and re-made between two polls: only the link's identity (or a new ID) shows it.
+        ep = this.open(id, master, now, null, h.sentAt);
+      } else if (online && sample && prev.lastOkAt === null && sample.link && sample.link.ageSeconds !== null && sample.link.ageSeconds <= FIRST_SIGHT_AGE_S) {
+        ep = this.open(id, master, now, null, now - FIRST_SIGHT_WINDOW_MS);
+        ep.firstSight = true;
+      }
+    }
+
     if (ep) {
-      if (next.repl?.syncInProgress) ep.sawSyncInProgress = true;
-      if (master) ep.master = master;
-      ep.onlineAt = online ? (ep.onlineAt ?? now) : null;
-    } else if (online) {
-      this.healthy.set(id, { pos: positionOf(next.repl), baseline: this.counters(master), at: now });
+      if (next.status === "up" && next.repl?.syncInProgress) ep.sawSyncInProgress = true;
+      if (next.status !== "up") ep.interrupted = true;
+      else if (next.role === "replica" && !online) ep.certain = true;
+      if (master && ep.masters.at(-1) !== master && ep.masters.length < MAX_MASTERS) ep.masters.push(master);
+      if (online && sample) this.online(ep, sample, now);
+      else if (!online) {
+        ep.onlineAt = null;
+        ep.graceFrom = null;
+      }
+    } else if (online && sample) {
+      const h = this.healthy.get(id);
+      // A reply without the link (not asked, or racing a reconnection) keeps the last one seen.
+      this.healthy.set(id, { pos: positionOf(next.repl), link: sample.link ?? h?.link, master, sentAt: sample.sentAt, at: now });
     } else if (next.role !== "replica") {
       this.healthy.delete(id);
     }
@@ -89,7 +183,7 @@ export class ResyncTracker {
 
   /**
    * Evidence from a node's log (`node` is the node whose log it is). A resync line also opens an
-   * episode: a link cut and re-made between two polls is only visible in the log.
+   * episode: a link cut and re-made between two polls may only be visible in the log.
    */
   logEvent(node: string, ev: ReplEvent, now: number): void {
     if (ev.kind === "full-resync-accepted") this.note(node, { kind: "full" }, now);
@@ -101,43 +195,69 @@ export class ResyncTracker {
     else if (ev.kind === "link-lost" && ev.replica) this.note(ev.replica, {}, now);
   }
 
-  /** Decides episodes whose replica has been back online for the grace period. */
+  /** Decides the episodes whose evidence is complete (or whose grace ran out). */
   tick(now: number): ResyncOutcome[] {
     const out: ResyncOutcome[] = [];
-    for (const [id, ep] of this.episodes) {
-      if (ep.onlineAt === null || now - ep.onlineAt < GRACE_MS) continue;
-      const outcome = this.decide(id, ep, now);
+    const ready = [...this.episodes].filter(([id, ep]) => ep.onlineAt !== null && this.ready(id, ep, now));
+    ready.sort((a, b) => a[1].onlineAt! - b[1].onlineAt!);
+    for (const [id, ep] of ready) {
+      const outcomes = this.decide(id, ep, now);
       this.episodes.delete(id);
-      this.last.set(id, outcome);
-      const state = this.stateOf(id);
-      this.healthy.set(id, { pos: positionOf(state?.repl ?? null), baseline: this.counters(outcome.master), at: now });
-      out.push(outcome);
+      const s = ep.onlineSample;
+      if (s) this.healthy.set(id, { pos: positionOf(s.repl), link: s.link ?? ep.linkAfter, master: ep.masters.at(-1) ?? null, sentAt: s.sentAt, at: s.at });
+      const seen = this.seen.get(id);
+      if (seen) seen.accountedUntil = ep.onlineAt!;
+      const lastOne = outcomes.at(-1);
+      if (lastOne) this.last.set(id, lastOne);
+      out.push(...outcomes);
     }
+    out.push(...this.sweepOrphans(now));
     return out;
   }
 
-  private open(id: string, master: string | null, now: number, fallback: ReplicaPosition | null): Episode {
+  private online(ep: Episode, sample: ReplSample, now: number): void {
+    const prevLink = ep.onlineSample?.link ?? ep.linkAfter;
+    // Cut again after we saw it online, before the decision: the window extends to this poll.
+    const again = ep.onlineAt !== null && ep.onlineSample !== null && renewed(prevLink, ep.onlineSample.repl.replid, sample);
+    if (ep.onlineAt === null || again) {
+      ep.onlineAt = now;
+      ep.onlineSample = sample;
+    }
+    if (again) ep.certain = true;
+    ep.graceFrom ??= now;
+    if (sample.link) ep.linkAfter = sample.link;
+  }
+
+  private open(id: string, master: string | null, now: number, fallback: ReplicaPosition | null, fallbackFrom: number): Episode {
     // A healthy position recorded after this resync began (we first saw the replica already synced)
     // is where it ended up, not where it started from.
     const h = this.healthy.get(id);
     const valid = h && h.at < now ? h : undefined;
     const early = this.early.get(id);
     this.early.delete(id);
+    const openedAt = Math.min(now, early?.at ?? now);
     const ep: Episode = {
-      master,
-      openedAt: Math.min(now, early?.at ?? now),
+      masters: [...new Set([valid?.master, master].filter((m): m is string => !!m))],
+      openedAt,
+      from: Math.min(valid ? valid.sentAt : fallbackFrom, openedAt),
       before: valid ? valid.pos : h ? null : fallback,
       known: valid !== undefined || (!h && fallback !== null),
-      baseline: valid?.baseline ?? null,
+      linkBefore: valid?.link,
+      linkAfter: undefined,
+      interrupted: false,
+      certain: true,
+      firstSight: false,
       sawSyncInProgress: false,
       log: early?.evidence ?? {},
       onlineAt: null,
+      graceFrom: null,
+      onlineSample: null,
     };
     this.episodes.set(id, ep);
     return ep;
   }
 
-  private note(replica: string, evidence: Episode["log"], now: number): void {
+  private note(replica: string, evidence: LogEvidence, now: number): void {
     const state = this.stateOf(replica);
     if (!state) {
       // Not discovered yet: keep it briefly (bounded) for when it is.
@@ -155,82 +275,212 @@ export class ResyncTracker {
       // to that episode; a tail can deliver them after we already decided it.
       const last = this.last.get(replica);
       if (last && now <= last.endedAt) return;
-      ep = this.open(replica, masterIdOf(state), now, null);
+      ep = this.open(replica, masterIdOf(state), now, null, now);
     }
     // A refusal reason is kept even when a later line only says "full".
     ep.log = { ...ep.log, ...evidence, reason: evidence.reason ?? ep.log.reason };
   }
 
-  private opens(prev: NodeState, next: NodeState): boolean {
-    if (next.role !== "replica" || next.status !== "up") return prev.status === "up" && prev.role === "replica" && next.status === "down";
+  /** Whether this poll starts an episode; `certain` when it shows a resync, not just a node we lost sight of. */
+  private opening(prev: NodeState, next: NodeState): { certain: boolean; interrupted: boolean } | null {
+    if (next.role !== "replica" || next.status !== "up") {
+      return prev.status === "up" && prev.role === "replica" && next.status === "down" ? { certain: false, interrupted: true } : null;
+    }
     const r = next.repl!;
-    if (prev.lastOkAt === null) return r.linkStatus !== "up" || r.syncInProgress;
-    if (prev.status === "down" || prev.role !== "replica" || !prev.repl) return true;
-    return (
+    const syncing = r.linkStatus !== "up" || r.syncInProgress;
+    if (prev.lastOkAt === null) return syncing ? { certain: true, interrupted: false } : null;
+    if (prev.status === "down" || prev.role !== "replica" || !prev.repl) return { certain: syncing || prev.role === "master", interrupted: prev.status === "down" };
+    const opens =
       (prev.repl.linkStatus === "up" && r.linkStatus !== "up") ||
       (!prev.repl.syncInProgress && r.syncInProgress) ||
       masterIdOf(prev) !== masterIdOf(next) ||
-      (prev.runId !== null && next.runId !== null && prev.runId !== next.runId)
-    );
+      (prev.runId !== null && next.runId !== null && prev.runId !== next.runId);
+    return opens ? { certain: true, interrupted: prev.runId !== next.runId } : null;
   }
 
-  private counters(master: string | null): SyncCounters | null {
-    return master ? (this.stateOf(master)?.syncCounters ?? null) : null;
-  }
+  // ---- deciding ----------------------------------------------------------------------------
 
-  private decide(id: string, ep: Episode, now: number): ResyncOutcome {
-    const outcome = this.decideRaw(id, ep, now);
-    // A fresh server made a replica at runtime asks PSYNC with its own empty history, which Redis
-    // logs as an ID mismatch; to an operator that is simply a new replica.
-    if (outcome.kind === "full" && !ep.known && (outcome.reason === "replid-mismatch" || outcome.reason === "unknown")) {
-      return { ...outcome, reason: "new-replica" };
+  /** All the evidence that can still come for this episode is in, or the grace ran out. */
+  private ready(id: string, ep: Episode, now: number): boolean {
+    const since = now - ep.graceFrom!;
+    if (since >= GRACE_MS) return true;
+    if (!ep.log.kind && since < LOG_GRACE_MS && [id, ...ep.masters].some((n) => this.logReadable(n))) return false;
+    const to = ep.onlineAt!;
+    // Each master must have been read after the replica was seen back: its counters then hold every resync of the window.
+    for (const m of ep.masters) {
+      const last = this.ledger.lastSample(m);
+      if (last && this.stateOf(m)?.status === "up" && last.sentAt < to) return false;
     }
-    return outcome;
+    const steps = this.ledger.overlapping(ep.masters, ep.from, to);
+    const total = steps.reduce((n, s) => n + units(s), 0);
+    // The one resync counted in the window, and this replica certainly made one: it is this one.
+    if (total <= 1 && ep.certain && !steps.some((s) => s.shared)) return true;
+    // Otherwise every replica that could own part of it (and this one, for a next cut) must have been read since.
+    return steps.every((s) => this.caughtUp(s, id));
   }
 
-  private decideRaw(id: string, ep: Episode, now: number): ResyncOutcome {
-    const base = { replica: id, master: ep.master, startedAt: ep.openedAt, endedAt: ep.onlineAt ?? now, keysLoaded: ep.log.keysLoaded ?? null };
-    const masterState = ep.master ? this.stateOf(ep.master) : undefined;
-    const predicted = masterState?.repl ? predictPsync(ep.before, masterState.repl) : null;
+  /** Every replica that could own units of the step (and `self`) was read after it: all claimants are known. */
+  private caughtUp(step: CounterStep, self: string | null): boolean {
+    for (const [node, s] of this.seen) {
+      if (s.up && (node === self || s.master === step.master) && s.sentAt < step.to) return false;
+    }
+    for (const line of this.stateOf(step.master)?.repl?.replicas ?? []) {
+      const s = this.seen.get(this.resolve(line.id));
+      if (!s || (s.up && s.sentAt < step.to)) return false;
+    }
+    return true;
+  }
+
+  private competitors(step: CounterStep, self: string): number {
+    let n = 0;
+    for (const [id, ep] of this.episodes) {
+      if (id !== self && ep.masters.includes(step.master) && ep.from < step.to && (ep.onlineAt ?? Infinity) > step.from) n++;
+    }
+    return n;
+  }
+
+  private decide(id: string, ep: Episode, now: number): ResyncOutcome[] {
+    const kept = linkKept(ep);
+    // The same connection before and after: the replica never resynced, we only lost sight of it.
+    if (kept === "same" && !ep.sawSyncInProgress && !ep.log.kind) return [];
+    const taken: Unit[] = [];
+    for (const step of this.ledger.overlapping(ep.masters, ep.from, ep.onlineAt ?? now)) {
+      const competitors = this.competitors(step, id);
+      const shared = competitors > 0 || step.shared;
+      // Shared with other replicas: each made at least one resync in it, so one unit each.
+      if (shared && taken.length > 0) continue;
+      taken.push(...this.ledger.claim(step, this.hint(ep, kept, step.master), competitors));
+    }
+    if (taken.length === 0) {
+      if (ep.firstSight && !ep.log.kind && !ep.sawSyncInProgress) return [];
+      return [this.fromOwnEvidence(id, ep, kept, now)];
+    }
+    // Full ones first: after a full resync the replica keeps the new master client through partial ones.
+    taken.sort((a, b) => (a.kind === b.kind ? a.to - b.to : a.kind === "full" ? -1 : 1));
+    return taken.map((u, i) => this.fromUnit(id, ep, taken, i, now));
+  }
+
+  private hint(ep: Episode, kept: LinkKept, master: string): ClaimHint {
+    const sawFull = ep.sawSyncInProgress || ep.log.keysLoaded !== undefined;
+    const only = ep.log.kind ?? (sawFull ? "full" : kept === "kept" ? "partial" : null);
+    return { only, prefer: kept === "new" ? "full" : (this.replay(ep, master)?.kind ?? null) };
+  }
+
+  private replay(ep: Episode, master: string | null): ReturnType<typeof predictPsync> | null {
+    const m = master ? this.stateOf(master)?.repl : undefined;
+    return m ? predictPsync(ep.before, m) : null;
+  }
+
+  /** The outcome for unit `i` of the units a replica took (full ones first). */
+  private fromUnit(id: string, ep: Episode, all: readonly Unit[], i: number, now: number): ResyncOutcome {
+    const u = all[i]!;
+    const count = all.length;
+    const lastOne = i === count - 1;
+    let source: ResyncSource = "stats";
+    if (lastOne && ep.log.kind === u.kind) source = "log";
+    else if (u.kind === "full" && (ep.sawSyncInProgress || ep.log.keysLoaded !== undefined)) source = "info";
+    let reason: ResyncReason | null = null;
+    if (u.kind === "full") {
+      const replayed = this.replay(ep, u.master);
+      const logReason = lastOne && ep.log.kind === "full" ? ep.log.reason : undefined;
+      // No refusal counted: the replica asked with no history at all (PSYNC ? -1).
+      reason = logReason ?? (replayed?.kind === "full" ? replayed.reason : u.refused ? "unknown" : "new-replica");
+      if (!ep.known && (reason === "replid-mismatch" || reason === "unknown")) reason = "new-replica";
+    }
+    // The keys loaded belong to the last full sync.
+    const isLastFull = u.kind === "full" && all[i + 1]?.kind !== "full";
+    return {
+      replica: id,
+      master: u.master,
+      kind: u.kind,
+      reason,
+      source,
+      startedAt: ep.openedAt,
+      endedAt: ep.onlineAt ?? now,
+      keysLoaded: isLastFull ? (ep.log.keysLoaded ?? null) : null,
+      ...(count > 1 ? { series: { index: i + 1, count } } : {}),
+    };
+  }
+
+  private fromOwnEvidence(id: string, ep: Episode, kept: LinkKept, now: number): ResyncOutcome {
+    const master = ep.masters.at(-1) ?? null;
+    const base = { replica: id, master, startedAt: ep.openedAt, endedAt: ep.onlineAt ?? now, keysLoaded: ep.log.keysLoaded ?? null };
+    const predicted = this.replay(ep, master);
     const predictedReason = predicted?.kind === "full" ? predicted.reason : null;
-    if (ep.log.kind) {
-      const reason = ep.log.kind === "full" ? (ep.log.reason ?? predictedReason ?? (ep.before ? "unknown" : "new-replica")) : null;
-      return { ...base, kind: ep.log.kind, reason, source: "log" };
+    const fullReason = (r: ResyncReason | null | undefined): ResyncReason => {
+      const reason = r ?? predictedReason ?? (ep.before ? "unknown" : "new-replica");
+      // A fresh server made a replica at runtime asks PSYNC with its own empty history, which Redis
+      // logs as an ID mismatch; to an operator that is simply a new replica.
+      return !ep.known && (reason === "replid-mismatch" || reason === "unknown") ? "new-replica" : reason;
+    };
+    if (ep.log.kind) return { ...base, kind: ep.log.kind, reason: ep.log.kind === "full" ? fullReason(ep.log.reason) : null, source: "log" };
+    if (ep.sawSyncInProgress || ep.log.keysLoaded !== undefined) return { ...base, kind: "full", reason: fullReason(null), source: "info" };
+    if (kept === "kept") return { ...base, kind: "partial", reason: null, source: "link" };
+    if (kept === "new") return { ...base, kind: "full", reason: fullReason(null), source: "link" };
+    if (predicted) return { ...base, kind: predicted.kind, reason: predicted.kind === "full" ? fullReason(null) : null, source: "predicted" };
+    return { ...base, kind: "full", reason: fullReason("unknown"), source: "predicted" };
+  }
+
+  // ---- counted resyncs no episode claimed ------------------------------------------------------
+
+  /**
+   * A resync a master counted that no replica showed. Once every replica of that master was read
+   * after it, it is attributed to the one replica whose link we cannot see (CLIENT not permitted),
+   * when there is exactly one; otherwise it stays unattributed (a replica we do not poll).
+   */
+  private sweepOrphans(now: number): ResyncOutcome[] {
+    const out: ResyncOutcome[] = [];
+    for (const step of this.ledger.pending()) {
+      if ([...this.episodes.values()].some((ep) => ep.masters.includes(step.master) && ep.from < step.to)) continue;
+      if (!this.caughtUp(step, null) && now - step.to < ORPHAN_WAIT_MS) continue;
+      const replicas = [...this.seen].filter(([, s]) => s.up && s.master === step.master);
+      const blind = replicas.filter(([id]) => this.healthy.get(id)?.link === undefined);
+      const owner = blind.length === 1 && blind[0]![1].accountedUntil <= step.from ? blind[0]![0] : null;
+      if (!owner) {
+        this.unattributed += units(step);
+        this.ledger.drop(step);
+        continue;
+      }
+      const h = this.healthy.get(owner);
+      const ep: Episode = {
+        masters: [step.master], openedAt: step.from, from: step.from, before: h?.pos ?? null, known: true,
+        linkBefore: undefined, linkAfter: undefined, interrupted: false, certain: true, firstSight: false,
+        sawSyncInProgress: false, log: {}, onlineAt: step.to, graceFrom: step.to, onlineSample: null,
+      };
+      const taken = this.ledger.claim(step, { only: null, prefer: null }, 0);
+      const outcomes = taken.map((_u, i) => this.fromUnit(owner, ep, taken, i, now));
+      const lastOne = outcomes.at(-1);
+      if (lastOne) this.last.set(owner, lastOne);
+      out.push(...outcomes);
     }
-    if (ep.sawSyncInProgress || ep.log.keysLoaded !== undefined) {
-      return { ...base, kind: "full", reason: predictedReason ?? (ep.before ? "unknown" : "new-replica"), source: "info" };
-    }
-    const now_ = masterState?.syncCounters;
-    if (now_ && ep.baseline) {
-      const full = now_.full - ep.baseline.full;
-      const partial = now_.partialOk - ep.baseline.partialOk;
-      if (full > 0 && partial === 0) return { ...base, kind: "full", reason: predictedReason ?? "unknown", source: "stats" };
-      if (partial > 0 && full === 0) return { ...base, kind: "partial", reason: null, source: "stats" };
-    }
-    if (predicted) return { ...base, kind: predicted.kind, reason: predictedReason, source: "predicted" };
-    return { ...base, kind: "full", reason: "unknown", source: "predicted" };
+    return out;
   }
 }
 
-export function outcomeEvent(o: ResyncOutcome, fmt: (n: number) => string = String): NodeEvent {
-  const took = ((o.endedAt - o.startedAt) / 1000).toFixed(1);
-  const from = o.master ? ` from ${o.master}` : "";
-  const keys = o.keysLoaded !== null ? `, loaded ${fmt(o.keysLoaded)} keys` : "";
-  const how = o.source === "predicted" ? " (inferred from offsets)" : o.source === "stats" ? " (from the master's sync counters)" : "";
-  if (o.kind === "full") {
-    return {
-      kind: "sync:full-resync",
-      node: o.replica,
-      severity: "warning",
-      text: `${o.replica} FULL resync${from}: ${REASON_TEXT[o.reason ?? "unknown"]}${keys}; back online after ${took} s${how}`,
-      data: { master: o.master, reason: o.reason, source: o.source, keysLoaded: o.keysLoaded, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt },
-    };
-  }
-  return {
-    kind: "sync:partial-resync",
-    node: o.replica,
-    severity: "info",
-    text: `${o.replica} partial resync${from}: the backlog covered the gap; back online after ${took} s${how}`,
-    data: { master: o.master, source: o.source, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt },
-  };
+type LinkKept = "kept" | "new" | "same" | null;
+
+/**
+ * What the master link says about the episode: "kept" (same master client on a new connection: a
+ * PSYNC continuation, partial), "new" (a new master client: a full resync, or the node was a master
+ * meanwhile), "same" (the very same connection: no resync at all), null (not known).
+ */
+function linkKept(ep: Episode): LinkKept {
+  const a = ep.linkBefore;
+  const b = ep.linkAfter;
+  if (!a || !b) return null;
+  if (sameLink(a, b)) return "same";
+  if (ep.interrupted) return null;
+  return a.id === b.id ? "kept" : "new";
+}
+
+/** A new connection, or (when the link is not known) a new replication ID: the replica resynced. */
+function renewed(link: MasterLink | undefined, replid: string | null, sample: ReplSample): boolean {
+  if (link && sample.link) return !sameLink(link, sample.link);
+  return replid !== null && sample.repl.replid !== null && sample.repl.replid !== replid;
+}
+
+/** This poll's sample, when it succeeded. */
+function sampleOf(prev: NodeState, next: NodeState): ReplSample | undefined {
+  const s = next.samples.at(-1);
+  return next.status === "up" && s && s.at === next.lastOkAt && next.lastOkAt !== prev.lastOkAt ? s : undefined;
 }

@@ -69,8 +69,11 @@ export class TopologyMonitor {
   private readonly pollListeners = new Set<PollListener>();
   private historyTimer: AbortController | null = null;
   private running = false;
-  readonly resync = new ResyncTracker((id) => this.states.get(id));
   readonly logs = new NodeLogs((node, ev, at) => this.onLogEvent(node, ev, at));
+  readonly resync = new ResyncTracker((id) => this.states.get(id), {
+    logReadable: (id) => this.logs.state(id).status === "readable",
+    resolve: (address) => this.resolve(address),
+  });
   private readonly resyncInfo = {
     last: (id: string) => this.resync.lastOutcome(id),
     inProgress: (id: string) => this.resync.inProgress(id),
