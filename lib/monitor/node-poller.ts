@@ -37,6 +37,9 @@ export class NodePoller {
    */
   private withLink = true;
   private lastRole: "master" | "replica" | null = null;
+  /** An early poll was asked for (pollSoon); `wake` ends the current rest. */
+  private soon = false;
+  private wake: AbortController | null = null;
   commandsSent = 0;
 
   constructor(private readonly o: PollerOptions) {}
@@ -48,6 +51,17 @@ export class NodePoller {
   stop(): void {
     this.abort.abort();
     this.drop();
+  }
+
+  /**
+   * Poll again soon rather than after the full period: a replica's resync is decided once this
+   * node's counters were read after it. Never sooner than a quarter period (20 ms at least) after
+   * the last poll started, and not while failing (the backoff stays).
+   */
+  pollSoon(): void {
+    if (this.failures > 0) return;
+    this.soon = true;
+    this.wake?.abort();
   }
 
   /** Ask for the slow sections on the next round (e.g. after a role change). */
@@ -212,13 +226,33 @@ export class NodePoller {
         // A bug in a listener must not stop the loop; make it visible instead.
         console.error("replscope: poll listener failed", err);
       }
-      try {
-        await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal });
-      } catch {
-        break;
-      }
+      if (!(await this.rest(started, waitMs))) break;
     }
     this.drop();
+  }
+
+  /** Waits until the next poll is due, or an early one that was asked for; false once stopped. */
+  private async rest(started: number, waitMs: number): Promise<boolean> {
+    const signal = this.abort.signal;
+    const wake = new AbortController();
+    this.wake = wake;
+    try {
+      if (!this.soon || this.failures > 0) await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal: AbortSignal.any([signal, wake.signal]) });
+    } catch {
+      if (signal.aborted) return false;
+    } finally {
+      this.wake = null;
+    }
+    if (this.soon) {
+      this.soon = false;
+      const gap = started + Math.max(20, this.o.pollMs / 4) - Date.now();
+      try {
+        if (gap > 0) await sleep(gap, undefined, { signal });
+      } catch {
+        return false;
+      }
+    }
+    return true;
   }
 }
 

@@ -123,6 +123,25 @@ export class ResyncTracker {
     this.ledger.forget(id);
   }
 
+  /**
+   * Nodes whose next sample would let a pending decision be made (a master not read since its
+   * replica came back, replicas not read since a counted step): the monitor polls them early.
+   */
+  awaiting(): string[] {
+    const out = new Set<string>();
+    for (const [id, ep] of this.episodes) {
+      if (ep.onlineAt === null) continue;
+      for (const m of ep.masters) {
+        const last = this.ledger.lastSample(m);
+        if (last && last.sentAt < ep.onlineAt && this.stateOf(m)?.status === "up") out.add(m);
+      }
+      for (const step of this.ledger.overlapping(ep.masters, ep.from, ep.onlineAt)) {
+        for (const [node, s] of this.seen) if (s.up && (node === id || s.master === step.master) && s.sentAt < step.to) out.add(node);
+      }
+    }
+    return [...out];
+  }
+
   /** Called after every poll of a node. Returns outcomes decided now. */
   observe(prev: NodeState, next: NodeState, now: number): ResyncOutcome[] {
     const id = next.id;
@@ -223,7 +242,8 @@ export class ResyncTracker {
       ep.onlineAt = now;
       ep.onlineSample = sample;
     }
-    if (again) ep.certain = true;
+    // A different connection than before: it resynced, even if we lost sight of it meanwhile.
+    if (again || (sample.link && ep.linkBefore && !sameLink(sample.link, ep.linkBefore))) ep.certain = true;
     ep.graceFrom ??= now;
     if (sample.link) ep.linkAfter = sample.link;
   }

@@ -203,6 +203,8 @@ export class TopologyMonitor {
     if (next.nodeConfig !== prev.nodeConfig || (next.status === "up" && prev.lastOkAt === null)) this.configureLog(next);
     const nodeEvents = diffNode(prev, next);
     nodeEvents.push(...this.resync.observe(prev, next, r.at).map(this.resyncEvent));
+    // A resync waiting for a master's counters (or a sibling's link) is decided sooner when they are read now.
+    for (const other of this.resync.awaiting()) this.pollers.get(other)?.pollSoon();
     if (next.status === "up") this.discoverFrom(next);
     this.emit(id, nodeEvents, r.at);
   }
