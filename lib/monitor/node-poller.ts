@@ -26,8 +26,6 @@ export class NodePoller {
   private failures = 0;
   private lastFullAt = 0;
   private configPending = true;
-  /** Nodes with replicas also send their sync counters every poll, so resyncs are attributed fast. */
-  private withStats = false;
   /** A replica whose link is not up also gets ROLE, the only place Redis names its handshake state. */
   private withRole = false;
   /**
@@ -94,7 +92,9 @@ export class NodePoller {
       }
     }
     const config = this.configPending ? await this.readConfig(timeout) : undefined;
-    const args = full ? FULL_SECTIONS : this.withStats ? ["replication", "stats"] : ["replication"];
+    // Every node sends its sync counters every poll, so resyncs are attributed fast: a replica too,
+    // since it can serve a sub-replica between two polls (psync2 chains), and a count needs a baseline.
+    const args = full ? FULL_SECTIONS : ["replication", "stats"];
     this.commandsSent++;
     const sentAt = Date.now();
     const roleReply = this.withRole ? withTimeout(this.redis.call("ROLE"), timeout).catch(() => null) : Promise.resolve(null);
@@ -108,7 +108,6 @@ export class NodePoller {
     if (full) this.lastFullAt = started;
     const repl = parseReplication(sections.replication);
     this.lastRole = repl.role;
-    this.withStats = repl.connectedReplicas > 0 || repl.role === "master";
     this.withRole = repl.role === "replica" && (repl.linkStatus !== "up" || repl.syncInProgress);
     // ROLE for a replica: ["slave", host, port, state, offset]; state is connect/connecting/handshake/sync/connected.
     const linkState = Array.isArray(role) && role[0] === "slave" && typeof role[3] === "string" ? role[3] : undefined;

@@ -20,6 +20,8 @@ export interface ResyncOutcome {
   keysLoaded: number | null;
   /** Several resyncs of one replica seen in one window (back to back): this is number `index` of `count`. */
   series?: { index: number; count: number };
+  /** Never seen down: cut and re-made between two polls, so the duration is only an upper bound. */
+  betweenPolls?: boolean;
 }
 
 function how(o: ResyncOutcome): string {
@@ -34,21 +36,22 @@ export function outcomeEvent(o: ResyncOutcome, fmt: (n: number) => string = Stri
   const from = o.master ? ` from ${o.master}` : "";
   const keys = o.keysLoaded !== null ? `, loaded ${fmt(o.keysLoaded)} keys` : "";
   const by = how(o);
+  const back = o.betweenPolls ? `reconnected between two polls (within ${took} s)` : `back online after ${took} s`;
   const series = o.series ? ` [${o.series.index} of ${o.series.count} back to back]` : "";
   if (o.kind === "full") {
     return {
       kind: "sync:full-resync",
       node: o.replica,
       severity: "warning",
-      text: `${o.replica} FULL resync${from}: ${REASON_TEXT[o.reason ?? "unknown"]}${keys}; back online after ${took} s${by}${series}`,
-      data: { master: o.master, reason: o.reason, source: o.source, keysLoaded: o.keysLoaded, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt, ...(o.series ? { seriesIndex: o.series.index, seriesCount: o.series.count } : {}) },
+      text: `${o.replica} FULL resync${from}: ${REASON_TEXT[o.reason ?? "unknown"]}${keys}; ${back}${by}${series}`,
+      data: { master: o.master, reason: o.reason, source: o.source, keysLoaded: o.keysLoaded, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt, ...(o.betweenPolls ? { betweenPolls: true } : {}), ...(o.series ? { seriesIndex: o.series.index, seriesCount: o.series.count } : {}) },
     };
   }
   return {
     kind: "sync:partial-resync",
     node: o.replica,
     severity: "info",
-    text: `${o.replica} partial resync${from}: the backlog covered the gap; back online after ${took} s${by}${series}`,
-    data: { master: o.master, source: o.source, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt, ...(o.series ? { seriesIndex: o.series.index, seriesCount: o.series.count } : {}) },
+    text: `${o.replica} partial resync${from}: the backlog covered the gap; ${back}${by}${series}`,
+    data: { master: o.master, source: o.source, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt, ...(o.betweenPolls ? { betweenPolls: true } : {}), ...(o.series ? { seriesIndex: o.series.index, seriesCount: o.series.count } : {}) },
   };
 }

@@ -40,6 +40,8 @@ interface Episode {
   certain: boolean;
   /** First poll of a replica with a young link: reported only when the counters give it a resync. */
   firstSight: boolean;
+  /** Only ever seen online: cut and re-made between two polls (the duration is an upper bound). */
+  betweenPolls: boolean;
   sawSyncInProgress: boolean;
   log: LogEvidence;
   /** The poll that saw the replica online after its latest resync (the window's end); null while not online. */
@@ -63,8 +65,8 @@ interface Seen {
   sentAt: number;
   master: string | null;
   up: boolean;
-  /** The end of the window of this replica's last decided episode. */
-  accountedUntil: number;
+  /** This replica's last decided episode: its resyncs until then are accounted for. */
+  decided: Episode | null;
 }
 
 export interface TrackerOptions {
@@ -152,7 +154,7 @@ export class ResyncTracker {
       sentAt: sample?.sentAt ?? seen?.sentAt ?? -Infinity,
       master: sample ? masterIdOf(next) : (seen?.master ?? null),
       up: next.status === "up",
-      accountedUntil: seen?.accountedUntil ?? -Infinity,
+      decided: seen?.decided ?? null,
     });
 
     const online = next.status === "up" && next.role === "replica" && next.repl?.linkStatus === "up" && !next.repl.syncInProgress;
@@ -174,6 +176,8 @@ export class ResyncTracker {
       } else if (online && sample && h && renewed(h.link, h.pos?.replid ?? null, sample)) {
         // Cut and re-made between two polls: only the link's identity (or a new ID) shows it.
         ep = this.open(id, master, now, null, h.sentAt);
+        ep.openedAt = h.at;
+        ep.betweenPolls = true;
       } else if (online && sample && prev.lastOkAt === null && sample.link && sample.link.ageSeconds !== null && sample.link.ageSeconds <= FIRST_SIGHT_AGE_S) {
         ep = this.open(id, master, now, null, now - FIRST_SIGHT_WINDOW_MS);
         ep.firstSight = true;
@@ -183,7 +187,10 @@ export class ResyncTracker {
     if (ep) {
       if (next.status === "up" && next.repl?.syncInProgress) ep.sawSyncInProgress = true;
       if (next.status !== "up") ep.interrupted = true;
-      else if (next.role === "replica" && !online) ep.certain = true;
+      else if (next.role === "replica" && !online) {
+        ep.certain = true;
+        ep.betweenPolls = false;
+      }
       if (master && ep.masters.at(-1) !== master && ep.masters.length < MAX_MASTERS) ep.masters.push(master);
       if (online && sample) this.online(ep, sample, now);
       else if (!online) {
@@ -225,7 +232,7 @@ export class ResyncTracker {
       const s = ep.onlineSample;
       if (s) this.healthy.set(id, { pos: positionOf(s.repl), link: s.link ?? ep.linkAfter, master: ep.masters.at(-1) ?? null, sentAt: s.sentAt, at: s.at });
       const seen = this.seen.get(id);
-      if (seen) seen.accountedUntil = ep.onlineAt!;
+      if (seen) seen.decided = ep;
       const lastOne = outcomes.at(-1);
       if (lastOne) this.last.set(id, lastOne);
       out.push(...outcomes);
@@ -256,23 +263,15 @@ export class ResyncTracker {
     const early = this.early.get(id);
     this.early.delete(id);
     const openedAt = Math.min(now, early?.at ?? now);
-    const ep: Episode = {
+    const ep = episode({
       masters: [...new Set([valid?.master, master].filter((m): m is string => !!m))],
       openedAt,
       from: Math.min(valid ? valid.sentAt : fallbackFrom, openedAt),
       before: valid ? valid.pos : h ? null : fallback,
       known: valid !== undefined || (!h && fallback !== null),
       linkBefore: valid?.link,
-      linkAfter: undefined,
-      interrupted: false,
-      certain: true,
-      firstSight: false,
-      sawSyncInProgress: false,
       log: early?.evidence ?? {},
-      onlineAt: null,
-      graceFrom: null,
-      onlineSample: null,
-    };
+    });
     this.episodes.set(id, ep);
     return ep;
   }
@@ -419,12 +418,13 @@ export class ResyncTracker {
       endedAt: ep.onlineAt ?? now,
       keysLoaded: isLastFull ? (ep.log.keysLoaded ?? null) : null,
       ...(count > 1 ? { series: { index: i + 1, count } } : {}),
+      ...(ep.betweenPolls ? { betweenPolls: true } : {}),
     };
   }
 
   private fromOwnEvidence(id: string, ep: Episode, kept: LinkKept, now: number): ResyncOutcome {
     const master = ep.masters.at(-1) ?? null;
-    const base = { replica: id, master, startedAt: ep.openedAt, endedAt: ep.onlineAt ?? now, keysLoaded: ep.log.keysLoaded ?? null };
+    const base = { replica: id, master, startedAt: ep.openedAt, endedAt: ep.onlineAt ?? now, keysLoaded: ep.log.keysLoaded ?? null, ...(ep.betweenPolls ? { betweenPolls: true } : {}) };
     const predicted = this.replay(ep, master);
     const predictedReason = predicted?.kind === "full" ? predicted.reason : null;
     const fullReason = (r: ResyncReason | null | undefined): ResyncReason => {
@@ -444,29 +444,37 @@ export class ResyncTracker {
   // ---- counted resyncs no episode claimed ------------------------------------------------------
 
   /**
-   * A resync a master counted that no replica showed. Once every replica of that master was read
-   * after it, it is attributed to the one replica whose link we cannot see (CLIENT not permitted),
-   * when there is exactly one; otherwise it stays unattributed (a replica we do not poll).
+   * A resync a master counted that no episode claimed. Once every replica of that master was read
+   * after it, it is given to the one replica that can have made it unseen, if there is exactly one:
+   * a replica of that master whose link we cannot see (CLIENT not permitted), or a replica that
+   * resynced elsewhere in that time and can have passed through this master (psync2's chained
+   * re-pointing: A → B → C between two polls shows only A and C). Otherwise it stays unattributed
+   * (a replica we do not poll).
    */
   private sweepOrphans(now: number): ResyncOutcome[] {
     const out: ResyncOutcome[] = [];
     for (const step of this.ledger.pending()) {
-      if ([...this.episodes.values()].some((ep) => ep.masters.includes(step.master) && ep.from < step.to)) continue;
+      const overlaps = (ep: Episode) => ep.from < step.to && (ep.onlineAt ?? Infinity) > step.from;
+      if ([...this.episodes.values()].some(overlaps)) continue;
       if (!this.caughtUp(step, null) && now - step.to < ORPHAN_WAIT_MS) continue;
-      const replicas = [...this.seen].filter(([, s]) => s.up && s.master === step.master);
-      const blind = replicas.filter(([id]) => this.healthy.get(id)?.link === undefined);
-      const owner = blind.length === 1 && blind[0]![1].accountedUntil <= step.from ? blind[0]![0] : null;
-      if (!owner) {
+      const candidates: [string, Episode | null][] = [];
+      for (const [id, s] of this.seen) {
+        if (!s.up) continue;
+        const d = s.decided;
+        const blind = s.master === step.master && this.healthy.get(id)?.link === undefined && (!d || (d.onlineAt ?? -Infinity) <= step.from);
+        const passer = d !== null && d.certain && overlaps(d) && !d.masters.includes(step.master);
+        if (blind || passer) candidates.push([id, passer ? d : null]);
+      }
+      const only = candidates.length === 1 ? candidates[0]! : null;
+      if (!only) {
         this.unattributed += units(step);
         this.ledger.drop(step);
         continue;
       }
-      const h = this.healthy.get(owner);
-      const ep: Episode = {
-        masters: [step.master], openedAt: step.from, from: step.from, before: h?.pos ?? null, known: true,
-        linkBefore: undefined, linkAfter: undefined, interrupted: false, certain: true, firstSight: false,
-        sawSyncInProgress: false, log: {}, onlineAt: step.to, graceFrom: step.to, onlineSample: null,
-      };
+      const [owner, d] = only;
+      const ep = d
+        ? { ...d, masters: [step.master], log: {}, sawSyncInProgress: false }
+        : episode({ masters: [step.master], openedAt: step.from, from: step.from, before: this.healthy.get(owner)?.pos ?? null, known: true, onlineAt: step.to });
       const taken = this.ledger.claim(step, { only: null, prefer: null }, 0);
       const outcomes = taken.map((_u, i) => this.fromUnit(owner, ep, taken, i, now));
       const lastOne = outcomes.at(-1);
@@ -475,6 +483,23 @@ export class ResyncTracker {
     }
     return out;
   }
+}
+
+function episode(fields: Partial<Episode> & Pick<Episode, "masters" | "openedAt" | "from" | "before" | "known">): Episode {
+  return {
+    linkBefore: undefined,
+    linkAfter: undefined,
+    interrupted: false,
+    certain: true,
+    firstSight: false,
+    betweenPolls: false,
+    sawSyncInProgress: false,
+    log: {},
+    onlineAt: null,
+    graceFrom: null,
+    onlineSample: null,
+    ...fields,
+  };
 }
 
 type LinkKept = "kept" | "new" | "same" | null;

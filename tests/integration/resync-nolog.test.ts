@@ -212,4 +212,50 @@ describe("resyncs with no readable log", () => {
     assert.equal(events[0]!.node, replica.id);
     assert.equal(events[0]!.data?.reason, "new-replica", events[0]!.text);
   });
+
+  test("f) two link kills a few ms apart, between two polls: two PARTIALs", async () => {
+    const topo = await topology({ replicas: 1 });
+    const r = topo.replicas[0]!;
+    const w = monitor(topo.master);
+    await steady(w, topo.all, [r]);
+    const c = await client(r.port);
+    const before = await syncCounters(topo.master.port);
+    const mark = w.events.length;
+    const link = async () => String(await c.call("CLIENT", "LIST", "TYPE", "master"));
+    const old = await link();
+    const first = await at(c, "CLIENT", "KILL", "TYPE", "master");
+    // Cut again as soon as the link is re-made: both resyncs fall between two polls.
+    await waitFor("link re-made", link, (l) => l.includes("id=") && l !== old, 5000, 1);
+    const second = await at(c, "CLIENT", "KILL", "TYPE", "master");
+    console.log(`f) the second kill came ${second - first} ms after the first`);
+    const events = await reported(w, mark, 2, [topo.master.id, r.id]);
+    const delta = countersDelta(before, await syncCounters(topo.master.port));
+    tally("f) 2 kills back to back", events, delta, w, [first, second], "its kill");
+    assert.deepEqual(delta, { full: 0, partialOk: 2, partialErr: 0 });
+    assert.equal(events.length, 2, events.map((e) => e.text).join("\n"));
+    assert.ok(events.every((e) => e.kind === "sync:partial-resync" && e.node === r.id), events.map((e) => e.text).join("\n"));
+  });
+
+  test("g) a replica re-pointed to its sibling and straight back: two PARTIALs, one from each master", async () => {
+    const topo = await topology({ replicas: 2 });
+    const [x, sibling] = [topo.replicas[0]!, topo.replicas[1]!];
+    const w = monitor(topo.master);
+    await steady(w, topo.all, topo.replicas);
+    const c = await client(x.port);
+    const [beforeM, beforeS] = [await syncCounters(topo.master.port), await syncCounters(sibling.port)];
+    const mark = w.events.length;
+    const t0 = await at(c, "REPLICAOF", sibling.host, String(sibling.port));
+    await waitFor("x follows its sibling", async () => String(await c.call("INFO", "replication")), (i) => i.includes(`master_port:${sibling.port}`) && i.includes("master_link_status:up"), 5000, 2);
+    const t1 = await at(c, "REPLICAOF", topo.master.host, String(topo.master.port));
+    console.log(`g) x followed its sibling for ${t1 - t0} ms`);
+    const events = await reported(w, mark, 2, topo.all.map((n) => n.id));
+    const dm = countersDelta(beforeM, await syncCounters(topo.master.port));
+    const ds = countersDelta(beforeS, await syncCounters(sibling.port));
+    const delta = { full: dm.full + ds.full, partialOk: dm.partialOk + ds.partialOk, partialErr: dm.partialErr + ds.partialErr };
+    tally("g) re-pointed and back", events, delta, w, [t0, t1], "its REPLICAOF");
+    assert.deepEqual(delta, { full: 0, partialOk: 2, partialErr: 0 });
+    assert.equal(events.length, 2, events.map((e) => e.text).join("\n"));
+    assert.ok(events.every((e) => e.kind === "sync:partial-resync" && e.node === x.id), events.map((e) => e.text).join("\n"));
+    assert.deepEqual(events.map((e) => e.data?.master).sort(), [topo.master.id, sibling.id].sort());
+  });
 });
