@@ -338,10 +338,14 @@ export class ResyncTracker {
     return steps.every((s) => this.caughtUp(s, id));
   }
 
-  /** Every replica that could own units of the step (and `self`) was read after it: all claimants are known. */
-  private caughtUp(step: CounterStep, self: string | null): boolean {
+  /**
+   * Every replica that could own units of the step (and `self`) was read after it: all claimants
+   * are known. `anyReplica`: every replica whatever its master (one may have passed through).
+   */
+  private caughtUp(step: CounterStep, self: string | null, anyReplica = false): boolean {
     for (const [node, s] of this.seen) {
-      if (s.up && (node === self || s.master === step.master) && s.sentAt < step.to) return false;
+      const could = node === self || s.master === step.master || (anyReplica && s.master !== null && node !== step.master);
+      if (s.up && could && s.sentAt < step.to) return false;
     }
     for (const line of this.stateOf(step.master)?.repl?.replicas ?? []) {
       const s = this.seen.get(this.resolve(line.id));
@@ -456,7 +460,7 @@ export class ResyncTracker {
     for (const step of this.ledger.pending()) {
       const overlaps = (ep: Episode) => ep.from < step.to && (ep.onlineAt ?? Infinity) > step.from;
       if ([...this.episodes.values()].some(overlaps)) continue;
-      if (!this.caughtUp(step, null) && now - step.to < ORPHAN_WAIT_MS) continue;
+      if (!this.caughtUp(step, null, true) && now - step.to < ORPHAN_WAIT_MS) continue;
       const candidates: [string, Episode | null][] = [];
       for (const [id, s] of this.seen) {
         if (!s.up) continue;
