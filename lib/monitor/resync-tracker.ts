@@ -478,7 +478,7 @@ export class ResyncTracker {
       const [owner, d] = only;
       const ep = d
         ? { ...d, masters: [step.master], log: {}, sawSyncInProgress: false }
-        : episode({ masters: [step.master], openedAt: step.from, from: step.from, before: this.healthy.get(owner)?.pos ?? null, known: true, onlineAt: step.to });
+        : episode({ masters: [step.master], openedAt: step.from, from: step.from, before: this.healthy.get(owner)?.pos ?? null, known: true, onlineAt: step.to, betweenPolls: true });
       const taken = this.ledger.claim(step, { only: null, prefer: null }, 0);
       const outcomes = taken.map((_u, i) => this.fromUnit(owner, ep, taken, i, now));
       const lastOne = outcomes.at(-1);

@@ -63,7 +63,8 @@ async function steady(w: Watched, nodes: LocalRedis[], replicas: LocalRedis[]): 
     15_000,
   );
   await morePolls(w, nodes.map((n) => n.id), 3);
-  for (const n of nodes) assert.match(JSON.stringify(w.m.logs.state(n.id)), /logs to stdout/, `${n.id}'s log must not be readable`);
+  // logfile "" (or, without CONFIG, an unknown log file): nothing to follow on any node.
+  for (const n of nodes) assert.match(JSON.stringify(w.m.logs.state(n.id)), /logs to stdout|CONFIG GET is not permitted/, `${n.id}'s log must not be readable`);
 }
 
 /** Sends the command on an open connection and returns when it was sent. */
@@ -257,5 +258,26 @@ describe("resyncs with no readable log", () => {
     assert.equal(events.length, 2, events.map((e) => e.text).join("\n"));
     assert.ok(events.every((e) => e.kind === "sync:partial-resync" && e.node === x.id), events.map((e) => e.text).join("\n"));
     assert.deepEqual(events.map((e) => e.data?.master).sort(), [topo.master.id, sibling.id].sort());
+  });
+
+  test("h) replscope's user may not run CLIENT: a kill on the replica is still reported, from the master's counters", async () => {
+    // Replication itself runs as the default user; replscope logs in as one allowed INFO and PING only.
+    const topo = await topology({ replicas: 1, args: ["--user", "watcher", "on", ">watch-pw-1", "+info", "+ping"] });
+    const r = topo.replicas[0]!;
+    const w = watchMonitor([topo.master], { pollMs: POLL_MS, username: "watcher", password: "watch-pw-1" });
+    cleanup.push(async () => w.m.stop());
+    await steady(w, topo.all, [r]);
+    assert.ok(w.m.state(r.id)!.samples.every((s) => s.link === undefined), "CLIENT LIST is refused, so the link is never known");
+    const c = await client(r.port);
+    const before = await syncCounters(topo.master.port);
+    const mark = w.events.length;
+    const t0 = await at(c, "CLIENT", "KILL", "TYPE", "master");
+    const events = await reported(w, mark, 1, [topo.master.id, r.id]);
+    const delta = countersDelta(before, await syncCounters(topo.master.port));
+    tally("h) kill, CLIENT not permitted", events, delta, w, [t0], "the kill");
+    assert.deepEqual(delta, { full: 0, partialOk: 1, partialErr: 0 });
+    assert.equal(events.length, 1, events.map((e) => e.text).join("\n"));
+    assert.equal(events[0]!.kind, "sync:partial-resync", events[0]!.text);
+    assert.equal(events[0]!.node, r.id);
   });
 });
