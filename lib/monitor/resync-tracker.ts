@@ -12,45 +12,13 @@ import type { ReplEvent } from "../logs/classify";
 import { sameLink, type MasterLink } from "../redis/client-list";
 import type { ReplSample } from "./consistent";
 import { masterIdOf } from "./diff";
-import { SyncLedger, units, type ClaimHint, type CounterStep, type Unit, type UnitKind } from "./resync-ledger";
-import type { ResyncOutcome, ResyncSource } from "./resync-outcome";
-import { positionOf, predictPsync, type ReplicaPosition, type ResyncReason } from "./sync";
+import { claimHint, episode, fromOwnEvidence, fromUnit, linkKept, renewed, type Episode, type LogEvidence, type Replay } from "./resync-episode";
+import { SyncLedger, units, type CounterStep, type Unit } from "./resync-ledger";
+import type { ResyncOutcome } from "./resync-outcome";
+import { positionOf, predictPsync, type ReplicaPosition } from "./sync";
 import type { NodeState } from "./types";
 
 export { outcomeEvent, type ResyncOutcome, type ResyncSource } from "./resync-outcome";
-
-type LogEvidence = { kind?: UnitKind; reason?: ResyncReason; keysLoaded?: number };
-
-interface Episode {
-  /** Masters the replica followed during the episode, oldest first: their counters are searched. */
-  masters: string[];
-  openedAt: number;
-  /** Its resyncs happened after this moment: the last sample that showed the old link was sent then. */
-  from: number;
-  /** Where the replica was before the link broke: what it will ask PSYNC for. */
-  before: ReplicaPosition | null;
-  /** False when we never saw this node with a history of its own: to the operator it is a new replica. */
-  known: boolean;
-  /** The master link seen healthy before, and once online again (undefined: not known). */
-  linkBefore: MasterLink | undefined;
-  linkAfter: MasterLink | undefined;
-  /** The node did not answer meanwhile (it may have restarted): client ids do not compare. */
-  interrupted: boolean;
-  /** A resync certainly happened (link down, a sync, a new link or ID, a resync log line). */
-  certain: boolean;
-  /** First poll of a replica with a young link: reported only when the counters give it a resync. */
-  firstSight: boolean;
-  /** Only ever seen online: cut and re-made between two polls (the duration is an upper bound). */
-  betweenPolls: boolean;
-  sawSyncInProgress: boolean;
-  log: LogEvidence;
-  /** The poll that saw the replica online after its latest resync (the window's end); null while not online. */
-  onlineAt: number | null;
-  /** First poll online since the link was last seen down: the decision deadline counts from it. */
-  graceFrom: number | null;
-  /** That poll's sample: the next healthy baseline. */
-  onlineSample: ReplSample | null;
-}
 
 interface Healthy {
   pos: ReplicaPosition | null;
@@ -364,6 +332,7 @@ export class ResyncTracker {
 
   private decide(id: string, ep: Episode, now: number): ResyncOutcome[] {
     const kept = linkKept(ep);
+    const replay = this.replayFor(ep);
     // The same connection before and after: the replica never resynced, we only lost sight of it.
     if (kept === "same" && !ep.sawSyncInProgress && !ep.log.kind) return [];
     const taken: Unit[] = [];
@@ -372,77 +341,23 @@ export class ResyncTracker {
       const shared = competitors > 0 || step.shared;
       // Shared with other replicas: each made at least one resync in it, so one unit each.
       if (shared && taken.length > 0) continue;
-      taken.push(...this.ledger.claim(step, this.hint(ep, kept, step.master), competitors));
+      taken.push(...this.ledger.claim(step, claimHint(ep, kept, replay(step.master)), competitors));
     }
     if (taken.length === 0) {
       if (ep.firstSight && !ep.log.kind && !ep.sawSyncInProgress) return [];
-      return [this.fromOwnEvidence(id, ep, kept, now)];
+      return [fromOwnEvidence(id, ep, kept, replay, now)];
     }
     // Full ones first: after a full resync the replica keeps the new master client through partial ones.
     taken.sort((a, b) => (a.kind === b.kind ? a.to - b.to : a.kind === "full" ? -1 : 1));
-    return taken.map((u, i) => this.fromUnit(id, ep, taken, i, now));
+    return taken.map((_u, i) => fromUnit(id, ep, taken, i, replay, now));
   }
 
-  private hint(ep: Episode, kept: LinkKept, master: string): ClaimHint {
-    const sawFull = ep.sawSyncInProgress || ep.log.keysLoaded !== undefined;
-    const only = ep.log.kind ?? (sawFull ? "full" : kept === "kept" ? "partial" : null);
-    return { only, prefer: kept === "new" ? "full" : (this.replay(ep, master)?.kind ?? null) };
-  }
-
-  private replay(ep: Episode, master: string | null): ReturnType<typeof predictPsync> | null {
-    const m = master ? this.stateOf(master)?.repl : undefined;
-    return m ? predictPsync(ep.before, m) : null;
-  }
-
-  /** The outcome for unit `i` of the units a replica took (full ones first). */
-  private fromUnit(id: string, ep: Episode, all: readonly Unit[], i: number, now: number): ResyncOutcome {
-    const u = all[i]!;
-    const count = all.length;
-    const lastOne = i === count - 1;
-    let source: ResyncSource = "stats";
-    if (lastOne && ep.log.kind === u.kind) source = "log";
-    else if (u.kind === "full" && (ep.sawSyncInProgress || ep.log.keysLoaded !== undefined)) source = "info";
-    let reason: ResyncReason | null = null;
-    if (u.kind === "full") {
-      const replayed = this.replay(ep, u.master);
-      const logReason = lastOne && ep.log.kind === "full" ? ep.log.reason : undefined;
-      // No refusal counted: the replica asked with no history at all (PSYNC ? -1).
-      reason = logReason ?? (replayed?.kind === "full" ? replayed.reason : u.refused ? "unknown" : "new-replica");
-      if (!ep.known && (reason === "replid-mismatch" || reason === "unknown")) reason = "new-replica";
-    }
-    // The keys loaded belong to the last full sync.
-    const isLastFull = u.kind === "full" && all[i + 1]?.kind !== "full";
-    return {
-      replica: id,
-      master: u.master,
-      kind: u.kind,
-      reason,
-      source,
-      startedAt: ep.openedAt,
-      endedAt: ep.onlineAt ?? now,
-      keysLoaded: isLastFull ? (ep.log.keysLoaded ?? null) : null,
-      ...(count > 1 ? { series: { index: i + 1, count } } : {}),
-      ...(ep.betweenPolls ? { betweenPolls: true } : {}),
+  /** Replays the replica's PSYNC against a master's latest state. */
+  private replayFor(ep: Episode): Replay {
+    return (master) => {
+      const m = master ? this.stateOf(master)?.repl : undefined;
+      return m ? predictPsync(ep.before, m) : null;
     };
-  }
-
-  private fromOwnEvidence(id: string, ep: Episode, kept: LinkKept, now: number): ResyncOutcome {
-    const master = ep.masters.at(-1) ?? null;
-    const base = { replica: id, master, startedAt: ep.openedAt, endedAt: ep.onlineAt ?? now, keysLoaded: ep.log.keysLoaded ?? null, ...(ep.betweenPolls ? { betweenPolls: true } : {}) };
-    const predicted = this.replay(ep, master);
-    const predictedReason = predicted?.kind === "full" ? predicted.reason : null;
-    const fullReason = (r: ResyncReason | null | undefined): ResyncReason => {
-      const reason = r ?? predictedReason ?? (ep.before ? "unknown" : "new-replica");
-      // A fresh server made a replica at runtime asks PSYNC with its own empty history, which Redis
-      // logs as an ID mismatch; to an operator that is simply a new replica.
-      return !ep.known && (reason === "replid-mismatch" || reason === "unknown") ? "new-replica" : reason;
-    };
-    if (ep.log.kind) return { ...base, kind: ep.log.kind, reason: ep.log.kind === "full" ? fullReason(ep.log.reason) : null, source: "log" };
-    if (ep.sawSyncInProgress || ep.log.keysLoaded !== undefined) return { ...base, kind: "full", reason: fullReason(null), source: "info" };
-    if (kept === "kept") return { ...base, kind: "partial", reason: null, source: "link" };
-    if (kept === "new") return { ...base, kind: "full", reason: fullReason(null), source: "link" };
-    if (predicted) return { ...base, kind: predicted.kind, reason: predicted.kind === "full" ? fullReason(null) : null, source: "predicted" };
-    return { ...base, kind: "full", reason: fullReason("unknown"), source: "predicted" };
   }
 
   // ---- counted resyncs no episode claimed ------------------------------------------------------
@@ -480,52 +395,13 @@ export class ResyncTracker {
         ? { ...d, masters: [step.master], log: {}, sawSyncInProgress: false }
         : episode({ masters: [step.master], openedAt: step.from, from: step.from, before: this.healthy.get(owner)?.pos ?? null, known: true, onlineAt: step.to, betweenPolls: true });
       const taken = this.ledger.claim(step, { only: null, prefer: null }, 0);
-      const outcomes = taken.map((_u, i) => this.fromUnit(owner, ep, taken, i, now));
+      const outcomes = taken.map((_u, i) => fromUnit(owner, ep, taken, i, this.replayFor(ep), now));
       const lastOne = outcomes.at(-1);
       if (lastOne) this.last.set(owner, lastOne);
       out.push(...outcomes);
     }
     return out;
   }
-}
-
-function episode(fields: Partial<Episode> & Pick<Episode, "masters" | "openedAt" | "from" | "before" | "known">): Episode {
-  return {
-    linkBefore: undefined,
-    linkAfter: undefined,
-    interrupted: false,
-    certain: true,
-    firstSight: false,
-    betweenPolls: false,
-    sawSyncInProgress: false,
-    log: {},
-    onlineAt: null,
-    graceFrom: null,
-    onlineSample: null,
-    ...fields,
-  };
-}
-
-type LinkKept = "kept" | "new" | "same" | null;
-
-/**
- * What the master link says about the episode: "kept" (same master client on a new connection: a
- * PSYNC continuation, partial), "new" (a new master client: a full resync, or the node was a master
- * meanwhile), "same" (the very same connection: no resync at all), null (not known).
- */
-function linkKept(ep: Episode): LinkKept {
-  const a = ep.linkBefore;
-  const b = ep.linkAfter;
-  if (!a || !b) return null;
-  if (sameLink(a, b)) return "same";
-  if (ep.interrupted) return null;
-  return a.id === b.id ? "kept" : "new";
-}
-
-/** A new connection, or (when the link is not known) a new replication ID: the replica resynced. */
-function renewed(link: MasterLink | undefined, replid: string | null, sample: ReplSample): boolean {
-  if (link && sample.link) return !sameLink(link, sample.link);
-  return replid !== null && sample.repl.replid !== null && sample.repl.replid !== replid;
 }
 
 /** This poll's sample, when it succeeded. */
