@@ -268,6 +268,9 @@ describe("resyncs with no readable log", () => {
     cleanup.push(async () => w.m.stop());
     await steady(w, topo.all, [r]);
     assert.ok(w.m.state(r.id)!.samples.every((s) => s.link === undefined), "CLIENT LIST is refused, so the link is never known");
+    // Refused once per connection, not asked again every poll.
+    const refusals = Number(/cmdstat_client\|list:.*rejected_calls=(\d+)/.exec(await cli(r.port, "INFO", "commandstats"))?.[1] ?? 0);
+    assert.ok((w.polls.get(r.id) ?? 0) >= 3 && refusals >= 1 && refusals <= 2, `CLIENT LIST refused ${refusals} times over ${w.polls.get(r.id)} polls`);
     const c = await client(r.port);
     const before = await syncCounters(topo.master.port);
     const mark = w.events.length;

@@ -4,6 +4,9 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import { parseMasterLink, sameLink } from "../../lib/redis/client-list";
 import { SyncLedger } from "../../lib/monitor/resync-ledger";
+import { applyPoll, initialState } from "../../lib/monitor/reduce";
+import { parseInfo, parseReplication } from "../../lib/redis/info";
+import { raw } from "../support/info-fixtures";
 
 const client = (name: string): string => readFileSync(path.join(__dirname, "..", "fixtures", "redis-7.0.15", "client", name), "utf8");
 
@@ -90,5 +93,21 @@ describe("SyncLedger: the masters' counters as steps in time", () => {
     // no competitor any more, but the step was shared: still one unit
     assert.deepEqual(l.claim(step, { only: null, prefer: null }, 0).map((u) => u.kind), ["partial"]);
     assert.deepEqual(l.pending(), []);
+  });
+});
+
+describe("applyPoll: the link and counters read in a poll stay with its sample", () => {
+  test("a replica's master link and sync counters, with the send and reply times", () => {
+    const repl = parseReplication(parseInfo(raw("replica.txt")).replication ?? {});
+    const link = parseMasterLink(client("replica-master-link.txt"));
+    const counters = { full: 1, partialOk: 0, partialErr: 0 };
+    const s1 = applyPoll(initialState("r", "127.0.0.1", 1), { ok: true, at: 1000, sentAt: 990, latencyMs: 10, repl, counters, masterLink: link });
+    assert.deepEqual(s1.samples.at(-1), { sentAt: 990, at: 1000, repl, counters, link });
+    // not asked (CLIENT refused): no link key at all, which is not "no link" (null)
+    const s2 = applyPoll(s1, { ok: true, at: 1100, latencyMs: 5, repl });
+    assert.equal("link" in s2.samples.at(-1)!, false);
+    assert.equal(s2.samples.at(-1)!.sentAt, 1095);
+    const s3 = applyPoll(s2, { ok: true, at: 1200, latencyMs: 5, repl, masterLink: null });
+    assert.equal(s3.samples.at(-1)!.link, null);
   });
 });
