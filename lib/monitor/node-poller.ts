@@ -2,6 +2,7 @@
 // only ever delays itself (every round trip is bounded by the node's timeout).
 import type Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
+import { parseMasterLink, type MasterLink } from "../redis/client-list";
 import { parseInfo, parseReplication, parseServerFacts } from "../redis/info";
 import { connectionError, createConnection, describeRedisError, TimeoutError, withTimeout, type ConnectOptions } from "../redis/connection";
 import type { PollResult } from "./reduce";
@@ -33,10 +34,18 @@ export class NodePoller {
   private failures = 0;
   private lastFullAt = 0;
   private configPending = true;
-  /** Nodes with replicas also send their sync counters every poll, so resyncs are attributed fast. */
-  private withStats = false;
   /** A replica whose link is not up also gets ROLE, the only place Redis names its handshake state. */
   private withRole = false;
+  /**
+   * Replicas (and nodes of unknown role) also send CLIENT LIST TYPE master: the link's identity
+   * shows a reconnection made between two polls. False once refused on this connection (ACL
+   * NOPERM, renamed command), so it is not retried every poll.
+   */
+  private withLink = true;
+  private lastRole: "master" | "replica" | null = null;
+  /** An early poll was asked for (pollSoon); `wake` ends the current rest. */
+  private soon = false;
+  private wake: AbortController | null = null;
   commandsSent = 0;
 
   constructor(private readonly o: PollerOptions) {}
@@ -50,6 +59,17 @@ export class NodePoller {
     this.drop();
   }
 
+  /**
+   * Poll again soon rather than after the full period: a replica's resync is decided once this
+   * node's counters were read after it. Never sooner than a quarter period (20 ms at least) after
+   * the last poll started, and not while failing (the backoff stays).
+   */
+  pollSoon(): void {
+    if (this.failures > 0) return;
+    this.soon = true;
+    this.wake?.abort();
+  }
+
   /** Ask for the slow sections on the next round (e.g. after a role change). */
   refreshFactsSoon(): void {
     this.lastFullAt = 0;
@@ -59,6 +79,7 @@ export class NodePoller {
     this.redis?.disconnect();
     this.redis = null;
     this.configPending = true;
+    this.withLink = true;
   }
 
   private async pollOnce(): Promise<PollResult> {
@@ -79,17 +100,22 @@ export class NodePoller {
       }
     }
     const config = this.configPending ? await this.readConfig(timeout) : undefined;
-    const args = full ? FULL_SECTIONS : this.withStats ? ["replication", "stats"] : ["replication"];
+    // Every node sends its sync counters every poll, so resyncs are attributed fast: a replica too,
+    // since it can serve a sub-replica between two polls (psync2 chains), and a count needs a baseline.
+    const args = full ? FULL_SECTIONS : ["replication", "stats"];
     this.commandsSent++;
     const sentAt = Date.now();
     const roleReply = this.withRole ? withTimeout(this.redis.call("ROLE"), timeout).catch(() => null) : Promise.resolve(null);
+    // Written right after INFO on the same connection: one round trip, and at most one client line.
+    const linkReply = this.withLink && this.lastRole !== "master" ? this.readMasterLink(timeout) : Promise.resolve(undefined);
     const text = (await withTimeout(this.redis.call("INFO", ...args), timeout)) as string;
     const role = await roleReply;
+    const masterLink = await linkReply;
     const sections = parseInfo(text);
     if (!sections.replication) throw new UnexpectedReplyError("INFO has no replication section (is this a Sentinel?)");
     if (full) this.lastFullAt = started;
     const repl = parseReplication(sections.replication);
-    this.withStats = repl.connectedReplicas > 0 || repl.role === "master";
+    this.lastRole = repl.role;
     this.withRole = repl.role === "replica" && (repl.linkStatus !== "up" || repl.syncInProgress);
     // ROLE for a replica: ["slave", host, port, state, offset]; state is connect/connecting/handshake/sync/connected.
     const linkState = Array.isArray(role) && role[0] === "slave" && typeof role[3] === "string" ? role[3] : undefined;
@@ -104,7 +130,20 @@ export class NodePoller {
       counters: sections.stats ? countersOf(sections.stats) : undefined,
       config,
       linkState,
+      ...(masterLink !== undefined && repl.role === "replica" ? { masterLink } : {}),
     };
+  }
+
+  /** The master-link client, null when there is none; undefined when not known (refused, failed). */
+  private async readMasterLink(timeout: number): Promise<MasterLink | null | undefined> {
+    this.commandsSent++;
+    try {
+      return parseMasterLink(String(await withTimeout(this.redis!.call("CLIENT", "LIST", "TYPE", "master"), timeout)));
+    } catch (err) {
+      // A refusal is an error reply; a timeout is the connection's problem and INFO reports it.
+      if (!(err instanceof TimeoutError)) this.withLink = false;
+      return undefined;
+    }
   }
 
   /** Once per connection: where the log is and how full syncs start. NOPERM etc. just mean "unknown". */
@@ -195,13 +234,33 @@ export class NodePoller {
         // A bug in a listener must not stop the loop; make it visible instead.
         console.error("replscope: poll listener failed", err);
       }
-      try {
-        await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal });
-      } catch {
-        break;
-      }
+      if (!(await this.rest(started, waitMs))) break;
     }
     this.drop();
+  }
+
+  /** Waits until the next poll is due, or an early one that was asked for; false once stopped. */
+  private async rest(started: number, waitMs: number): Promise<boolean> {
+    const signal = this.abort.signal;
+    const wake = new AbortController();
+    this.wake = wake;
+    try {
+      if (!this.soon || this.failures > 0) await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal: AbortSignal.any([signal, wake.signal]) });
+    } catch {
+      if (signal.aborted) return false;
+    } finally {
+      this.wake = null;
+    }
+    if (this.soon) {
+      this.soon = false;
+      const gap = started + Math.max(20, this.o.pollMs / 4) - Date.now();
+      try {
+        if (gap > 0) await sleep(gap, undefined, { signal });
+      } catch {
+        return false;
+      }
+    }
+    return true;
   }
 }
 

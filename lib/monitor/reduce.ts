@@ -1,4 +1,5 @@
 // Pure: folds one poll outcome into a node's state.
+import type { MasterLink } from "../redis/client-list";
 import type { InfoSections, ReplicationInfo, ServerFacts } from "../redis/info";
 import { pushSample } from "./consistent";
 import type { NodeConfig, NodeState, SyncCounters } from "./types";
@@ -6,9 +7,11 @@ import type { NodeConfig, NodeState, SyncCounters } from "./types";
 /**
  * `sentAt` is when INFO was sent (defaults to at - latencyMs): the command ran in [sentAt, at].
  * A failure with `pending` is the watchdog's: a poll that has not answered within two periods.
+ * `masterLink` is a replica's `CLIENT LIST TYPE master` from the same round trip (null: no link;
+ * absent: not asked, e.g. not permitted).
  */
 export type PollResult =
-  | { ok: true; at: number; sentAt?: number; latencyMs: number; repl: ReplicationInfo; facts?: ServerFacts; info?: InfoSections; counters?: SyncCounters; config?: NodeConfig; linkState?: string }
+  | { ok: true; at: number; sentAt?: number; latencyMs: number; repl: ReplicationInfo; facts?: ServerFacts; info?: InfoSections; counters?: SyncCounters; config?: NodeConfig; linkState?: string; masterLink?: MasterLink | null }
   /**
    * `answered`: the node replied, with an error (a reply, not a refused or silent connection).
    * `pending`: the watchdog's report of a poll not answered within two periods.
@@ -90,6 +93,8 @@ export function applyPoll(prev: NodeState, r: PollResult): NodeState {
     };
   }
   const facts = r.facts ?? prev.facts;
+  const counters = r.counters ?? (r.facts && r.facts.syncFull !== null ? { full: r.facts.syncFull, partialOk: r.facts.syncPartialOk ?? 0, partialErr: r.facts.syncPartialErr ?? 0 } : undefined);
+  const sample = { sentAt: r.sentAt ?? r.at - r.latencyMs, at: r.at, repl: r.repl, ...(counters ? { counters } : {}), ...(r.masterLink !== undefined ? { link: r.masterLink } : {}) };
   return {
     ...prev,
     status: "up",
@@ -105,9 +110,9 @@ export function applyPoll(prev: NodeState, r: PollResult): NodeState {
     info: r.info ?? prev.info,
     linkDownSince: nextLinkDownSince(prev, r.repl, r.at),
     writeRate: nextWriteRate(prev, r.repl, r.at),
-    syncCounters: r.counters ?? (r.facts && r.facts.syncFull !== null ? { full: r.facts.syncFull, partialOk: r.facts.syncPartialOk ?? 0, partialErr: r.facts.syncPartialErr ?? 0 } : prev.syncCounters),
+    syncCounters: counters ?? prev.syncCounters,
     nodeConfig: r.config ?? prev.nodeConfig,
-    samples: pushSample(prev.samples, { sentAt: r.sentAt ?? r.at - r.latencyMs, at: r.at, repl: r.repl }),
+    samples: pushSample(prev.samples, sample),
     noReplicasSince: nextNoReplicasSince(prev, r.repl, r.at),
     lineStateSince: nextLineStates(prev, r.repl, r.at),
     linkState: r.repl.role !== "replica" ? null : r.repl.linkStatus === "up" && !r.repl.syncInProgress ? "connected" : (r.linkState ?? prev.linkState),

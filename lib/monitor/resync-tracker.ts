@@ -1,51 +1,80 @@
-// Pure state machine: follows each replica through a (re)sync and decides, once it is back online,
-// whether it was FULL or PARTIAL and why. Evidence, strongest first: the replica's or master's log,
-// a sync seen in progress in INFO, the master's sync_full/sync_partial_ok deltas, and last the PSYNC
-// decision replayed from the positions we saw (predictPsync).
+// Pure state machine: follows each replica through its (re)syncs and reports every one of them,
+// with its kind (FULL/PARTIAL) and reason, once the replica is back online.
+//
+// A resync is noticed by any of: the link or a sync seen in INFO, a resync line in a log, or — for
+// link cuts that Redis 7 re-makes within milliseconds, between two polls — a new master-link
+// connection on the replica (CLIENT LIST TYPE master) or a new replication ID. How many resyncs
+// there were and of which kind comes from the masters' sync counters (resync-ledger.ts), matched
+// in time with each replica's window; the replica's own evidence, strongest first: its or its
+// master's log, a sync seen in progress, whether the master client was kept (partial) or made anew
+// (full), and last the PSYNC decision replayed from the positions we saw (predictPsync).
 import type { ReplEvent } from "../logs/classify";
+import { sameLink, type MasterLink } from "../redis/client-list";
+import type { ReplSample } from "./consistent";
 import { masterIdOf } from "./diff";
-import { positionOf, predictPsync, REASON_TEXT, type ReplicaPosition, type ResyncReason } from "./sync";
-import type { NodeEvent, NodeState, SyncCounters } from "./types";
+import { claimHint, episode, fromOwnEvidence, fromUnit, linkKept, renewed, type Episode, type LogEvidence, type Replay } from "./resync-episode";
+import { SyncLedger, units, type CounterStep, type Unit } from "./resync-ledger";
+import type { ResyncOutcome } from "./resync-outcome";
+import { positionOf, predictPsync, type ReplicaPosition } from "./sync";
+import type { NodeState } from "./types";
 
-export type ResyncSource = "log" | "info" | "stats" | "predicted";
+export { outcomeEvent, type ResyncOutcome, type ResyncSource } from "./resync-outcome";
 
-export interface ResyncOutcome {
-  replica: string;
+interface Healthy {
+  pos: ReplicaPosition | null;
+  link: MasterLink | undefined;
   master: string | null;
-  kind: "full" | "partial";
-  reason: ResyncReason | null;
-  source: ResyncSource;
-  startedAt: number;
-  endedAt: number;
-  keysLoaded: number | null;
+  sentAt: number;
+  at: number;
 }
 
-interface Episode {
+/** Every node's latest successful sample, to know whether all claimants of a step are known. */
+interface Seen {
+  sentAt: number;
   master: string | null;
-  openedAt: number;
-  /** Where the replica was before the link broke: what it will ask PSYNC for. */
-  before: ReplicaPosition | null;
-  /** False when we never saw this node with a history of its own: to the operator it is a new replica. */
-  known: boolean;
-  /** The master's counters when the replica was last seen healthy. */
-  baseline: SyncCounters | null;
-  sawSyncInProgress: boolean;
-  log: { kind?: "full" | "partial"; reason?: ResyncReason; keysLoaded?: number };
-  /** Set when the replica is back online; decided after a short grace for late evidence. */
-  onlineAt: number | null;
+  up: boolean;
+  /** This replica's last decided episode: its resyncs until then are accounted for. */
+  decided: Episode | null;
 }
 
-/** Log lines and counters can trail INFO by a poll or a tail tick. */
+export interface TrackerOptions {
+  /** Whether the node's log is being read: resync lines then usually arrive within a tail tick. */
+  logReadable?: (id: string) => boolean;
+  /** Canonical node id for an address a master lists (aliases). */
+  resolve?: (address: string) => string;
+}
+
+/** Decide at the latest this long after the replica is back online, whatever is still missing. */
 const GRACE_MS = 700;
+/** With a readable log and no resync line yet, wait this long for one. */
+const LOG_GRACE_MS = 250;
+/** A counted resync no replica showed is given up after this (the replica may not be polled yet). */
+const ORPHAN_WAIT_MS = 3000;
+/** A replica first seen with a link younger than this may own a resync its master just counted. */
+const FIRST_SIGHT_AGE_S = 5;
+const FIRST_SIGHT_WINDOW_MS = 60_000;
+const MAX_MASTERS = 8;
 
 export class ResyncTracker {
   private readonly episodes = new Map<string, Episode>();
-  private readonly healthy = new Map<string, { pos: ReplicaPosition | null; baseline: SyncCounters | null; at: number }>();
+  private readonly healthy = new Map<string, Healthy>();
+  private readonly seen = new Map<string, Seen>();
   /** Log evidence about nodes not discovered yet (the master logs a new replica before INFO shows it). */
-  private readonly early = new Map<string, { at: number; evidence: Episode["log"] }>();
+  private readonly early = new Map<string, { at: number; evidence: LogEvidence }>();
   private readonly last = new Map<string, ResyncOutcome>();
+  private readonly ledger = new SyncLedger();
+  private readonly logReadable: (id: string) => boolean;
+  private readonly resolve: (address: string) => string;
+  /** Counted resyncs no replica could be matched with (a replica we don't poll, or ambiguous). */
+  unattributed = 0;
 
-  constructor(private readonly stateOf: (id: string) => NodeState | undefined) {}
+  constructor(
+    private readonly stateOf: (id: string) => NodeState | undefined,
+    options: TrackerOptions = {},
+  ) {
+    this.logReadable = options.logReadable ?? (() => false);
+    this.resolve = options.resolve ?? ((a) => a);
+  }
 
   lastOutcome(replica: string): ResyncOutcome | undefined {
     return this.last.get(replica);
@@ -60,11 +89,42 @@ export class ResyncTracker {
     this.healthy.delete(id);
     this.last.delete(id);
     this.early.delete(id);
+    this.seen.delete(id);
+    this.ledger.forget(id);
+  }
+
+  /**
+   * Nodes whose next sample would let a pending decision be made (a master not read since its
+   * replica came back, replicas not read since a counted step): the monitor polls them early.
+   */
+  awaiting(): string[] {
+    const out = new Set<string>();
+    for (const [id, ep] of this.episodes) {
+      if (ep.onlineAt === null) continue;
+      for (const m of ep.masters) {
+        const last = this.ledger.lastSample(m);
+        if (last && last.sentAt < ep.onlineAt && this.stateOf(m)?.status === "up") out.add(m);
+      }
+      for (const step of this.ledger.overlapping(ep.masters, ep.from, ep.onlineAt)) {
+        for (const [node, s] of this.seen) if (s.up && (node === id || s.master === step.master) && s.sentAt < step.to) out.add(node);
+      }
+    }
+    return [...out];
   }
 
   /** Called after every poll of a node. Returns outcomes decided now. */
   observe(prev: NodeState, next: NodeState, now: number): ResyncOutcome[] {
     const id = next.id;
+    const sample = sampleOf(prev, next);
+    if (sample?.counters) this.ledger.record(id, { sentAt: sample.sentAt, at: sample.at, counters: sample.counters });
+    const seen = this.seen.get(id);
+    this.seen.set(id, {
+      sentAt: sample?.sentAt ?? seen?.sentAt ?? -Infinity,
+      master: sample ? masterIdOf(next) : (seen?.master ?? null),
+      up: next.status === "up",
+      decided: seen?.decided ?? null,
+    });
+
     const online = next.status === "up" && next.role === "replica" && next.repl?.linkStatus === "up" && !next.repl.syncInProgress;
     const master = masterIdOf(next) ?? masterIdOf(prev);
     let ep = this.episodes.get(id);
@@ -74,13 +134,41 @@ export class ResyncTracker {
       ep = undefined;
     }
 
-    if (!ep && (this.opens(prev, next) || this.early.has(id))) ep = this.open(id, master, now, prev.lastOkAt === null ? null : positionOf(prev.repl));
+    if (!ep) {
+      const h = this.healthy.get(id);
+      const opening = this.opening(prev, next);
+      if (opening || this.early.has(id)) {
+        ep = this.open(id, master, now, prev.lastOkAt === null ? null : positionOf(prev.repl), prev.samples.at(-1)?.sentAt ?? now);
+        ep.certain = opening?.certain ?? true;
+        ep.interrupted = opening?.interrupted ?? false;
+      } else if (online && sample && h && renewed(h.link, h.pos?.replid ?? null, sample)) {
+        // Cut and re-made between two polls: only the link's identity (or a new ID) shows it.
+        ep = this.open(id, master, now, null, h.sentAt);
+        ep.openedAt = h.at;
+        ep.betweenPolls = true;
+      } else if (online && sample && prev.lastOkAt === null && sample.link && sample.link.ageSeconds !== null && sample.link.ageSeconds <= FIRST_SIGHT_AGE_S) {
+        ep = this.open(id, master, now, null, now - FIRST_SIGHT_WINDOW_MS);
+        ep.firstSight = true;
+      }
+    }
+
     if (ep) {
-      if (next.repl?.syncInProgress) ep.sawSyncInProgress = true;
-      if (master) ep.master = master;
-      ep.onlineAt = online ? (ep.onlineAt ?? now) : null;
-    } else if (online) {
-      this.healthy.set(id, { pos: positionOf(next.repl), baseline: this.counters(master), at: now });
+      if (next.status === "up" && next.repl?.syncInProgress) ep.sawSyncInProgress = true;
+      if (next.status !== "up") ep.interrupted = true;
+      else if (next.role === "replica" && !online) {
+        ep.certain = true;
+        ep.betweenPolls = false;
+      }
+      if (master && ep.masters.at(-1) !== master && ep.masters.length < MAX_MASTERS) ep.masters.push(master);
+      if (online && sample) this.online(ep, sample, now);
+      else if (!online) {
+        ep.onlineAt = null;
+        ep.graceFrom = null;
+      }
+    } else if (online && sample) {
+      const h = this.healthy.get(id);
+      // A reply without the link (not asked, or racing a reconnection) keeps the last one seen.
+      this.healthy.set(id, { pos: positionOf(next.repl), link: sample.link ?? h?.link, master, sentAt: sample.sentAt, at: now });
     } else if (next.role !== "replica") {
       this.healthy.delete(id);
     }
@@ -89,7 +177,7 @@ export class ResyncTracker {
 
   /**
    * Evidence from a node's log (`node` is the node whose log it is). A resync line also opens an
-   * episode: a link cut and re-made between two polls is only visible in the log.
+   * episode: a link cut and re-made between two polls may only be visible in the log.
    */
   logEvent(node: string, ev: ReplEvent, now: number): void {
     if (ev.kind === "full-resync-accepted") this.note(node, { kind: "full" }, now);
@@ -101,43 +189,62 @@ export class ResyncTracker {
     else if (ev.kind === "link-lost" && ev.replica) this.note(ev.replica, {}, now);
   }
 
-  /** Decides episodes whose replica has been back online for the grace period. */
+  /** Decides the episodes whose evidence is complete (or whose grace ran out). */
   tick(now: number): ResyncOutcome[] {
     const out: ResyncOutcome[] = [];
-    for (const [id, ep] of this.episodes) {
-      if (ep.onlineAt === null || now - ep.onlineAt < GRACE_MS) continue;
-      const outcome = this.decide(id, ep, now);
+    const ready = [...this.episodes].filter(([id, ep]) => ep.onlineAt !== null && this.ready(id, ep, now));
+    ready.sort((a, b) => a[1].onlineAt! - b[1].onlineAt!);
+    for (const [id, ep] of ready) {
+      const outcomes = this.decide(id, ep, now);
       this.episodes.delete(id);
-      this.last.set(id, outcome);
-      const state = this.stateOf(id);
-      this.healthy.set(id, { pos: positionOf(state?.repl ?? null), baseline: this.counters(outcome.master), at: now });
-      out.push(outcome);
+      const s = ep.onlineSample;
+      if (s) this.healthy.set(id, { pos: positionOf(s.repl), link: s.link ?? ep.linkAfter, master: ep.masters.at(-1) ?? null, sentAt: s.sentAt, at: s.at });
+      const seen = this.seen.get(id);
+      if (seen) seen.decided = ep;
+      const lastOne = outcomes.at(-1);
+      if (lastOne) this.last.set(id, lastOne);
+      out.push(...outcomes);
     }
+    out.push(...this.sweepOrphans(now));
     return out;
   }
 
-  private open(id: string, master: string | null, now: number, fallback: ReplicaPosition | null): Episode {
+  private online(ep: Episode, sample: ReplSample, now: number): void {
+    const prevLink = ep.onlineSample?.link ?? ep.linkAfter;
+    // Cut again after we saw it online, before the decision: the window extends to this poll.
+    const again = ep.onlineAt !== null && ep.onlineSample !== null && renewed(prevLink, ep.onlineSample.repl.replid, sample);
+    if (ep.onlineAt === null || again) {
+      ep.onlineAt = now;
+      ep.onlineSample = sample;
+    }
+    // A different connection than before: it resynced, even if we lost sight of it meanwhile.
+    if (again || (sample.link && ep.linkBefore && !sameLink(sample.link, ep.linkBefore))) ep.certain = true;
+    ep.graceFrom ??= now;
+    if (sample.link) ep.linkAfter = sample.link;
+  }
+
+  private open(id: string, master: string | null, now: number, fallback: ReplicaPosition | null, fallbackFrom: number): Episode {
     // A healthy position recorded after this resync began (we first saw the replica already synced)
     // is where it ended up, not where it started from.
     const h = this.healthy.get(id);
     const valid = h && h.at < now ? h : undefined;
     const early = this.early.get(id);
     this.early.delete(id);
-    const ep: Episode = {
-      master,
-      openedAt: Math.min(now, early?.at ?? now),
+    const openedAt = Math.min(now, early?.at ?? now);
+    const ep = episode({
+      masters: [...new Set([valid?.master, master].filter((m): m is string => !!m))],
+      openedAt,
+      from: Math.min(valid ? valid.sentAt : fallbackFrom, openedAt),
       before: valid ? valid.pos : h ? null : fallback,
       known: valid !== undefined || (!h && fallback !== null),
-      baseline: valid?.baseline ?? null,
-      sawSyncInProgress: false,
+      linkBefore: valid?.link,
       log: early?.evidence ?? {},
-      onlineAt: null,
-    };
+    });
     this.episodes.set(id, ep);
     return ep;
   }
 
-  private note(replica: string, evidence: Episode["log"], now: number): void {
+  private note(replica: string, evidence: LogEvidence, now: number): void {
     const state = this.stateOf(replica);
     if (!state) {
       // Not discovered yet: keep it briefly (bounded) for when it is.
@@ -155,82 +262,150 @@ export class ResyncTracker {
       // to that episode; a tail can deliver them after we already decided it.
       const last = this.last.get(replica);
       if (last && now <= last.endedAt) return;
-      ep = this.open(replica, masterIdOf(state), now, null);
+      ep = this.open(replica, masterIdOf(state), now, null, now);
     }
     // A refusal reason is kept even when a later line only says "full".
     ep.log = { ...ep.log, ...evidence, reason: evidence.reason ?? ep.log.reason };
   }
 
-  private opens(prev: NodeState, next: NodeState): boolean {
-    if (next.role !== "replica" || next.status !== "up") return prev.status === "up" && prev.role === "replica" && next.status === "down";
+  /** Whether this poll starts an episode; `certain` when it shows a resync, not just a node we lost sight of. */
+  private opening(prev: NodeState, next: NodeState): { certain: boolean; interrupted: boolean } | null {
+    if (next.role !== "replica" || next.status !== "up") {
+      return prev.status === "up" && prev.role === "replica" && next.status === "down" ? { certain: false, interrupted: true } : null;
+    }
     const r = next.repl!;
-    if (prev.lastOkAt === null) return r.linkStatus !== "up" || r.syncInProgress;
-    if (prev.status === "down" || prev.role !== "replica" || !prev.repl) return true;
-    return (
+    const syncing = r.linkStatus !== "up" || r.syncInProgress;
+    if (prev.lastOkAt === null) return syncing ? { certain: true, interrupted: false } : null;
+    if (prev.status === "down" || prev.role !== "replica" || !prev.repl) return { certain: syncing || prev.role === "master", interrupted: prev.status === "down" };
+    const opens =
       (prev.repl.linkStatus === "up" && r.linkStatus !== "up") ||
       (!prev.repl.syncInProgress && r.syncInProgress) ||
       masterIdOf(prev) !== masterIdOf(next) ||
-      (prev.runId !== null && next.runId !== null && prev.runId !== next.runId)
-    );
+      (prev.runId !== null && next.runId !== null && prev.runId !== next.runId);
+    return opens ? { certain: true, interrupted: prev.runId !== next.runId } : null;
   }
 
-  private counters(master: string | null): SyncCounters | null {
-    return master ? (this.stateOf(master)?.syncCounters ?? null) : null;
+  // ---- deciding ----------------------------------------------------------------------------
+
+  /** All the evidence that can still come for this episode is in, or the grace ran out. */
+  private ready(id: string, ep: Episode, now: number): boolean {
+    const since = now - ep.graceFrom!;
+    if (since >= GRACE_MS) return true;
+    if (!ep.log.kind && since < LOG_GRACE_MS && [id, ...ep.masters].some((n) => this.logReadable(n))) return false;
+    const to = ep.onlineAt!;
+    // Each master must have been read after the replica was seen back: its counters then hold every resync of the window.
+    for (const m of ep.masters) {
+      const last = this.ledger.lastSample(m);
+      if (last && this.stateOf(m)?.status === "up" && last.sentAt < to) return false;
+    }
+    const steps = this.ledger.overlapping(ep.masters, ep.from, to);
+    const total = steps.reduce((n, s) => n + units(s), 0);
+    // The one resync counted in the window, and this replica certainly made one: it is this one.
+    if (total <= 1 && ep.certain && !steps.some((s) => s.shared)) return true;
+    // Otherwise every replica that could own part of it (and this one, for a next cut) must have been read since.
+    return steps.every((s) => this.caughtUp(s, id));
   }
 
-  private decide(id: string, ep: Episode, now: number): ResyncOutcome {
-    const outcome = this.decideRaw(id, ep, now);
-    // A fresh server made a replica at runtime asks PSYNC with its own empty history, which Redis
-    // logs as an ID mismatch; to an operator that is simply a new replica.
-    if (outcome.kind === "full" && !ep.known && (outcome.reason === "replid-mismatch" || outcome.reason === "unknown")) {
-      return { ...outcome, reason: "new-replica" };
+  /**
+   * Every replica that could own units of the step (and `self`) was read after it: all claimants
+   * are known. `anyReplica`: every replica whatever its master (one may have passed through).
+   */
+  private caughtUp(step: CounterStep, self: string | null, anyReplica = false): boolean {
+    for (const [node, s] of this.seen) {
+      const could = node === self || s.master === step.master || (anyReplica && s.master !== null && node !== step.master);
+      if (s.up && could && s.sentAt < step.to) return false;
     }
-    return outcome;
+    for (const line of this.stateOf(step.master)?.repl?.replicas ?? []) {
+      const s = this.seen.get(this.resolve(line.id));
+      if (!s || (s.up && s.sentAt < step.to)) return false;
+    }
+    return true;
   }
 
-  private decideRaw(id: string, ep: Episode, now: number): ResyncOutcome {
-    const base = { replica: id, master: ep.master, startedAt: ep.openedAt, endedAt: ep.onlineAt ?? now, keysLoaded: ep.log.keysLoaded ?? null };
-    const masterState = ep.master ? this.stateOf(ep.master) : undefined;
-    const predicted = masterState?.repl ? predictPsync(ep.before, masterState.repl) : null;
-    const predictedReason = predicted?.kind === "full" ? predicted.reason : null;
-    if (ep.log.kind) {
-      const reason = ep.log.kind === "full" ? (ep.log.reason ?? predictedReason ?? (ep.before ? "unknown" : "new-replica")) : null;
-      return { ...base, kind: ep.log.kind, reason, source: "log" };
+  private competitors(step: CounterStep, self: string): number {
+    let n = 0;
+    for (const [id, ep] of this.episodes) {
+      if (id !== self && ep.masters.includes(step.master) && ep.from < step.to && (ep.onlineAt ?? Infinity) > step.from) n++;
     }
-    if (ep.sawSyncInProgress || ep.log.keysLoaded !== undefined) {
-      return { ...base, kind: "full", reason: predictedReason ?? (ep.before ? "unknown" : "new-replica"), source: "info" };
+    return n;
+  }
+
+  private decide(id: string, ep: Episode, now: number): ResyncOutcome[] {
+    const kept = linkKept(ep);
+    const replay = this.replayFor(ep);
+    // The same connection before and after: the replica never resynced, we only lost sight of it.
+    if (kept === "same" && !ep.sawSyncInProgress && !ep.log.kind) return [];
+    const taken: Unit[] = [];
+    for (const step of this.ledger.overlapping(ep.masters, ep.from, ep.onlineAt ?? now)) {
+      const competitors = this.competitors(step, id);
+      const shared = competitors > 0 || step.shared;
+      // Shared with other replicas: each made at least one resync in it, so one unit each.
+      if (shared && taken.length > 0) continue;
+      taken.push(...this.ledger.claim(step, claimHint(ep, kept, replay(step.master)), competitors));
     }
-    const now_ = masterState?.syncCounters;
-    if (now_ && ep.baseline) {
-      const full = now_.full - ep.baseline.full;
-      const partial = now_.partialOk - ep.baseline.partialOk;
-      if (full > 0 && partial === 0) return { ...base, kind: "full", reason: predictedReason ?? "unknown", source: "stats" };
-      if (partial > 0 && full === 0) return { ...base, kind: "partial", reason: null, source: "stats" };
+    if (taken.length === 0) {
+      if (ep.firstSight && !ep.log.kind && !ep.sawSyncInProgress) return [];
+      return [fromOwnEvidence(id, ep, kept, replay, now)];
     }
-    if (predicted) return { ...base, kind: predicted.kind, reason: predictedReason, source: "predicted" };
-    return { ...base, kind: "full", reason: "unknown", source: "predicted" };
+    // Full ones first: after a full resync the replica keeps the new master client through partial ones.
+    taken.sort((a, b) => (a.kind === b.kind ? a.to - b.to : a.kind === "full" ? -1 : 1));
+    return taken.map((_u, i) => fromUnit(id, ep, taken, i, replay, now));
+  }
+
+  /** Replays the replica's PSYNC against a master's latest state. */
+  private replayFor(ep: Episode): Replay {
+    return (master) => {
+      const m = master ? this.stateOf(master)?.repl : undefined;
+      return m ? predictPsync(ep.before, m) : null;
+    };
+  }
+
+  // ---- counted resyncs no episode claimed ------------------------------------------------------
+
+  /**
+   * A resync a master counted that no episode claimed. Once every replica of that master was read
+   * after it, it is given to the one replica that can have made it unseen, if there is exactly one:
+   * a replica of that master whose link we cannot see (CLIENT not permitted), or a replica that
+   * resynced elsewhere in that time and can have passed through this master (psync2's chained
+   * re-pointing: A → B → C between two polls shows only A and C). Otherwise it stays unattributed
+   * (a replica we do not poll).
+   */
+  private sweepOrphans(now: number): ResyncOutcome[] {
+    const out: ResyncOutcome[] = [];
+    for (const step of this.ledger.pending()) {
+      const overlaps = (ep: Episode) => ep.from < step.to && (ep.onlineAt ?? Infinity) > step.from;
+      if ([...this.episodes.values()].some(overlaps)) continue;
+      if (!this.caughtUp(step, null, true) && now - step.to < ORPHAN_WAIT_MS) continue;
+      const candidates: [string, Episode | null][] = [];
+      for (const [id, s] of this.seen) {
+        if (!s.up) continue;
+        const d = s.decided;
+        const blind = s.master === step.master && this.healthy.get(id)?.link === undefined && (!d || (d.onlineAt ?? -Infinity) <= step.from);
+        const passer = d !== null && d.certain && overlaps(d) && !d.masters.includes(step.master);
+        if (blind || passer) candidates.push([id, passer ? d : null]);
+      }
+      const only = candidates.length === 1 ? candidates[0]! : null;
+      if (!only) {
+        this.unattributed += units(step);
+        this.ledger.drop(step);
+        continue;
+      }
+      const [owner, d] = only;
+      const ep = d
+        ? { ...d, masters: [step.master], log: {}, sawSyncInProgress: false }
+        : episode({ masters: [step.master], openedAt: step.from, from: step.from, before: this.healthy.get(owner)?.pos ?? null, known: true, onlineAt: step.to, betweenPolls: true });
+      const taken = this.ledger.claim(step, { only: null, prefer: null }, 0);
+      const outcomes = taken.map((_u, i) => fromUnit(owner, ep, taken, i, this.replayFor(ep), now));
+      const lastOne = outcomes.at(-1);
+      if (lastOne) this.last.set(owner, lastOne);
+      out.push(...outcomes);
+    }
+    return out;
   }
 }
 
-export function outcomeEvent(o: ResyncOutcome, fmt: (n: number) => string = String): NodeEvent {
-  const took = ((o.endedAt - o.startedAt) / 1000).toFixed(1);
-  const from = o.master ? ` from ${o.master}` : "";
-  const keys = o.keysLoaded !== null ? `, loaded ${fmt(o.keysLoaded)} keys` : "";
-  const how = o.source === "predicted" ? " (inferred from offsets)" : o.source === "stats" ? " (from the master's sync counters)" : "";
-  if (o.kind === "full") {
-    return {
-      kind: "sync:full-resync",
-      node: o.replica,
-      severity: "warning",
-      text: `${o.replica} FULL resync${from}: ${REASON_TEXT[o.reason ?? "unknown"]}${keys}; back online after ${took} s${how}`,
-      data: { master: o.master, reason: o.reason, source: o.source, keysLoaded: o.keysLoaded, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt },
-    };
-  }
-  return {
-    kind: "sync:partial-resync",
-    node: o.replica,
-    severity: "info",
-    text: `${o.replica} partial resync${from}: the backlog covered the gap; back online after ${took} s${how}`,
-    data: { master: o.master, source: o.source, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt },
-  };
+/** This poll's sample, when it succeeded. */
+function sampleOf(prev: NodeState, next: NodeState): ReplSample | undefined {
+  const s = next.samples.at(-1);
+  return next.status === "up" && s && s.at === next.lastOkAt && next.lastOkAt !== prev.lastOkAt ? s : undefined;
 }

@@ -70,7 +70,10 @@ export class TopologyMonitor {
   private readonly pollListeners = new Set<PollListener>();
   private historyTimer: AbortController | null = null;
   private running = false;
-  readonly resync = new ResyncTracker((id) => this.states.get(id));
+  readonly resync = new ResyncTracker((id) => this.states.get(id), {
+    logReadable: (id) => this.logs.state(id).status === "readable",
+    resolve: (address) => this.resolve(address),
+  });
   readonly logs: NodeLogs;
   /** Seeds: always dialled, always shown, never forgotten. */
   private readonly seedIds: ReadonlySet<string>;
@@ -224,6 +227,8 @@ export class TopologyMonitor {
     if (next.nodeConfig !== prev.nodeConfig || (next.status === "up" && prev.lastOkAt === null)) this.configureLog(next);
     const nodeEvents = diffNode(prev, next);
     nodeEvents.push(...this.resync.observe(prev, next, r.at).map(this.resyncEvent));
+    // A resync waiting for a master's counters (or a sibling's link) is decided sooner when they are read now.
+    for (const other of this.resync.awaiting()) this.pollers.get(other)?.pollSoon();
     if (next.status === "up") this.discoverFrom(next);
     this.emit(id, nodeEvents, r.at);
   }

@@ -3,10 +3,9 @@
 // backlog (FULL, lack of backlog), and siblings re-pointed after a promotion (PARTIAL via the second ID).
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
-import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
-import { cli, FAST_SYNC, testConfig } from "../support/topology";
+import { resyncOf, watchMonitor, type Watched } from "../support/resync";
+import { cli, FAST_SYNC } from "../support/topology";
 import { waitFor } from "../support/wait";
 
 const servers: LocalRedis[] = [];
@@ -14,25 +13,11 @@ after(async () => {
   await stopAll(servers);
 });
 
-function monitorOf(seed: LocalRedis): { m: TopologyMonitor; events: TimelineEvent[]; views: NodeView[][] } {
-  const m = new TopologyMonitor(testConfig([seed]));
-  const events: TimelineEvent[] = [];
-  const views: NodeView[][] = [];
-  m.onChange((_t, c) => {
-    events.push(...c.events);
-    views.push(m.views());
-  });
-  m.start();
-  return { m, events, views };
-}
+const monitorOf = (seed: LocalRedis): Watched => watchMonitor([seed]);
 
 async function fill(port: number, keys: number): Promise<void> {
   // One Lua call writes the keys server-side: fast and exact.
   await cli(port, "EVAL", `for i=1,${keys} do redis.call('SET','key:'..i,string.rep('x',100)) end return 1`, "0");
-}
-
-function resyncOf(events: TimelineEvent[], node: string): TimelineEvent | undefined {
-  return events.find((e) => (e.kind === "sync:full-resync" || e.kind === "sync:partial-resync") && e.node === node);
 }
 
 describe("resync kind and reason", () => {

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { createClassifier, type ReplEvent } from "../../lib/logs/classify";
 import { parseLogLine } from "../../lib/logs/parse";
 import { formatNumber } from "../../lib/format";
+import { parseMasterLink, type MasterLink } from "../../lib/redis/client-list";
 import { parseInfo, parseReplication } from "../../lib/redis/info";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
 import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "../../lib/monitor/resync-tracker";
@@ -264,8 +265,8 @@ describe("ResyncTracker: log evidence (node-a.log / node-b.log)", () => {
     const done = line(LOGS.d, 24); // "Done loading RDB, keys loaded: 55005, keys expired: 0."
     t.poll(R, ok(replicaDown(), done.at - 5000));
     t.log(R, [done]);
-    t.poll(R, ok(replicaUp(), done.at + 500));
-    const [o] = t.tracker.tick(done.at + 1200);
+    // The log is older than the master's last sample, so nothing more can come: decided at this poll or by the grace.
+    const [o] = [...t.poll(R, ok(replicaUp(), done.at + 500)), ...t.tracker.tick(done.at + 1200)];
     assert.equal(o?.kind, "full");
     assert.equal(o?.source, "info");
     assert.equal(o?.keysLoaded, 55005);
@@ -384,6 +385,179 @@ describe("ResyncTracker: promotion", () => {
     assert.equal(t.tracker.inProgress(R), false);
     assert.deepEqual(t.tracker.tick(T0 + 10_000), []);
     assert.equal(t.tracker.lastOutcome(R), undefined);
+  });
+});
+
+// ---- no readable log: the replica's master link and the masters' counters -----------------------
+
+const R2 = "127.0.0.1:37069"; // replica-2.txt, the master's second replica
+const client = (name: string): string => readFileSync(path.join(ROOT, "client", name), "utf8");
+/** R's master link, captured before and after CLIENT KILL TYPE master (same client, new connection). */
+const LINK = parseMasterLink(client("replica-master-link.txt"))!;
+const KEPT = parseMasterLink(client("replica-master-link-after-partial.txt"))!;
+/** A new master client (a full resync makes one). */
+const NEW_CLIENT: MasterLink = { id: 31, laddr: "127.0.0.1:40122", ageSeconds: 0 };
+const LINK2: MasterLink = { id: 7, laddr: "127.0.0.1:51000", ageSeconds: 300 };
+const LINK2_KEPT: MasterLink = { ...LINK2, laddr: "127.0.0.1:51002" };
+const LINK2_NEW: MasterLink = { id: 33, laddr: "127.0.0.1:51004", ageSeconds: 0 };
+
+/** A poll as the poller sends it now: sent 2 ms before its reply, a replica's master link with it. */
+function polled(text: string, at: number, link?: MasterLink | null): PollResult {
+  const r = ok(text, at);
+  return r.ok ? { ...r, sentAt: at - 2, ...(link !== undefined ? { masterLink: link } : {}) } : r;
+}
+const masterCounting = (full: number, partialOk: number, partialErr = 0): string =>
+  setFields(raw("master.txt"), { sync_full: String(full), sync_partial_ok: String(partialOk), sync_partial_err: String(partialErr) });
+
+/** Master, R and R2 healthy, read twice 100 ms apart, R2 with its link known unless `blind`. */
+function steady(opts: { r2?: boolean; linkR?: boolean } = {}): Topology {
+  const t = new Topology();
+  for (const at of [T0, T0 + 100]) {
+    assert.deepEqual(t.poll(M, polled(masterCounting(2, 0), at)), []);
+    assert.deepEqual(t.poll(R, polled(replicaUp(), at, opts.linkR === false ? undefined : LINK)), []);
+    if (opts.r2 !== false) assert.deepEqual(t.poll(R2, polled(raw("replica-2.txt"), at, LINK2)), []);
+  }
+  assert.equal(t.tracker.inProgress(R), false);
+  return t;
+}
+
+describe("ResyncTracker: a link cut and re-made between two polls, no log", () => {
+  test("same master client on a new connection + sync_partial_ok +1 → PARTIAL, as soon as the master is read again", () => {
+    const t = steady();
+    // the replica never shows the link down: only its connection changed
+    assert.deepEqual(t.poll(R, polled(replicaUp(), T0 + 200, KEPT)), []);
+    assert.equal(t.tracker.inProgress(R), true);
+    assert.deepEqual(t.tracker.awaiting(), [M], "the master is polled early: its counters settle the decision");
+    const out = t.poll(M, polled(masterCounting(2, 1), T0 + 230));
+    const expected: ResyncOutcome = {
+      replica: R, master: M, kind: "partial", reason: null, source: "stats",
+      startedAt: T0 + 100, endedAt: T0 + 200, keysLoaded: null, betweenPolls: true,
+    };
+    assert.deepEqual(out, [expected]);
+    assert.equal(t.tracker.inProgress(R), false);
+    assert.match(outcomeEvent(out[0]!).text, /partial resync from 127\.0\.0\.1:45347: the backlog covered the gap; reconnected between two polls \(within 0\.1 s\)/);
+    // the new connection is the baseline now: the next polls report nothing more
+    assert.deepEqual(t.poll(R, polled(replicaUp(), T0 + 300, KEPT)), []);
+    assert.deepEqual(t.poll(M, polled(masterCounting(2, 1), T0 + 330)), []);
+    assert.deepEqual(t.tracker.tick(T0 + 5000), []);
+  });
+
+  test("no counters to compare (the master is not polled): the kept client says PARTIAL, a new one FULL", () => {
+    const t = new Topology();
+    t.poll(R, polled(replicaUp(), T0, LINK));
+    const [partial] = t.poll(R, polled(replicaUp(), T0 + 100, KEPT));
+    assert.equal(partial?.kind, "partial");
+    assert.equal(partial?.source, "link");
+    assert.match(outcomeEvent(partial!).text, /kept its master client/);
+    const [full] = t.poll(R, polled(replicaUp(), T0 + 200, NEW_CLIENT));
+    assert.equal(full?.kind, "full");
+    assert.equal(full?.source, "link");
+  });
+
+  test("without the link (CLIENT not permitted), a new replication ID still shows the resync", () => {
+    const t = new Topology();
+    t.poll(R, polled(replicaUp(), T0));
+    const out = t.poll(R, polled(setField(replicaUp(), "master_replid", "f".repeat(40)), T0 + 100));
+    assert.equal(out.length, 1);
+    assert.equal(out[0]?.kind, "full", "a new ID and nothing else: the replay says its old ID is unknown to the master");
+  });
+
+  test("two cuts between two polls (sync_partial_ok +2): two PARTIALs, reported separately", () => {
+    const t = steady();
+    t.poll(R, polled(replicaUp(), T0 + 200, KEPT));
+    // two units, one claimant so far: wait until every replica of the master was read after the step
+    assert.deepEqual(t.poll(M, polled(masterCounting(2, 2), T0 + 230)), []);
+    assert.deepEqual(t.poll(R2, polled(raw("replica-2.txt"), T0 + 240, LINK2)), []);
+    const out = t.poll(R, polled(replicaUp(), T0 + 300, KEPT));
+    assert.deepEqual(out.map((o) => [o.replica, o.kind, o.series]), [
+      [R, "partial", { index: 1, count: 2 }],
+      [R, "partial", { index: 2, count: 2 }],
+    ]);
+    assert.match(outcomeEvent(out[1]!).text, /\[2 of 2 back to back\]/);
+  });
+
+  test("two replicas cut in one window (full +1, partial +1): each one's link tells which was which", () => {
+    const t = steady();
+    t.poll(R, polled(replicaUp(), T0 + 200, KEPT));
+    t.poll(R2, polled(raw("replica-2.txt"), T0 + 200, LINK2_NEW));
+    assert.deepEqual(t.poll(M, polled(masterCounting(3, 1, 1), T0 + 230)), []);
+    const out = [...t.poll(R, polled(replicaUp(), T0 + 300, KEPT)), ...t.poll(R2, polled(raw("replica-2.txt"), T0 + 300, LINK2_NEW))];
+    assert.deepEqual(out.map((o) => [o.replica, o.kind, o.source]).sort(), [[R, "partial", "stats"], [R2, "full", "stats"]].sort());
+  });
+
+  test("the same with both cut to partial: one PARTIAL each, not two for the first one decided", () => {
+    const t = steady();
+    t.poll(R, polled(replicaUp(), T0 + 200, KEPT));
+    t.poll(R2, polled(raw("replica-2.txt"), T0 + 200, LINK2_KEPT));
+    t.poll(M, polled(masterCounting(2, 2), T0 + 230));
+    const out = [...t.poll(R, polled(replicaUp(), T0 + 300, KEPT)), ...t.poll(R2, polled(raw("replica-2.txt"), T0 + 300, LINK2_KEPT))];
+    assert.deepEqual(out.map((o) => [o.replica, o.kind]).sort(), [[R, "partial"], [R2, "partial"]].sort());
+  });
+
+  test("re-pointed to its sibling and back between two polls (psync2): one PARTIAL from each master", () => {
+    const t = steady();
+    // R2 served R for a moment: its own counters moved (replica-2.txt counts 0 before)
+    assert.deepEqual(t.poll(R2, polled(setField(raw("replica-2.txt"), "sync_partial_ok", "1"), T0 + 150, LINK2)), []);
+    // R is back on the master, same client (a replica keeps it when it changes masters), new connection
+    t.poll(R, polled(replicaUp(), T0 + 200, KEPT));
+    const out = [...t.poll(M, polled(masterCounting(2, 1), T0 + 230)), ...t.poll(R2, polled(setField(raw("replica-2.txt"), "sync_partial_ok", "1"), T0 + 250, LINK2))];
+    assert.deepEqual(out.map((o) => [o.replica, o.master, o.kind]).sort(), [[R, M, "partial"], [R, R2, "partial"]].sort());
+    assert.equal(t.tracker.unattributed, 0);
+  });
+
+  test("a replica we lost sight of that comes back on the very same connection did not resync", () => {
+    const t = steady();
+    t.poll(R, fail(T0 + 200));
+    assert.equal(t.tracker.inProgress(R), true);
+    t.poll(M, polled(masterCounting(2, 0), T0 + 1000));
+    assert.deepEqual(t.poll(R, polled(replicaUp(), T0 + 1500, LINK)), []);
+    assert.deepEqual(t.tracker.tick(T0 + 5000), []);
+    assert.equal(t.tracker.inProgress(R), false);
+    assert.equal(t.tracker.lastOutcome(R), undefined);
+  });
+
+  test("CLIENT not permitted on the replica: a resync its master counted goes to the one replica whose link is unseen", () => {
+    const t = steady({ linkR: false });
+    t.poll(M, polled(masterCounting(2, 1), T0 + 230));
+    t.poll(R2, polled(raw("replica-2.txt"), T0 + 240, LINK2));
+    const out = t.poll(R, polled(replicaUp(), T0 + 300));
+    assert.deepEqual(out.map((o) => [o.replica, o.kind, o.source]), [[R, "partial", "stats"]]);
+  });
+
+  test("a counted resync no replica can own (every link seen unchanged) stays unattributed", () => {
+    const t = steady();
+    t.poll(M, polled(masterCounting(2, 1), T0 + 230));
+    t.poll(R2, polled(raw("replica-2.txt"), T0 + 240, LINK2));
+    assert.deepEqual(t.poll(R, polled(replicaUp(), T0 + 300, LINK)), []);
+    assert.equal(t.tracker.unattributed, 1);
+  });
+
+  test("a new replica first seen already online with a young link owns the full sync its master just counted", () => {
+    const t = new Topology();
+    t.poll(M, polled(masterCounting(2, 0), T0));
+    t.poll(M, polled(masterCounting(3, 0, 1), T0 + 100));
+    assert.deepEqual(t.poll(R, polled(replicaUp(), T0 + 150, NEW_CLIENT)), []);
+    const out = t.poll(M, polled(masterCounting(3, 0, 1), T0 + 200));
+    assert.deepEqual(out.map((o) => [o.replica, o.kind, o.reason, o.source]), [[R, "full", "new-replica", "stats"]]);
+  });
+
+  test("replicas first seen with young links and nothing counted since we started are not reported", () => {
+    const t = new Topology();
+    t.poll(M, polled(masterCounting(2, 0), T0));
+    t.poll(R, polled(replicaUp(), T0 + 50, NEW_CLIENT));
+    assert.deepEqual(t.poll(M, polled(masterCounting(2, 0), T0 + 100)), []);
+    assert.deepEqual(t.tracker.tick(T0 + 5000), []);
+    assert.equal(t.tracker.lastOutcome(R), undefined);
+    assert.equal(t.tracker.inProgress(R), false);
+  });
+
+  test("the master not read again in time: decided by the grace, from what there is", () => {
+    const t = steady();
+    t.poll(R, polled(replicaUp(), T0 + 200, KEPT));
+    assert.deepEqual(t.tracker.tick(T0 + 899), []);
+    const [o] = t.tracker.tick(T0 + 900);
+    assert.equal(o?.kind, "partial");
+    assert.equal(o?.source, "link");
   });
 });
 
