@@ -105,7 +105,7 @@ export function followMaster(nodes: DemoNode[], initial: DemoNode, log: (line: s
     const next = pickMaster(answers, current);
     if (next !== current) {
       if (next) log(`demo writers: now writing to ${next}, the master${current ? ` (was ${current})` : ""}`);
-      else log(`demo writers: no demo node is master (${current} no longer is); writes paused until one is`);
+      else log(`demo writers: no demo node answers as master (${current} does not); writes paused until one does`);
       current = next;
     }
   };
