@@ -1,6 +1,6 @@
 // Shared pieces for the benchmarks: argument parsing, percentiles, process CPU/RSS from /proc.
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
@@ -39,12 +39,8 @@ export function machine(): string {
   return `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load avg ${load}, node ${process.version}`;
 }
 
-/** The benchmarks run the production server; build once if there is no build yet. */
-export function ensureBuild(root: string): void {
-  if (existsSync(path.join(root, ".next", "BUILD_ID"))) return;
-  console.log("no production build yet: running `next build` once…");
-  execFileSync("npx", ["next", "build"], { cwd: root, stdio: "inherit" });
-}
+/** The benchmarks run the production server; built when missing or older than the sources. */
+export { ensureBuild } from "../scripts/ensure-build";
 
 /** A master, up to 9 direct replicas and the rest chained under those: a tree with depth. */
 export async function startTree(n: number): Promise<{ servers: LocalRedis[]; parentOf: Map<string, LocalRedis> }> {

@@ -37,3 +37,8 @@ export function getRuntime(): Runtime {
   if (!r) throw new Error("replscope runtime not initialised: start the app with server.ts (npm start / npm run dev)");
   return r;
 }
+
+/** The runtime when running under server.ts, else undefined (pages then let their API calls say so). */
+export function findRuntime(): Runtime | undefined {
+  return (globalThis as Slot)[KEY];
+}

@@ -1,5 +1,7 @@
 // `npm run demo`: a real local topology (master, two replicas, one chained replica) with sample data
-// and a light write load, and the dashboard pointed at it. Ctrl-C stops everything it started.
+// and a light write load, and the production dashboard pointed at it (built first when the build is
+// missing or older than the sources; `npm run demo -- --rebuild` forces a build). Ctrl-C stops
+// everything it started.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -7,8 +9,19 @@ import { generatePassword } from "../lib/auth/password";
 import { ConfigError, loadConfig } from "../lib/config/load";
 import { redisServerBinary, startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
 import { startFluentdWriter } from "../lib/demo/fluentd";
+import { followMaster } from "../lib/demo/master-follower";
 import { startWriteLoad, writeSampleData } from "../lib/demo/sample-data";
 import { startReplscope } from "../server";
+import { ensureBuild } from "./ensure-build";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** The URL and password in a box, printed last so they are the last thing on the terminal. */
+function boxed(lines: string[]): string {
+  const width = Math.max(...lines.map((l) => l.length));
+  const bar = "─".repeat(width + 4);
+  return [`┌${bar}┐`, ...lines.map((l) => `│  ${l.padEnd(width)}  │`), `└${bar}┘`].join("\n");
+}
 
 async function main(): Promise<void> {
   if (!redisServerBinary()) {
@@ -21,10 +34,17 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
+  try {
+    ensureBuild(ROOT, process.argv.includes("--rebuild"));
+  } catch {
+    console.error("replscope demo: `next build` failed (its output is above).");
+    process.exit(1);
+  }
   const root = mkdtempSync(path.join(tmpdir(), "replscope-demo-"));
   const servers: LocalRedis[] = [];
   let stopLoad: (() => Promise<void>) | null = null;
   let stopFluentd: (() => Promise<void>) | null = null;
+  let stopFollower: (() => void) | null = null;
   let closeServer: (() => Promise<void>) | null = null;
   let stopping = false;
   const cleanup = async (code: number) => {
@@ -35,6 +55,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(code || 1), 10_000).unref();
     await stopLoad?.().catch(() => undefined);
     await stopFluentd?.().catch(() => undefined);
+    stopFollower?.();
     await closeServer?.().catch(() => undefined);
     await stopAll(servers, false);
     rmSync(root, { recursive: true, force: true });
@@ -54,8 +75,11 @@ async function main(): Promise<void> {
     servers.push(replicaA, replicaB);
     const chained = await node("replica-a1", replicaA);
     servers.push(chained);
-    stopLoad = startWriteLoad(master.port);
-    stopFluentd = startFluentdWriter(master.port);
+    // Both writers follow the master: after a promote drill or REPLICAOF NO ONE they move with it.
+    const follower = followMaster(servers, master);
+    stopFollower = follower.close;
+    stopLoad = startWriteLoad(follower);
+    stopFluentd = startFluentdWriter(follower);
 
     const password = process.env.REPLSCOPE_PASSWORD || generatePassword();
     const config = loadConfig({ ...process.env, REPLSCOPE_PASSWORD: password, REPLSCOPE_SEEDS: `redis://127.0.0.1:${master.port}`, REPLSCOPE_CONFIG: undefined });
@@ -67,14 +91,11 @@ async function main(): Promise<void> {
       // Nodes started by hand in the demo folder (redis-cli, extra replicas) get their logs followed too.
       logDirs: [...(t.logDirs ?? []), root],
     }));
-    const server = await startReplscope(config, { quiet: true });
+    const server = await startReplscope(config, { dev: false, quiet: true });
     closeServer = server.close;
+    // Load the login page once so the first real visit does not pay for loading its code.
+    await fetch(`${server.url}/login`).catch(() => undefined);
     console.log(`
-replscope demo is running.
-
-  Dashboard:  ${server.url}
-  Password:   ${password}
-
   master      ${master.id}
   replica     ${replicaA.id}
   replica     ${replicaB.id}
@@ -82,8 +103,9 @@ replscope demo is running.
 
   Data and logs: ${root}
   Try: redis-cli -p ${replicaB.port} REPLICAOF NO ONE   (and watch the map)
-  Ctrl-C stops everything.
+  The demo's writers follow the master and say so here when it moves.
 `);
+    console.log(boxed(["replscope demo is ready", "", `Dashboard:  ${server.url}`, `Password:   ${password}`, "", "Ctrl-C stops everything."]));
   } catch (err) {
     console.error("replscope demo failed:", err instanceof ConfigError ? err.message : err);
     await cleanup(1);

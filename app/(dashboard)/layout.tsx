@@ -1,10 +1,5 @@
-import { AppHeader } from "@/components/layout/app-header";
+import { DashboardShell } from "@/components/layout/dashboard-shell";
 
 export default function DashboardLayout({ children }: { children: React.ReactNode }) {
-  return (
-    <>
-      <AppHeader />
-      <main className="mx-auto max-w-[1600px] px-6 py-5">{children}</main>
-    </>
-  );
+  return <DashboardShell>{children}</DashboardShell>;
 }

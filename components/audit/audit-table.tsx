@@ -51,35 +51,37 @@ export function AuditTable() {
           No entries match.
         </p>
       ) : (
-        <table className="w-full text-xs" data-testid="audit-table">
-          <thead className="text-left text-slate-400">
-            <tr>
-              <th className="py-1">when</th>
-              <th>who</th>
-              <th>action</th>
-              <th>where</th>
-              <th>result</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...entries].reverse().map((e, i) => (
-              <tr key={`${e.at}-${i}`} className="border-t border-slate-800 align-top" data-testid="audit-row" data-action={e.action} data-result={e.result}>
-                <td className="num py-1 font-mono text-slate-400">
-                  {new Date(e.at).toISOString().slice(0, 10)} {formatClock(e.at)}
-                </td>
-                <td>
-                  {e.user} <span className="text-slate-500">({e.role})</span>
-                </td>
-                <td className="font-mono">{e.action}</td>
-                <td className="font-mono text-slate-300">{[e.topology, ...e.nodes].filter(Boolean).join(" ") || (typeof e.params?.ip === "string" ? e.params.ip : "—")}</td>
-                <td className={RESULT_COLOR[e.result]}>
-                  {e.result}
-                  {e.error ? `: ${e.error}` : ""}
-                </td>
+        <div className="overflow-x-auto">
+          <table className="w-full min-w-[40rem] text-xs" data-testid="audit-table">
+            <thead className="text-left text-slate-400">
+              <tr>
+                <th className="py-1 pr-3">when</th>
+                <th className="pr-3">who</th>
+                <th className="pr-3">action</th>
+                <th className="pr-3">where</th>
+                <th>result</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {[...entries].reverse().map((e, i) => (
+                <tr key={`${e.at}-${i}`} className="border-t border-slate-800 align-top" data-testid="audit-row" data-action={e.action} data-result={e.result}>
+                  <td className="num py-1 pr-3 font-mono whitespace-nowrap text-slate-400">
+                    {new Date(e.at).toISOString().slice(0, 10)} {formatClock(e.at)}
+                  </td>
+                  <td className="pr-3">
+                    {e.user} <span className="text-slate-500">({e.role})</span>
+                  </td>
+                  <td className="pr-3 font-mono whitespace-nowrap">{e.action}</td>
+                  <td className="pr-3 font-mono text-slate-300">{[e.topology, ...e.nodes].filter(Boolean).join(" ") || (typeof e.params?.ip === "string" ? e.params.ip : "—")}</td>
+                  <td className={RESULT_COLOR[e.result]}>
+                    {e.result}
+                    {e.error ? `: ${e.error}` : ""}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </div>
   );

@@ -89,9 +89,9 @@ export function CompareReportView({ report: r, onCancel, onDelete }: { report: C
                 if (!d) return null;
                 return (
                   <div className="flex h-full items-center gap-3 border-b border-slate-800/60 px-3 text-xs" data-testid="difference-row" data-kind={d.kind}>
-                    <span className={`w-36 shrink-0 font-semibold ${KIND_STYLE[d.kind]}`}>{d.kind}</span>
-                    <Link href={keyPageUrl({ node: d.node, topology: r.topology, db: r.db, key: d.key })} className="w-64 shrink-0 truncate font-mono text-sky-200 hover:underline" title={d.display}>{d.display}</Link>
-                    <span className="w-40 shrink-0 truncate font-mono text-slate-400">{d.node}</span>
+                    <span className={`w-24 shrink-0 truncate font-semibold sm:w-36 ${KIND_STYLE[d.kind]}`}>{d.kind}</span>
+                    <Link href={keyPageUrl({ node: d.node, topology: r.topology, db: r.db, key: d.key })} className="w-40 shrink-0 truncate font-mono text-sky-200 hover:underline sm:w-64" title={d.display}>{d.display}</Link>
+                    <span className="w-28 shrink-0 truncate font-mono text-slate-400 sm:w-40" title={d.node}>{d.node}</span>
                     <span className="min-w-0 flex-1 truncate text-slate-300" title={d.detail}>{d.detail}</span>
                   </div>
                 );

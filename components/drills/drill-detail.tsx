@@ -6,6 +6,7 @@ import { formatClock } from "@/lib/format";
 import { ApiError, apiJson } from "@/components/keys/api";
 import { ConfirmDialog } from "@/components/keys/confirm-dialog";
 import { EventList } from "@/components/timeline/event-list";
+import { NotFoundView } from "@/components/layout/not-found-view";
 import { useSharedLiveTopology } from "@/components/topology/live-topology-provider";
 import { SentinelRow } from "@/components/topology/sentinel-row";
 import { TopologyGraph } from "@/components/topology/topology-graph";
@@ -16,9 +17,10 @@ import { DrillStatusBadge } from "./status-badge";
 
 const POLL_MS = 500;
 
-function useDrill(id: string): { drill: Drill | null; error: string | null } {
+function useDrill(id: string): { drill: Drill | null; error: string | null; missing: boolean } {
   const [drill, setDrill] = useState<Drill | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [missing, setMissing] = useState(false);
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout>;
@@ -32,7 +34,9 @@ function useDrill(id: string): { drill: Drill | null; error: string | null } {
         if (d.status === "running") timer = setTimeout(load, POLL_MS);
       } catch (err) {
         if (stopped) return;
-        setError(err instanceof Error ? err.message : String(err));
+        // A 4xx will not change by asking again: say it once and stop polling.
+        if (err instanceof ApiError && err.status === 404) setMissing(true);
+        else setError(err instanceof Error ? err.message : String(err));
         if (!(err instanceof ApiError && err.status < 500)) timer = setTimeout(load, POLL_MS * 4);
       }
     };
@@ -42,7 +46,7 @@ function useDrill(id: string): { drill: Drill | null; error: string | null } {
       clearTimeout(timer);
     };
   }, [id]);
-  return { drill, error };
+  return { drill, error, missing };
 }
 
 function Steps({ drill }: { drill: Drill }) {
@@ -50,15 +54,16 @@ function Steps({ drill }: { drill: Drill }) {
   return (
     <ol className="space-y-1" data-testid="drill-steps">
       {drill.steps.map((s, i) => (
-        <li key={i} className="flex items-start gap-3 text-xs" data-step={s.name} data-status={s.status}>
+        // Phones: time, name and offset on one line, the detail on the next.
+        <li key={i} className="flex flex-wrap items-start gap-x-3 gap-y-0.5 text-xs sm:flex-nowrap" data-step={s.name} data-status={s.status}>
           <span className="num w-20 shrink-0 font-mono text-slate-400">
             {formatClock(s.at)}
             <span className="text-slate-600">.{String(s.at % 1000).padStart(3, "0")}</span>
           </span>
           <span className={`mt-1 h-2 w-2 shrink-0 rounded-full ${STEP_TONE[s.status]} ${s.status === "waiting" && i === drill.steps.length - 1 && drill.status === "running" ? "animate-pulse" : ""}`} />
-          <span className="w-24 shrink-0 font-semibold text-slate-200">{s.name}</span>
-          <span className="min-w-0 flex-1 font-mono break-words text-slate-300">{s.detail}</span>
-          <span className="num shrink-0 font-mono text-[10px] text-slate-500">+{formatMs(s.at - drill.startedAt)}</span>
+          <span className="shrink-0 font-semibold text-slate-200 sm:w-24">{s.name}</span>
+          <span className="num order-last basis-full pl-[7rem] font-mono break-words text-slate-300 sm:order-none sm:min-w-0 sm:flex-1 sm:basis-auto sm:pl-0">{s.detail}</span>
+          <span className="num ml-auto shrink-0 font-mono text-[10px] text-slate-500 sm:ml-0">+{formatMs(s.at - drill.startedAt)}</span>
         </li>
       ))}
     </ol>
@@ -97,10 +102,11 @@ function AbortButton({ drill }: { drill: Drill }) {
 
 export function DrillDetail({ id }: { id: string }) {
   const me = useMe();
-  const { drill, error } = useDrill(id);
+  const { drill, error, missing } = useDrill(id);
   const { state, hasSnapshot, now } = useSharedLiveTopology();
   const live = drill ? state.topologies.find((t) => t.name === drill.topology) : undefined;
   const running = drill?.status === "running";
+  if (missing) return <NotFoundView />;
 
   return (
     <div className="space-y-5" data-testid="drill-detail" data-status={drill?.status ?? ""}>
@@ -139,14 +145,14 @@ export function DrillDetail({ id }: { id: string }) {
       )}
 
       {drill?.report && !running && (
-        <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
+        <section className="min-w-0 rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-4">
           <h2 className="mb-3 text-sm font-semibold text-slate-300">Report</h2>
           <DrillReportView report={drill.report} />
         </section>
       )}
 
-      <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-5">
-        <div className="mb-2 flex items-baseline gap-3">
+      <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-5">
+        <div className="mb-2 flex flex-wrap items-baseline gap-x-3">
           <h2 className="text-sm font-semibold text-slate-300">Topology now</h2>
           <span className="text-xs text-slate-400">live: roles move as the drill changes them</span>
         </div>
@@ -161,11 +167,11 @@ export function DrillDetail({ id }: { id: string }) {
       </section>
 
       <div className="grid gap-5 lg:grid-cols-2">
-        <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
+        <section className="min-w-0 rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-4">
           <h2 className="mb-2 text-sm font-semibold text-slate-300">Steps</h2>
           {drill ? <Steps drill={drill} /> : <p className="text-xs text-slate-400">Loading…</p>}
         </section>
-        <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
+        <section className="min-w-0 rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-4">
           <h2 className="mb-2 text-sm font-semibold text-slate-300">What the dashboard saw during the drill</h2>
           <div className="max-h-96 overflow-y-auto pr-1" data-testid="drill-events">
             <EventList events={drill?.events ?? []} empty={running ? "No events yet." : "No events were recorded."} />

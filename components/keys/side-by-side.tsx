@@ -65,7 +65,8 @@ export function SideBySideView({ keyToken, db, topology, refreshKey }: { keyToke
         </button>
         {error && <span className="text-rose-300">{error}</span>}
       </div>
-      <div className="grid gap-3" style={{ gridTemplateColumns: `repeat(${Math.max(1, data.nodes.length)}, minmax(220px, 1fr))` }}>
+      {/* One column per node from sm up, scrolling inside this panel when they do not fit; stacked on phones. */}
+      <div className="grid grid-cols-1 gap-3 overflow-x-auto pb-1 sm:[grid-template-columns:var(--columns)]" style={{ "--columns": `repeat(${Math.max(1, data.nodes.length)}, minmax(220px, 1fr))` } as React.CSSProperties}>
         {data.nodes.map((n) => (
           <div key={n.id} className={`min-w-0 rounded-lg border p-2 ${n.verdict === "different" ? "border-rose-500/60" : n.verdict === "behind" ? "border-amber-500/50" : "border-slate-700"} bg-slate-900`} data-testid={`column-${n.id}`} data-verdict={n.verdict}>
             <div className="flex items-center justify-between gap-2">

@@ -5,37 +5,44 @@ import { isEscaped, tokenText } from "./token-text";
 
 function Part({ part }: { part: ValuePart }) {
   return (
-    <span className={`break-all whitespace-pre-wrap ${isEscaped(part.token) ? "text-amber-200" : ""}`}>
+    <span className={`whitespace-pre-wrap wrap-anywhere ${isEscaped(part.token) ? "text-amber-200" : ""}`}>
       {tokenText(part.token)}
       {part.fullBytes !== undefined && <span className="ml-1 text-[10px] text-slate-500">… cut, {formatBytes(part.fullBytes)} in full</span>}
     </span>
   );
 }
 
-function Table({ head, rows, testId }: { head: string[]; rows: React.ReactNode[][]; testId: string }) {
+/**
+ * `cols`: width and alignment classes per column, so narrow columns (rank, score, stream id) never
+ * break mid-word. The table sits in a size container: `@sm:` classes apply when it is wider than 24rem
+ * (the main panel), not in a narrow side-by-side column.
+ */
+function Table({ head, rows, testId, cols = [] }: { head: string[]; rows: React.ReactNode[][]; testId: string; cols?: string[] }) {
   return (
-    <table className="w-full table-fixed border-collapse text-xs" data-testid={testId}>
-      <thead>
-        <tr className="text-left text-[11px] text-slate-400 uppercase">
-          {head.map((h, i) => (
-            <th key={h} className={`border-b border-slate-800 px-2 py-1 font-medium ${i === 0 && head.length > 2 ? "w-20" : ""}`}>
-              {h}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody className="font-mono text-slate-100">
-        {rows.map((cells, i) => (
-          <tr key={i} className="border-b border-slate-800/50 align-top">
-            {cells.map((c, j) => (
-              <td key={j} className="px-2 py-1">
-                {c}
-              </td>
+    <div className="@container">
+      <table className="w-full table-fixed border-collapse text-xs" data-testid={testId}>
+        <thead>
+          <tr className="text-left text-[11px] text-slate-400 uppercase">
+            {head.map((h, i) => (
+              <th key={h} className={`border-b border-slate-800 px-2 py-1 font-medium whitespace-nowrap ${cols[i] ?? ""}`}>
+                {h}
+              </th>
             ))}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody className="font-mono text-slate-100">
+          {rows.map((cells, i) => (
+            <tr key={i} className="border-b border-slate-800/50 align-top">
+              {cells.map((c, j) => (
+                <td key={j} className={`px-2 py-1 ${cols[j] ?? ""}`}>
+                  {c}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -69,13 +76,13 @@ export function ValueView({ value, pretty }: { value: KeyValue; pretty: boolean 
         </pre>
       );
     case "hash":
-      return <Table testId="value-hash" head={["field", "value"]} rows={value.entries.map((e) => [<Part key="f" part={e.field} />, <Part key="v" part={e.value} />])} />;
+      return <Table testId="value-hash" head={["field", "value"]} cols={["w-1/3"]} rows={value.entries.map((e) => [<Part key="f" part={e.field} />, <Part key="v" part={e.value} />])} />;
     case "list":
-      return <Table testId="value-list" head={["index", "item"]} rows={value.items.map((p, i) => [<span key="i" className="text-slate-400">{value.offset + i}</span>, <Part key="p" part={p} />])} />;
+      return <Table testId="value-list" head={["index", "item"]} cols={["w-16"]} rows={value.items.map((p, i) => [<span key="i" className="text-slate-400">{value.offset + i}</span>, <Part key="p" part={p} />])} />;
     case "set":
       return <Table testId="value-set" head={["member"]} rows={value.members.map((p) => [<Part key="m" part={p} />])} />;
     case "zset":
-      return <Table testId="value-zset" head={["rank", "member", "score"]} rows={value.members.map((m, i) => [<span key="r" className="text-slate-400">{value.offset + i}</span>, <Part key="m" part={m.member} />, <span key="s" className="num">{m.score}</span>])} />;
+      return <Table testId="value-zset" head={["rank", "member", "score"]} cols={["hidden w-14 truncate @sm:table-cell", "", "w-20 truncate text-right @sm:w-28"]} rows={value.members.map((m, i) => [<span key="r" className="text-slate-400" title={String(value.offset + i)}>{value.offset + i}</span>, <Part key="m" part={m.member} />, <span key="s" className="num" title={String(m.score)}>{m.score}</span>])} />;
     case "stream":
       return (
         <div className="space-y-3">
@@ -85,6 +92,7 @@ export function ValueView({ value, pretty }: { value: KeyValue; pretty: boolean 
               <Table
                 testId="stream-groups"
                 head={["group", "consumers", "pending", "last delivered", "lag"]}
+                cols={["w-24 truncate", "", "w-16 text-right", "w-36 truncate", "w-12 text-right"]}
                 rows={value.groups.map((g) => [
                   tokenText(g.name),
                   g.consumerList ? g.consumerList.map((c) => `${tokenText(c.name)} (${c.pending} pending, idle ${Math.round(c.idleMs / 1000)}s)`).join(", ") || "none" : `${g.consumers}`,
@@ -98,15 +106,19 @@ export function ValueView({ value, pretty }: { value: KeyValue; pretty: boolean 
           <Table
             testId="value-stream"
             head={["id", "fields"]}
+            cols={["hidden w-36 truncate @sm:table-cell"]}
             rows={value.entries.map((e) => [
-              <span key="id" className="text-slate-400">{e.id}</span>,
-              <span key="f" className="space-x-3">
-                {e.fields.map((f, i) => (
-                  <span key={i}>
-                    <span className="text-slate-400">{tokenText(f.field.token)}=</span>
-                    <Part part={f.value} />
-                  </span>
-                ))}
+              <span key="id" className="text-slate-400" title={e.id}>{e.id}</span>,
+              <span key="f" className="block">
+                <span className="block truncate text-slate-400 @sm:hidden" title={e.id}>{e.id}</span>
+                <span className="flex flex-wrap gap-x-3">
+                  {e.fields.map((f, i) => (
+                    <span key={i} className="min-w-0">
+                      <span className="text-slate-400">{tokenText(f.field.token)}=</span>
+                      <Part part={f.value} />
+                    </span>
+                  ))}
+                </span>
               </span>,
             ])}
           />

@@ -31,25 +31,26 @@ export function AppHeader() {
     await fetch("/api/auth/logout", { method: "POST" });
     router.replace("/login");
   };
+  // Narrow screens: logo, user and logout on the first row, the nav wrapping on its own rows below.
   return (
     <header className="border-b border-slate-800 bg-slate-950/80">
-      <div className="mx-auto flex h-12 max-w-[1600px] items-center gap-6 px-6">
-        <Link href="/" className="flex items-center gap-2 font-semibold text-slate-50">
+      <div className="mx-auto flex max-w-[1600px] flex-wrap items-center gap-x-6 gap-y-1 px-3 py-2 sm:px-6 lg:h-12 lg:flex-nowrap lg:py-0">
+        <Link href="/" className="flex shrink-0 items-center gap-2 font-semibold text-slate-50">
           {/* eslint-disable-next-line @next/next/no-img-element -- a 20px static SVG needs no optimisation */}
           <img src="/icon.svg" alt="" width={20} height={20} />
           replscope
         </Link>
-        <nav className="flex gap-4 text-sm">
+        <nav className="order-last flex w-full flex-wrap gap-x-4 gap-y-1 text-sm lg:order-none lg:w-auto" data-testid="main-nav">
           {NAV.map((n) => (
             <Link key={n.href} href={n.href} className={(n.href === "/" ? pathname === "/" : pathname.startsWith(n.href)) ? "text-slate-50" : "text-slate-400 hover:text-slate-200"}>
               {n.label}
             </Link>
           ))}
         </nav>
-        <span className="ml-auto text-xs text-slate-400" data-testid="whoami" data-role={me?.role ?? ""}>
+        <span className="ml-auto min-w-0 truncate text-xs text-slate-400" data-testid="whoami" data-role={me?.role ?? ""}>
           {me ? `${me.user} · ${me.role}` : ""}
         </span>
-        <button onClick={logout} className="text-sm text-slate-400 hover:text-slate-200" data-testid="logout">
+        <button onClick={logout} className="shrink-0 text-sm whitespace-nowrap text-slate-400 hover:text-slate-200" data-testid="logout">
           Log out
         </button>
       </div>

@@ -6,6 +6,8 @@ import type { HistoryJson } from "@/lib/monitor/history";
 import type { NodeView, ReplicaLine, TimelineEvent } from "@/lib/monitor/types";
 import type { InfoSections } from "@/lib/redis/info";
 import { formatBytes, formatClock, formatDuration, formatNumber, formatRate } from "@/lib/format";
+import { addSample, clockOffset, httpDateSample, type ClockBound } from "@/lib/realtime/server-clock";
+import { NotFoundView } from "@/components/layout/not-found-view";
 import { EventList } from "@/components/timeline/event-list";
 import { LogPane } from "@/components/logs/log-pane";
 import { BacklogPanel, ReplicaSyncPanel } from "@/components/sync/sync-panel";
@@ -41,17 +43,27 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
   const [data, setData] = useState<NodeDetailJson | null>(null);
   const [now, setNow] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [gone, setGone] = useState(false);
   const router = useRouter();
 
   useEffect(() => {
     let stopped = false;
     let timer: ReturnType<typeof setTimeout>;
+    // Durations are "server now − server timestamp": the server's clock, bounded by each answer's Date.
+    let clock: ClockBound[] = [];
     const load = async () => {
       try {
         const q = topology ? `?topology=${encodeURIComponent(topology)}` : "";
+        const sentAt = Date.now();
         const res = await fetch(`/api/nodes/${encodeURIComponent(id)}${q}`);
+        clock = addSample(clock, httpDateSample(res.headers.get("date"), sentAt, Date.now()));
         if (res.status === 401) {
           router.replace(`/login?next=${encodeURIComponent(window.location.pathname)}`);
+          return;
+        }
+        if (res.status === 404) {
+          // The node left the topology: say so once and stop asking.
+          if (!stopped) setGone(true);
           return;
         }
         const body = (await res.json()) as NodeDetailJson & { error?: string };
@@ -59,7 +71,7 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
         if (!res.ok) setError(body.error ?? `HTTP ${res.status}`);
         else {
           setData(body);
-          setNow(Date.now());
+          setNow(Date.now() + clockOffset(clock));
           setError(null);
         }
       } catch {
@@ -74,6 +86,7 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
     };
   }, [id, topology, router]);
 
+  if (gone) return <NotFoundView />;
   if (!data) {
     return <p className="py-12 text-center text-sm text-slate-400">{error ?? "Loading…"}</p>;
   }
@@ -133,32 +146,34 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
       {data.replicas.length > 0 && (
         <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
           <h2 className="mb-2 text-sm font-semibold text-slate-300">Replicas as this node sees them</h2>
-          <table className="w-full text-xs" data-testid="replica-table">
-            <thead className="text-left text-slate-400">
-              <tr>
-                <th className="py-1">replica</th>
-                <th>state</th>
-                <th className="text-right">acked offset</th>
-                <th className="text-right">behind</th>
-                <th className="text-right">last ack</th>
-              </tr>
-            </thead>
-            <tbody className="font-mono">
-              {data.replicas.map((r) => (
-                <tr key={r.id} className="border-t border-slate-800">
-                  <td className="py-1">
-                    <Link className="text-sky-300 hover:underline" href={`/nodes/${encodeURIComponent(r.id)}?topology=${encodeURIComponent(data.topology)}`}>
-                      {r.id}
-                    </Link>
-                  </td>
-                  <td>{r.state}</td>
-                  <td className="num text-right">{formatNumber(r.offset)}</td>
-                  <td className="num text-right">{n.replOffset === null ? "—" : formatBytes(Math.max(0, n.replOffset - r.offset))}</td>
-                  <td className="num text-right">{r.lagSeconds === null ? "—" : formatDuration(r.lagSeconds * 1000)}</td>
+          <div className="overflow-x-auto">
+            <table className="w-full min-w-[30rem] text-xs" data-testid="replica-table">
+              <thead className="text-left text-slate-400">
+                <tr>
+                  <th className="py-1 pr-3">replica</th>
+                  <th className="pr-3">state</th>
+                  <th className="text-right">acked offset</th>
+                  <th className="text-right">behind</th>
+                  <th className="text-right">last ack</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody className="font-mono">
+                {data.replicas.map((r) => (
+                  <tr key={r.id} className="border-t border-slate-800">
+                    <td className="py-1 pr-3 whitespace-nowrap">
+                      <Link className="text-sky-300 hover:underline" href={`/nodes/${encodeURIComponent(r.id)}?topology=${encodeURIComponent(data.topology)}`}>
+                        {r.id}
+                      </Link>
+                    </td>
+                    <td className="pr-3">{r.state}</td>
+                    <td className="num text-right">{formatNumber(r.offset)}</td>
+                    <td className="num text-right">{n.replOffset === null ? "—" : formatBytes(Math.max(0, n.replOffset - r.offset))}</td>
+                    <td className="num text-right">{r.lagSeconds === null ? "—" : formatDuration(r.lagSeconds * 1000)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </section>
       )}
 

@@ -89,31 +89,33 @@ export function BacklogPanel({ backlog, replicas, now }: { backlog: { active: bo
         <p className="text-xs text-slate-400">unknown</p>
       )}
       {replicas.length > 0 && (
-        <table className="w-full text-xs">
-          <thead className="text-left text-slate-400">
-            <tr>
-              <th className="py-1">replica</th>
-              <th>sync</th>
-              <th>if its link dropped now</th>
-              <th>last resync</th>
-            </tr>
-          </thead>
-          <tbody>
-            {replicas.map((r) => {
-              const s = syncReading(r, now);
-              const c = coverageReading(r);
-              const l = lastResyncReading(r, now);
-              return (
-                <tr key={r.id} className="border-t border-slate-800">
-                  <td className="py-1 font-mono">{r.id}</td>
-                  <td className={TONE_CLASS[s.tone]}>{s.label}</td>
-                  <td className={TONE_CLASS[c.tone]}>{c.label}</td>
-                  <td className={TONE_CLASS[l.tone]}>{l.label}</td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <div className="overflow-x-auto">
+          <table className="w-full min-w-[36rem] text-xs">
+            <thead className="text-left text-slate-400">
+              <tr>
+                <th className="py-1 pr-3">replica</th>
+                <th className="pr-3">sync</th>
+                <th className="pr-3">if its link dropped now</th>
+                <th>last resync</th>
+              </tr>
+            </thead>
+            <tbody>
+              {replicas.map((r) => {
+                const s = syncReading(r, now);
+                const c = coverageReading(r);
+                const l = lastResyncReading(r, now);
+                return (
+                  <tr key={r.id} className="border-t border-slate-800">
+                    <td className="py-1 pr-3 font-mono whitespace-nowrap">{r.id}</td>
+                    <td className={`pr-3 ${TONE_CLASS[s.tone]}`}>{s.label}</td>
+                    <td className={`pr-3 ${TONE_CLASS[c.tone]}`}>{c.label}</td>
+                    <td className={TONE_CLASS[l.tone]}>{l.label}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

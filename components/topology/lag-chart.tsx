@@ -24,10 +24,10 @@ export function LagChart({ lag }: { lag: Record<string, LagPoint[]> }) {
   return (
     <div className="h-56 w-full" data-testid="lag-chart">
       <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={data} margin={{ top: 8, right: 16, bottom: 0, left: 8 }}>
+        <LineChart data={data} margin={{ top: 8, right: 28, bottom: 0, left: 4 }}>
           <CartesianGrid stroke="#1e293b" strokeDasharray="3 3" />
-          <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} tickFormatter={(t: number) => formatClock(t)} stroke="#64748b" fontSize={11} />
-          <YAxis tickFormatter={(v: number) => formatBytes(v)} stroke="#64748b" fontSize={11} width={64} allowDecimals={false} />
+          <XAxis dataKey="t" type="number" domain={["dataMin", "dataMax"]} tickFormatter={(t: number) => formatClock(t)} stroke="#64748b" fontSize={11} minTickGap={16} />
+          <YAxis tickFormatter={(v: number) => formatBytes(v)} stroke="#64748b" fontSize={11} width="auto" allowDecimals={false} />
           <Tooltip
             contentStyle={{ background: "#0f172a", border: "1px solid #334155", fontSize: 12 }}
             labelFormatter={(t) => formatClock(Number(t))}

@@ -64,7 +64,7 @@ export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: La
       data-testid={`node-${node.id}`}
       data-role={node.role}
       data-status={node.status}
-      className={`block w-80 rounded-lg border p-3 shadow-sm transition-colors hover:border-slate-400 ${border}`}
+      className={`block w-full rounded-lg border p-3 sm:w-80 shadow-sm transition-colors hover:border-slate-400 ${border}`}
     >
       <div className="flex items-center justify-between gap-2">
         <span className="flex min-w-0 items-center gap-2">

@@ -28,9 +28,9 @@ function StatusPill({ status }: { status: ConnectionStatus }) {
 
 function Stat({ label, value, tone = "text-slate-50", testId }: { label: string; value: string; tone?: string; testId?: string }) {
   return (
-    <div className="min-w-36 rounded-lg border border-slate-800 bg-slate-900/60 px-4 py-2.5">
+    <div className="min-w-0 rounded-lg border border-slate-800 bg-slate-900/60 px-3 py-2 sm:min-w-36 sm:px-4 sm:py-2.5">
       <div className="text-[11px] tracking-wide text-slate-400 uppercase">{label}</div>
-      <div className={`num mt-0.5 font-mono text-xl font-semibold ${tone}`} data-testid={testId}>
+      <div className={`num mt-0.5 truncate font-mono text-lg font-semibold sm:text-xl ${tone}`} data-testid={testId}>
         {value}
       </div>
     </div>
@@ -76,7 +76,7 @@ export function Overview() {
       <AlertBanner alerts={topology?.alerts ?? []} now={now} />
       {topology && <MasterDownPlaybook nodes={nodes} sentinels={topology.sentinels ?? []} topology={topology.name} drills={topology.drills} now={now} />}
 
-      <div className="flex flex-wrap gap-3">
+      <div className="grid grid-cols-2 gap-2 sm:flex sm:flex-wrap sm:gap-3">
         <Stat label="masters" value={String(masters.length)} tone={masters.length === 1 ? "text-slate-50" : "text-amber-300"} testId="stat-masters" />
         <Stat label="replicas up" value={`${replicas.filter((r) => r.status === "up").length} / ${replicas.length}`} testId="stat-replicas" />
         <Stat label="nodes down" value={String(down.length)} tone={down.length ? "text-rose-300" : "text-slate-50"} testId="stat-down" />
@@ -84,7 +84,7 @@ export function Overview() {
         <Stat label="write rate" value={formatRate(writeRate)} testId="stat-write-rate" />
       </div>
 
-      <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-5">
+      <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-5">
         {hasSnapshot ? (
           <div className="space-y-4">
             <TopologyGraph nodes={nodes} lag={topology?.lag ?? {}} topology={topology?.name ?? ""} now={now} />
@@ -96,11 +96,11 @@ export function Overview() {
       </section>
 
       <div className="grid gap-5 lg:grid-cols-3">
-        <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4 lg:col-span-2">
+        <section className="min-w-0 rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-4 lg:col-span-2">
           <h2 className="mb-2 text-sm font-semibold text-slate-300">Replica lag (bytes behind the master, last 5 minutes)</h2>
           <LagChart lag={topology?.lag ?? {}} />
         </section>
-        <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
+        <section className="min-w-0 rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-4">
           <h2 className="mb-2 text-sm font-semibold text-slate-300">Recent events</h2>
           <div className="h-56 overflow-y-auto pr-1">
             <EventList events={events.slice(-100)} />

@@ -3,15 +3,15 @@
 //  - fluent-plugin-redis-store: a zset of JSON records scored by event time, a list of JSON
 //    records, and a string with the latest record.
 // Everything is bounded (TTL on hashes, trimmed zset/list) so a long demo does not fill memory.
-import Redis from "ioredis";
+import { fixedTarget, writeTo, type WriteTarget } from "./master-follower";
 
 const PATHS = ["/", "/login", "/api/orders", "/api/users/42", "/static/app.js", "/health"];
 const METHODS = ["GET", "GET", "GET", "POST", "PUT"];
 const HOSTS = ["web-1", "web-2", "web-3"];
 
-export function startFluentdWriter(port: number): () => Promise<void> {
-  const r = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1 });
-  r.on("error", () => undefined);
+/** A port writes to that node only; a WriteTarget (the demo's master follower) follows the master. */
+export function startFluentdWriter(target: number | WriteTarget): () => Promise<void> {
+  const to = typeof target === "number" ? fixedTarget(target) : target;
   let stopped = false;
   let n = 0;
   const indexInSecond = new Map<string, number>();
@@ -20,31 +20,27 @@ export function startFluentdWriter(port: number): () => Promise<void> {
       const started = Date.now();
       const now = Date.now() / 1000;
       const sec = Math.floor(now);
-      const p = r.pipeline();
-      // Like a buffer chunk flush: a few events per tag share one second and get 0, 1, 2… as index.
-      for (let i = 0; i < 3; i++) {
-        const tag = n % 10 === 0 && i === 0 ? "app.error" : "app.access";
-        const slot = `${tag}.${sec}`;
-        const index = indexInSecond.get(slot) ?? 0;
-        indexInSecond.set(slot, index + 1);
-        const status = tag === "app.error" ? "500" : n % 7 === 0 ? "404" : "200";
-        const key = `${tag}.${sec}.${index}`;
-        p.hset(key, { host: HOSTS[n % HOSTS.length] ?? "web-1", method: METHODS[n % METHODS.length] ?? "GET", path: PATHS[(n + i) % PATHS.length] ?? "/", status, duration_ms: String(3 + ((n * 7 + i * 13) % 250)) });
-        p.expire(key, 3600);
-      }
-      const event = { level: n % 10 === 0 ? "warn" : "info", message: `job ${n} processed`, worker: `w${n % 4}`, seq: n };
-      p.zadd("fluentd.app.events", now.toFixed(3), JSON.stringify(event));
-      p.zremrangebyrank("fluentd.app.events", 0, -5001);
-      if (n % 4 === 0) {
-        p.rpush("fluentd.app.audit", JSON.stringify({ time: sec, user: `user${n % 9}`, action: n % 8 === 0 ? "delete" : "update", seq: n }));
-        p.ltrim("fluentd.app.audit", -1000, -1);
-      }
-      p.set("fluentd.app.heartbeat", JSON.stringify({ time: sec, host: "collector-1", buffered: n % 50 }));
-      try {
-        await p.exec();
-      } catch {
-        /* the master may be down during a drill; keep trying */
-      }
+      await writeTo(to, (p) => {
+        // Like a buffer chunk flush: a few events per tag share one second and get 0, 1, 2… as index.
+        for (let i = 0; i < 3; i++) {
+          const tag = n % 10 === 0 && i === 0 ? "app.error" : "app.access";
+          const slot = `${tag}.${sec}`;
+          const index = indexInSecond.get(slot) ?? 0;
+          indexInSecond.set(slot, index + 1);
+          const status = tag === "app.error" ? "500" : n % 7 === 0 ? "404" : "200";
+          const key = `${tag}.${sec}.${index}`;
+          p.hset(key, { host: HOSTS[n % HOSTS.length] ?? "web-1", method: METHODS[n % METHODS.length] ?? "GET", path: PATHS[(n + i) % PATHS.length] ?? "/", status, duration_ms: String(3 + ((n * 7 + i * 13) % 250)) });
+          p.expire(key, 3600);
+        }
+        const event = { level: n % 10 === 0 ? "warn" : "info", message: `job ${n} processed`, worker: `w${n % 4}`, seq: n };
+        p.zadd("fluentd.app.events", now.toFixed(3), JSON.stringify(event));
+        p.zremrangebyrank("fluentd.app.events", 0, -5001);
+        if (n % 4 === 0) {
+          p.rpush("fluentd.app.audit", JSON.stringify({ time: sec, user: `user${n % 9}`, action: n % 8 === 0 ? "delete" : "update", seq: n }));
+          p.ltrim("fluentd.app.audit", -1000, -1);
+        }
+        p.set("fluentd.app.heartbeat", JSON.stringify({ time: sec, host: "collector-1", buffered: n % 50 }));
+      });
       n++;
       if (indexInSecond.size > 64) indexInSecond.clear(); // only the current second matters
       await new Promise((res) => setTimeout(res, Math.max(0, 250 - (Date.now() - started))));
@@ -54,6 +50,6 @@ export function startFluentdWriter(port: number): () => Promise<void> {
   return async () => {
     stopped = true;
     await done;
-    r.disconnect();
+    if (typeof target === "number") to.close();
   };
 }

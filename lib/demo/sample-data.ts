@@ -1,5 +1,6 @@
 // Sample data of every Redis type, and a light, steady write load so replication lag is visible.
 import Redis from "ioredis";
+import { fixedTarget, writeTo, type WriteTarget } from "./master-follower";
 
 export async function writeSampleData(port: number): Promise<void> {
   const r = new Redis({ port, host: "127.0.0.1", lazyConnect: true });
@@ -21,26 +22,24 @@ export async function writeSampleData(port: number): Promise<void> {
   r.disconnect();
 }
 
-/** Writes a few keys every 100 ms until stopped. Returns the stop function. */
-export function startWriteLoad(port: number, everyMs = 100): () => Promise<void> {
-  const r = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 1 });
-  r.on("error", () => undefined);
+/**
+ * Writes a few keys every 100 ms until stopped. Returns the stop function. A port writes to that node
+ * only; a WriteTarget (the demo's master follower) follows the master when it moves.
+ */
+export function startWriteLoad(target: number | WriteTarget, everyMs = 100): () => Promise<void> {
+  const to = typeof target === "number" ? fixedTarget(target) : target;
   let stopped = false;
   let n = 0;
   const loop = async () => {
     while (!stopped) {
       const started = Date.now();
-      try {
-        await r
-          .pipeline()
+      const ok = await writeTo(to, (p) =>
+        p
           .incr("counter:writes")
           .set(`load:${n % 1000}`, "x".repeat(64 + (n % 200)))
-          .xadd("events:stream", "MAXLEN", "~", "1000", "*", "type", "tick", "n", String(n))
-          .exec();
-        n++;
-      } catch {
-        /* the master may be down during a drill; keep trying */
-      }
+          .xadd("events:stream", "MAXLEN", "~", "1000", "*", "type", "tick", "n", String(n)),
+      );
+      if (ok) n++;
       await new Promise((res) => setTimeout(res, Math.max(0, everyMs - (Date.now() - started))));
     }
   };
@@ -48,6 +47,6 @@ export function startWriteLoad(port: number, everyMs = 100): () => Promise<void>
   return async () => {
     stopped = true;
     await done;
-    r.disconnect();
+    if (typeof target === "number") to.close();
   };
 }

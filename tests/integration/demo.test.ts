@@ -1,5 +1,6 @@
-// `npm run demo` end to end: it starts four redis-servers and the dashboard, prints the URL and the
-// password, and SIGINT stops everything it started. Without redis-server it explains how to install it.
+// `npm run demo` end to end: it starts four redis-servers and the production dashboard, prints the URL
+// and the password last (no request logs after them), its writers follow the master when it moves,
+// and SIGINT stops everything it started. Without redis-server it explains how to install it.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -9,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, waitForPing } from "../../lib/redis/local-server";
 import { ROOT } from "../support/server";
+import { cli } from "../support/topology";
 import { waitFor } from "../support/wait";
 
 test("the demo runs a real topology and leaves no redis-server behind", { timeout: 180_000 }, async () => {
@@ -41,6 +43,22 @@ test("the demo runs a real topology and leaves no redis-server behind", { timeou
     );
     assert.equal(body.topologies[0]!.drills, true, "the demo topology is marked safe for drills");
     assert.equal(body.topologies[0]!.nodes.filter((n) => n.role === "master").length, 1);
+
+    // Pages and API calls print nothing: the password stays the last thing on the terminal.
+    for (const p of ["/login", "/api/health", "/api/topology", "/nonexistent"]) await fetch(`http://127.0.0.1:${port}${p}`, { headers: auth });
+    const lines = out.trimEnd().split("\n");
+    assert.match(lines[lines.length - 1] ?? "", /^└─+┘$/, `the box closes the output:\n${out.slice(-600)}`);
+    assert.ok(lines.slice(-8).some((l) => /│\s+Password:\s+\S+/.test(l)), "the password is inside the box");
+
+    // A promotion the way the promote drill does it: the writers move to the new master and say so.
+    const [master, replica] = ports as [number, number];
+    await cli(replica, "REPLICAOF", "NO", "ONE");
+    await cli(master, "REPLICAOF", "127.0.0.1", String(replica));
+    await waitFor("the writers say they moved", () => out, (o) => o.includes(`now writing to 127.0.0.1:${replica}`), 10_000, 100);
+    const writes = Number(await cli(replica, "GET", "counter:writes"));
+    const records = Number(await cli(replica, "ZCARD", "fluentd.app.events"));
+    await waitFor("writes land on the new master", async () => Number(await cli(replica, "GET", "counter:writes")), (n) => n > writes, 10_000, 100);
+    await waitFor("fluentd records land on the new master", async () => Number(await cli(replica, "ZCARD", "fluentd.app.events")), (n) => n > records, 10_000, 100);
 
     child.kill("SIGINT");
     const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
