@@ -18,6 +18,8 @@ export interface KeyFingerprint {
   length: number;
   /** Canonical content digest; null when the value was over the read budget (not compared). */
   digest: string | null;
+  /** Why digest is null, for operators ("2,000,000 elements, over the 10,000 read limit"). */
+  unread?: string;
   /** Absolute expiry in unix ms (PEXPIRETIME, replicated as an absolute time); -1 = none. */
   expireAtMs: number;
 }
@@ -83,6 +85,15 @@ export class OrderedDigest {
   add(...parts: Buffer[]): void {
     this.hash.update(frame(parts));
     this.count++;
+  }
+  /** Starts a one-part element whose bytes then arrive in chunks via more(): equals add(whole). */
+  begin(byteLength: number): void {
+    this.hash.update(u32(1));
+    this.hash.update(u32(byteLength));
+    this.count++;
+  }
+  more(chunk: Buffer): void {
+    this.hash.update(chunk);
   }
   hex(): string {
     return this.hash.update(`\0${this.count}`).digest("hex");
