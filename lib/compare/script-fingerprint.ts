@@ -9,6 +9,7 @@
 // read-fingerprint.ts, so both paths agree on equal values. Anything the script does not inline
 // (streams, larger values) goes through readFingerprints (bounded, incremental reads); a server
 // that refuses scripts (ACL NOPERM, scripting disabled) gets readFingerprints for everything.
+import { createHash } from "node:crypto";
 import type Redis from "ioredis";
 import { REPLY_BUDGET_BYTES } from "../keys/budget";
 import { asBuffer, asBuffers, asNumber, asText } from "../keys/reply";
@@ -19,7 +20,7 @@ const INLINE_ELEMENTS = 128;
 const INLINE_BYTES = 64 * 1024;
 const CALL_BYTES = REPLY_BUDGET_BYTES;
 /** Redis calls plus inlined elements per script call (a few thousand take about a millisecond). */
-const CALL_WORK = 8000;
+const CALL_WORK = 4000;
 
 // MEMORY USAGE through pcall: a user allowed EVAL but not MEMORY gets the bounded path for that key.
 const SCRIPT = `
@@ -59,19 +60,41 @@ const EXISTS_SCRIPT = `local out = {} for i, k in ipairs(KEYS) do out[i] = redis
 const STRIDE = new Map([["list", 1], ["set", 1], ["hash", 2], ["zset", 2]]);
 /** Connections where scripts failed: they use the per-command path from then on. */
 const noScripts = new WeakSet<Redis>();
-const evalCommand = new WeakMap<Redis, "EVAL_RO" | "EVAL">();
+/** Redis < 7 has no *_RO variants: those connections use EVALSHA/EVAL (the scripts only read). */
+const noReadOnlyEval = new WeakSet<Redis>();
+const shas = new Map<string, string>();
 
-/** Runs a read-only script over a batch of keys; null when this node refuses scripts (callers fall back). */
+function shaOf(script: string): string {
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash("sha1").update(script).digest("hex");
+    shas.set(script, sha);
+  }
+  return sha;
+}
+
+/**
+ * Runs a read-only script over a batch of keys; null when this node refuses scripts (callers fall
+ * back). By SHA (EVALSHA_RO), loading it with EVAL_RO when the server does not have it cached: each
+ * call is then short on the wire and shows in SLOWLOG as a command that can be re-run as logged.
+ */
 export async function runScript(redis: Redis, script: string, keys: readonly Buffer[], args: (string | number)[]): Promise<unknown[] | null> {
   if (noScripts.has(redis) || keys.length === 0) return null;
-  const cmd = evalCommand.get(redis) ?? "EVAL_RO";
+  const ro = !noReadOnlyEval.has(redis);
+  const rest = [keys.length, ...keys, ...args];
   try {
-    const reply = await redis.callBuffer(cmd, [script, keys.length, ...keys, ...args]);
+    let reply: unknown;
+    try {
+      reply = await redis.callBuffer(ro ? "EVALSHA_RO" : "EVALSHA", [shaOf(script), ...rest]);
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith("NOSCRIPT"))) throw err;
+      reply = await redis.callBuffer(ro ? "EVAL_RO" : "EVAL", [script, ...rest]);
+    }
     return Array.isArray(reply) ? (reply as unknown[]) : null;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    if (cmd === "EVAL_RO" && /unknown command/i.test(msg)) {
-      evalCommand.set(redis, "EVAL"); // Redis < 7: EVAL of a script that only reads is fine on replicas
+    if (ro && /unknown command/i.test(msg)) {
+      noReadOnlyEval.add(redis); // Redis < 7: EVAL of a script that only reads is fine on replicas
       return runScript(redis, script, keys, args);
     }
     if (/NOPERM|NOSCRIPT|unknown command|disabled|not allowed/i.test(msg)) {
