@@ -75,20 +75,22 @@ function shaOf(script: string): string {
 
 /**
  * Runs a read-only script over a batch of keys; null when this node refuses scripts (callers fall
- * back). By SHA (EVALSHA_RO), loading it with EVAL_RO when the server does not have it cached: each
- * call is then short on the wire and shows in SLOWLOG as a command that can be re-run as logged.
+ * back). By SHA (EVALSHA_RO), after SCRIPT LOAD when the server does not have it cached: each call
+ * is short on the wire, and SLOWLOG shows it whole (it truncates a script's text), so it can be
+ * re-run as logged.
  */
 export async function runScript(redis: Redis, script: string, keys: readonly Buffer[], args: (string | number)[]): Promise<unknown[] | null> {
   if (noScripts.has(redis) || keys.length === 0) return null;
   const ro = !noReadOnlyEval.has(redis);
-  const rest = [keys.length, ...keys, ...args];
+  const call = () => redis.callBuffer(ro ? "EVALSHA_RO" : "EVALSHA", [shaOf(script), keys.length, ...keys, ...args]);
   try {
     let reply: unknown;
     try {
-      reply = await redis.callBuffer(ro ? "EVALSHA_RO" : "EVALSHA", [shaOf(script), ...rest]);
+      reply = await call();
     } catch (err) {
       if (!(err instanceof Error && err.message.startsWith("NOSCRIPT"))) throw err;
-      reply = await redis.callBuffer(ro ? "EVAL_RO" : "EVAL", [script, ...rest]);
+      await redis.call("SCRIPT", "LOAD", script); // first use on this server, or its cache was flushed
+      reply = await call();
     }
     return Array.isArray(reply) ? (reply as unknown[]) : null;
   } catch (err) {
