@@ -15,11 +15,12 @@ import { readKey, type KeyDetails } from "./value";
 
 export const TTL_TOLERANCE_MS = 1000;
 const CATCH_UP_WAIT_MS = 500;
-// The digest is read incrementally in bounded commands (lib/compare/digest-readers.ts); these caps
-// keep one side-by-side view to a few hundred of them per node. Larger values show their reason
-// (digestNote) and are left to the whole-keyspace compare, whose limits the operator sets.
-const SIDE_MAX_ELEMENTS = 100_000;
-const SIDE_MAX_STRING_BYTES = 16 * 1024 * 1024;
+// The digest is read incrementally in bounded commands (lib/compare/digest-readers.ts). The caps
+// bound what one view costs: every byte read is garbage the dashboard's GC collects only after tens
+// of MB (a 16 MiB cap grew the dashboard's RSS by 88 MB on a master and one replica), and views
+// run in parallel. Larger values show why (digestNote); the whole-keyspace compare reads them.
+const SIDE_MAX_ELEMENTS = 10_000;
+const SIDE_MAX_STRING_BYTES = 1024 * 1024;
 
 export type Verdict = "master" | "same" | "different" | "behind" | "unavailable";
 

@@ -25,6 +25,8 @@ const HASH_KEY = `app.big.${TIME}.0`; // fluent-plugin-redis layout: <tag>.<unix
 const STREAM_KEY = "big:stream";
 const LIST_KEY = "big:list";
 const RECORD_KEY = `app.ok.${TIME}.0`;
+const MID_STRING_KEY = "mid:string";
+const MID_HASH_KEY = "mid:hash";
 const HASH_FIELDS = 2_000_000;
 const STREAM_ENTRIES = 1_000_000;
 const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
@@ -59,6 +61,9 @@ before(async () => {
   for (let i = 0; i < STREAM_ENTRIES; i += 100_000) await admin.eval(FILL_STREAM, 1, STREAM_KEY, i + 1, i + 100_000);
   await admin.eval(FILL_STRING, 1, STRING_KEY);
   await admin.eval(FILL_LIST, 1, LIST_KEY);
+  // At the side-by-side view's caps: digested through the dashboard, in bounded reads.
+  await admin.eval(FILL_HASH, 1, MID_HASH_KEY, 1, 10_000);
+  await admin.setrange(MID_STRING_KEY, MiB - 1, "!");
   await admin.hset(RECORD_KEY, { status: "200", path: "/ok" });
   await admin.set("small:key", "small");
   assert.equal(await admin.call("WAIT", "1", "180000"), 1, "replica caught up");
@@ -191,6 +196,12 @@ describe("bounded reads on huge values", { concurrency: false }, () => {
       const nodes = sbs.body.nodes as Json[];
       assert.equal(nodes.length, 2);
       assert.ok(nodes.every((n) => n.exists === true && n.digest === null && /^not compared here: /.test(String(n.digestNote))), JSON.stringify(nodes.map((n) => n.digestNote)));
+      assert.equal(sbs.body.equal, true);
+    }
+    for (const key of [MID_STRING_KEY, MID_HASH_KEY]) {
+      const sbs = await api(`/api/keys/compare?key=${encodeURIComponent(key)}`);
+      const digests = (sbs.body.nodes as Json[]).map((n) => n.digest);
+      assert.ok(digests.every((d) => typeof d === "string" && d === digests[0]), JSON.stringify(sbs.body).slice(0, 300));
       assert.equal(sbs.body.equal, true);
     }
     // The issue's case: four side-by-side views of the 2 x 48 MiB list at once.
