@@ -10,7 +10,7 @@
 // and blocks for O(N). So we digest a canonical per-type serialisation we read ourselves:
 // ordered types (string, list, zset by rank, stream) hash their elements in order; unordered
 // types (hash, set) sum per-element hashes mod 2^256, which is independent of SCAN order.
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
 export interface KeyFingerprint {
   type: string;
@@ -18,6 +18,8 @@ export interface KeyFingerprint {
   length: number;
   /** Canonical content digest; null when the value was over the read budget (not compared). */
   digest: string | null;
+  /** Why digest is null, for operators ("2,000,000 elements, over the 10,000 read limit"). */
+  unread?: string;
   /** Absolute expiry in unix ms (PEXPIRETIME, replicated as an absolute time); -1 = none. */
   expireAtMs: number;
 }
@@ -84,26 +86,41 @@ export class OrderedDigest {
     this.hash.update(frame(parts));
     this.count++;
   }
+  /** Starts a one-part element whose bytes then arrive in chunks via more(): equals add(whole). */
+  begin(byteLength: number): void {
+    this.hash.update(u32(1));
+    this.hash.update(u32(byteLength));
+    this.count++;
+  }
+  more(chunk: Buffer): void {
+    this.hash.update(chunk);
+  }
   hex(): string {
     return this.hash.update(`\0${this.count}`).digest("hex");
   }
 }
 
-const MASK_256 = (1n << 256n) - 1n;
-
 /** Digest of a set of elements (hash fields, set members): add() order does not matter. */
 export class UnorderedDigest {
-  private sum = 0n;
+  /** The sum of element hashes mod 2^256, as eight 32-bit words, least significant first. */
+  private readonly sum = new Uint32Array(8);
   private count = 0;
   constructor(private readonly type: string) {}
   /** Callers must not add an element twice (dedupe SCAN output first): a sum counts repeats. */
   add(...parts: Buffer[]): void {
-    const h = createHash("sha256").update(frame(parts)).digest("hex");
-    this.sum = (this.sum + BigInt(`0x${h}`)) & MASK_256;
+    // Millions of elements per value: word arithmetic instead of a BigInt per element.
+    const h = hash("sha256", frame(parts), "buffer");
+    let carry = 0;
+    for (let w = 0; w < 8; w++) {
+      const v = (this.sum[w] ?? 0) + h.readUInt32BE(28 - 4 * w) + carry;
+      this.sum[w] = v >>> 0;
+      carry = v > 0xffffffff ? 1 : 0;
+    }
     this.count++;
   }
   hex(): string {
-    return createHash("sha256").update(`unordered:${this.type}\0${this.count}\0${this.sum.toString(16)}`).digest("hex");
+    const words = Array.from(this.sum).reverse().map((w) => w.toString(16).padStart(8, "0")).join("");
+    return createHash("sha256").update(`unordered:${this.type}\0${this.count}\0${BigInt(`0x${words}`).toString(16)}`).digest("hex");
   }
 }
 

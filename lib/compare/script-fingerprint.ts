@@ -1,33 +1,54 @@
 // Fast path for compare-job fingerprints: one read-only Lua call per batch per node instead of
 // ~4 commands per key. A bulk compare is bound by client-side per-command overhead, so this is
 // what lets it outrun a plain SCAN + DUMP loop. The script only reads (TYPE, PEXPIRETIME, lengths,
-// small whole values) and inlines at most INLINE_ELEMENTS elements / INLINE_BYTES bytes per key,
-// so one call blocks Redis for about a millisecond per few hundred keys. Digests use the same
-// canonical serialisation as read-fingerprint.ts, so both paths agree on equal values. Anything
-// the script does not inline (streams, larger values) goes through readFingerprints; a server
+// MEMORY USAGE, small whole values) and inlines a value only when its size, measured first, is at
+// most INLINE_ELEMENTS elements and INLINE_BYTES bytes (MEMORY USAGE ... SAMPLES 0 is exact and
+// cheap on at most 128 elements). One call stops once it has inlined CALL_BYTES or done CALL_WORK
+// commands+elements and the caller sends the remaining keys again, so a call stays around a
+// millisecond whatever the batch holds. Digests use the same canonical serialisation as
+// read-fingerprint.ts, so both paths agree on equal values. Anything the script does not inline
+// (streams, larger values) goes through readFingerprints (bounded, incremental reads); a server
 // that refuses scripts (ACL NOPERM, scripting disabled) gets readFingerprints for everything.
+import { createHash } from "node:crypto";
 import type Redis from "ioredis";
+import { REPLY_BUDGET_BYTES } from "../keys/budget";
 import { asBuffer, asBuffers, asNumber, asText } from "../keys/reply";
 import { digestFlat, type KeyFingerprint } from "./fingerprint";
 import { readFingerprints, type FingerprintOptions } from "./read-fingerprint";
 
 const INLINE_ELEMENTS = 128;
 const INLINE_BYTES = 64 * 1024;
+const CALL_BYTES = REPLY_BUDGET_BYTES;
+/** Redis calls plus inlined elements per script call (a few thousand take about a millisecond). */
+const CALL_WORK = 4000;
 
+// MEMORY USAGE through pcall: a user allowed EVAL but not MEMORY gets the bounded path for that key.
 const SCRIPT = `
-local maxb, maxe = tonumber(ARGV[1]), tonumber(ARGV[2])
-local out = {}
+local maxb, maxe, callb, callw = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local reads = {hash = {'HLEN', 'HGETALL'}, list = {'LLEN', 'LRANGE'}, set = {'SCARD', 'SMEMBERS'}, zset = {'ZCARD', 'ZRANGE'}}
+local out, bytes, work = {}, 0, 0
 for i, k in ipairs(KEYS) do
+  if i > 1 and (bytes >= callb or work >= callw) then break end
   local t = redis.call('TYPE', k)['ok']
+  work = work + 4
   if t == 'none' then
     out[i] = {t}
   else
     local exp, len, val = redis.call('PEXPIRETIME', k), 0, false
-    if t == 'string' then len = redis.call('STRLEN', k); if len <= maxb then val = redis.call('GET', k) end
-    elseif t == 'hash' then len = redis.call('HLEN', k); if len <= maxe then val = redis.call('HGETALL', k) end
-    elseif t == 'list' then len = redis.call('LLEN', k); if len <= maxe then val = redis.call('LRANGE', k, 0, -1) end
-    elseif t == 'set' then len = redis.call('SCARD', k); if len <= maxe then val = redis.call('SMEMBERS', k) end
-    elseif t == 'zset' then len = redis.call('ZCARD', k); if len <= maxe then val = redis.call('ZRANGE', k, 0, -1, 'WITHSCORES') end
+    if t == 'string' then
+      len = redis.call('STRLEN', k)
+      if len <= maxb then val = redis.call('GET', k); bytes = bytes + len end
+    elseif reads[t] then
+      len = redis.call(reads[t][1], k)
+      if len <= maxe then
+        local mem = redis.pcall('MEMORY', 'USAGE', k, 'SAMPLES', '0')
+        if type(mem) == 'number' and mem <= maxb then
+          if t == 'list' then val = redis.call('LRANGE', k, 0, len - 1)
+          elseif t == 'zset' then val = redis.call('ZRANGE', k, 0, len - 1, 'WITHSCORES')
+          else val = redis.call(reads[t][2], k) end
+          bytes, work = bytes + mem, work + len
+        end
+      end
     end
     out[i] = {t, exp, len, val}
   end
@@ -39,19 +60,43 @@ const EXISTS_SCRIPT = `local out = {} for i, k in ipairs(KEYS) do out[i] = redis
 const STRIDE = new Map([["list", 1], ["set", 1], ["hash", 2], ["zset", 2]]);
 /** Connections where scripts failed: they use the per-command path from then on. */
 const noScripts = new WeakSet<Redis>();
-const evalCommand = new WeakMap<Redis, "EVAL_RO" | "EVAL">();
+/** Redis < 7 has no *_RO variants: those connections use EVALSHA/EVAL (the scripts only read). */
+const noReadOnlyEval = new WeakSet<Redis>();
+const shas = new Map<string, string>();
 
-/** Runs a read-only script over a batch of keys; null when this node refuses scripts (callers fall back). */
+function shaOf(script: string): string {
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash("sha1").update(script).digest("hex");
+    shas.set(script, sha);
+  }
+  return sha;
+}
+
+/**
+ * Runs a read-only script over a batch of keys; null when this node refuses scripts (callers fall
+ * back). By SHA (EVALSHA_RO), after SCRIPT LOAD when the server does not have it cached: each call
+ * is short on the wire, and SLOWLOG shows it whole (it truncates a script's text), so it can be
+ * re-run as logged.
+ */
 export async function runScript(redis: Redis, script: string, keys: readonly Buffer[], args: (string | number)[]): Promise<unknown[] | null> {
   if (noScripts.has(redis) || keys.length === 0) return null;
-  const cmd = evalCommand.get(redis) ?? "EVAL_RO";
+  const ro = !noReadOnlyEval.has(redis);
+  const call = () => redis.callBuffer(ro ? "EVALSHA_RO" : "EVALSHA", [shaOf(script), keys.length, ...keys, ...args]);
   try {
-    const reply = await redis.callBuffer(cmd, [script, keys.length, ...keys, ...args]);
+    let reply: unknown;
+    try {
+      reply = await call();
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith("NOSCRIPT"))) throw err;
+      await redis.call("SCRIPT", "LOAD", script); // first use on this server, or its cache was flushed
+      reply = await call();
+    }
     return Array.isArray(reply) ? (reply as unknown[]) : null;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    if (cmd === "EVAL_RO" && /unknown command/i.test(msg)) {
-      evalCommand.set(redis, "EVAL"); // Redis < 7: EVAL of a script that only reads is fine on replicas
+    if (ro && /unknown command/i.test(msg)) {
+      noReadOnlyEval.add(redis); // Redis < 7: EVAL of a script that only reads is fine on replicas
       return runScript(redis, script, keys, args);
     }
     if (/NOPERM|NOSCRIPT|unknown command|disabled|not allowed/i.test(msg)) {
@@ -64,29 +109,42 @@ export async function runScript(redis: Redis, script: string, keys: readonly Buf
 }
 
 export async function readFingerprintsFast(redis: Redis, keys: readonly Buffer[], opts: FingerprintOptions): Promise<(KeyFingerprint | null)[]> {
-  const rows = await runScript(redis, SCRIPT, keys, [Math.min(INLINE_BYTES, opts.maxStringBytes ?? INLINE_BYTES), INLINE_ELEMENTS]);
-  if (!rows) return readFingerprints(redis, keys, opts);
+  const args = [Math.min(INLINE_BYTES, opts.maxStringBytes ?? INLINE_BYTES), INLINE_ELEMENTS, CALL_BYTES, CALL_WORK];
   const out: (KeyFingerprint | null)[] = new Array<KeyFingerprint | null>(keys.length).fill(null);
   const rest: number[] = [];
-  rows.forEach((row, i) => {
-    if (!Array.isArray(row)) throw new TypeError("fingerprint script: unexpected row");
-    const type = asText(row[0], "TYPE");
-    if (type === "none") return;
-    const value: unknown = row[3];
-    if (value === null || value === undefined) {
-      rest.push(i); // not inlined: stream, module type or above the inline budget
-      return;
+  let from = 0;
+  while (from < keys.length) {
+    const rows = await runScript(redis, SCRIPT, keys.slice(from), args);
+    // Refused scripts, or a reply that made no progress: the bounded path reads what is left.
+    if (!rows || rows.length === 0) {
+      for (let i = from; i < keys.length; i++) rest.push(i);
+      break;
     }
-    const expireAtMs = asNumber(row[1], "PEXPIRETIME");
-    const length = asNumber(row[2], "length");
-    const digest = type === "string" ? digestFlat(type, [asBuffer(value, "GET")], 1) : digestFlat(type, asBuffers(value, type), STRIDE.get(type) ?? 1);
-    out[i] = { type, length, digest, expireAtMs };
-  });
+    rows.forEach((row, j) => {
+      const fp = inlined(row);
+      if (fp === undefined) rest.push(from + j);
+      else out[from + j] = fp;
+    });
+    from += rows.length;
+  }
   if (rest.length > 0) {
     const slow = await readFingerprints(redis, rest.map((i) => keys[i] as Buffer), opts);
     rest.forEach((i, j) => (out[i] = slow[j] ?? null));
   }
   return out;
+}
+
+/** A script row as a fingerprint: null for a missing key, undefined when the value was not inlined. */
+function inlined(row: unknown): KeyFingerprint | null | undefined {
+  if (!Array.isArray(row)) throw new TypeError("fingerprint script: unexpected row");
+  const type = asText(row[0], "TYPE");
+  if (type === "none") return null;
+  const value: unknown = row[3];
+  if (value === null || value === undefined) return undefined; // stream, module type or above the inline budget
+  const expireAtMs = asNumber(row[1], "PEXPIRETIME");
+  const length = asNumber(row[2], "length");
+  const digest = type === "string" ? digestFlat(type, [asBuffer(value, "GET")], 1) : digestFlat(type, asBuffers(value, type), STRIDE.get(type) ?? 1);
+  return { type, length, digest, expireAtMs };
 }
 
 /** EXISTS for a batch in one call (pipelined EXISTS when scripts are refused). */

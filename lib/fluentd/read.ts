@@ -1,10 +1,15 @@
-// Finds fluentd records on one node: a bounded SCAN, then pipelined reads of what looks like
-// fluent-plugin-redis hashes or fluent-plugin-redis-store zsets/lists/strings. Bounded three ways:
-// keys examined per request, elements read per key, and records returned.
+// Finds fluentd records on one node: a bounded SCAN, then sizes (lib/keys/sizes.ts), then pipelined
+// reads of what looks like fluent-plugin-redis hashes or fluent-plugin-redis-store zsets/lists/
+// strings. Bounded four ways: keys examined per request, elements and bytes read per key (sizes
+// first: a hash named like a record but holding 2,000,000 fields is never read, only flagged),
+// bytes read per request, and records returned.
 import type Redis from "ioredis";
+import { formatBytes } from "../format";
+import { estimateBytes, planElements } from "../keys/budget";
 import { encodeKey, utf8IfExact } from "../keys/codec";
 import { ensureDb } from "../keys/db";
-import { asBuffers, asNumber, asScanReply, asText, unwrapResults } from "../keys/reply";
+import { asBuffers, asScanReply, asText, unwrapResults } from "../keys/reply";
+import { probeSizes } from "../keys/sizes";
 import { groupByTag, parseHashKey, parseJsonRecord, recordFromHash, timeOfRecord, type FluentRecord, type TagGroup } from "./parse";
 
 export interface FluentQuery {
@@ -18,6 +23,12 @@ export interface FluentQuery {
   maxRecords?: number;
 }
 
+export interface SkippedKey {
+  /** codec token */
+  key: string;
+  reason: string;
+}
+
 export interface FluentPage {
   cursor: string;
   scanned: number;
@@ -25,11 +36,27 @@ export interface FluentPage {
   records: number;
   /** More records existed than were returned. */
   truncated: boolean;
+  /** Keys named like records that were too large to read (first MAX_SKIPPED). */
+  skipped: SkippedKey[];
 }
 
 const PER_KEY = 500;
 const MAX_HASH_FIELDS = 256;
-const MAX_STRING_BYTES = 64 * 1024;
+/** A record (hash or string) larger than this is not read: real fluentd records are far smaller. */
+const MAX_RECORD_BYTES = 64 * 1024;
+/** Bytes one request reads in all, and per pipeline: the dashboard's memory stays bounded. */
+const REQUEST_BYTES = 8 * 1024 * 1024;
+const PIPELINE_BYTES = 2 * 1024 * 1024;
+const MAX_SKIPPED = 50;
+
+interface Read {
+  key: Buffer;
+  name: string;
+  type: string;
+  hash?: ReturnType<typeof parseHashKey>;
+  args: (string | number | Buffer)[];
+  bytes: number;
+}
 
 export async function readFluentd(redis: Redis, q: FluentQuery): Promise<FluentPage> {
   const maxScanned = q.maxScanned ?? 20_000;
@@ -50,71 +77,106 @@ export async function readFluentd(redis: Redis, q: FluentQuery): Promise<FluentP
   for (const k of keys) typePipe.type(k);
   const types = unwrapResults(keys.length ? await typePipe.exec() : [], "TYPE").map((t) => asText(t, "TYPE"));
 
-  const records: FluentRecord[] = [];
-  const reads: { key: Buffer; name: string; type: string; hash?: ReturnType<typeof parseHashKey> }[] = [];
+  const candidates: Omit<Read, "args" | "bytes">[] = [];
   keys.forEach((key, i) => {
     const name = utf8IfExact(key);
     const type = types[i] ?? "none";
     if (name === null) return; // fluentd tags are text
     if (type === "hash") {
       const hash = parseHashKey(name);
-      if (hash && inWindow(hash.time, q)) reads.push({ key, name, type, hash });
-    } else if (type === "zset" || type === "list" || type === "string") reads.push({ key, name, type });
+      if (hash && inWindow(hash.time, q)) candidates.push({ key, name, type, hash });
+    } else if (type === "zset" || type === "list" || type === "string") candidates.push({ key, name, type });
   });
 
-  const pipe = redis.pipeline();
-  for (const r of reads) {
-    if (r.type === "hash") pipe.hlen(r.key).callBuffer("HGETALL", r.key);
-    else if (r.type === "zset") pipe.callBuffer("ZRANGEBYSCORE", r.key, q.from ?? "-inf", q.to ?? "+inf", "WITHSCORES", "LIMIT", 0, PER_KEY);
-    else if (r.type === "list") pipe.callBuffer("LRANGE", r.key, -PER_KEY, -1);
-    else pipe.strlen(r.key).callBuffer("GETRANGE", r.key, 0, MAX_STRING_BYTES);
-  }
-  // Per-command errors (a key replaced meanwhile) only drop that key.
-  const results = reads.length ? ((await pipe.exec()) ?? []) : [];
-  let at = 0;
-  for (const r of reads) {
-    const token = encodeKey(r.key);
-    if (r.type === "hash" || r.type === "string") {
-      const [lenErr, len] = results[at++] ?? [null, 0];
-      const [err, raw] = results[at++] ?? [null, null];
-      if (lenErr || err || raw === null) continue;
-      if (r.type === "hash" && r.hash) {
-        if (asNumber(len, "HLEN") > MAX_HASH_FIELDS) continue;
-        const flat = asBuffers(raw, "HGETALL").map((b) => b.toString("utf8"));
-        records.push({ tag: r.hash.tag, time: r.hash.time, index: r.hash.index, key: token, source: "hash", record: recordFromHash(flat) });
-      } else if (asNumber(len, "STRLEN") <= MAX_STRING_BYTES) {
-        const rec = parseJsonRecord(asText(raw, "GET"));
-        if (rec) records.push({ tag: r.name, time: timeOfRecord(rec), index: 0, key: token, source: "string", record: rec });
-      }
-      continue;
-    }
-    const [err, raw] = results[at++] ?? [null, null];
-    if (err || !Array.isArray(raw)) continue;
-    const items = asBuffers(raw, r.type).map((b) => b.toString("utf8"));
-    if (r.type === "zset") {
-      for (let i = 0; i + 1 < items.length; i += 2) {
-        const rec = parseJsonRecord(items[i] ?? "");
-        if (!rec) break; // not a fluentd zset (e.g. a leaderboard): skip the key
-        records.push({ tag: r.name, time: Number(items[i + 1]), index: i / 2, key: token, source: "zset", record: rec });
-      }
+  const sizes = await probeSizes(redis, candidates);
+  const skipped: SkippedKey[] = [];
+  let truncated = false;
+  const reads: Read[] = [];
+  candidates.forEach((c, i) => {
+    const size = sizes[i];
+    if (!size) return;
+    const skip = (reason: string) => skipped.length < MAX_SKIPPED && skipped.push({ key: encodeKey(c.key), reason });
+    if (c.type === "hash") {
+      if (size.length > MAX_HASH_FIELDS) skip(`${size.length} fields, over the ${MAX_HASH_FIELDS} a record may have`);
+      else if (size.memory === null) skip("size unknown (MEMORY USAGE failed)");
+      else if (size.memory > MAX_RECORD_BYTES) skip(`${formatBytes(size.memory)}, over the ${formatBytes(MAX_RECORD_BYTES)} a record may have`);
+      // At most 256 fields whose exact total (MEMORY USAGE SAMPLES 0) is at most 64 KB: bounded.
+      else reads.push({ ...c, args: ["HGETALL", c.key], bytes: size.memory });
+    } else if (c.type === "string") {
+      if (size.length <= MAX_RECORD_BYTES) reads.push({ ...c, args: ["GETRANGE", c.key, 0, MAX_RECORD_BYTES - 1], bytes: size.length });
     } else {
-      items.forEach((item, i) => {
-        const rec = parseJsonRecord(item);
-        if (rec) records.push({ tag: r.name, time: timeOfRecord(rec), index: i, key: token, source: "list", record: rec });
-      });
+      const plan = planElements(size, PER_KEY);
+      if ("tooLarge" in plan) return; // not records of ours to flag: lists and zsets are only candidates
+      if (plan.perCall < Math.min(PER_KEY, size.length)) truncated = true;
+      const args = c.type === "list"
+        ? ["LRANGE", c.key, -plan.perCall, -1]
+        : ["ZRANGEBYSCORE", c.key, q.from ?? "-inf", q.to ?? "+inf", "WITHSCORES", "LIMIT", 0, plan.perCall];
+      reads.push({ ...c, args, bytes: estimateBytes(size, plan.perCall) });
     }
+  });
+
+  const records: FluentRecord[] = [];
+  let budget = REQUEST_BYTES;
+  for (let i = 0; i < reads.length; ) {
+    if (budget <= 0) {
+      truncated = true; // the rest of the keys are left for a narrower match or time range
+      break;
+    }
+    const group: Read[] = [];
+    let bytes = 0;
+    for (; i < reads.length && (group.length === 0 || bytes + (reads[i]?.bytes ?? 0) <= PIPELINE_BYTES); i++) {
+      const r = reads[i] as Read;
+      group.push(r);
+      bytes += r.bytes;
+    }
+    budget -= bytes;
+    const pipe = redis.pipeline();
+    for (const r of group) pipe.callBuffer(String(r.args[0]), ...r.args.slice(1));
+    // Per-command errors (a key replaced meanwhile) only drop that key.
+    const results = (await pipe.exec()) ?? [];
+    group.forEach((r, j) => {
+      const [err, raw] = results[j] ?? [null, null];
+      if (!err && raw !== null) addRecords(records, r, raw);
+    });
   }
 
   const groups = groupByTag(records, q.from, q.to);
   // Keep the newest records of each tag when there are too many to send.
   const total = groups.reduce((n, g) => n + g.records.length, 0);
-  let truncated = false;
   if (total > maxRecords) {
     truncated = true;
     const share = Math.max(20, Math.floor(maxRecords / groups.length));
     for (const g of groups) g.records = g.records.slice(-share);
   }
-  return { cursor, scanned, groups, records: groups.reduce((n, g) => n + g.records.length, 0), truncated };
+  return { cursor, scanned, groups, records: groups.reduce((n, g) => n + g.records.length, 0), truncated, skipped };
+}
+
+function addRecords(records: FluentRecord[], r: Read, raw: unknown): void {
+  const token = encodeKey(r.key);
+  if (r.type === "hash" && r.hash) {
+    const flat = asBuffers(raw, "HGETALL").map((b) => b.toString("utf8"));
+    records.push({ tag: r.hash.tag, time: r.hash.time, index: r.hash.index, key: token, source: "hash", record: recordFromHash(flat) });
+    return;
+  }
+  if (r.type === "string") {
+    const rec = parseJsonRecord(asText(raw, "GETRANGE"));
+    if (rec) records.push({ tag: r.name, time: timeOfRecord(rec), index: 0, key: token, source: "string", record: rec });
+    return;
+  }
+  if (!Array.isArray(raw)) return;
+  const items = asBuffers(raw, r.type).map((b) => b.toString("utf8"));
+  if (r.type === "zset") {
+    for (let i = 0; i + 1 < items.length; i += 2) {
+      const rec = parseJsonRecord(items[i] ?? "");
+      if (!rec) break; // not a fluentd zset (e.g. a leaderboard): skip the key
+      records.push({ tag: r.name, time: Number(items[i + 1]), index: i / 2, key: token, source: "zset", record: rec });
+    }
+  } else {
+    items.forEach((item, i) => {
+      const rec = parseJsonRecord(item);
+      if (rec) records.push({ tag: r.name, time: timeOfRecord(rec), index: i, key: token, source: "list", record: rec });
+    });
+  }
 }
 
 function inWindow(time: number, q: FluentQuery): boolean {

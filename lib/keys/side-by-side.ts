@@ -15,6 +15,12 @@ import { readKey, type KeyDetails } from "./value";
 
 export const TTL_TOLERANCE_MS = 1000;
 const CATCH_UP_WAIT_MS = 500;
+// The digest is read incrementally in bounded commands (lib/compare/digest-readers.ts). The caps
+// bound what one view costs: every byte read is garbage the dashboard's GC collects only after tens
+// of MB (a 16 MiB cap grew the dashboard's RSS by 88 MB on a master and one replica), and views
+// run in parallel. Larger values show why (digestNote); the whole-keyspace compare reads them.
+const SIDE_MAX_ELEMENTS = 10_000;
+const SIDE_MAX_STRING_BYTES = 1024 * 1024;
 
 export type Verdict = "master" | "same" | "different" | "behind" | "unavailable";
 
@@ -28,6 +34,8 @@ export interface NodeColumn {
   ttl: number | null;
   length: number | null;
   digest: string | null;
+  /** Why digest is null ("not compared here: 2000000 elements, over the 100000 read limit"). */
+  digestNote: string | null;
   encoding: string | null;
   details: KeyDetails | null;
   /** Applied replication offset when read; bytes behind the master's offset noted after its read. */
@@ -55,7 +63,10 @@ export interface NodeRead {
 }
 
 async function readNode(redis: Redis, key: Buffer, db: number): Promise<NodeRead> {
-  const [fps, details] = await Promise.all([readFingerprints(redis, [key], { db }), readKey(redis, key, { db, pageSize: 50 })]);
+  const [fps, details] = await Promise.all([
+    readFingerprints(redis, [key], { db, maxElements: SIDE_MAX_ELEMENTS, maxStringBytes: SIDE_MAX_STRING_BYTES }),
+    readKey(redis, key, { db, pageSize: 50 }),
+  ]);
   return { fp: fps[0] ?? null, details, offset: null };
 }
 
@@ -71,6 +82,7 @@ function column(view: NodeView, r: NodeRead | null, error: string | null): NodeC
     ttl: r?.details?.ttl ?? null,
     length: fp?.length ?? null,
     digest: fp?.digest ?? null,
+    digestNote: fp?.unread ? `not compared here: ${fp.unread}` : null,
     encoding: r?.details?.encoding ?? null,
     details: r?.details ?? null,
     offset: r?.offset ?? null,

@@ -1,4 +1,6 @@
-// Stream page: XRANGE entries after the cursor id, plus consumer groups on the first page.
+// Stream page: XRANGE entries after the cursor id (as many as fit the read budget, at most
+// pageSize), plus consumer groups on the first page.
+import { planElements } from "./budget";
 import { encodeKey } from "./codec";
 import { KeyQueryError } from "./errors";
 import { asBuffer, asBuffers, asNumber, asText, unwrapResults } from "./reply";
@@ -21,6 +23,8 @@ export interface StreamGroup {
 }
 export interface StreamValue {
   type: "stream";
+  /** Present when entries were not read: why. */
+  unread?: string;
   entries: StreamEntry[];
   /** Only on the first page (no cursor); null on later pages. */
   groups: StreamGroup[] | null;
@@ -34,19 +38,21 @@ const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
 export async function readStream(ctx: PageContext): Promise<PageRead<StreamValue>> {
   if (ctx.cursor !== undefined && !STREAM_ID.test(ctx.cursor)) throw new KeyQueryError("cursor must be a stream entry id");
-  // "(" makes the start exclusive (Redis 6.2+); one extra entry tells us whether more follow.
-  const start = ctx.cursor === undefined ? "-" : `(${ctx.cursor}`;
-  const replies = unwrapResults(
-    await ctx.redis.pipeline().call("XLEN", ctx.key).callBuffer("XRANGE", ctx.key, start, "+", "COUNT", ctx.pageSize + 1).exec(),
-    "XRANGE",
-  );
-  const length = asNumber(replies[0], "XLEN");
-  const raw = Array.isArray(replies[1]) ? (replies[1] as unknown[]) : [];
-  const entries = raw.slice(0, ctx.pageSize).map((e) => toEntry(e, ctx.maxElementBytes));
-  const last = entries.at(-1);
-  const nextCursor = raw.length > ctx.pageSize && last ? last.id : undefined;
+  const { length } = ctx.size;
   const groups = ctx.cursor === undefined ? await readGroups(ctx) : null;
-  return { length, value: { type: "stream", entries, groups }, nextCursor };
+  const plan = planElements(ctx.size, ctx.pageSize + 1);
+  if ("tooLarge" in plan) return { length, value: { type: "stream", entries: [], groups, unread: plan.tooLarge } };
+  // "(" makes the start exclusive (Redis 6.2+). One extra entry, when the budget allows it, tells
+  // whether more follow; otherwise a full page is assumed to have more.
+  const want = Math.min(ctx.pageSize, plan.perCall);
+  const fetch = plan.perCall > want ? want + 1 : want;
+  const start = ctx.cursor === undefined ? "-" : `(${ctx.cursor}`;
+  const raw = await ctx.redis.callBuffer("XRANGE", [ctx.key, start, "+", "COUNT", fetch]);
+  const all = Array.isArray(raw) ? (raw as unknown[]) : [];
+  const entries = all.slice(0, want).map((e) => toEntry(e, ctx.maxElementBytes));
+  const last = entries.at(-1);
+  const more = fetch > want ? all.length > want : all.length === want;
+  return { length, value: { type: "stream", entries, groups }, nextCursor: more && last ? last.id : undefined };
 }
 
 function toEntry(raw: unknown, maxBytes: number): StreamEntry {

@@ -1,9 +1,11 @@
-// Open one key for the key browser: metadata plus one bounded page of its value.
+// Open one key for the key browser: metadata, the value's size, then one page of it bounded in
+// elements and in bytes (strings by GETRANGE slices; collections see value-collections.ts).
 import type Redis from "ioredis";
 import { displayKey, encodeKey } from "./codec";
 import { ensureDb } from "./db";
 import { KeyQueryError } from "./errors";
 import { asBuffer, asNumber, asText, unwrapResults } from "./reply";
+import { probeSizes } from "./sizes";
 import { viewString, type StringView } from "./text";
 import {
   parseOffset, readHash, readList, readSet, readZset,
@@ -78,7 +80,7 @@ export async function readKey(redis: Redis, key: Buffer, opts: ReadKeyOptions): 
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) throw new KeyQueryError("pageSize must be 1..1000");
   if (!Number.isInteger(maxElementBytes) || maxElementBytes < 1) throw new KeyQueryError("maxElementBytes must be positive");
   await ensureDb(redis, opts.db);
-  const ctx: PageContext = { redis, key, pageSize, cursor: opts.cursor, maxElementBytes };
+  const ctx: Omit<PageContext, "size"> = { redis, key, pageSize, cursor: opts.cursor, maxElementBytes };
   for (let attempt = 1; ; attempt++) {
     try {
       return await readOnce(ctx);
@@ -90,7 +92,7 @@ export async function readKey(redis: Redis, key: Buffer, opts: ReadKeyOptions): 
   }
 }
 
-async function readOnce(ctx: PageContext): Promise<KeyDetails | null> {
+async function readOnce(ctx: Omit<PageContext, "size">): Promise<KeyDetails | null> {
   const { redis, key } = ctx;
   const meta = await redis
     .pipeline()
@@ -106,7 +108,12 @@ async function readOnce(ctx: PageContext): Promise<KeyDetails | null> {
   const memory = optional(meta?.[3], (v) => asNumber(v, "MEMORY USAGE"));
 
   const reader = READERS.get(keyType);
-  const page: PageRead<KeyValue> = reader ? await reader(ctx) : { length: -1, value: { type: "unsupported" } };
+  let page: PageRead<KeyValue> = { length: -1, value: { type: "unsupported" } };
+  if (reader) {
+    // Sizes first: every page reader windows its reads by the measured length and memory.
+    const [size] = await probeSizes(redis, [{ key, type: keyType }]);
+    if (size) page = await reader({ ...ctx, size });
+  }
   return {
     key: encodeKey(key),
     display: displayKey(key),
@@ -116,7 +123,7 @@ async function readOnce(ctx: PageContext): Promise<KeyDetails | null> {
     encoding,
     memory,
     value: page.value,
-    truncated: page.nextCursor !== undefined || hasCutParts(page.value),
+    truncated: page.nextCursor !== undefined || hasCutParts(page.value) || ("unread" in page.value && page.value.unread !== undefined),
     ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
   };
 }

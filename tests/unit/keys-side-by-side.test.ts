@@ -7,7 +7,7 @@ import type { KeyFingerprint } from "../../lib/compare/fingerprint";
 
 const fp = (digest: string): KeyFingerprint => ({ type: "string", length: 1, digest, expireAtMs: -1 });
 const col = (offset: number): NodeColumn => ({
-  id: "r:1", role: "replica", status: "up", readOnly: true, exists: true, type: "string", ttl: -1, length: 1, digest: "b",
+  id: "r:1", role: "replica", status: "up", readOnly: true, exists: true, type: "string", ttl: -1, length: 1, digest: "b", digestNote: null,
   encoding: "embstr", details: null, offset, behindBytes: null, verdict: "unavailable", difference: null, error: null,
 });
 const master: NodeRead = { fp: fp("a"), details: null, offset: 100 };
