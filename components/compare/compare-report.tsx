@@ -67,6 +67,12 @@ export function CompareReportView({ report: r, onCancel, onDelete }: { report: C
       </div>
       <p className="text-[11px] text-slate-400">
         {formatNumber(r.compared)} keys fingerprinted; {formatNumber(r.resolvedOnRecheck)} mismatches cleared on re-check (replication caught up). Limit {formatNumber(r.maxKeysPerSec)} keys/s per node.
+        {(r.contentNotCompared ?? 0) > 0 && (
+          <span className="text-amber-300" data-testid="content-not-compared">
+            {" "}
+            {formatNumber(r.contentNotCompared ?? 0)} key/replica pairs matched by type, length and TTL only: their values are too large to read within the per-command bounds, so their content was not compared.
+          </span>
+        )}
         {r.truncated && <span className="text-amber-300"> Only the first differences are listed; counts are complete.</span>}
       </p>
       <div className="rounded-lg border border-slate-800 bg-slate-900/50">

@@ -62,6 +62,8 @@ export class CompareJob {
   private total = 0;
   private compared = 0;
   private resolved = 0;
+  /** Equal by type, length and TTL, content over the read limits: never called equal outright. */
+  private contentNotCompared = 0;
   private error: string | null = null;
 
   constructor(
@@ -157,7 +159,10 @@ export class CompareJob {
         }
         const replicaFps = await this.fingerprints(replica, keys);
         keys.forEach((key, i) => {
-          if (compareFingerprints(masterFps[i] ?? null, replicaFps[i] ?? null, this.o.ttlToleranceMs)) this.enqueue(key, r);
+          const m = masterFps[i] ?? null;
+          const rep = replicaFps[i] ?? null;
+          if (compareFingerprints(m, rep, this.o.ttlToleranceMs)) this.enqueue(key, r);
+          else if (m && rep && (m.digest === null || rep.digest === null)) this.contentNotCompared++;
         });
       }),
     );
@@ -251,6 +256,7 @@ export class CompareJob {
       etaSeconds: this.status === "running" && keysPerSec > 0 ? Math.ceil(left / keysPerSec) : null,
       counts: { ...this.log.counts },
       resolvedOnRecheck: this.resolved,
+      contentNotCompared: this.contentNotCompared,
       truncated: this.log.truncated,
       maxKeysPerSec: this.o.maxKeysPerSec,
       error: this.error,

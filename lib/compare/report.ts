@@ -47,6 +47,11 @@ export interface CompareSummary {
   counts: Record<ReportKind, number>;
   /** Candidates that disappeared on re-check (replication caught up, key rewritten). */
   resolvedOnRecheck: number;
+  /**
+   * Keys found equal by type, length and TTL only: their content was over the bounded-read
+   * limits on master or replica, so "no difference" for them says nothing about the content.
+   */
+  contentNotCompared?: number;
   truncated: boolean;
   maxKeysPerSec: number;
   error: string | null;
