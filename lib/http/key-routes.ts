@@ -2,6 +2,7 @@
 // DELETE ?key=) and the body form (POST {key, ...}) that carries names of any length: a URL or
 // header over ~16 KB gets a 431 before replscope ever sees it, and Redis key names can be far
 // longer. Both forms share the validation and the handler here.
+import { MAX_BODY_BYTES } from "./body";
 import { z } from "zod";
 import { deleteKey, openKey } from "../keys/browse";
 import { redactKeyDetails, redactSideBySide } from "../keys/redact";
@@ -12,8 +13,11 @@ import { Db, keyErrorResponse, KeyToken, readJsonBody, resolveNode, Topology } f
 import { operatorAction, valuesHidden } from "./operator";
 import { errorJson, json } from "./respond";
 
-/** A body holding the longest key token KeyToken accepts, plus room for the other fields. */
-export const KEY_BODY_MAX_BYTES = 4 * 1024 * 1024 + 4096;
+/**
+ * A body holding the longest key token KeyToken accepts, plus room for the other fields; the front
+ * door refuses any body over MAX_BODY_BYTES anyway.
+ */
+export const KEY_BODY_MAX_BYTES = MAX_BODY_BYTES;
 
 const readFields = {
   topology: Topology,

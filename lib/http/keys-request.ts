@@ -21,7 +21,7 @@ export const Pattern = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
     return p;
   });
-export const KeyToken = z.string({ message: "key is required" }).min(1, "key is required").max(4 * 1024 * 1024, "key is too long");
+export const KeyToken = z.string({ message: "key is required" }).min(1, "key is required").max(1_000_000, "key is too long (names up to about 700 KB can be carried)");
 export const TypeName = z.enum(["string", "hash", "list", "set", "zset", "stream"], { message: "type must be one of string, hash, list, set, zset, stream" }).optional();
 
 export { issueMessage } from "./issues";

@@ -6,6 +6,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
+import { KEY_BODY_MAX_BYTES } from "../../lib/http/key-routes";
 import { startServer, TEST_TOKEN, type ServerProcess } from "../support/server";
 import { startTopology, type Topology } from "../support/topology";
 
@@ -121,7 +122,7 @@ describe("request bodies are bounded (issue 9, finding 4)", () => {
       ["/api/auth/login", 4096],
       ["/api/compare", 64 * 1024],
       ["/api/drills", 64 * 1024],
-      [`/api/nodes/${encodeURIComponent(topo.master.id)}/key/ttl`, 64 * 1024],
+      [`/api/nodes/${encodeURIComponent(topo.master.id)}/key/ttl`, KEY_BODY_MAX_BYTES],
     ];
     for (const [path, limit] of routes) {
       const declared = await upload(server.port, { path, bytes: limit + 1, declare: true, pauseAfter: 0, headers: auth });
