@@ -12,6 +12,7 @@ const VERDICT: Record<NodeColumn["verdict"], { text: string; cls: string }> = {
   same: { text: "same as master", cls: "text-emerald-300" },
   different: { text: "different", cls: "text-rose-300" },
   behind: { text: "behind", cls: "text-amber-300" },
+  changing: { text: "changing too fast to confirm", cls: "text-slate-300" },
   unavailable: { text: "unavailable", cls: "text-slate-400" },
 };
 

@@ -22,7 +22,8 @@ const CATCH_UP_WAIT_MS = 500;
 const SIDE_MAX_ELEMENTS = 10_000;
 const SIDE_MAX_STRING_BYTES = 1024 * 1024;
 
-export type Verdict = "master" | "same" | "different" | "behind" | "unavailable";
+/** "changing": the key changed on the master during every re-check, so no difference could be confirmed. */
+export type Verdict = "master" | "same" | "different" | "behind" | "changing" | "unavailable";
 
 export interface NodeColumn {
   id: string;
@@ -121,7 +122,11 @@ export async function keyOnEveryNode(monitor: TopologyMonitor, keyToken: string,
         const redis = await connect(view);
         const offset = masterOffset === null ? await readReplOffset(redis) : await waitForOffset(redis, masterOffset, CATCH_UP_WAIT_MS);
         const read = { ...(await readNode(redis, key, db)), offset };
-        return judge(column(view, read, null), read.fp, master, masterOffset);
+        const first = judge(column(view, read, null), read.fp, master, masterOffset);
+        if (first.verdict !== "different" || !masterView) return first;
+        // The replica kept applying after its offset was read, so its copy may be newer than the
+        // master's read: only a re-check on an ordered window can call it different.
+        return confirmDifference(first, await connect(masterView), redis, key, db);
       } catch (err) {
         return column(view, null, describeRedisError(err));
       }
@@ -139,4 +144,34 @@ export function judge(col: NodeColumn, replicaFp: KeyFingerprint | null, master:
   // A replica that has not applied the master's offset may just hold an older copy: not "different".
   if (behind !== null) return { ...col, behindBytes: behind, verdict: difference ? "behind" : "same", difference };
   return { ...col, behindBytes: 0, verdict: difference ? "different" : "same", difference };
+}
+
+const RECHECKS = 3;
+
+function sameFingerprint(a: KeyFingerprint | null, b: KeyFingerprint | null): boolean {
+  if (!a || !b) return a === b;
+  return a.type === b.type && a.length === b.length && a.digest === b.digest && a.expireAtMs === b.expireAtMs;
+}
+
+/**
+ * Re-reads master, replica, master. When the master's key is the same before and after, and the
+ * replica had applied the offset noted after the first master read before it read the key, the
+ * replica's copy must equal the master's at its own read: a difference then is real. A key that
+ * changes during every window is "changing", never "different".
+ */
+export async function confirmDifference(col: NodeColumn, master: Redis, replica: Redis, key: Buffer, db: number): Promise<NodeColumn> {
+  const fp = async (r: Redis) => (await readFingerprints(r, [key], { db, maxElements: SIDE_MAX_ELEMENTS, maxStringBytes: SIDE_MAX_STRING_BYTES }))[0] ?? null;
+  for (let i = 0; i < RECHECKS; i++) {
+    const before = await fp(master);
+    const offset = await readReplOffset(master);
+    if (offset === null) break;
+    const applied = await waitForOffset(replica, offset, CATCH_UP_WAIT_MS);
+    if (applied === null || applied < offset) return { ...col, verdict: "behind", behindBytes: applied === null ? null : offset - applied };
+    const copy = await fp(replica);
+    const after = await fp(master);
+    if (!sameFingerprint(before, after)) continue;
+    const difference = compareFingerprints(before, copy, TTL_TOLERANCE_MS);
+    return { ...col, verdict: difference ? "different" : "same", difference, behindBytes: 0 };
+  }
+  return { ...col, verdict: "changing", behindBytes: 0 };
 }
