@@ -1,5 +1,6 @@
 // A corpus of bad requests against every API route and socket event: every answer is a 4xx JSON
 // error, the server stays up, and nothing is written (no Redis key, no job, no drill).
+import { MAX_BODY_BYTES } from "../../lib/http/body";
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
@@ -98,6 +99,9 @@ describe("bad input", () => {
           body: c.body,
         });
       } catch (err) {
+        // A body over the front door's limit is refused (413, Connection: close) before it is read:
+        // a client still sending it may see the connection reset instead of the answer.
+        if ((c.body?.length ?? 0) > MAX_BODY_BYTES) continue;
         failures.push(`${c.method} ${c.path.slice(0, 80)}: request failed ${String(err)}`);
         continue;
       }
