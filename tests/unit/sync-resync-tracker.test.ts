@@ -249,8 +249,11 @@ describe("ResyncTracker: log evidence (node-a.log / node-b.log)", () => {
     const onlineAt = done.at + 600;
     assert.deepEqual(t.poll(B, ok(toA(replicaAt(replicaUp(), 3_107_022)), onlineAt)), []);
     const out = t.tracker.tick(onlineAt + 700);
+    const step = { from: healthyAt - 1, to: refusal.at + 1000 };
     assert.deepEqual(out, [
       { replica: B, master: A, kind: "full", reason: "lack-of-backlog", source: "log", startedAt: lost.at, endedAt: onlineAt, keysLoaded: 5005 },
+      // The partial A counted is not B's (its log names every resync it made): a replica not watched.
+      { replica: null, candidates: [], master: A, kind: "partial", reason: null, source: "stats", startedAt: step.from, endedAt: step.to, keysLoaded: null, betweenPolls: true },
     ]);
 
     const e = outcomeEvent(out[0]!, formatNumber);
@@ -524,12 +527,16 @@ describe("ResyncTracker: a link cut and re-made between two polls, no log", () =
     assert.deepEqual(out.map((o) => [o.replica, o.kind, o.source]), [[R, "partial", "stats"]]);
   });
 
-  test("a counted resync no replica can own (every link seen unchanged) stays unattributed", () => {
+  test("a counted resync no watched replica can own (every link seen unchanged) is reported on the master", () => {
     const t = steady();
     t.poll(M, polled(masterCounting(2, 1), T0 + 230));
     t.poll(R2, polled(raw("replica-2.txt"), T0 + 240, LINK2));
-    assert.deepEqual(t.poll(R, polled(replicaUp(), T0 + 300, LINK)), []);
+    const out = t.poll(R, polled(replicaUp(), T0 + 300, LINK));
+    assert.deepEqual(out.map((o) => [o.replica, o.master, o.kind, o.candidates]), [[null, M, "partial", []]]);
     assert.equal(t.tracker.unattributed, 1);
+    const e = outcomeEvent(out[0]!);
+    assert.equal(e.node, M);
+    assert.match(e.text, /served a partial resync to a replica replscope does not watch/);
   });
 
   test("a new replica first seen already online with a young link owns the full sync its master just counted", () => {
