@@ -335,8 +335,10 @@ export class ResyncTracker {
     for (const s of ep.sightings) {
       if (!s.master) continue;
       const hint = claimHint(ep, kept, replay(s.master));
-      // The connection seen was made by the latest resync of the window.
-      for (const step of this.ledger.overlapping([s.master], s.from, s.to).reverse()) {
+      // The earliest step that fits: episodes are decided in the order their windows end, and
+      // giving each the earliest count it can own leaves later counts to windows that end later
+      // (a replica seen at 548 may take a count made at 540 or at 546; one seen from 547 only the latter).
+      for (const step of this.ledger.overlapping([s.master], s.from, s.to)) {
         const kind = this.ledger.pick(step, hint);
         if (kind) {
           out.push(this.ledger.take(step, kind));

@@ -1,16 +1,18 @@
 // More of the truth suite, modelled on Redis 7.0's psync2.tcl, psync2-master-restart.tcl and
 // failover.tcl: in each scenario every resync the servers served (their sync_full and
 // sync_partial_ok counters) must be reported by replscope, with the same kind, and nothing else.
-// Logs are off on every server, so the reports rest on INFO and the links alone.
+// The servers write logs but replscope may not read them (no log dir allowed), so the reports rest
+// on INFO and the links alone; the logs are the referee: each report must match a resync a master
+// logged — of the replica it names, or, when the polls cannot tell which replica made it (see
+// resync-windows.ts), of one of the nodes the report on the master names.
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { LocalRedis } from "../../lib/redis/local-server";
-import { morePolls, resyncsOf, syncCounters, watchMonitor, type Counters, type Watched } from "../support/resync";
+import { logMarks, morePolls, resyncsOf, servedSince, syncCounters, unmatchedReports, watchMonitor, type Counters, type Watched } from "../support/resync";
 import { cli, startTopology, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
-const NO_LOG = ["--logfile", ""];
-const score = { reported: 0, counted: 0, kindsRight: 0 };
+const score = { reported: 0, counted: 0, kindsRight: 0, named: 0 };
 
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -18,17 +20,18 @@ afterEach(async () => {
   cleanup = [];
 });
 after(() => {
-  console.log(`truth (psync2, restart, FAILOVER): resyncs reported: ${score.reported} of ${score.counted}; kinds right: ${score.kindsRight} of ${score.reported}`);
+  console.log(`truth (psync2, restart, FAILOVER): resyncs reported: ${score.reported} of ${score.counted}; kinds right: ${score.kindsRight} of ${score.reported}; replica named: ${score.named} of ${score.reported} (the others: on the master, naming the nodes that may have made it; all checked against the logs)`);
 });
 
 async function topology(replicas: number, chained = 0, args: string[] = []): Promise<Topology> {
-  const topo = await startTopology({ replicas, chained, args: [...NO_LOG, ...args] });
+  const topo = await startTopology({ replicas, chained, args });
   cleanup.push(() => topo.stop());
   return topo;
 }
 
 function monitor(seed: LocalRedis): Watched {
-  const w = watchMonitor([seed], { pollMs: 100 });
+  // No log dir allowed: the servers' logs exist (the referee) but replscope cannot read them.
+  const w = watchMonitor([seed], { pollMs: 100, logDirs: [] });
   cleanup.push(async () => w.m.stop());
   return w;
 }
@@ -61,23 +64,45 @@ async function linksUp(nodes: LocalRedis[], w: Watched): Promise<void> {
     const v = vs.find((x) => x.id === n.id);
     return v?.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing));
   }), 15_000);
+  for (const n of nodes) assert.notEqual(w.m.logs.state(n.id).status, "readable", `${n.id}'s log must not be readable by replscope`);
 }
 
-/** Compares what replscope reported since `fromEvent` with what the servers counted. */
-async function judge(t: { diagnostic: (s: string) => void }, w: Watched, nodes: LocalRedis[], before: Map<string, Counters>, fromEvent: number, label: string): Promise<void> {
-  const counted = served(before, await allCounters(nodes));
+/** Where a scenario starts: the servers' counters, their logs' ends and the monitor's events. */
+interface Mark {
+  counters: Map<string, Counters>;
+  logs: Map<string, number>;
+  event: number;
+}
+
+async function mark(nodes: LocalRedis[], w: Watched): Promise<Mark> {
+  return { counters: await allCounters(nodes), logs: logMarks(nodes), event: w.events.length };
+}
+
+/** Compares what replscope reported since `start` with what the servers counted and logged. */
+async function judge(t: { diagnostic: (s: string) => void }, w: Watched, nodes: LocalRedis[], start: Mark, label: string): Promise<void> {
+  const counted = served(start.counters, await allCounters(nodes));
   const total = counted.full + counted.partial;
   // Wait until replscope has reported as many as were served, then a few more polls for extras.
-  await waitFor(`${label}: ${total} resyncs reported`, () => resyncsOf(w.events.slice(fromEvent)), (r) => r.length >= total, 10_000).catch(() => undefined);
+  await waitFor(`${label}: ${total} resyncs reported`, () => resyncsOf(w.events.slice(start.event)), (r) => r.length >= total, 10_000).catch(() => undefined);
   await morePolls(w, nodes.map((n) => n.id), 5);
-  const reported = resyncsOf(w.events.slice(fromEvent));
+  const reported = resyncsOf(w.events.slice(start.event));
   const full = reported.filter((e) => e.kind === "sync:full-resync").length;
   const partial = reported.length - full;
+  const named = reported.filter((e) => e.data?.replica !== null).length;
   score.counted += total;
   score.reported += Math.min(reported.length, total);
   score.kindsRight += Math.min(full, counted.full) + Math.min(partial, counted.partial);
-  t.diagnostic(`${label}: servers counted ${counted.full} full + ${counted.partial} partial; replscope reported ${full} full + ${partial} partial (${reported.map((e) => e.node).join(", ")})`);
+  score.named += named;
+  t.diagnostic(`${label}: servers counted ${counted.full} full + ${counted.partial} partial; replscope reported ${full} full + ${partial} partial, ${named} naming their replica`);
+  for (const e of reported) t.diagnostic(`  ${e.text}`);
+  assert.equal(w.events.some((e) => e.kind.startsWith("log:")), false, "no log line reached replscope");
   assert.deepEqual({ full, partial }, counted, `${label}: reported kinds match the servers' counters`);
+  // The referee: the masters' own logs say who resynced from whom.
+  const logged = servedSince(nodes, start.logs);
+  const loggedFull = logged.filter((s) => s.kind === "full").length;
+  assert.deepEqual({ full: loggedFull, partial: logged.length - loggedFull }, counted, `${label}: the logs tell the same resyncs as the counters`);
+  const wrong = unmatchedReports(reported, logged);
+  assert.deepEqual(wrong.map((e) => e.text), [], `${label}: every report matches a resync the servers logged (${logged.map((s) => `${s.replica}<-${s.master} ${s.kind}`).join(", ")})`);
 }
 
 describe("truth: PSYNC2 scenarios against the servers' own counters", () => {
@@ -85,14 +110,13 @@ describe("truth: PSYNC2 scenarios against the servers' own counters", () => {
     const topo = await topology(1, 1);
     const w = monitor(topo.master);
     await linksUp(topo.all, w);
-    const before = await allCounters(topo.all);
-    const from = w.events.length;
+    const start = await mark(topo.all, w);
     const mid = topo.replicas[0]!;
     const chainedLinkBefore = await cli(topo.chained[0]!.port, "CLIENT", "LIST", "TYPE", "master");
     await cli(mid.port, "CLIENT", "KILL", "TYPE", "master");
     await linksUp(topo.all, w);
-    await judge(t, w, topo.all, before, from, "chained untouched");
-    assert.equal(resyncsOf(w.events.slice(from), topo.chained[0]!.id).length, 0, "nothing reported for the chained replica");
+    await judge(t, w, topo.all, start, "chained untouched");
+    assert.equal(resyncsOf(w.events.slice(start.event), topo.chained[0]!.id).length, 0, "nothing reported for the chained replica");
     // Its own link to the middle replica was never re-made (same client id and local port).
     const idOf = (s: string) => /\bid=(\d+)/.exec(s)?.[1];
     assert.equal(idOf(await cli(topo.chained[0]!.port, "CLIENT", "LIST", "TYPE", "master")), idOf(chainedLinkBefore));
@@ -102,8 +126,7 @@ describe("truth: PSYNC2 scenarios against the servers' own counters", () => {
     const topo = await topology(3);
     const w = monitor(topo.master);
     await linksUp(topo.all, w);
-    const before = await allCounters(topo.all);
-    const from = w.events.length;
+    const start = await mark(topo.all, w);
     let master = topo.master;
     // A fixed sequence (not Math.random) so a failure can be replayed.
     const order = [1, 3, 0, 2, 1];
@@ -116,8 +139,8 @@ describe("truth: PSYNC2 scenarios against the servers' own counters", () => {
       await linksUp(topo.all, w);
       await cli(master.port, "SET", `promotion:${i}`, "x");
     }
-    await judge(t, w, topo.all, before, from, "psync2 promotions");
-    const afterC = served(before, await allCounters(topo.all));
+    await judge(t, w, topo.all, start, "psync2 promotions");
+    const afterC = served(start.counters, await allCounters(topo.all));
     assert.equal(afterC.full, 0, "PSYNC2 keeps every resync partial");
   });
 
@@ -126,12 +149,11 @@ describe("truth: PSYNC2 scenarios against the servers' own counters", () => {
     const w = monitor(topo.master);
     await linksUp(topo.all, w);
     await cli(topo.master.port, "SET", "before-restart", "1");
-    const before = await allCounters(topo.all);
-    const from = w.events.length;
+    const start = await mark(topo.all, w);
     await cli(topo.master.port, "SHUTDOWN", "SAVE").catch(() => undefined);
     await topo.master.restart();
     await linksUp(topo.all, w);
-    await judge(t, w, topo.all, before, from, "master restart");
+    await judge(t, w, topo.all, start, "master restart");
     const m = await syncCounters(topo.master.port);
     assert.equal(m.full, 0);
     assert.equal(m.partialOk, 2);
@@ -141,21 +163,19 @@ describe("truth: PSYNC2 scenarios against the servers' own counters", () => {
     const topo = await topology(2);
     const w = monitor(topo.master);
     await linksUp(topo.all, w);
-    const before = await allCounters(topo.all);
-    const from = w.events.length;
+    const start = await mark(topo.all, w);
     const target = topo.replicas[0]!;
     assert.equal(await cli(topo.master.port, "FAILOVER", "TO", target.host, String(target.port)), "OK");
     await waitFor("target promoted", () => cli(target.port, "ROLE"), (o) => o.startsWith("master"), 15_000);
     await linksUp(topo.all, w);
-    await judge(t, w, topo.all, before, from, "FAILOVER");
+    await judge(t, w, topo.all, start, "FAILOVER");
   });
 
   test("FAILOVER ... TIMEOUT FORCE to a replica that cannot catch up (failover.tcl)", async (t) => {
     const topo = await topology(2);
     const w = monitor(topo.master);
     await linksUp(topo.all, w);
-    const before = await allCounters(topo.all);
-    const from = w.events.length;
+    const start = await mark(topo.all, w);
     const target = topo.replicas[0]!;
     // The target is frozen, so it cannot acknowledge the master's offset before the timeout.
     target.signal("SIGSTOP");
@@ -168,6 +188,6 @@ describe("truth: PSYNC2 scenarios against the servers' own counters", () => {
     }
     await waitFor("target promoted", () => cli(target.port, "ROLE"), (o) => o.startsWith("master"), 15_000);
     await linksUp(topo.all, w);
-    await judge(t, w, topo.all, before, from, "FAILOVER FORCE");
+    await judge(t, w, topo.all, start, "FAILOVER FORCE");
   });
 });
