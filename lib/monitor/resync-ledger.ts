@@ -1,5 +1,6 @@
 // Pure: the sync counters of every node that serves replicas, kept as steps in time that replicas
-// claim, so that each resync a master counted is reported once, for the replica that made it.
+// claim, so that each resync a master counted is reported once: for the replica that made it, or
+// on the master when the polls cannot tell which replica that was (resync-tracker.ts).
 //
 // Redis counts every PSYNC it serves (syncCommand in replication.c): sync_partial_ok when it
 // continues a replica's history, sync_full when it sends a snapshot, plus sync_partial_err when
