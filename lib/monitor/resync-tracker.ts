@@ -4,22 +4,20 @@
 // A resync is noticed by any of: the link or a sync seen in INFO, a resync line in a log, or — for
 // link cuts that Redis 7 re-makes within milliseconds, between two polls — a new master-link
 // connection on the replica (CLIENT LIST TYPE master) or a new replication ID. How many resyncs
-// there were and of which kind comes from the masters' sync counters (resync-ledger.ts). Each
-// counted resync goes to the replica that made it: one per master a replica was seen online with
-// on a new connection, and all of a count that only one node can have made (resync-windows.ts:
-// the nodes whose polls leave a window over it). One that several nodes may have made — psync2's
-// re-pointing passes replicas through masters between two polls — is still reported, on the master
-// that served it, naming those nodes. The kind of a replica's own resyncs, strongest first: its or
+// there were and of which kind comes from the masters' sync counters; which replica made each is
+// settled in resync-claims.ts. One that several nodes may have made — psync2's re-pointing passes
+// replicas through masters between two polls — is still reported, on the master that served it,
+// naming those nodes. The kind of a replica's own resyncs, strongest first: its or
 // its master's log, a sync seen in progress, whether the master client was kept (partial) or made
 // anew (full), and last the PSYNC decision replayed from the positions we saw (predictPsync).
 import type { ReplEvent } from "../logs/classify";
 import { sameLink, type MasterLink } from "../redis/client-list";
 import type { ReplSample } from "./consistent";
 import { masterIdOf } from "./diff";
-import { claimHint, episode, fromOwnEvidence, fromUnit, linkKept, renewed, unidentified, type Episode, type LinkKept, type LogEvidence, type Replay } from "./resync-episode";
-import { SyncLedger, units, type CounterStep, type Unit, type UnitKind } from "./resync-ledger";
+import { CountClaims, type HintFor } from "./resync-claims";
+import { claimHint, episode, fromOwnEvidence, fromUnit, linkKept, renewed, unidentified, type Episode, type LogEvidence, type Replay } from "./resync-episode";
+import { units, type CounterStep, type Unit, type UnitKind } from "./resync-ledger";
 import type { ResyncOutcome } from "./resync-outcome";
-import { ResyncWindows } from "./resync-windows";
 import { positionOf, predictPsync, type ReplicaPosition } from "./sync";
 import type { NodeState } from "./types";
 
@@ -50,19 +48,17 @@ const ORPHAN_WAIT_MS = 3000;
 const FIRST_SIGHT_AGE_S = 5;
 const FIRST_SIGHT_WINDOW_MS = 60_000;
 const MAX_MASTERS = 8;
-const KINDS: readonly UnitKind[] = ["full", "partial"];
 
 export class ResyncTracker {
   private readonly episodes = new Map<string, Episode>();
   private readonly healthy = new Map<string, Healthy>();
-  /** When each node may have resynced, from its answers: who can own a counted resync. */
-  private readonly windows = new ResyncWindows();
   /** Each replica's last decided episode: a later counted resync in its window may be its too. */
   private readonly decided = new Map<string, Episode>();
   /** Log evidence about nodes not discovered yet (the master logs a new replica before INFO shows it). */
   private readonly early = new Map<string, { at: number; evidence: LogEvidence }>();
   private readonly last = new Map<string, ResyncOutcome>();
-  private readonly ledger = new SyncLedger();
+  /** The masters' counts and who may have made them. */
+  private readonly claims: CountClaims;
   private readonly logReadable: (id: string) => boolean;
   private readonly resolve: (address: string) => string;
   /** Counted resyncs reported without a replica (several nodes may have made them, or one we don't watch). */
@@ -74,6 +70,7 @@ export class ResyncTracker {
   ) {
     this.logReadable = options.logReadable ?? (() => false);
     this.resolve = options.resolve ?? ((a) => a);
+    this.claims = new CountClaims((master, to) => this.listedUnread(master, to));
   }
 
   lastOutcome(replica: string): ResyncOutcome | undefined {
@@ -89,9 +86,8 @@ export class ResyncTracker {
     this.healthy.delete(id);
     this.last.delete(id);
     this.early.delete(id);
-    this.windows.forget(id);
     this.decided.delete(id);
-    this.ledger.forget(id);
+    this.claims.forget(id);
   }
 
   /**
@@ -103,11 +99,11 @@ export class ResyncTracker {
     for (const ep of this.episodes.values()) {
       if (ep.onlineAt === null) continue;
       for (const m of ep.masters) {
-        const last = this.ledger.lastSample(m);
+        const last = this.claims.ledger.lastSample(m);
         if (last && last.sentAt < ep.onlineAt && this.stateOf(m)?.status === "up") out.add(m);
       }
     }
-    for (const step of this.ledger.pending()) for (const node of this.windows.unread(step.master, step.to)) out.add(node);
+    for (const step of this.claims.ledger.pending()) for (const node of this.claims.windows.unread(step.master, step.to)) out.add(node);
     return [...out];
   }
 
@@ -115,10 +111,10 @@ export class ResyncTracker {
   observe(prev: NodeState, next: NodeState, now: number): ResyncOutcome[] {
     const id = next.id;
     const sample = sampleOf(prev, next);
-    if (sample?.counters) this.ledger.record(id, { sentAt: sample.sentAt, at: sample.at, counters: sample.counters });
+    if (sample?.counters) this.claims.ledger.record(id, { sentAt: sample.sentAt, at: sample.at, counters: sample.counters });
     const online = next.status === "up" && next.role === "replica" && next.repl?.linkStatus === "up" && !next.repl.syncInProgress;
-    if (sample) this.windows.answer(id, { sentAt: sample.sentAt, at: sample.at, role: next.role, runId: next.runId, replid: sample.repl.replid, online, link: sample.link });
-    else if (next.status !== "up") this.windows.down(id);
+    if (sample) this.claims.windows.answer(id, { sentAt: sample.sentAt, at: sample.at, role: next.role, runId: next.runId, replid: sample.repl.replid, online, link: sample.link });
+    else if (next.status !== "up") this.claims.windows.down(id);
     const master = masterIdOf(next) ?? masterIdOf(prev);
     let ep = this.episodes.get(id);
     if (ep && next.status === "up" && next.role === "master") {
@@ -289,25 +285,23 @@ export class ResyncTracker {
     const to = ep.onlineAt!;
     // Each master must have been read after the replica was seen back: its counters then hold every resync of the window.
     for (const m of ep.masters) {
-      const last = this.ledger.lastSample(m);
+      const last = this.claims.ledger.lastSample(m);
       if (last && this.stateOf(m)?.status === "up" && last.sentAt < to) return false;
     }
-    const steps = this.ledger.overlapping(ep.masters, ep.from, to);
+    const steps = this.claims.ledger.overlapping(ep.masters, ep.from, to);
     const total = steps.reduce((n, s) => n + units(s), 0);
     // The one resync counted in the window, and this replica certainly made one: it is this one.
     if (total <= 1 && ep.certain) return true;
     // Otherwise every node that could own part of it (and this one, for a next cut) must have been read since.
-    return steps.every((s) => this.settled(s));
+    return steps.every((s) => this.claims.settled(s));
   }
 
-  /** Every node that may own units of the step was read after it: its candidates are all known. */
-  private settled(step: CounterStep): boolean {
-    if (!this.windows.settled(step.master, step.to)) return false;
-    // A replica the master lists that we have not read yet (just discovered) may be one.
-    for (const line of this.stateOf(step.master)?.repl?.replicas ?? []) {
-      if (this.windows.lastSent(this.resolve(line.id)) < step.to && this.stateOf(this.resolve(line.id))?.status !== "down") return false;
-    }
-    return true;
+  /** A replica `master` lists that was not read since `to` (just discovered) may have made a count. */
+  private listedUnread(master: string, to: number): boolean {
+    return (this.stateOf(master)?.repl?.replicas ?? []).some((line) => {
+      const id = this.resolve(line.id);
+      return this.claims.windows.lastSent(id) < to && this.stateOf(id)?.status !== "down";
+    });
   }
 
   private decide(id: string, ep: Episode, now: number): ResyncOutcome[] {
@@ -315,7 +309,8 @@ export class ResyncTracker {
     const replay = this.replayFor(ep);
     // The same connection before and after: the replica never resynced, we only lost sight of it.
     if (kept === "same" && !ep.sawSyncInProgress && !ep.log.kind) return [];
-    const taken = [...this.claimSightings(ep, kept, replay), ...this.claimAlone(id, ep, kept, replay, now)];
+    const hintFor: HintFor = (master) => claimHint(ep, kept, replay(master));
+    const taken = [...this.claims.sightings(ep, hintFor), ...this.claims.alone(id, ep, ep.onlineAt ?? now, hintFor)];
     if (taken.length === 0) {
       if (ep.firstSight && !ep.log.kind && !ep.sawSyncInProgress) return [];
       return [fromOwnEvidence(id, ep, kept, replay, now)];
@@ -323,40 +318,6 @@ export class ResyncTracker {
     // Full ones first: after a full resync the replica keeps the new master client through partial ones.
     taken.sort((a, b) => (a.kind === b.kind ? a.to - b.to : a.kind === "full" ? -1 : 1));
     return taken.map((_u, i) => fromUnit(id, ep, taken, i, replay, now));
-  }
-
-  /**
-   * One resync per sighting (seen online on a new connection): the one, counted by that master in
-   * the sighting's window, that made the connection. Several replicas may claim from one step.
-   */
-  private claimSightings(ep: Episode, kept: LinkKept, replay: Replay): Unit[] {
-    if (!ep.certain && !ep.firstSight) return [];
-    const out: Unit[] = [];
-    for (const s of ep.sightings) {
-      if (!s.master) continue;
-      const hint = claimHint(ep, kept, replay(s.master));
-      // The earliest step that fits: episodes are decided in the order their windows end, and
-      // giving each the earliest count it can own leaves later counts to windows that end later
-      // (a replica seen at 548 may take a count made at 540 or at 546; one seen from 547 only the latter).
-      for (const step of this.ledger.overlapping([s.master], s.from, s.to)) {
-        const kind = this.ledger.pick(step, hint);
-        if (kind) {
-          out.push(this.ledger.take(step, kind));
-          break;
-        }
-      }
-    }
-    return out;
-  }
-
-  /** The rest of the counts of its masters that no other node can have made: back-to-back resyncs. */
-  private claimAlone(id: string, ep: Episode, kept: LinkKept, replay: Replay, now: number): Unit[] {
-    const out: Unit[] = [];
-    for (const step of this.ledger.overlapping(ep.masters, ep.from, ep.onlineAt ?? now)) {
-      const only = this.windows.candidates(step.master, step.from, step.to);
-      if (only.length === 1 && only[0] === id && this.settled(step)) out.push(...this.ledger.takeAll(step, claimHint(ep, kept, replay(step.master))));
-    }
-    return out;
   }
 
   /** Replays the replica's PSYNC against a master's latest state. */
@@ -379,34 +340,28 @@ export class ResyncTracker {
    */
   private sweepOrphans(now: number): ResyncOutcome[] {
     const out: ResyncOutcome[] = [];
-    for (const step of this.ledger.pending()) {
-      // An episode still open may claim it (its replica still syncing, or its master not read since);
-      // one whose replica stopped answering only for a while.
-      const claimable = [...this.episodes].some(([id, ep]) => ep.masters.includes(step.master) && ep.from < step.to && (ep.onlineAt ?? Infinity) > step.from && (this.stateOf(id)?.status === "up" || now - step.to < ORPHAN_WAIT_MS));
-      if (claimable) continue;
-      if (!this.settled(step) && now - step.to < ORPHAN_WAIT_MS) continue;
-      for (const kind of KINDS) {
-        const n = kind === "full" ? step.full : step.partial;
-        if (n === 0) continue;
-        const candidates = this.windows.candidates(step.master, step.from, step.to, kind).filter((c) => !this.loggedOtherwise(c, step, kind));
-        const taken = Array.from({ length: n }, () => this.ledger.take(step, kind));
-        if (candidates.length === 1) out.push(...this.give(candidates[0]!, step, taken, now));
-        else {
-          this.unattributed += n;
-          out.push(...taken.map((u, i) => unidentified(u, candidates, i, n)));
-        }
+    // An episode still open may claim a step (its replica still syncing, or its master not read
+    // since); one whose replica stopped answering, only for a while.
+    const claimable = (step: CounterStep) =>
+      [...this.episodes].some(([id, ep]) => ep.masters.includes(step.master) && ep.from < step.to && (ep.onlineAt ?? Infinity) > step.from && (this.stateOf(id)?.status === "up" || now - step.to < ORPHAN_WAIT_MS));
+    const excluded = (node: string, step: CounterStep, kind: UnitKind) => this.loggedOtherwise(node, step, kind);
+    for (const { step, units: taken, candidates } of this.claims.leftovers(now, ORPHAN_WAIT_MS, claimable, excluded)) {
+      if (candidates.length === 1) out.push(...this.give(candidates[0]!, step, taken, now));
+      else {
+        this.unattributed += taken.length;
+        out.push(...taken.map((u, i) => unidentified(u, candidates, i, taken.length)));
       }
     }
     return out;
   }
 
   /** A readable log logs every resync: a replica whose log named another kind in that time did not make this one. */
-  private loggedOtherwise(node: string, step: CounterStep, kind: UnitKind): boolean {
+  private loggedOtherwise(node: string, step: Pick<CounterStep, "from" | "to">, kind: UnitKind): boolean {
     return [this.episodes.get(node), this.decided.get(node)].some((d) => !!d?.log.kind && d.log.kind !== kind && d.from < step.to && (d.onlineAt ?? Infinity) > step.from);
   }
 
   /** Counted resyncs that only `owner` can have made, outside any episode of its that named this master. */
-  private give(owner: string, step: CounterStep, taken: Unit[], now: number): ResyncOutcome[] {
+  private give(owner: string, step: Pick<CounterStep, "master" | "from" | "to">, taken: Unit[], now: number): ResyncOutcome[] {
     const d = this.decided.get(owner);
     const overlaps = d && d.from < step.to && (d.onlineAt ?? Infinity) > step.from;
     const ep = overlaps
