@@ -7,9 +7,9 @@
 // there were and of which kind comes from the masters' sync counters; which replica made each is
 // settled in resync-claims.ts. One that several nodes may have made — psync2's re-pointing passes
 // replicas through masters between two polls — is still reported, on the master that served it,
-// naming those nodes. The kind of a replica's own resyncs, strongest first: its or
-// its master's log, a sync seen in progress, whether the master client was kept (partial) or made
-// anew (full), and last the PSYNC decision replayed from the positions we saw (predictPsync).
+// naming those nodes. The kind of a replica's own resyncs, strongest first: its or its master's
+// log, a sync seen in progress, whether the master client was kept (partial) or made anew (full),
+// and last the PSYNC decision replayed from the positions we saw (predictPsync).
 import type { ReplEvent } from "../logs/classify";
 import { sameLink, type MasterLink } from "../redis/client-list";
 import type { ReplSample } from "./consistent";
