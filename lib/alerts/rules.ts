@@ -255,7 +255,7 @@ export function evaluateAlerts(prev: AlertState, input: AlertInput, rules: Alert
         topology,
         node: e.node,
         severity: "warning",
-        text: count > 1 ? `${e.node} needed ${count} full resyncs within ${formatDuration(FULL_RESYNC_ALERT_MS)} of each other: ${e.text}` : `${e.node} needed a full resync: ${e.text}`,
+        text: fullResyncText(e, count),
         since: was?.since ?? e.at,
         value: count,
       };
@@ -265,4 +265,11 @@ export function evaluateAlerts(prev: AlertState, input: AlertInput, rules: Alert
     }
   }
   return { state: next, fired, resolved };
+}
+
+/** A full resync alert's text; one the master counted for a replica the polls cannot tell is the master's (its event says so). */
+function fullResyncText(e: TimelineEvent, count: number): string {
+  const served = e.data?.replica === null;
+  if (count === 1) return served ? e.text : `${e.node} needed a full resync: ${e.text}`;
+  return `${e.node} ${served ? "served" : "needed"} ${count} full resyncs within ${formatDuration(FULL_RESYNC_ALERT_MS)} of each other: ${e.text}`;
 }

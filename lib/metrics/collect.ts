@@ -92,7 +92,7 @@ export function createMetrics(hub: MonitorHub, opts: MetricsOptions): Metrics {
 
   const resyncs = new Counter({
     name: "replscope_resyncs_total",
-    help: "Resyncs replscope followed to the end, by kind (full/partial) and reason (full only), since replscope started.",
+    help: "Resyncs replscope followed to the end, by kind (full/partial) and reason (full only), since replscope started. node: the replica, or the master that served it when the polls cannot tell which replica it was.",
     labelNames: ["topology", "node", "kind", "reason"],
     registers: [registry],
   });

@@ -37,12 +37,13 @@ export class NodePoller {
   /** A replica whose link is not up also gets ROLE, the only place Redis names its handshake state. */
   private withRole = false;
   /**
-   * Replicas (and nodes of unknown role) also send CLIENT LIST TYPE master: the link's identity
-   * shows a reconnection made between two polls. False once refused on this connection (ACL
-   * NOPERM, renamed command), so it is not retried every poll.
+   * Every poll also sends CLIENT LIST TYPE master (an empty reply on a master): the link's identity
+   * shows a reconnection made between two polls, and a master turned replica between two polls
+   * must show its link on the first poll that sees it as a replica, or the next poll could not
+   * tell whether it reconnected again. False once refused on this connection (ACL NOPERM,
+   * renamed command), so it is not retried every poll.
    */
   private withLink = true;
-  private lastRole: "master" | "replica" | null = null;
   /** An early poll was asked for (pollSoon); `wake` ends the current rest. */
   private soon = false;
   private wake: AbortController | null = null;
@@ -107,7 +108,7 @@ export class NodePoller {
     const sentAt = Date.now();
     const roleReply = this.withRole ? withTimeout(this.redis.call("ROLE"), timeout).catch(() => null) : Promise.resolve(null);
     // Written right after INFO on the same connection: one round trip, and at most one client line.
-    const linkReply = this.withLink && this.lastRole !== "master" ? this.readMasterLink(timeout) : Promise.resolve(undefined);
+    const linkReply = this.withLink ? this.readMasterLink(timeout) : Promise.resolve(undefined);
     const text = (await withTimeout(this.redis.call("INFO", ...args), timeout)) as string;
     const role = await roleReply;
     const masterLink = await linkReply;
@@ -115,7 +116,6 @@ export class NodePoller {
     if (!sections.replication) throw new UnexpectedReplyError("INFO has no replication section (is this a Sentinel?)");
     if (full) this.lastFullAt = started;
     const repl = parseReplication(sections.replication);
-    this.lastRole = repl.role;
     this.withRole = repl.role === "replica" && (repl.linkStatus !== "up" || repl.syncInProgress);
     // ROLE for a replica: ["slave", host, port, state, offset]; state is connect/connecting/handshake/sync/connected.
     const linkState = Array.isArray(role) && role[0] === "slave" && typeof role[3] === "string" ? role[3] : undefined;

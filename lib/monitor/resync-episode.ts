@@ -15,6 +15,11 @@ export type LogEvidence = { kind?: UnitKind; reason?: ResyncReason; keysLoaded?:
 export interface Episode {
   /** Masters the replica followed during the episode, oldest first: their counters are searched. */
   masters: string[];
+  /**
+   * Each time it was seen online on a new connection: one resync with that master ended in
+   * (from, to], the one that made the connection.
+   */
+  sightings: Sighting[];
   openedAt: number;
   /** Its resyncs happened after this moment: the last sample that showed the old link was sent then. */
   from: number;
@@ -43,8 +48,17 @@ export interface Episode {
   onlineSample: ReplSample | null;
 }
 
+export interface Sighting {
+  master: string | null;
+  from: number;
+  to: number;
+  /** When the poll that saw it was sent: the next sighting's resync came after. */
+  sentAt: number;
+}
+
 export function episode(fields: Partial<Episode> & Pick<Episode, "masters" | "openedAt" | "from" | "before" | "known">): Episode {
   return {
+    sightings: [],
     linkBefore: undefined,
     linkAfter: undefined,
     interrupted: false,
@@ -139,4 +153,25 @@ export function fromOwnEvidence(id: string, ep: Episode, kept: LinkKept, replay:
   if (kept === "new") return { ...base, kind: "full", reason: fullReason(null), source: "link" };
   if (predicted) return { ...base, kind: predicted.kind, reason: predicted.kind === "full" ? fullReason(null) : null, source: "predicted" };
   return { ...base, kind: "full", reason: fullReason("unknown"), source: "predicted" };
+}
+
+/**
+ * Unit `i` of `count` a master counted in one step whose replica the polls cannot tell: reported
+ * on the master, naming the nodes that may have made it (none: a replica replscope does not watch).
+ */
+export function unidentified(u: Unit, candidates: readonly string[], i: number, count: number): ResyncOutcome {
+  return {
+    replica: null,
+    candidates: [...candidates].sort(),
+    master: u.master,
+    kind: u.kind,
+    // A full one without a refusal counted was asked for with no history at all (PSYNC ? -1).
+    reason: u.kind === "full" ? (u.refused ? "unknown" : "new-replica") : null,
+    source: "stats",
+    startedAt: u.from,
+    endedAt: u.to,
+    keysLoaded: null,
+    betweenPolls: true,
+    ...(count > 1 ? { series: { index: i + 1, count } } : {}),
+  };
 }

@@ -1,5 +1,6 @@
 // Pure: the sync counters of every node that serves replicas, kept as steps in time that replicas
-// claim, so that each resync a master counted is reported once, for the replica that made it.
+// claim, so that each resync a master counted is reported once: for the replica that made it, or
+// on the master when the polls cannot tell which replica that was (resync-tracker.ts).
 //
 // Redis counts every PSYNC it serves (syncCommand in replication.c): sync_partial_ok when it
 // continues a replica's history, sync_full when it sends a snapshot, plus sync_partial_err when
@@ -20,8 +21,6 @@ export interface CounterStep {
   partial: number;
   /** Refusals among the full units not claimed yet. */
   refused: number;
-  /** Claimed by several replicas: each takes one unit, leftovers are no one's for sure. */
-  shared: boolean;
 }
 
 export interface Unit {
@@ -38,7 +37,7 @@ export interface Unit {
 export interface ClaimHint {
   /** Every resync in this window was of this kind (its log says so, the master client was kept, a full sync was seen). */
   only: UnitKind | null;
-  /** The likelier kind when a step shared with other replicas holds both (a new master client, the PSYNC replay). */
+  /** The likelier kind when a step holds both (a new master client, the PSYNC replay). */
   prefer: UnitKind | null;
 }
 
@@ -67,7 +66,7 @@ export class SyncLedger {
     // A restart or CONFIG RESETSTAT: a new baseline, nothing to attribute.
     if (full < 0 || partial < 0 || refused < 0 || full + partial === 0) return;
     const list = this.steps.get(node) ?? [];
-    list.push({ master: node, from: prev.sentAt, to: sample.at, full, partial, refused: Math.min(refused, full), shared: false });
+    list.push({ master: node, from: prev.sentAt, to: sample.at, full, partial, refused: Math.min(refused, full) });
     if (list.length > MAX_STEPS) list.splice(0, list.length - MAX_STEPS);
     this.steps.set(node, list);
   }
@@ -108,27 +107,20 @@ export class SyncLedger {
   }
 
   /**
-   * A replica's share of a step. Alone (no other replica can own units of it), it takes every unit
-   * its evidence allows. With `competitors`, every claimant made at least one resync in the step's
-   * time and the counts say only how many of each kind there were: it takes one, of the kind its
-   * evidence names, or none when that stays ambiguous.
+   * The kind of the one unit a claimant with this evidence takes from the step: the kind its
+   * evidence names (or none when that kind is used up), else the only kind left, else the one it
+   * prefers, else the commoner one.
    */
-  claim(step: CounterStep, hint: ClaimHint, competitors: number): Unit[] {
-    const kinds: UnitKind[] = hint.only ? [hint.only] : ["full", "partial"];
-    const out: Unit[] = [];
-    if (competitors === 0 && !step.shared) {
-      for (const k of kinds) while (left(step, k) > 0) out.push(this.take(step, k));
-    } else {
-      step.shared = true;
-      const open = kinds.filter((k) => left(step, k) > 0);
-      const k = open.length === 1 ? open[0] : hint.prefer && open.includes(hint.prefer) ? hint.prefer : undefined;
-      if (k) out.push(this.take(step, k));
-    }
-    if (units(step) === 0) this.drop(step);
-    return out;
+  pick(step: CounterStep, hint: ClaimHint): UnitKind | null {
+    if (hint.only) return left(step, hint.only) > 0 ? hint.only : null;
+    const open = KINDS.filter((k) => left(step, k) > 0);
+    if (open.length <= 1) return open[0] ?? null;
+    if (hint.prefer) return hint.prefer;
+    return step.partial >= step.full ? "partial" : "full";
   }
 
-  private take(step: CounterStep, kind: UnitKind): Unit {
+  /** Takes one unit of `kind` (the caller checked there is one). */
+  take(step: CounterStep, kind: UnitKind): Unit {
     let refused = false;
     if (kind === "full") {
       step.full--;
@@ -138,9 +130,20 @@ export class SyncLedger {
     } else {
       step.partial--;
     }
-    return { master: step.master, kind, refused, from: step.from, to: step.to };
+    const unit: Unit = { master: step.master, kind, refused, from: step.from, to: step.to };
+    if (units(step) === 0) this.drop(step);
+    return unit;
+  }
+
+  /** Every unit left of the kinds `hint.only` allows: the claimant is the only node that can own them. */
+  takeAll(step: CounterStep, hint: ClaimHint): Unit[] {
+    const out: Unit[] = [];
+    for (const k of hint.only ? [hint.only] : KINDS) while (left(step, k) > 0) out.push(this.take(step, k));
+    return out;
   }
 }
+
+const KINDS: readonly UnitKind[] = ["full", "partial"];
 
 export function units(s: CounterStep): number {
   return s.full + s.partial;

@@ -10,7 +10,13 @@ import type { NodeEvent } from "./types";
 export type ResyncSource = "log" | "info" | "stats" | "link" | "predicted";
 
 export interface ResyncOutcome {
-  replica: string;
+  /**
+   * The replica that resynced; null when the master counted it but the polls cannot tell which
+   * replica made it (see `candidates`): the event then goes on the master that served it.
+   */
+  replica: string | null;
+  /** With no replica: the nodes that may have made it (each may have reconnected then); empty: none replscope watches. */
+  candidates?: string[];
   master: string | null;
   kind: "full" | "partial";
   reason: ResyncReason | null;
@@ -31,20 +37,38 @@ function how(o: ResyncOutcome): string {
   return "";
 }
 
+function servedText(o: ResyncOutcome): string {
+  const who = !o.candidates?.length
+    ? "a replica replscope does not watch (every replica it watches kept its link then)"
+    : `one of ${o.candidates.join(", ")} (each may have reconnected between two polls; the counters cannot tell which one)`;
+  return `${o.master} served a ${o.kind === "full" ? "FULL" : "partial"} resync to ${who}`;
+}
+
 export function outcomeEvent(o: ResyncOutcome, fmt: (n: number) => string = String): NodeEvent {
   const took = ((o.endedAt - o.startedAt) / 1000).toFixed(1);
+  const series = o.series ? ` [${o.series.index} of ${o.series.count} back to back]` : "";
+  const seriesData: Record<string, number> = o.series ? { seriesIndex: o.series.index, seriesCount: o.series.count } : {};
+  if (o.replica === null) {
+    // Counted by the master, owner unknown: on the master's timeline, saying whom it may have been.
+    return {
+      kind: o.kind === "full" ? "sync:full-resync" : "sync:partial-resync",
+      node: o.master ?? "unknown",
+      severity: o.kind === "full" ? "warning" : "info",
+      text: `${servedText(o)}, counted within ${took} s${series}`,
+      data: { master: o.master, replica: null, candidates: (o.candidates ?? []).join(" "), reason: o.reason, source: o.source, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt, ...seriesData },
+    };
+  }
   const from = o.master ? ` from ${o.master}` : "";
   const keys = o.keysLoaded !== null ? `, loaded ${fmt(o.keysLoaded)} keys` : "";
   const by = how(o);
   const back = o.betweenPolls ? `reconnected between two polls (within ${took} s)` : `back online after ${took} s`;
-  const series = o.series ? ` [${o.series.index} of ${o.series.count} back to back]` : "";
   if (o.kind === "full") {
     return {
       kind: "sync:full-resync",
       node: o.replica,
       severity: "warning",
       text: `${o.replica} FULL resync${from}: ${REASON_TEXT[o.reason ?? "unknown"]}${keys}; ${back}${by}${series}`,
-      data: { master: o.master, reason: o.reason, source: o.source, keysLoaded: o.keysLoaded, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt, ...(o.betweenPolls ? { betweenPolls: true } : {}), ...(o.series ? { seriesIndex: o.series.index, seriesCount: o.series.count } : {}) },
+      data: { master: o.master, reason: o.reason, source: o.source, keysLoaded: o.keysLoaded, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt, ...(o.betweenPolls ? { betweenPolls: true } : {}), ...seriesData },
     };
   }
   return {
@@ -52,6 +76,6 @@ export function outcomeEvent(o: ResyncOutcome, fmt: (n: number) => string = Stri
     node: o.replica,
     severity: "info",
     text: `${o.replica} partial resync${from}: the backlog covered the gap; ${back}${by}${series}`,
-    data: { master: o.master, source: o.source, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt, ...(o.betweenPolls ? { betweenPolls: true } : {}), ...(o.series ? { seriesIndex: o.series.index, seriesCount: o.series.count } : {}) },
+    data: { master: o.master, source: o.source, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt, ...(o.betweenPolls ? { betweenPolls: true } : {}), ...seriesData },
   };
 }

@@ -1,19 +1,22 @@
-// Pure state machine: follows each replica through its (re)syncs and reports every one of them,
-// with its kind (FULL/PARTIAL) and reason, once the replica is back online.
+// Pure state machine: follows each replica through its (re)syncs and reports every resync the
+// masters counted, with its kind (FULL/PARTIAL) and reason, once the replica is back online.
 //
 // A resync is noticed by any of: the link or a sync seen in INFO, a resync line in a log, or — for
 // link cuts that Redis 7 re-makes within milliseconds, between two polls — a new master-link
 // connection on the replica (CLIENT LIST TYPE master) or a new replication ID. How many resyncs
-// there were and of which kind comes from the masters' sync counters (resync-ledger.ts), matched
-// in time with each replica's window; the replica's own evidence, strongest first: its or its
-// master's log, a sync seen in progress, whether the master client was kept (partial) or made anew
-// (full), and last the PSYNC decision replayed from the positions we saw (predictPsync).
+// there were and of which kind comes from the masters' sync counters; which replica made each is
+// settled in resync-claims.ts. One that several nodes may have made — psync2's re-pointing passes
+// replicas through masters between two polls — is still reported, on the master that served it,
+// naming those nodes. The kind of a replica's own resyncs, strongest first: its or its master's
+// log, a sync seen in progress, whether the master client was kept (partial) or made anew (full),
+// and last the PSYNC decision replayed from the positions we saw (predictPsync).
 import type { ReplEvent } from "../logs/classify";
 import { sameLink, type MasterLink } from "../redis/client-list";
 import type { ReplSample } from "./consistent";
 import { masterIdOf } from "./diff";
-import { claimHint, episode, fromOwnEvidence, fromUnit, linkKept, renewed, type Episode, type LogEvidence, type Replay } from "./resync-episode";
-import { SyncLedger, units, type CounterStep, type Unit } from "./resync-ledger";
+import { CountClaims, type HintFor } from "./resync-claims";
+import { claimHint, episode, fromOwnEvidence, fromUnit, linkKept, renewed, unidentified, type Episode, type LogEvidence, type Replay } from "./resync-episode";
+import { units, type CounterStep, type Unit, type UnitKind } from "./resync-ledger";
 import type { ResyncOutcome } from "./resync-outcome";
 import { positionOf, predictPsync, type ReplicaPosition } from "./sync";
 import type { NodeState } from "./types";
@@ -28,15 +31,6 @@ interface Healthy {
   at: number;
 }
 
-/** Every node's latest successful sample, to know whether all claimants of a step are known. */
-interface Seen {
-  sentAt: number;
-  master: string | null;
-  up: boolean;
-  /** This replica's last decided episode: its resyncs until then are accounted for. */
-  decided: Episode | null;
-}
-
 export interface TrackerOptions {
   /** Whether the node's log is being read: resync lines then usually arrive within a tail tick. */
   logReadable?: (id: string) => boolean;
@@ -48,7 +42,7 @@ export interface TrackerOptions {
 const GRACE_MS = 700;
 /** With a readable log and no resync line yet, wait this long for one. */
 const LOG_GRACE_MS = 250;
-/** A counted resync no replica showed is given up after this (the replica may not be polled yet). */
+/** A counted resync is given its owner (or reported as unidentified) at the latest this long after it was read. */
 const ORPHAN_WAIT_MS = 3000;
 /** A replica first seen with a link younger than this may own a resync its master just counted. */
 const FIRST_SIGHT_AGE_S = 5;
@@ -58,14 +52,16 @@ const MAX_MASTERS = 8;
 export class ResyncTracker {
   private readonly episodes = new Map<string, Episode>();
   private readonly healthy = new Map<string, Healthy>();
-  private readonly seen = new Map<string, Seen>();
+  /** Each replica's last decided episode: a later counted resync in its window may be its too. */
+  private readonly decided = new Map<string, Episode>();
   /** Log evidence about nodes not discovered yet (the master logs a new replica before INFO shows it). */
   private readonly early = new Map<string, { at: number; evidence: LogEvidence }>();
   private readonly last = new Map<string, ResyncOutcome>();
-  private readonly ledger = new SyncLedger();
+  /** The masters' counts and who may have made them. */
+  private readonly claims: CountClaims;
   private readonly logReadable: (id: string) => boolean;
   private readonly resolve: (address: string) => string;
-  /** Counted resyncs no replica could be matched with (a replica we don't poll, or ambiguous). */
+  /** Counted resyncs reported without a replica (several nodes may have made them, or one we don't watch). */
   unattributed = 0;
 
   constructor(
@@ -74,6 +70,7 @@ export class ResyncTracker {
   ) {
     this.logReadable = options.logReadable ?? (() => false);
     this.resolve = options.resolve ?? ((a) => a);
+    this.claims = new CountClaims((master, to) => this.listedUnread(master, to));
   }
 
   lastOutcome(replica: string): ResyncOutcome | undefined {
@@ -89,26 +86,24 @@ export class ResyncTracker {
     this.healthy.delete(id);
     this.last.delete(id);
     this.early.delete(id);
-    this.seen.delete(id);
-    this.ledger.forget(id);
+    this.decided.delete(id);
+    this.claims.forget(id);
   }
 
   /**
    * Nodes whose next sample would let a pending decision be made (a master not read since its
-   * replica came back, replicas not read since a counted step): the monitor polls them early.
+   * replica came back, nodes not read since a counted step): the monitor polls them early.
    */
   awaiting(): string[] {
     const out = new Set<string>();
-    for (const [id, ep] of this.episodes) {
+    for (const ep of this.episodes.values()) {
       if (ep.onlineAt === null) continue;
       for (const m of ep.masters) {
-        const last = this.ledger.lastSample(m);
+        const last = this.claims.ledger.lastSample(m);
         if (last && last.sentAt < ep.onlineAt && this.stateOf(m)?.status === "up") out.add(m);
       }
-      for (const step of this.ledger.overlapping(ep.masters, ep.from, ep.onlineAt)) {
-        for (const [node, s] of this.seen) if (s.up && (node === id || s.master === step.master) && s.sentAt < step.to) out.add(node);
-      }
     }
+    for (const step of this.claims.ledger.pending()) for (const node of this.claims.windows.unread(step.master, step.to)) out.add(node);
     return [...out];
   }
 
@@ -116,16 +111,10 @@ export class ResyncTracker {
   observe(prev: NodeState, next: NodeState, now: number): ResyncOutcome[] {
     const id = next.id;
     const sample = sampleOf(prev, next);
-    if (sample?.counters) this.ledger.record(id, { sentAt: sample.sentAt, at: sample.at, counters: sample.counters });
-    const seen = this.seen.get(id);
-    this.seen.set(id, {
-      sentAt: sample?.sentAt ?? seen?.sentAt ?? -Infinity,
-      master: sample ? masterIdOf(next) : (seen?.master ?? null),
-      up: next.status === "up",
-      decided: seen?.decided ?? null,
-    });
-
+    if (sample?.counters) this.claims.ledger.record(id, { sentAt: sample.sentAt, at: sample.at, counters: sample.counters });
     const online = next.status === "up" && next.role === "replica" && next.repl?.linkStatus === "up" && !next.repl.syncInProgress;
+    if (sample) this.claims.windows.answer(id, { sentAt: sample.sentAt, at: sample.at, role: next.role, runId: next.runId, replid: sample.repl.replid, online, link: sample.link });
+    else if (next.status !== "up") this.claims.windows.down(id);
     const master = masterIdOf(next) ?? masterIdOf(prev);
     let ep = this.episodes.get(id);
     if (ep && next.status === "up" && next.role === "master") {
@@ -160,7 +149,7 @@ export class ResyncTracker {
         ep.betweenPolls = false;
       }
       if (master && ep.masters.at(-1) !== master && ep.masters.length < MAX_MASTERS) ep.masters.push(master);
-      if (online && sample) this.online(ep, sample, now);
+      if (online && sample) this.online(ep, sample, master, now);
       else if (!online) {
         ep.onlineAt = null;
         ep.graceFrom = null;
@@ -199,8 +188,7 @@ export class ResyncTracker {
       this.episodes.delete(id);
       const s = ep.onlineSample;
       if (s) this.healthy.set(id, { pos: positionOf(s.repl), link: s.link ?? ep.linkAfter, master: ep.masters.at(-1) ?? null, sentAt: s.sentAt, at: s.at });
-      const seen = this.seen.get(id);
-      if (seen) seen.decided = ep;
+      this.decided.set(id, ep);
       const lastOne = outcomes.at(-1);
       if (lastOne) this.last.set(id, lastOne);
       out.push(...outcomes);
@@ -209,13 +197,15 @@ export class ResyncTracker {
     return out;
   }
 
-  private online(ep: Episode, sample: ReplSample, now: number): void {
+  private online(ep: Episode, sample: ReplSample, master: string | null, now: number): void {
     const prevLink = ep.onlineSample?.link ?? ep.linkAfter;
     // Cut again after we saw it online, before the decision: the window extends to this poll.
     const again = ep.onlineAt !== null && ep.onlineSample !== null && renewed(prevLink, ep.onlineSample.repl.replid, sample);
     if (ep.onlineAt === null || again) {
       ep.onlineAt = now;
       ep.onlineSample = sample;
+      const before = ep.sightings.at(-1);
+      if (ep.sightings.length < MAX_MASTERS) ep.sightings.push({ master, from: before?.sentAt ?? ep.from, to: now, sentAt: sample.sentAt });
     }
     // A different connection than before: it resynced, even if we lost sight of it meanwhile.
     if (again || (sample.link && ep.linkBefore && !sameLink(sample.link, ep.linkBefore))) ep.certain = true;
@@ -295,39 +285,23 @@ export class ResyncTracker {
     const to = ep.onlineAt!;
     // Each master must have been read after the replica was seen back: its counters then hold every resync of the window.
     for (const m of ep.masters) {
-      const last = this.ledger.lastSample(m);
+      const last = this.claims.ledger.lastSample(m);
       if (last && this.stateOf(m)?.status === "up" && last.sentAt < to) return false;
     }
-    const steps = this.ledger.overlapping(ep.masters, ep.from, to);
+    const steps = this.claims.ledger.overlapping(ep.masters, ep.from, to);
     const total = steps.reduce((n, s) => n + units(s), 0);
     // The one resync counted in the window, and this replica certainly made one: it is this one.
-    if (total <= 1 && ep.certain && !steps.some((s) => s.shared)) return true;
-    // Otherwise every replica that could own part of it (and this one, for a next cut) must have been read since.
-    return steps.every((s) => this.caughtUp(s, id));
+    if (total <= 1 && ep.certain) return true;
+    // Otherwise every node that could own part of it (and this one, for a next cut) must have been read since.
+    return steps.every((s) => this.claims.settled(s));
   }
 
-  /**
-   * Every replica that could own units of the step (and `self`) was read after it: all claimants
-   * are known. `anyReplica`: every replica whatever its master (one may have passed through).
-   */
-  private caughtUp(step: CounterStep, self: string | null, anyReplica = false): boolean {
-    for (const [node, s] of this.seen) {
-      const could = node === self || s.master === step.master || (anyReplica && s.master !== null && node !== step.master);
-      if (s.up && could && s.sentAt < step.to) return false;
-    }
-    for (const line of this.stateOf(step.master)?.repl?.replicas ?? []) {
-      const s = this.seen.get(this.resolve(line.id));
-      if (!s || (s.up && s.sentAt < step.to)) return false;
-    }
-    return true;
-  }
-
-  private competitors(step: CounterStep, self: string): number {
-    let n = 0;
-    for (const [id, ep] of this.episodes) {
-      if (id !== self && ep.masters.includes(step.master) && ep.from < step.to && (ep.onlineAt ?? Infinity) > step.from) n++;
-    }
-    return n;
+  /** A replica `master` lists that was not read since `to` (just discovered) may have made a count. */
+  private listedUnread(master: string, to: number): boolean {
+    return (this.stateOf(master)?.repl?.replicas ?? []).some((line) => {
+      const id = this.resolve(line.id);
+      return this.claims.windows.lastSent(id) < to && this.stateOf(id)?.status !== "down";
+    });
   }
 
   private decide(id: string, ep: Episode, now: number): ResyncOutcome[] {
@@ -335,14 +309,8 @@ export class ResyncTracker {
     const replay = this.replayFor(ep);
     // The same connection before and after: the replica never resynced, we only lost sight of it.
     if (kept === "same" && !ep.sawSyncInProgress && !ep.log.kind) return [];
-    const taken: Unit[] = [];
-    for (const step of this.ledger.overlapping(ep.masters, ep.from, ep.onlineAt ?? now)) {
-      const competitors = this.competitors(step, id);
-      const shared = competitors > 0 || step.shared;
-      // Shared with other replicas: each made at least one resync in it, so one unit each.
-      if (shared && taken.length > 0) continue;
-      taken.push(...this.ledger.claim(step, claimHint(ep, kept, replay(step.master)), competitors));
-    }
+    const hintFor: HintFor = (master) => claimHint(ep, kept, replay(master));
+    const taken = [...this.claims.sightings(ep, hintFor), ...this.claims.alone(id, ep, ep.onlineAt ?? now, hintFor)];
     if (taken.length === 0) {
       if (ep.firstSight && !ep.log.kind && !ep.sawSyncInProgress) return [];
       return [fromOwnEvidence(id, ep, kept, replay, now)];
@@ -363,44 +331,46 @@ export class ResyncTracker {
   // ---- counted resyncs no episode claimed ------------------------------------------------------
 
   /**
-   * A resync a master counted that no episode claimed. Once every replica of that master was read
-   * after it, it is given to the one replica that can have made it unseen, if there is exactly one:
-   * a replica of that master whose link we cannot see (CLIENT not permitted), or a replica that
-   * resynced elsewhere in that time and can have passed through this master (psync2's chained
-   * re-pointing: A → B → C between two polls shows only A and C). Otherwise it stays unattributed
-   * (a replica we do not poll).
+   * A resync a master counted that no episode claimed, once every node that may have made it was
+   * read after it (or it waited long enough): it is the one such node's if there is exactly one —
+   * a replica whose link we cannot see (CLIENT not permitted), one that resynced elsewhere in that
+   * time and can have passed through this master (A → B → C between two polls shows only A and C),
+   * one promoted meanwhile. Otherwise it is reported on the master, naming the nodes that may have
+   * made it (none: a replica we do not watch).
    */
   private sweepOrphans(now: number): ResyncOutcome[] {
     const out: ResyncOutcome[] = [];
-    for (const step of this.ledger.pending()) {
-      const overlaps = (ep: Episode) => ep.from < step.to && (ep.onlineAt ?? Infinity) > step.from;
-      if ([...this.episodes.values()].some(overlaps)) continue;
-      if (!this.caughtUp(step, null, true) && now - step.to < ORPHAN_WAIT_MS) continue;
-      const candidates: [string, Episode | null][] = [];
-      for (const [id, s] of this.seen) {
-        if (!s.up) continue;
-        const d = s.decided;
-        const blind = s.master === step.master && this.healthy.get(id)?.link === undefined && (!d || (d.onlineAt ?? -Infinity) <= step.from);
-        const passer = d !== null && d.certain && overlaps(d) && !d.masters.includes(step.master);
-        if (blind || passer) candidates.push([id, passer ? d : null]);
+    // An episode still open may claim a step (its replica still syncing, or its master not read
+    // since); one whose replica stopped answering, only for a while.
+    const claimable = (step: CounterStep) =>
+      [...this.episodes].some(([id, ep]) => ep.masters.includes(step.master) && ep.from < step.to && (ep.onlineAt ?? Infinity) > step.from && (this.stateOf(id)?.status === "up" || now - step.to < ORPHAN_WAIT_MS));
+    const excluded = (node: string, step: CounterStep, kind: UnitKind) => this.loggedOtherwise(node, step, kind);
+    for (const { step, units: taken, candidates } of this.claims.leftovers(now, ORPHAN_WAIT_MS, claimable, excluded)) {
+      if (candidates.length === 1) out.push(...this.give(candidates[0]!, step, taken, now));
+      else {
+        this.unattributed += taken.length;
+        out.push(...taken.map((u, i) => unidentified(u, candidates, i, taken.length)));
       }
-      const only = candidates.length === 1 ? candidates[0]! : null;
-      if (!only) {
-        this.unattributed += units(step);
-        this.ledger.drop(step);
-        continue;
-      }
-      const [owner, d] = only;
-      const ep = d
-        ? { ...d, masters: [step.master], log: {}, sawSyncInProgress: false }
-        : episode({ masters: [step.master], openedAt: step.from, from: step.from, before: this.healthy.get(owner)?.pos ?? null, known: true, onlineAt: step.to, betweenPolls: true });
-      const taken = this.ledger.claim(step, { only: null, prefer: null }, 0);
-      const outcomes = taken.map((_u, i) => fromUnit(owner, ep, taken, i, this.replayFor(ep), now));
-      const lastOne = outcomes.at(-1);
-      if (lastOne) this.last.set(owner, lastOne);
-      out.push(...outcomes);
     }
     return out;
+  }
+
+  /** A readable log logs every resync: a replica whose log named another kind in that time did not make this one. */
+  private loggedOtherwise(node: string, step: Pick<CounterStep, "from" | "to">, kind: UnitKind): boolean {
+    return [this.episodes.get(node), this.decided.get(node)].some((d) => !!d?.log.kind && d.log.kind !== kind && d.from < step.to && (d.onlineAt ?? Infinity) > step.from);
+  }
+
+  /** Counted resyncs that only `owner` can have made, outside any episode of its that named this master. */
+  private give(owner: string, step: Pick<CounterStep, "master" | "from" | "to">, taken: Unit[], now: number): ResyncOutcome[] {
+    const d = this.decided.get(owner);
+    const overlaps = d && d.from < step.to && (d.onlineAt ?? Infinity) > step.from;
+    const ep = overlaps
+      ? { ...d, masters: [step.master], log: {}, sawSyncInProgress: false }
+      : episode({ masters: [step.master], openedAt: step.from, from: step.from, before: this.healthy.get(owner)?.pos ?? null, known: true, onlineAt: step.to, betweenPolls: true });
+    const outcomes = taken.map((_u, i) => fromUnit(owner, ep, taken, i, this.replayFor(ep), now));
+    const lastOne = outcomes.at(-1);
+    if (lastOne) this.last.set(owner, lastOne);
+    return outcomes;
   }
 }
 

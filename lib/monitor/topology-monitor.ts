@@ -330,7 +330,7 @@ export class TopologyMonitor {
     this.historyTimer = ctl;
     while (!ctl.signal.aborted) {
       const now = Date.now();
-      for (const o of this.resync.tick(now)) this.emit(o.replica, [this.resyncEvent(o)], now);
+      for (const e of this.resync.tick(now).map(this.resyncEvent)) this.emit(e.node, [e], now);
       this.forgetStale(now);
       const views = this.views();
       this.alerts.tick(now, views);

@@ -161,3 +161,19 @@ test("active and pending alerts stay bounded however many nodes are down", () =>
   const { state } = replay(12, () => nodes);
   assert.equal(Object.keys(state.active).length + Object.keys(state.pending).length, MAX_ALERTS);
 });
+
+test("a full resync the master served to a replica the polls cannot tell: the alert is the master's and says so", () => {
+  const ev: TimelineEvent = {
+    id: 1,
+    at: T0 + 1000,
+    topology: "main",
+    kind: "sync:full-resync",
+    node: master.id,
+    severity: "warning",
+    text: `${master.id} served a FULL resync to one of 10.0.0.2:6379, 10.0.0.3:6379 (…)`,
+    data: { master: master.id, replica: null, candidates: "10.0.0.2:6379 10.0.0.3:6379" },
+  };
+  const { fired } = replay(2, () => [master, replica()], DEFAULT_ALERT_RULES, (s) => (s === 1 ? [ev] : []));
+  assert.equal(fired[0]?.node, master.id);
+  assert.equal(fired[0]?.text, ev.text, "not 'the master needed a full resync'");
+});

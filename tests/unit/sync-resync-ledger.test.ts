@@ -51,7 +51,7 @@ describe("SyncLedger: the masters' counters as steps in time", () => {
     l.record("m", { sentAt: 198, at: 200, counters: c(2, 0) });
     assert.deepEqual(l.pending(), []);
     l.record("m", { sentAt: 298, at: 300, counters: c(3, 2, 1) });
-    assert.deepEqual(l.pending(), [{ master: "m", from: 198, to: 300, full: 1, partial: 2, refused: 1, shared: false }]);
+    assert.deepEqual(l.pending(), [{ master: "m", from: 198, to: 300, full: 1, partial: 2, refused: 1 }]);
     // restart: counters back to 0 is a new baseline, not negative resyncs
     l.record("m", { sentAt: 398, at: 400, counters: c(0, 0) });
     l.record("m", { sentAt: 498, at: 500, counters: c(0, 1) });
@@ -70,29 +70,33 @@ describe("SyncLedger: the masters' counters as steps in time", () => {
     assert.deepEqual(l.overlapping(["m"], 210, 300), []);
   });
 
-  test("alone, a replica takes every unit its evidence allows; another kind stays for someone else", () => {
+  test("takeAll: every unit its evidence allows; another kind stays for someone else", () => {
     const l = new SyncLedger();
     l.record("m", { sentAt: 0, at: 10, counters: c(0, 0) });
     l.record("m", { sentAt: 100, at: 110, counters: c(1, 2, 1) });
     const [step] = l.pending();
-    const units = l.claim(step!, { only: "partial", prefer: null }, 0);
+    const units = l.takeAll(step!, { only: "partial", prefer: null });
     assert.deepEqual(units.map((u) => u.kind), ["partial", "partial"]);
     assert.deepEqual(l.pending().map((s) => [s.full, s.partial]), [[1, 0]]);
-    const [full] = l.claim(l.pending()[0]!, { only: null, prefer: null }, 0);
+    const [full] = l.takeAll(l.pending()[0]!, { only: null, prefer: null });
     assert.deepEqual(full, { master: "m", kind: "full", refused: true, from: 0, to: 110 });
     assert.deepEqual(l.pending(), []);
   });
 
-  test("shared with other replicas, each takes one unit: the only kind left, or the one it prefers, or none", () => {
+  test("pick: the kind the evidence names, else the only kind left, else the preferred, else the commoner", () => {
     const l = new SyncLedger();
     l.record("m", { sentAt: 0, at: 10, counters: c(0, 0) });
-    l.record("m", { sentAt: 100, at: 110, counters: c(1, 1) });
+    l.record("m", { sentAt: 100, at: 110, counters: c(1, 2) });
     const step = l.pending()[0]!;
-    assert.deepEqual(l.claim(step, { only: null, prefer: null }, 1), [], "both kinds left, no preference: ambiguous");
-    assert.deepEqual(l.claim(step, { only: null, prefer: "full" }, 1).map((u) => u.kind), ["full"]);
-    // no competitor any more, but the step was shared: still one unit
-    assert.deepEqual(l.claim(step, { only: null, prefer: null }, 0).map((u) => u.kind), ["partial"]);
-    assert.deepEqual(l.pending(), []);
+    assert.equal(l.pick(step, { only: "full", prefer: null }), "full");
+    assert.equal(l.pick(step, { only: null, prefer: "full" }), "full");
+    assert.equal(l.pick(step, { only: null, prefer: null }), "partial", "two partial, one full");
+    l.take(step, "full");
+    assert.equal(l.pick(step, { only: "full", prefer: null }), null, "no full left: the evidence fits nothing here");
+    assert.equal(l.pick(step, { only: null, prefer: "full" }), "partial", "only partial left");
+    l.take(step, "partial");
+    l.take(step, "partial");
+    assert.deepEqual(l.pending(), [], "a step with nothing left is dropped");
   });
 });
 

@@ -249,8 +249,11 @@ describe("ResyncTracker: log evidence (node-a.log / node-b.log)", () => {
     const onlineAt = done.at + 600;
     assert.deepEqual(t.poll(B, ok(toA(replicaAt(replicaUp(), 3_107_022)), onlineAt)), []);
     const out = t.tracker.tick(onlineAt + 700);
+    const step = { from: healthyAt - 1, to: refusal.at + 1000 };
     assert.deepEqual(out, [
       { replica: B, master: A, kind: "full", reason: "lack-of-backlog", source: "log", startedAt: lost.at, endedAt: onlineAt, keysLoaded: 5005 },
+      // The partial A counted is not B's (its log names every resync it made): a replica not watched.
+      { replica: null, candidates: [], master: A, kind: "partial", reason: null, source: "stats", startedAt: step.from, endedAt: step.to, keysLoaded: null, betweenPolls: true },
     ]);
 
     const e = outcomeEvent(out[0]!, formatNumber);
@@ -524,12 +527,16 @@ describe("ResyncTracker: a link cut and re-made between two polls, no log", () =
     assert.deepEqual(out.map((o) => [o.replica, o.kind, o.source]), [[R, "partial", "stats"]]);
   });
 
-  test("a counted resync no replica can own (every link seen unchanged) stays unattributed", () => {
+  test("a counted resync no watched replica can own (every link seen unchanged) is reported on the master", () => {
     const t = steady();
     t.poll(M, polled(masterCounting(2, 1), T0 + 230));
     t.poll(R2, polled(raw("replica-2.txt"), T0 + 240, LINK2));
-    assert.deepEqual(t.poll(R, polled(replicaUp(), T0 + 300, LINK)), []);
+    const out = t.poll(R, polled(replicaUp(), T0 + 300, LINK));
+    assert.deepEqual(out.map((o) => [o.replica, o.master, o.kind, o.candidates]), [[null, M, "partial", []]]);
     assert.equal(t.tracker.unattributed, 1);
+    const e = outcomeEvent(out[0]!);
+    assert.equal(e.node, M);
+    assert.match(e.text, /served a partial resync to a replica replscope does not watch/);
   });
 
   test("a new replica first seen already online with a young link owns the full sync its master just counted", () => {
@@ -601,5 +608,80 @@ describe("outcomeEvent: operator text", () => {
     const other = outcomeEvent({ ...base, reason: "second-id-offset-ahead", keysLoaded: null });
     assert.ok(other.text.includes("ran ahead of where the master's second replication ID ends"), other.text);
     assert.ok(!other.text.includes("loaded"), other.text);
+  });
+});
+
+describe("ResyncTracker: psync2 re-pointing between polls (every count reported, owners as far as the polls tell)", () => {
+  const all = (t: Topology, polls: [string, PollResult][]): ResyncOutcome[] => polls.flatMap(([id, r]) => t.poll(id, r));
+  const toR2 = (text: string): string => setField(text, "master_port", "37069");
+
+  test("one count more than the replicas seen reconnecting: each takes one, the rest is reported on the master naming both", () => {
+    const t = steady();
+    const out = all(t, [
+      [R, polled(replicaUp(), T0 + 200, KEPT)],
+      [R2, polled(raw("replica-2.txt"), T0 + 200, LINK2_KEPT)],
+      [M, polled(masterCounting(2, 3), T0 + 230)],
+      [R, polled(replicaUp(), T0 + 300, KEPT)],
+      [R2, polled(raw("replica-2.txt"), T0 + 300, LINK2_KEPT)],
+    ]);
+    assert.deepEqual(out.map((o) => [o.replica, o.master, o.kind, o.candidates]).sort(), [
+      [R, M, "partial", undefined],
+      [R2, M, "partial", undefined],
+      [null, M, "partial", [R, R2].sort()],
+    ].sort());
+    assert.equal(t.tracker.unattributed, 1);
+    const e = outcomeEvent(out.find((o) => o.replica === null)!);
+    assert.equal(e.node, M, "on the master's timeline");
+    assert.equal(e.kind, "sync:partial-resync");
+    assert.equal(e.data?.candidates, [R, R2].sort().join(" "));
+    assert.match(e.text, new RegExp(`^${M} served a partial resync to one of .*the counters cannot tell which one`));
+  });
+
+  test("each sighting takes the earliest count that fits, so a replica seen later still finds its own", () => {
+    const t = steady();
+    const out = all(t, [
+      [M, polled(masterCounting(2, 1), T0 + 140)], // counted in (98, 140]
+      [R, polled(replicaUp(), T0 + 150, KEPT)], // reconnected in (98, 150]: either count fits
+      [R2, polled(raw("replica-2.txt"), T0 + 150, LINK2)],
+      [M, polled(masterCounting(2, 2), T0 + 180)], // counted in (138, 180]
+      [R2, polled(raw("replica-2.txt"), T0 + 200, LINK2_KEPT)], // reconnected in (148, 200]: only the second fits
+      [R, polled(replicaUp(), T0 + 200, KEPT)],
+      [M, polled(masterCounting(2, 2), T0 + 230)],
+      [R, polled(replicaUp(), T0 + 300, KEPT)],
+      [R2, polled(raw("replica-2.txt"), T0 + 300, LINK2_KEPT)],
+    ]);
+    assert.deepEqual(out.map((o) => [o.replica, o.master, o.kind]).sort(), [[R, M, "partial"], [R2, M, "partial"]].sort());
+    assert.equal(t.tracker.unattributed, 0);
+  });
+
+  test("seen online with two masters before the decision: one resync from each", () => {
+    const t = steady();
+    const out = all(t, [
+      [R, polled(replicaUp(), T0 + 200, KEPT)],
+      // re-pointed to its sibling: same master client (a PSYNC continuation), new connection
+      [R, polled(toR2(replicaUp()), T0 + 300, { ...KEPT, laddr: "127.0.0.1:1" })],
+      [M, polled(masterCounting(2, 1), T0 + 330)],
+      [R2, polled(setField(raw("replica-2.txt"), "sync_partial_ok", "1"), T0 + 330, LINK2)],
+      [R, polled(toR2(replicaUp()), T0 + 400, { ...KEPT, laddr: "127.0.0.1:1" })],
+      [R2, polled(setField(raw("replica-2.txt"), "sync_partial_ok", "1"), T0 + 400, LINK2)],
+      // every other node read after each count (the master too: it may have been a replica meanwhile)
+      [M, polled(masterCounting(2, 1), T0 + 430)],
+    ]);
+    assert.deepEqual(out.map((o) => [o.replica, o.master, o.kind, o.series]).sort(), [
+      [R, M, "partial", { index: 1, count: 2 }],
+      [R, R2, "partial", { index: 2, count: 2 }],
+    ].sort());
+    assert.equal(t.tracker.unattributed, 0);
+  });
+
+  test("a replica promoted right after reconnecting is the only node that can own its master's count", () => {
+    const t = steady();
+    const out = all(t, [
+      [R2, polled(raw("promoted.txt"), T0 + 200)],
+      [M, polled(masterCounting(2, 1), T0 + 230)],
+      [R, polled(replicaUp(), T0 + 300, LINK)],
+      [R2, polled(raw("promoted.txt"), T0 + 300)],
+    ]);
+    assert.deepEqual(out.map((o) => [o.replica, o.master, o.kind, o.betweenPolls]), [[R2, M, "partial", true]]);
   });
 });
