@@ -114,7 +114,22 @@ describe("metrics from a live topology", () => {
   test("a link cut inside the backlog counts a partial resync per replica", async () => {
     // The replicas' initial syncs may already be counted (from their logs): compare, don't expect zero.
     const fulls = (x: Exposition, node: string): number => select(x, "replscope_resyncs_total", { node, kind: "full" }).reduce((n, s) => n + s.value, 0);
-    const beforeCut = await scrape();
+    // Wait until the start-up resyncs (decided from logs or counters) are all in: the full counts
+    // stay the same over a few polls and no replica is being followed through a resync.
+    let last = "";
+    const beforeCut = await waitFor(
+      "start-up resyncs settled",
+      async () => {
+        const x = await scrape();
+        const key = JSON.stringify(topo.replicas.map((r) => fulls(x, r.id)));
+        const settled = key === last && hub.get("t")!.views().every((v) => !v.resyncing);
+        last = key;
+        return { x, settled };
+      },
+      (r) => r.settled,
+      15_000,
+      400,
+    ).then((r) => r.x);
     await cli(topo.master.port, "SET", "metrics:k", "v");
     await cli(topo.master.port, "CLIENT", "KILL", "TYPE", "replica");
     const e = await waitFor(
