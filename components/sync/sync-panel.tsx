@@ -53,6 +53,17 @@ export function ReplicaSyncPanel({ node, now }: { node: NodeView; now: number })
           {coverage.label}
           {node.backlogSize !== null && <span className="text-slate-400"> (master backlog {formatBytes(node.backlogSize)})</span>}
         </dd>
+        <dt className="text-slate-400">sync started at</dt>
+        <dd className="num text-slate-200 md:col-span-3" data-testid="sync-start">
+          {node.syncStartOffset !== null ? (
+            <>
+              offset {formatNumber(node.syncStartOffset)}{" "}
+              <span className="text-slate-500">({node.syncStartKind === "full" ? "the master's snapshot, +FULLRESYNC" : "first backlog byte sent"}, from the log)</span>
+            </>
+          ) : (
+            <span className="text-slate-500">unknown (no readable log line names it)</span>
+          )}
+        </dd>
         <dt className="text-slate-400">applied lag</dt>
         <dd className={`${TONE_CLASS[lag.tone]} md:col-span-3`} data-testid="applied-lag">
           {lag.label}

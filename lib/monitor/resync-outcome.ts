@@ -66,7 +66,8 @@ export function outcomeEvent(o: ResyncOutcome, fmt: (n: number) => string = Stri
     return {
       kind: "sync:full-resync",
       node: o.replica,
-      severity: "warning",
+      // A new replica's first full sync is expected: information, not a warning.
+      severity: o.reason === "new-replica" ? "info" : "warning",
       text: `${o.replica} FULL resync${from}: ${REASON_TEXT[o.reason ?? "unknown"]}${keys}; ${back}${by}${series}`,
       data: { master: o.master, reason: o.reason, source: o.source, keysLoaded: o.keysLoaded, durationMs: o.endedAt - o.startedAt, onlineAt: o.endedAt, ...(o.betweenPolls ? { betweenPolls: true } : {}), ...seriesData },
     };

@@ -17,7 +17,7 @@ import { createAllowList } from "../redis/allow-list";
 import type { ConnectOptions } from "../redis/connection";
 import { applyPoll, initialState, type PollResult } from "./reduce";
 import type { NodeEvent, NodeState, NodeView, Severity, TimelineEvent } from "./types";
-import { buildViews, isShown, type PeerPolicy } from "./view";
+import { buildViews, type SyncStart, isShown, type PeerPolicy } from "./view";
 
 /** Where stamped events go besides the in-memory list (the persistent timeline). */
 export interface EventSink {
@@ -83,9 +83,12 @@ export class TopologyMonitor {
   /** Node id -> when a live node last named it (as its master or a replica), for forgetting. */
   private readonly lastListed = new Map<string, number>();
   private readonly peerPolicy: PeerPolicy;
+  /** Log lines that name where a sync started, per replica (bounded by the node count). */
+  private readonly syncStarts = new Map<string, SyncStart>();
   private readonly resyncInfo = {
     last: (id: string) => this.resync.lastOutcome(id),
     inProgress: (id: string) => this.resync.inProgress(id),
+    syncStart: (id: string) => this.syncStarts.get(id),
   };
 
   readonly alerts: AlertEngine;
@@ -265,6 +268,11 @@ export class TopologyMonitor {
   /** A replication line in a node's log: evidence for the resync tracker and a timeline entry. */
   private onLogEvent(node: string, ev: ReplEvent, at: number): void {
     this.resync.logEvent(node, ev, at);
+    if (ev.kind === "full-resync-accepted" && this.states.has(node)) this.syncStarts.set(node, { kind: "full", offset: ev.offset, at });
+    if (ev.kind === "partial-resync-accepted-by-master") {
+      const replica = this.resolve(ev.replica);
+      if (this.states.has(replica)) this.syncStarts.set(replica, { kind: "partial", offset: ev.fromOffset, at });
+    }
     if (!TIMELINE_LOG_KINDS.has(ev.kind)) return;
     const severity: Severity = ev.kind === "partial-resync-refused" || ev.kind === "link-lost" ? "warning" : "info";
     this.emit(node, [{ kind: `log:${ev.kind}`, node, severity, text: `${node} log: ${ev.text}` }], at);

@@ -185,6 +185,12 @@ export interface NodeView {
   lastResyncAt: number | null;
   lastResyncKeysLoaded: number | null;
   /**
+   * Where the replica's latest (re)sync started: the offset of the master's snapshot for a full
+   * sync (+FULLRESYNC), the first backlog byte for a partial one. Only from a log line that says it.
+   */
+  syncStartOffset: number | null;
+  syncStartKind: "full" | "partial" | null;
+  /**
    * Addresses this node reports (its master, its replicas) that replscope does not show as nodes:
    * outside discovery.allow, or never answering. Plain text, bounded; null when there are none.
    */

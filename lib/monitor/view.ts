@@ -11,6 +11,14 @@ export type Resolve = (address: string) => string;
 export interface ResyncInfo {
   last(id: string): ResyncOutcome | undefined;
   inProgress(id: string): boolean;
+  /** Where the replica's latest sync started, from a log line that says so (absent: not known). */
+  syncStart?(id: string): SyncStart | undefined;
+}
+
+export interface SyncStart {
+  kind: "full" | "partial";
+  offset: number;
+  at: number;
 }
 
 const NO_RESYNC: ResyncInfo = { last: () => undefined, inProgress: () => false };
@@ -155,6 +163,8 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     lastResyncSource: last?.source ?? null,
     lastResyncAt: last?.endedAt ?? null,
     lastResyncKeysLoaded: last?.keysLoaded ?? null,
+    syncStartOffset: isReplica ? (resync.syncStart?.(s.id)?.offset ?? null) : null,
+    syncStartKind: isReplica ? (resync.syncStart?.(s.id)?.kind ?? null) : null,
     peerNote: peerNote(s, byId, resolve, policy),
   };
 }

@@ -106,6 +106,8 @@ function view(id: string, role: NodeView["role"], masterId: string | null): Node
     lastResyncSource: null,
     lastResyncAt: null,
     lastResyncKeysLoaded: null,
+    syncStartOffset: null,
+    syncStartKind: null,
     peerNote: null,
   };
 }

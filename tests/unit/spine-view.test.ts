@@ -165,6 +165,8 @@ describe("buildViews on a topology built from real INFO", () => {
       lastResyncSource: null,
       lastResyncAt: null,
       lastResyncKeysLoaded: null,
+      syncStartOffset: null,
+      syncStartKind: null,
       peerNote: null,
     } satisfies NodeView);
     const m = byId(views, M);
