@@ -1,4 +1,5 @@
 "use client";
+import { escapeInvisible } from "@/lib/keys/codec";
 import { useEffect, useState } from "react";
 import type { AuditEntry } from "@/lib/audit/log";
 import { formatClock } from "@/lib/format";
@@ -69,13 +70,13 @@ export function AuditTable() {
                     {new Date(e.at).toISOString().slice(0, 10)} {formatClock(e.at)}
                   </td>
                   <td className="pr-3">
-                    {e.user} <span className="text-slate-500">({e.role})</span>
+                    {escapeInvisible(e.user)} <span className="text-slate-500">({e.role})</span>
                   </td>
                   <td className="pr-3 font-mono whitespace-nowrap">{e.action}</td>
                   <td className="pr-3 font-mono text-slate-300">{[e.topology, ...e.nodes].filter(Boolean).join(" ") || (typeof e.params?.ip === "string" ? e.params.ip : "—")}</td>
                   <td className={RESULT_COLOR[e.result]}>
                     {e.result}
-                    {e.error ? `: ${e.error}` : ""}
+                    {e.error ? `: ${escapeInvisible(e.error)}` : ""}
                   </td>
                 </tr>
               ))}

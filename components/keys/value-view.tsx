@@ -86,6 +86,11 @@ export function ValueView({ value, pretty }: { value: KeyValue; pretty: boolean 
     case "stream":
       return (
         <div className="space-y-3">
+          {value.groups && value.groups.length === 0 && (value.groupCount ?? 0) > 0 && (
+            <p className="text-xs text-slate-400" data-testid="stream-groups-unlisted">
+              {value.groupCount} consumer groups: too many to list without an unbounded XINFO GROUPS
+            </p>
+          )}
           {value.groups && value.groups.length > 0 && (
             <div>
               <h4 className="mb-1 text-[11px] tracking-wide text-slate-400 uppercase">Consumer groups</h4>

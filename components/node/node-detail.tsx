@@ -153,7 +153,7 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
                   <th className="py-1 pr-3">replica</th>
                   <th className="pr-3">state</th>
                   <th className="text-right">acked offset</th>
-                  <th className="text-right">behind</th>
+                  <th className="text-right" title="master offset minus the replica's last acknowledged offset">unacknowledged</th>
                   <th className="text-right">last ack</th>
                 </tr>
               </thead>

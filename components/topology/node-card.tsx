@@ -92,6 +92,12 @@ export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: La
         )}
       </div>
 
+      {stale && node.role === "replica" && lagReading(node).label === "not acknowledging" && (
+        // The master's live account of a frozen replica is current: not greyed with the rest.
+        <div className="mt-1 text-[11px] text-rose-200" data-testid="master-account">
+          {lagReading(node).detail}
+        </div>
+      )}
       {stale && node.lastSeenAt !== null && (
         <div className="mt-1 text-[11px] text-slate-400" data-testid="last-seen">
           values below last seen {formatDuration(now - node.lastSeenAt)} ago

@@ -46,8 +46,13 @@ export function Overview() {
   const replicas = nodes.filter((n) => n.role === "replica");
   const masters = nodes.filter((n) => n.role === "master" && n.status === "up");
   const down = nodes.filter((n) => n.status === "down");
+  // A master that does not answer has no current rate, and its replicas no knowable lag: the
+  // totals then say "unknown" rather than a partial sum.
+  const masterDown = nodes.some((n) => n.role === "master" && n.status === "down");
+  const lagUnknown = replicas.some((n) => n.status === "up" && n.lagBytes === null);
   const maxLag = replicas.reduce<number | null>((m, n) => (n.lagBytes === null ? m : Math.max(m ?? 0, n.lagBytes)), null);
-  const writeRate = masters.reduce((s, n) => s + (n.writeRate ?? 0), 0);
+  const writeRate = masterDown ? null : masters.reduce((s, n) => s + (n.writeRate ?? 0), 0);
+  const inSync = replicas.filter((r) => r.status === "up" && r.linkStatus === "up" && r.lagBytes !== null && !r.syncInProgress).length;
   const events = topology ? state.events.filter((e) => e.topology === topology.name) : [];
 
   return (
@@ -79,9 +84,10 @@ export function Overview() {
       <div className="grid grid-cols-2 gap-2 sm:flex sm:flex-wrap sm:gap-3">
         <Stat label="masters" value={String(masters.length)} tone={masters.length === 1 ? "text-slate-50" : "text-amber-300"} testId="stat-masters" />
         <Stat label="replicas up" value={`${replicas.filter((r) => r.status === "up").length} / ${replicas.length}`} testId="stat-replicas" />
+        <Stat label="in sync (lag known)" value={`${inSync} / ${replicas.length}`} tone={inSync === replicas.length ? "text-slate-50" : "text-amber-300"} testId="stat-in-sync" />
         <Stat label="nodes down" value={String(down.length)} tone={down.length ? "text-rose-300" : "text-slate-50"} testId="stat-down" />
-        <Stat label="max lag" value={formatBytes(maxLag)} testId="stat-max-lag" />
-        <Stat label="write rate" value={formatRate(writeRate)} testId="stat-write-rate" />
+        <Stat label="max applied lag" value={lagUnknown && maxLag === null ? "unknown" : `${formatBytes(maxLag)}${lagUnknown ? "+" : ""}`} testId="stat-max-lag" />
+        <Stat label="write rate" value={writeRate === null ? "unknown" : formatRate(writeRate)} tone={writeRate === null ? "text-slate-400" : "text-slate-50"} testId="stat-write-rate" />
       </div>
 
       <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-5">

@@ -59,6 +59,8 @@ export interface AlertNode {
   backlogSize: number | null;
   /** Replica: does its master answer right now (false: the lag figures cannot be known). */
   masterAnswering?: boolean | null;
+  /** The PSYNC replay on ordered samples (what the card says): false = a drop now means FULL. */
+  canPartialResync?: boolean | null;
 }
 
 export interface AlertInput {
@@ -156,7 +158,10 @@ export function currentConditions(input: AlertInput, rules: AlertRules): Conditi
     if (rules.writableReplica && n.readOnly === false) {
       add("writable-replica", n.id, "warning", `${n.id} accepts writes (replica-read-only is off); they never reach ${master} and vanish on the next full resync`);
     }
-    if (n.lagBytes !== null && n.backlogSize !== null && n.backlogSize > 0 && n.lagBytes > rules.backlogShare * n.backlogSize) {
+    if (n.canPartialResync === false && n.linkStatus === "up") {
+      // The same replay the card shows: the backlog no longer holds what this replica would ask for.
+      add("backlog-coverage", n.id, "critical", `${n.id}: the master's backlog no longer covers it: a reconnect now means a full resync`, 1);
+    } else if (n.lagBytes !== null && n.backlogSize !== null && n.backlogSize > 0 && n.lagBytes > rules.backlogShare * n.backlogSize) {
       const share = n.lagBytes / n.backlogSize;
       const beyond = n.lagBytes >= n.backlogSize;
       add(

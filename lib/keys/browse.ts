@@ -40,10 +40,13 @@ export async function openKey(t: NodeTarget, q: { key: string; db: number; curso
   return readKey(redis, keyBuf, { db: q.db, cursor: q.cursor, pageSize: q.pageSize ?? 100 });
 }
 
-/** DEL: 1 when deleted, 0 when it was not there. A read-only replica answers READONLY (thrown). */
+/**
+ * UNLINK (DEL that frees big values in the background, so deleting a 2M-field hash does not block
+ * the server): 1 when deleted, 0 when it was not there. A read-only replica answers READONLY (thrown).
+ */
 export async function deleteKey(t: NodeTarget, q: { key: string; db: number }): Promise<number> {
   const redis = await connect(t, q.db);
-  return asNumber(await redis.del(decodeKey(q.key)), "DEL");
+  return asNumber(await redis.unlink(decodeKey(q.key)), "UNLINK");
 }
 
 /** EXPIRE seconds, or PERSIST for -1. Returns the TTL afterwards, or null when the key is missing. */

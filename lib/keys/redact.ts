@@ -24,6 +24,8 @@ export function redactColumn(n: NodeColumn): NodeColumn & { valueHidden: true } 
     ...n,
     length: null,
     digest: null,
+    // Its wording states value sizes ("1.2 MB string", "2000000 elements").
+    digestNote: n.digestNote === null ? null : "not compared here",
     encoding: null,
     details: null,
     difference: n.difference ? { kind: n.difference.kind, detail: HIDDEN_DETAIL[n.difference.kind] } : null,

@@ -28,20 +28,27 @@ export interface StreamValue {
   entries: StreamEntry[];
   /** Only on the first page (no cursor); null on later pages. */
   groups: StreamGroup[] | null;
+  /** How many consumer groups the stream has (first page), listed or not. */
+  groupCount?: number;
 }
 
 // XINFO CONSUMERS is per group and unpaged; cap the fan-out so a stream with thousands of
 // groups cannot turn one page view into thousands of commands.
 const MAX_GROUPS = 20;
 const MAX_CONSUMERS = 100;
+/** Above these, XINFO GROUPS / CONSUMERS are not sent at all (their replies are not bounded). */
+const MAX_GROUPS_LISTED = 200;
+const MAX_CONSUMERS_LISTED = 1000;
 const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
 export async function readStream(ctx: PageContext): Promise<PageRead<StreamValue>> {
   if (ctx.cursor !== undefined && !STREAM_ID.test(ctx.cursor)) throw new KeyQueryError("cursor must be a stream entry id");
   const { length } = ctx.size;
-  const groups = ctx.cursor === undefined ? await readGroups(ctx) : null;
+  const listed = ctx.cursor === undefined ? await readGroups(ctx) : null;
+  const groups = listed?.groups ?? null;
+  const groupCount = listed?.count;
   const plan = planElements(ctx.size, ctx.pageSize + 1);
-  if ("tooLarge" in plan) return { length, value: { type: "stream", entries: [], groups, unread: plan.tooLarge } };
+  if ("tooLarge" in plan) return { length, value: { type: "stream", entries: [], groups, groupCount, unread: plan.tooLarge } };
   // "(" makes the start exclusive (Redis 6.2+). One extra entry, when the budget allows it, tells
   // whether more follow; otherwise a full page is assumed to have more.
   const want = Math.min(ctx.pageSize, plan.perCall);
@@ -52,7 +59,7 @@ export async function readStream(ctx: PageContext): Promise<PageRead<StreamValue
   const entries = all.slice(0, want).map((e) => toEntry(e, ctx.maxElementBytes));
   const last = entries.at(-1);
   const more = fetch > want ? all.length > want : all.length === want;
-  return { length, value: { type: "stream", entries, groups }, nextCursor: more && last ? last.id : undefined };
+  return { length, value: { type: "stream", entries, groups, groupCount }, nextCursor: more && last ? last.id : undefined };
 }
 
 function toEntry(raw: unknown, maxBytes: number): StreamEntry {
@@ -77,22 +84,28 @@ function numberOrNull(v: unknown): number | null {
   return v === null || v === undefined ? null : asNumber(v, "XINFO");
 }
 
-async function readGroups(ctx: PageContext): Promise<StreamGroup[]> {
+async function readGroups(ctx: PageContext): Promise<{ groups: StreamGroup[]; count: number }> {
+  // XINFO GROUPS and CONSUMERS answer whole: count first (XINFO STREAM, O(1)) and list only
+  // what is small enough to answer in bounded time.
+  const info = fieldsOf(await ctx.redis.callBuffer("XINFO", ["STREAM", ctx.key]));
+  const groupCount = numberOrNull(info.get("groups")) ?? 0;
+  if (groupCount === 0 || groupCount > MAX_GROUPS_LISTED) return { groups: [], count: groupCount };
   const rawGroups = await ctx.redis.callBuffer("XINFO", ["GROUPS", ctx.key]);
   const groups = (Array.isArray(rawGroups) ? rawGroups : []).map(fieldsOf);
-  const queried = groups.slice(0, MAX_GROUPS);
+  const queried = groups.slice(0, MAX_GROUPS).filter((g) => asNumber(g.get("consumers"), "consumers") <= MAX_CONSUMERS_LISTED);
   const pipe = ctx.redis.pipeline();
   for (const g of queried) pipe.callBuffer("XINFO", "CONSUMERS", ctx.key, asBuffer(g.get("name"), "group name"));
   const consumerReplies = queried.length === 0 ? [] : unwrapResults(await pipe.exec(), "XINFO CONSUMERS");
-  return groups.map((g, i) => ({
+  const list = groups.map((g) => ({
     name: encodeKey(asBuffer(g.get("name"), "group name")),
     consumers: asNumber(g.get("consumers"), "consumers"),
     pending: asNumber(g.get("pending"), "pending"),
     lastDeliveredId: asText(g.get("last-delivered-id"), "last-delivered-id"),
     entriesRead: numberOrNull(g.get("entries-read")),
     lag: numberOrNull(g.get("lag")),
-    consumerList: i < queried.length ? toConsumers(consumerReplies[i]) : null,
+    consumerList: queried.indexOf(g) >= 0 ? toConsumers(consumerReplies[queried.indexOf(g)]) : null,
   }));
+  return { groups: list, count: groupCount };
 }
 
 function toConsumers(raw: unknown): StreamConsumer[] {

@@ -285,7 +285,7 @@ export function buildSamples(topologies: readonly TopologyInput[]): Samples {
       add("replscope_replica_lag_bytes", replica, v.lagBytes);
       add("replscope_replica_lag_seconds", replica, v.lagSeconds);
       add("replscope_replica_ack_lag_bytes", replica, v.ackLagBytes);
-      if (v.ackLagBytes !== null && v.masterId !== null) {
+      if (v.masterId !== null) {
         const line = t.state(v.masterId)?.repl?.replicas.find((l) => l.id === v.id);
         add("replscope_replica_acked_offset_bytes", replica, line?.offset);
       }

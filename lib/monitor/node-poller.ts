@@ -183,6 +183,9 @@ export class NodePoller {
    */
   private watchdog(): { settle: () => void } {
     let pending = true;
+    // The unanswered poll was sent about now: "not answering since" dates from it, not from when
+    // the watchdog noticed.
+    const sentAt = Date.now();
     const afterMs = Math.max(2 * this.o.pollMs, 100);
     const timer = this.redis
       ? setTimeout(() => {
@@ -190,7 +193,7 @@ export class NodePoller {
           setImmediate(() => {
             if (!pending || this.abort.signal.aborted) return;
             try {
-              this.o.onResult({ ok: false, at: Date.now(), error: `not answering (no reply for ${afterMs} ms)`, pending: true });
+              this.o.onResult({ ok: false, at: sentAt, error: `not answering (no reply for ${afterMs} ms)`, pending: true });
             } catch (err) {
               console.error("replscope: poll listener failed", err);
             }

@@ -39,6 +39,7 @@ export function initialState(id: string, host: string, port: number): NodeState 
     linkState: null,
     samples: [],
     noReplicasSince: null,
+    noReplicasSinceKnown: false,
     lineStateSince: {},
   };
 }
@@ -62,6 +63,13 @@ function nextLinkDownSince(prev: NodeState, repl: ReplicationInfo, at: number): 
   return at;
 }
 
+/** Was the moment the last replica left bracketed by two of our polls (else it is only an upper bound)? */
+function nextNoReplicasKnown(prev: NodeState, repl: ReplicationInfo): boolean {
+  if (repl.role !== "master" || repl.connectedReplicas > 0) return false;
+  if (prev.noReplicasSince !== null && prev.repl?.role === "master") return prev.noReplicasSinceKnown;
+  return prev.lastOkAt !== null && prev.repl?.role === "master" && prev.repl.connectedReplicas > 0;
+}
+
 function nextNoReplicasSince(prev: NodeState, repl: ReplicationInfo, at: number): number | null {
   if (repl.role !== "master" || repl.connectedReplicas > 0) return null;
   if (prev.noReplicasSince !== null && prev.repl?.role === "master") return prev.noReplicasSince;
@@ -73,8 +81,9 @@ function nextLineStates(prev: NodeState, repl: ReplicationInfo, at: number): Nod
   const out: NodeState["lineStateSince"] = {};
   for (const l of repl.replicas) {
     const was = prev.lineStateSince[l.id];
-    // Changed (or appeared) after the previous poll of this node: date it from that poll.
-    out[l.id] = was && was.state === l.state ? was : { state: l.state, since: prev.lastOkAt ?? at };
+    // Dated at the first poll that shows it (the latest it can have started), so a countdown
+    // derived from it is an upper bound.
+    out[l.id] = was && was.state === l.state ? was : { state: l.state, since: at };
   }
   return out;
 }
@@ -114,6 +123,7 @@ export function applyPoll(prev: NodeState, r: PollResult): NodeState {
     nodeConfig: r.config ?? prev.nodeConfig,
     samples: pushSample(prev.samples, sample),
     noReplicasSince: nextNoReplicasSince(prev, r.repl, r.at),
+    noReplicasSinceKnown: nextNoReplicasKnown(prev, r.repl),
     lineStateSince: nextLineStates(prev, r.repl, r.at),
     linkState: r.repl.role !== "replica" ? null : r.repl.linkStatus === "up" && !r.repl.syncInProgress ? "connected" : (r.linkState ?? prev.linkState),
   };

@@ -90,7 +90,8 @@ export function coverageReading(v: NodeView, warnShare = 0.5): { label: string; 
   const secs =
     v.backlogHeadroomSeconds === null ? "" : v.backlogHeadroomSeconds > 7 * 86_400 ? " (over a week of writes)" : ` ≈ ${formatDuration(v.backlogHeadroomSeconds * 1000)}`;
   // With no replica connected the master frees its backlog after repl-backlog-ttl: both clocks run.
-  const ttl = v.backlogTtlRemainingSeconds === null ? "" : v.backlogTtlRemainingSeconds === 0 ? "; backlog TTL due now" : `; backlog freed in ≤ ${formatDuration(v.backlogTtlRemainingSeconds * 1000)} (repl-backlog-ttl)`;
+  const ttlBound = v.backlogTtlKnownStart ? "≈" : "≤";
+  const ttl = v.backlogTtlRemainingSeconds === null ? "" : v.backlogTtlRemainingSeconds === 0 ? "; backlog TTL due now" : `; backlog freed in ${ttlBound} ${formatDuration(v.backlogTtlRemainingSeconds * 1000)} (repl-backlog-ttl)`;
   const risky = (v.lagBytes !== null && v.backlogSize !== null && v.backlogSize > 0 && v.lagBytes > v.backlogSize * warnShare) || v.backlogTtlRemainingSeconds !== null;
   return { label: `${linkDown ? "partial still possible" : "partial OK"} for ${formatBytes(v.backlogHeadroomBytes)}${secs}${ttl}`, tone: risky ? "warn" : "ok" };
 }

@@ -44,6 +44,8 @@ export interface NodeState {
    * poll that still saw replicas, or our first poll), so a repl-backlog-ttl countdown never runs late.
    */
   noReplicasSince: number | null;
+  /** True when that moment lies between two of our polls; false when replicas were already gone at our first look. */
+  noReplicasSinceKnown: boolean;
   /** Master: per replica line (ip:port as it reports), its state and the earliest moment it can have entered it. */
   lineStateSince: Record<string, { state: string; since: number }>;
 }
@@ -171,6 +173,8 @@ export interface NodeView {
   backlogHeadroomSeconds: number | null;
   /** While the master has no replicas: seconds until repl-backlog-ttl frees its backlog (null: not running or unknown). */
   backlogTtlRemainingSeconds: number | null;
+  /** True: within a poll period; false: an upper bound (the master had no replicas when first seen). */
+  backlogTtlKnownStart: boolean | null;
   /** Master: min-replicas-to-write and how many replicas count as good; writesRefused when short. */
   minReplicasToWrite: number | null;
   goodReplicas: number | null;

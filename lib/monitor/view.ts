@@ -104,7 +104,8 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
   const readings = replicaReadings(s, master, now);
   const coverage = readings.coverage;
   const lagSeconds = isReplica && line?.lagSeconds !== undefined && line.lagSeconds !== null && line.lagSeconds >= 0 ? line.lagSeconds : null;
-  const ackLagBytes = isReplica && line && master?.repl ? Math.max(0, master.repl.masterReplOffset - line.offset) : null;
+  // The slaveN offset is 0 until the replica's first ACK (and during wait_bgsave/send_bulk): no number then.
+  const ackLagBytes = isReplica && line && line.state === "online" && line.offset > 0 && master?.repl ? Math.max(0, master.repl.masterReplOffset - line.offset) : null;
   const minReplicas = s.role === "master" ? (s.nodeConfig?.minReplicasToWrite ?? null) : null;
   const goodReplicas = s.role === "master" ? (s.repl?.goodReplicas ?? null) : null;
   const last = isReplica ? resync.last(s.id) : undefined;
@@ -153,6 +154,7 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     backlogHeadroomBytes: coverage ? coverage.headroomBytes : null,
     backlogHeadroomSeconds: coverage?.headroomSeconds != null ? Math.round(coverage.headroomSeconds) : null,
     backlogTtlRemainingSeconds: readings.ttl,
+    backlogTtlKnownStart: readings.ttl !== null && master ? master.noReplicasSinceKnown : null,
     minReplicasToWrite: minReplicas,
     goodReplicas,
     writesRefused: up && minReplicas !== null && minReplicas > 0 && goodReplicas !== null ? goodReplicas < minReplicas : null,
@@ -174,7 +176,8 @@ function snapshotStartsIn(master: NodeState, lineId: string, now: number): numbe
   const st = master.lineStateSince[lineId];
   const delay = master.nodeConfig?.disklessSync ? master.nodeConfig.disklessSyncDelay : null;
   if (!st || st.state !== "wait_bgsave" || delay === null || delay === undefined) return null;
-  return Math.max(0, Math.ceil(delay - (now - st.since) / 1000));
+  // Upper bound: from the latest moment the wait can have begun, plus Redis's once-a-second cron.
+  return Math.max(0, Math.ceil(delay + 1 - (now - st.since) / 1000));
 }
 
 /** Masters first, then by address, so lists and graphs stay in a stable order. */
@@ -195,9 +198,7 @@ export const SLOW_FIELDS: ReadonlySet<keyof NodeView> = new Set<keyof NodeView>(
   "writeRate",
   "backlogHeadroomBytes",
   "backlogHeadroomSeconds",
-  "backlogTtlRemainingSeconds",
   "ackLagBytes",
-  "masterLastIoSeconds",
 ]);
 
 /**

@@ -52,10 +52,13 @@ export interface ReplicaLine {
   lagSeconds: number | null;
 }
 
+const ANNOUNCED_HOST = /^[A-Za-z0-9.:_-]{1,255}$/;
+
 export function parseReplicaLine(value: string): ReplicaLine | null {
   const kv = parseKv(value);
   const port = num(kv.port);
-  if (!kv.ip || port === null) return null;
+  // REPLCONF ip-address accepts any text: only an IP address or host name is a place to dial.
+  if (!kv.ip || port === null || !ANNOUNCED_HOST.test(kv.ip)) return null;
   return {
     id: `${kv.ip}:${port}`,
     ip: kv.ip,

@@ -177,3 +177,14 @@ test("a full resync the master served to a replica the polls cannot tell: the al
   assert.equal(fired[0]?.node, master.id);
   assert.equal(fired[0]?.text, ev.text, "not 'the master needed a full resync'");
 });
+
+test("backlog coverage follows the card's PSYNC replay: canPartialResync false is critical whatever the lag", () => {
+  const rules = { ...DEFAULT_ALERT_RULES, forSeconds: 0 };
+  const { fired } = replay(2, () => [master, replica({ lagBytes: 10, backlogSize: 1024 * 1024, canPartialResync: false })], rules);
+  const a = fired.find((x) => x.rule === "backlog-coverage");
+  assert.ok(a, "fired");
+  assert.equal(a.severity, "critical");
+  assert.match(a.text, /no longer covers/);
+  // A covered replica with the same small lag: nothing.
+  assert.equal(replay(2, () => [master, replica({ lagBytes: 10, backlogSize: 1024 * 1024, canPartialResync: true })], rules).fired.filter((x) => x.rule === "backlog-coverage").length, 0);
+});

@@ -96,6 +96,7 @@ function view(id: string, role: NodeView["role"], masterId: string | null): Node
     backlogHeadroomBytes: null,
     backlogHeadroomSeconds: null,
     backlogTtlRemainingSeconds: null,
+    backlogTtlKnownStart: null,
     minReplicasToWrite: null,
     goodReplicas: null,
     writesRefused: null,

@@ -155,6 +155,7 @@ describe("buildViews on a topology built from real INFO", () => {
       backlogHeadroomBytes: 1048576,
       backlogHeadroomSeconds: null,
       backlogTtlRemainingSeconds: null,
+      backlogTtlKnownStart: null,
       minReplicasToWrite: null,
       goodReplicas: null,
       writesRefused: null,

@@ -233,7 +233,7 @@ describe("backlogTtlRemaining (repl-backlog-ttl countdown)", () => {
     const v = viewOf(R, [m, r], T0 + 3000);
     assert.equal(v.canPartialResync, true);
     assert.equal(v.backlogTtlRemainingSeconds, 6);
-    assert.deepEqual(coverageReading(v), { label: "partial still possible for 1.0 MB; backlog freed in ≤ 6s (repl-backlog-ttl)", tone: "warn" });
+    assert.deepEqual(coverageReading(v), { label: "partial still possible for 1.0 MB; backlog freed in ≈ 6s (repl-backlog-ttl)", tone: "warn" });
     assert.equal(coverageReading(viewOf(R, [m, r], T0 + 9500)).label, "partial still possible for 1.0 MB; backlog TTL due now");
   });
 });
