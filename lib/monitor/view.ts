@@ -104,8 +104,10 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
   const readings = replicaReadings(s, master, now);
   const coverage = readings.coverage;
   const lagSeconds = isReplica && line?.lagSeconds !== undefined && line.lagSeconds !== null && line.lagSeconds >= 0 ? line.lagSeconds : null;
-  // The slaveN offset is 0 until the replica's first ACK (and during wait_bgsave/send_bulk): no number then.
-  const ackLagBytes = isReplica && line && line.state === "online" && line.offset > 0 && master?.repl ? Math.max(0, master.repl.masterReplOffset - line.offset) : null;
+  // The slaveN offset is 0 until the replica's first ACK on a new connection (and during
+  // wait_bgsave/send_bulk): no number then, rather than "the whole offset unacknowledged".
+  const noAckYet = line !== undefined && line.offset === 0 && (s.repl?.replOffset ?? 0) > 0;
+  const ackLagBytes = isReplica && line && line.state === "online" && !noAckYet && master?.repl ? Math.max(0, master.repl.masterReplOffset - line.offset) : null;
   const minReplicas = s.role === "master" ? (s.nodeConfig?.minReplicasToWrite ?? null) : null;
   const goodReplicas = s.role === "master" ? (s.repl?.goodReplicas ?? null) : null;
   const last = isReplica ? resync.last(s.id) : undefined;

@@ -95,6 +95,7 @@ export function describeRedisError(err: unknown): string {
   if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(msg)) return "connection refused";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
   if (code === "ECONNRESET" || /ECONNRESET/.test(msg)) return "connection reset by peer";
+  if (code === "EPIPE" || /EPIPE/.test(msg)) return "connection closed by the server (EPIPE)";
   if (code === "EHOSTUNREACH" || code === "ENETUNREACH") return "host unreachable";
   if (e?.name === "TimeoutError" || /timed out|ETIMEDOUT/i.test(msg)) return `timeout: ${msg.replace(/^Command timed out$/, "no reply in time")}`;
   if (/^(WRONGPASS|NOAUTH)|invalid password|invalid username-password/i.test(msg)) return `authentication failed: ${msg}`;
