@@ -34,6 +34,11 @@ function ReplicaRows({ node, now }: { node: NodeView; now: number }) {
           {sync.label}
         </span>
       </Row>
+      {node.masterAnswering === false && sync.detail && (
+        <div className="text-[11px] leading-snug text-rose-200/80" data-testid="sync-detail">
+          {sync.detail}
+        </div>
+      )}
       <div className="h-1 overflow-hidden rounded bg-slate-800" aria-hidden>
         {sync.pct !== null && <div className="h-full bg-violet-400" style={{ width: `${sync.pct}%` }} />}
       </div>

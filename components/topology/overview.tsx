@@ -86,7 +86,7 @@ export function Overview() {
         <Stat label="replicas up" value={`${replicas.filter((r) => r.status === "up").length} / ${replicas.length}`} testId="stat-replicas" />
         <Stat label="in sync (lag known)" value={`${inSync} / ${replicas.length}`} tone={inSync === replicas.length ? "text-slate-50" : "text-amber-300"} testId="stat-in-sync" />
         <Stat label="nodes down" value={String(down.length)} tone={down.length ? "text-rose-300" : "text-slate-50"} testId="stat-down" />
-        <Stat label="max applied lag" value={lagUnknown && maxLag === null ? "unknown" : `${formatBytes(maxLag)}${lagUnknown ? "+" : ""}`} testId="stat-max-lag" />
+        <Stat label="max applied lag" value={lagUnknown ? "unknown" : formatBytes(maxLag)} testId="stat-max-lag" />
         <Stat label="write rate" value={writeRate === null ? "unknown" : formatRate(writeRate)} tone={writeRate === null ? "text-slate-400" : "text-slate-50"} testId="stat-write-rate" />
       </div>
 

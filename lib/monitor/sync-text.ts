@@ -41,7 +41,9 @@ export function syncReading(v: NodeView, now: number): SyncReading {
       detail: `this replica still reports its link up (${io}${timeout})`,
     };
   }
-  if (v.replicaState === "wait_bgsave") {
+  // The master's line can be older than the replica's own answer: trust "waiting for the
+  // snapshot" only while the replica itself is not back online.
+  if (v.replicaState === "wait_bgsave" && (v.syncInProgress || v.linkStatus !== "up")) {
     const when =
       v.snapshotStartsInSeconds !== null
         ? v.snapshotStartsInSeconds > 0
@@ -75,7 +77,8 @@ export function syncReading(v: NodeView, now: number): SyncReading {
     return { label: "back online, confirming FULL or PARTIAL…", tone: "busy", pct: null, detail: "" };
   }
   if (v.replicaState && v.replicaState !== "online") {
-    return { label: "receiving snapshot", tone: "busy", pct: null, detail: `master reports ${v.replicaState}` };
+    // The replica says its link is up, the master's (possibly older) line does not yet.
+    return { label: "finishing sync", tone: "busy", pct: null, detail: `the replica reports its link up; its master's last reading still says ${v.replicaState}` };
   }
   return { label: "in sync", tone: "ok", pct: null, detail: "" };
 }
@@ -117,6 +120,7 @@ export function lastResyncReading(v: NodeView, now: number): { label: string; to
   if (!v.lastResyncKind || v.lastResyncAt === null) return { label: "none seen", tone: "muted" };
   const ago = `${formatDuration(now - v.lastResyncAt)} ago`;
   if (v.lastResyncKind === "partial") return { label: `partial · ${ago}`, tone: "ok" };
+  if (v.lastResyncReason === "new-replica") return { label: `FULL · initial sync · ${ago}`, tone: "muted" };
   return { label: `FULL · ${shortReason(v.lastResyncReason)} · ${ago}`, tone: "warn" };
 }
 

@@ -101,7 +101,9 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
   const line = master?.status === "up" ? master.repl?.replicas.find((l) => resolve(l.id) === s.id) : undefined;
   const up = s.status === "up";
   const isReplica = s.role === "replica";
-  const readings = replicaReadings(s, master, now);
+  const raw = replicaReadings(s, master, now);
+  // While a resync is being confirmed the replica's fresh position is not settled yet.
+  const readings = isReplicaState(s) && resync.inProgress(s.id) ? { ...raw, coverage: null, ttl: null } : raw;
   const coverage = readings.coverage;
   const lagSeconds = isReplica && line?.lagSeconds !== undefined && line.lagSeconds !== null && line.lagSeconds >= 0 ? line.lagSeconds : null;
   // The slaveN offset is 0 until the replica's first ACK on a new connection (and during
@@ -180,6 +182,10 @@ function snapshotStartsIn(master: NodeState, lineId: string, now: number): numbe
   if (!st || st.state !== "wait_bgsave" || delay === null || delay === undefined) return null;
   // Upper bound: from the latest moment the wait can have begun, plus Redis's once-a-second cron.
   return Math.max(0, Math.ceil(delay + 1 - (now - st.since) / 1000));
+}
+
+function isReplicaState(s: NodeState): boolean {
+  return s.role === "replica";
 }
 
 /** Masters first, then by address, so lists and graphs stay in a stable order. */

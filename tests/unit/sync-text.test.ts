@@ -179,9 +179,11 @@ describe("syncReading: one line about a replica's sync state", () => {
   test("link up but the master has not marked the replica online yet", () => {
     const m = state(M, [ok(masterSeeing("state=send_bulk,offset=0,lag=0"), T0)]);
     const v = viewOf(R, [m, state(R, [ok(raw("replica.txt"), T0)])]);
-    assert.deepEqual(syncReading(v, T0), { label: "receiving snapshot", tone: "busy", pct: null, detail: "master reports send_bulk" });
+    assert.deepEqual(syncReading(v, T0), { label: "finishing sync", tone: "busy", pct: null, detail: "the replica reports its link up; its master's last reading still says send_bulk" });
+    // The master's line may be older than the replica's own answer: a replica that reports its
+    // link up is never "waiting for the snapshot".
     const w = state(M, [ok(masterSeeing("state=wait_bgsave,offset=0,lag=0"), T0)]);
-    assert.equal(syncReading(viewOf(R, [w, state(R, [ok(raw("replica.txt"), T0)])]), T0).label, "full sync: waiting for the master's snapshot");
+    assert.equal(syncReading(viewOf(R, [w, state(R, [ok(raw("replica.txt"), T0)])]), T0).label, "finishing sync");
   });
 });
 
@@ -337,9 +339,10 @@ describe("lastResyncReading", () => {
       label: "FULL · fell out of backlog · 1m 5s ago",
       tone: "warn",
     });
+    // A new replica's first full sync is expected: said plainly, not in warning colours.
     assert.deepEqual(lastResyncReading(replicaView(info(outcome({ reason: "new-replica" }))), T0 + 3000), {
-      label: "FULL · new replica · 3s ago",
-      tone: "warn",
+      label: "FULL · initial sync · 3s ago",
+      tone: "muted",
     });
   });
 
