@@ -103,7 +103,9 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
   const isReplica = s.role === "replica";
   const raw = replicaReadings(s, master, now);
   // While a resync is being confirmed the replica's fresh position is not settled yet.
-  const readings = isReplicaState(s) && resync.inProgress(s.id) ? { ...raw, coverage: null, ttl: null } : raw;
+  // (Only once it is back online: while its link is down the countdowns are exactly what matters.)
+  const confirming = isReplicaState(s) && s.repl?.linkStatus === "up" && resync.inProgress(s.id);
+  const readings = confirming ? { ...raw, coverage: null, ttl: null } : raw;
   const coverage = readings.coverage;
   const lagSeconds = isReplica && line?.lagSeconds !== undefined && line.lagSeconds !== null && line.lagSeconds >= 0 ? line.lagSeconds : null;
   // The slaveN offset is 0 until the replica's first ACK on a new connection (and during
