@@ -118,7 +118,7 @@ function defaults(t: TopologyInput, shared: Shared): TopologyConfig {
     sentinels: t.sentinels,
     sentinelMaster: t.sentinelMaster,
     logDirs: [...new Set([...shared.logDirs, ...(t.logDirs ?? [])].map((d) => path.resolve(d)))],
-    privatePaths: [...shared.privatePaths, ...(t.tls?.key ? [path.resolve(t.tls.key)] : [])],
+    privatePaths: shared.privatePaths,
     discoveryAllow: t.discovery?.allow,
     forgetAfterMs: t.forgetAfterMs ?? FORGET_AFTER_MS,
   };
@@ -177,7 +177,12 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
   const shared: Shared = {
     pollMs: env.REPLSCOPE_POLL_MS,
     logDirs: [...(env.REPLSCOPE_LOG_DIRS ?? []), ...(parsed.data.logDirs ?? [])],
-    privatePaths: [dataDir, ...(env.REPLSCOPE_CONFIG ? [path.resolve(cwd, env.REPLSCOPE_CONFIG)] : [])],
+    // Every topology's TLS key is off limits to every topology's log reading.
+    privatePaths: [
+      dataDir,
+      ...(env.REPLSCOPE_CONFIG ? [path.resolve(cwd, env.REPLSCOPE_CONFIG)] : []),
+      ...parsed.data.topologies.flatMap((t) => (t.tls?.key ? [path.resolve(t.tls.key)] : [])),
+    ],
   };
   return {
     host: env.HOST,
