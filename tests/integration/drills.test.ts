@@ -71,14 +71,17 @@ describe("drills", () => {
     assert.equal(r.newMaster, target.id);
     assert.equal(r.oldMaster, topo.master.id);
     assert.ok(r.promoteMs !== null && r.promoteMs >= 0 && r.promoteMs < 5000, `promoteMs ${r.promoteMs}`);
-    // The sibling re-pointed to the new master resyncs partially via the second ID: check with INFO.
+    // The sibling re-pointed to the new master usually resyncs partially via the second ID; when it
+    // had received more of the old master's stream than the target (a loaded machine), Redis must
+    // serve it a FULL resync (second-ID offset ran ahead). Either way the report matches INFO.
     const afterStats = await stats(target.port);
     const partials = afterStats.partial - before.partial;
     const fulls = afterStats.full - before.full;
     const reported = r.replicas.filter((x) => x.id !== topo!.master.id);
     assert.equal(reported.filter((x) => x.resync === "partial").length, partials, JSON.stringify(reported));
     assert.equal(reported.filter((x) => x.resync === "full").length, fulls);
-    assert.equal(reported.find((x) => x.id === other.id)?.resync, "partial");
+    const sibling = reported.find((x) => x.id === other.id);
+    assert.equal(sibling?.resync, fulls === 0 ? "partial" : "full", JSON.stringify(reported));
     // Writes acked by the old master after the promotion never reached the new one: count them ourselves.
     const key = `replscope:drill:${drill.id}:canary`;
     const onOld = new Set((await cli(topo.master.port, "HKEYS", key)).split("\n").filter(Boolean).map(Number));
