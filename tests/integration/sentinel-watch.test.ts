@@ -199,10 +199,13 @@ describe("SentinelWatcher on real Sentinels", { timeout: 85_000 }, () => {
       await waitFor("+switch-master from all three", () => reporters("+switch-master").size, (n) => n === 3, 30_000);
       await waitFor("+failover-end", () => reporters("+failover-end").size, (n) => n === 1, 20_000);
 
-      assert.deepEqual([...reporters("+odown")].sort(), [...ids].sort(), "every sentinel declares +odown");
       const leaders = reporters(LEADER_ONLY);
       assert.equal(leaders.size, 1, `failover-state events come from one sentinel, got ${[...leaders].join(", ")}`);
       leader = [...leaders][0]!;
+      // The leader must have seen the master objectively down; a follower usually does too, but a
+      // fast failover can switch the master before a follower has gathered the quorum itself.
+      assert.ok(reporters("+odown").has(leader), `the leader declares +odown (reporters: ${[...reporters("+odown")].join(", ")})`);
+      assert.ok([...reporters("+odown")].every((r) => ids.includes(r)), "+odown only from watched sentinels");
       for (const type of ["+elected-leader", "+failover-state-select-slave", "+selected-slave", "+promoted-slave", "+failover-state-reconf-slaves"]) {
         assert.deepEqual([...reporters(type)], [leader], `${type} only from the leader`);
       }
