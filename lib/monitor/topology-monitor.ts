@@ -104,7 +104,7 @@ export class TopologyMonitor {
     this.nextEventId = () => sink.nextId();
     this.logs = new NodeLogs((node, ev, at) => this.onLogEvent(node, ev, at), { logDirs: config.logDirs, privatePaths: config.privatePaths });
     this.seedIds = new Set(config.seeds.map((s) => `${s.host}:${s.port}`));
-    this.namedIds = new Set([...this.seedIds, ...Object.keys(config.nodes)]);
+    this.namedIds = new Set([...this.seedIds, ...Object.entries(config.nodes).map(([id]) => id)]);
     this.allowHost = config.discoveryAllow ? createAllowList(config.discoveryAllow) : null;
     this.peerPolicy = { pinned: (id) => this.seedIds.has(id), mayDial: (host, port) => this.mayDial(host, port) };
     this.alerts = new AlertEngine(config.name, config.alerts ?? DEFAULT_ALERT_RULES, config.webhook, (events, at) =>
