@@ -19,7 +19,7 @@ export function guardFrontDoor(server: Server, check: (req: IncomingMessage) => 
   server.removeAllListeners("request");
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const refusal = check(req);
-    if (refusal) return refuseRequest(res, refusal);
+    if (refusal) return refuseRequest(req, res, refusal);
     for (const l of onRequest) l.call(server, req, res);
   });
   const onUpgrade = server.listeners("upgrade") as UpgradeListener[];
@@ -42,10 +42,26 @@ function refusalHeaders(body: string): Record<string, string | number> {
   };
 }
 
-function refuseRequest(res: ServerResponse, r: Refusal): void {
+/** A client still sending a refused body gets this much read and thrown away, so it can read the answer. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+
+function refuseRequest(req: IncomingMessage, res: ServerResponse, r: Refusal): void {
   const body = JSON.stringify({ error: r.error });
-  res.writeHead(r.status, refusalHeaders(body));
+  // Closing while the client is still writing makes the kernel reset the connection before the
+  // client reads the refusal. Instead the body is read and discarded (never kept: memory stays
+  // flat), up to a bound; past it the connection is cut.
+  let drained = 0;
+  req.on("data", (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_MAX_BYTES) req.socket.destroy();
+  });
+  req.on("end", () => req.socket.end());
+  // No "Connection: close": Node would close the socket right after the answer, unread body and all.
+  const headers = refusalHeaders(body);
+  delete headers.Connection;
+  res.writeHead(r.status, headers);
   res.end(body);
+  req.resume();
 }
 
 function refuseUpgrade(socket: Duplex, r: Refusal): void {
