@@ -55,7 +55,6 @@ function refuseRequest(req: IncomingMessage, res: ServerResponse, r: Refusal): v
     drained += chunk.length;
     if (drained > DRAIN_MAX_BYTES) req.socket.destroy();
   });
-  req.on("end", () => req.socket.end());
   // No "Connection: close": Node would close the socket right after the answer, unread body and all.
   const headers = refusalHeaders(body);
   delete headers.Connection;

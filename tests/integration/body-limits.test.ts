@@ -147,7 +147,10 @@ describe("request bodies are bounded (issue 9, finding 4)", () => {
       });
       console.log(`body-limits: 8 × 50 MB ${declare ? "with Content-Length" : "chunked"}: peak RSS rise ${(rise / MB).toFixed(1)} MB; outcomes ${outcomes.join(",")}`);
       assert.ok(outcomes.every((s) => s === 413 || s === "reset"), `refused: ${outcomes.join(",")}`);
-      assert.ok(outcomes.some((s) => s === 413), "at least one client read the 413");
+      // With a declared length the refusal comes before the client stops writing, so a client may
+      // see its connection reset before it reads the 413 (the first test checks that the 413 is
+      // sent); a chunked body is read up to the limit first, so its clients read the answer.
+      if (!declare) assert.ok(outcomes.some((s) => s === 413), "at least one client read the 413");
       assert.ok(rise < 20 * MB, `RSS rose by ${(rise / MB).toFixed(1)} MB`);
     }
     assert.equal((await fetch(`${server.url}/api/health`)).status, 200, "still up");
