@@ -141,9 +141,18 @@ test("a 20 KB key name opens, takes a TTL and is deleted from the UI; a bidi nam
     await waitFor("key deleted", () => m.exists(long), (n) => n === 0, 5000);
 
     await page.getByTestId("pattern").fill("*gnp.exe");
-    await page.getByTestId("scan").click();
     const row = page.locator(`[data-testid="key-row"][data-key="${encodeKey(Buffer.from("\u202Egnp.exe"))}"]`);
-    await row.waitFor();
+    // The list refresh that follows the delete can land after this scan's answer: scan again
+    // until the row shows (a condition, not a sleep).
+    for (let attempt = 0; ; attempt++) {
+      await page.getByTestId("scan").click();
+      try {
+        await row.waitFor({ timeout: 5_000 });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
     const shown = await row.innerText();
     assert.ok(shown.includes("\\u202egnp.exe") && !shown.includes("\u202E"), shown.slice(0, 200));
     await row.click();
