@@ -19,6 +19,7 @@ import { setRuntime } from "./lib/runtime";
 import { declaredLength, MAX_BODY_BYTES } from "./lib/http/body";
 import { guardFrontDoor, type Refusal } from "./lib/http/front-door";
 import { allowedHosts, hostAllowed } from "./lib/http/host";
+import { methodNotAllowed } from "./lib/http/method-table";
 import { pathOf, pathProblem } from "./lib/http/request-path";
 
 // Next's telemetry would try to reach the internet on every start; an ops tool should not phone home.
@@ -58,27 +59,6 @@ function contentSecurityPolicy(nonce: string, dev: boolean): string {
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join("; ");
-}
-
-/** Next answers an unsupported method on a route with an empty 405; API clients get JSON instead. */
-function jsonMethodNotAllowed(req: IncomingMessage, res: ServerResponse): void {
-  const body = JSON.stringify({ error: `method ${req.method} is not allowed on ${(req.url ?? "").split("?")[0]}` });
-  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse;
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  let replace = false;
-  res.writeHead = ((status: number, ...rest: unknown[]) => {
-    if (status !== 405) return writeHead(status, ...rest);
-    replace = true;
-    const allow = res.getHeader("allow");
-    return writeHead(405, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(body), ...(allow ? { Allow: allow } : {}) });
-  }) as typeof res.writeHead;
-  res.end = ((...args: unknown[]) => {
-    if (replace || (res.statusCode === 405 && !res.headersSent)) {
-      if (!res.headersSent) res.writeHead(405);
-      return end(body);
-    }
-    return end(...args);
-  }) as typeof res.end;
 }
 
 /**
@@ -172,7 +152,12 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
 
   const httpServer = createServer((req, res) => {
     if (!gate(req, res)) return;
-    if ((req.url ?? "").startsWith("/api/")) jsonMethodNotAllowed(req, res);
+    // Next answers an unsupported method with an empty 405: API clients get JSON, from the route table.
+    const allow = methodNotAllowed(req.method ?? "GET", pathOf(req.url ?? "/"));
+    if (allow !== null) {
+      res.setHeader("Allow", allow);
+      return sendJson(res, 405, { error: `method ${req.method} is not allowed on ${pathOf(req.url ?? "/")} (allowed: ${allow})` });
+    }
     handle(req, res).catch((err: unknown) => {
       console.error("replscope: request failed", err);
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });

@@ -1,15 +1,16 @@
 // Prometheus scrape endpoint. The server gate requires the session cookie or
 // `Authorization: Bearer $REPLSCOPE_API_TOKEN` (answers 401, never a login redirect).
-import { errorJson, withRuntime } from "@/lib/http/respond";
+import { HttpError } from "@/lib/http/errors";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export function GET(): Promise<Response> {
-  return withRuntime(async ({ metrics }) => {
-    try {
-      return new Response(await metrics.render(), { headers: { "Content-Type": metrics.contentType, "Cache-Control": "no-store" } });
-    } catch {
-      return errorJson(500, "metrics could not be collected");
-    }
-  });
-}
+export const GET = route({}, async ({ rt: { metrics } }) => {
+  let text: string;
+  try {
+    text = await metrics.render();
+  } catch {
+    throw new HttpError(500, "metrics could not be collected");
+  }
+  return new Response(text, { headers: { "Content-Type": metrics.contentType, "Cache-Control": "no-store" } });
+});

@@ -1,8 +1,7 @@
 // Who is asking, as the server gate established it (the gate strips client-sent identity headers
-// and sets these after checking the session or API token), and role checks for route handlers.
+// and sets these after checking the session or API token). Role checks live in route().
 import { CLIENT_IP_HEADER, ROLE_HEADER, USER_HEADER } from "../auth/gate";
 import type { Role } from "../auth/store";
-import { errorJson } from "./respond";
 
 export interface Requester {
   user: string;
@@ -13,9 +12,4 @@ export interface Requester {
 export function requester(req: Request): Requester {
   const role = req.headers.get(ROLE_HEADER) === "operator" ? "operator" : "viewer";
   return { user: req.headers.get(USER_HEADER) ?? "anonymous", role, ip: req.headers.get(CLIENT_IP_HEADER) ?? "unknown" };
-}
-
-/** null when allowed; otherwise the 403 to return. */
-export function requireOperator(req: Request): Response | null {
-  return requester(req).role === "operator" ? null : errorJson(403, "this action needs the operator role");
 }

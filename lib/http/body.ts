@@ -1,20 +1,21 @@
 // The one way a route reads a request body: bounded before a byte is read (Content-Length) and
 // while streaming (a byte counter), so no request can make the server hold more than `maxBytes`.
 import type { z } from "zod";
-import { issueMessage } from "./issues";
-import { errorJson } from "./respond";
+import { HttpError } from "./errors";
+import { issueError } from "./issues";
 
 /** The largest body any route accepts; the server refuses a bigger Content-Length up front. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** The bound for an ordinary JSON body (the key routes raise it to carry long key names). */
+export const JSON_BODY_MAX_BYTES = 64 * 1024;
 
 /**
  * The refusal closes the connection: the client may still be sending, and reading the rest only to
  * throw it away would keep the socket (and the upload) going.
  */
-export function tooLarge(maxBytes: number): Response {
-  const res = errorJson(413, `body too large (at most ${maxBytes} bytes)`);
-  res.headers.set("Connection", "close");
-  return res;
+export function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, `body too large (at most ${maxBytes} bytes)`, undefined, { Connection: "close" });
 }
 
 /** Content-Length as a number; null when absent; NaN when malformed. */
@@ -23,12 +24,12 @@ export function declaredLength(value: string | null | undefined): number | null 
   return /^\d{1,16}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
 }
 
-/** The body as UTF-8 text, or the 413/400 to answer. Stops reading at the limit. */
-export async function readBodyText(req: Request, maxBytes: number): Promise<{ text: string } | { response: Response }> {
+/** The body as UTF-8 text; throws HttpError 413/400. Stops reading at the limit. */
+export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
   const declared = declaredLength(req.headers.get("content-length"));
-  if (Number.isNaN(declared)) return { response: errorJson(400, "Content-Length is not a number") };
-  if (declared !== null && declared > maxBytes) return { response: tooLarge(maxBytes) };
-  if (!req.body) return { text: "" };
+  if (Number.isNaN(declared)) throw new HttpError(400, "Content-Length is not a number");
+  if (declared !== null && declared > maxBytes) throw tooLarge(maxBytes);
+  if (!req.body) return "";
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -39,29 +40,32 @@ export async function readBodyText(req: Request, maxBytes: number): Promise<{ te
       total += value.byteLength;
       // Not cancelled: cancelling destroys the socket before the 413 can be written. The response
       // closes the connection instead (see tooLarge).
-      if (total > maxBytes) return { response: tooLarge(maxBytes) };
+      if (total > maxBytes) throw tooLarge(maxBytes);
       chunks.push(value);
     }
   } finally {
     reader.releaseLock();
   }
-  return { text: Buffer.concat(chunks).toString("utf8") };
+  return Buffer.concat(chunks).toString("utf8");
 }
 
-/** A small JSON body, parsed with `schema`: 415/413/400 JSON on anything else. */
-export async function readJsonBody<T>(req: Request, schema: z.ZodType<T>, maxBytes = 64 * 1024): Promise<{ data: T } | { response: Response }> {
+/**
+ * A small JSON object body, parsed strictly with `schema` (an unknown field is a 400 naming it).
+ * Throws HttpError 415/413/400. An empty body is `{}`, so all-optional bodies may be left out.
+ */
+export async function readJson<S extends z.ZodObject>(req: Request, schema: S, maxBytes = JSON_BODY_MAX_BYTES): Promise<z.output<S>> {
   if (!(req.headers.get("content-type") ?? "").includes("application/json")) {
-    return { response: errorJson(415, "send JSON: Content-Type: application/json") };
+    throw new HttpError(415, "send JSON: Content-Type: application/json");
   }
-  const read = await readBodyText(req, maxBytes);
-  if ("response" in read) return read;
+  const text = await readBodyText(req, maxBytes);
   let body: unknown;
   try {
-    body = read.text.trim() === "" ? {} : JSON.parse(read.text);
+    body = text.trim() === "" ? {} : JSON.parse(text);
   } catch {
-    return { response: errorJson(400, "body is not valid JSON") };
+    throw new HttpError(400, "body is not valid JSON");
   }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) return { response: errorJson(400, issueMessage(parsed.error)) };
-  return { data: parsed.data };
+  const parsed = schema.strict().safeParse(body);
+  if (!parsed.success) throw issueError(parsed.error, "body");
+  // strict() keeps the shape; zod's types lose the generic on the copy.
+  return parsed.data as z.output<S>;
 }

@@ -1,16 +1,19 @@
-// The compare-report routes all start the same way: a well-formed job id, then the job's report,
-// as the requester may see it (no value-derived details for viewers when viewerValues is false).
-import { compareRunner } from "../compare/runner";
+// The compare-report routes all start the same way: the job's report (404 if none), as the
+// requester may see it (no value-derived details for viewers when viewerValues is false).
+import { compareRunner, type CompareRunner } from "../compare/runner";
 import { redactReport, type CompareReport } from "../compare/report";
-import { JOB_ID } from "../compare/store";
 import type { Runtime } from "../runtime";
+import type { Requester } from "./auth";
+import { HttpError } from "./errors";
 import { valuesHidden } from "./operator";
-import { errorJson } from "./respond";
 
-export async function compareReportFor(req: Request, rt: Runtime, params: Promise<{ id: string }>): Promise<{ id: string; report: CompareReport } | { response: Response }> {
-  const { id } = await params;
-  if (!JOB_ID.test(id)) return { response: errorJson(400, "compare id must be 16 hex characters") };
-  const report = compareRunner(rt.hub, rt.config.dataDir).get(id);
-  if (!report) return { response: errorJson(404, `no compare job ${id}`) };
-  return { id, report: valuesHidden(req, rt) ? redactReport(report) : report };
+/** The one place routes get the compare runner from. */
+export function comparer(rt: Runtime): CompareRunner {
+  return compareRunner(rt.hub, rt.config.dataDir);
+}
+
+export function compareReport(rt: Runtime, who: Requester, id: string): CompareReport {
+  const report = comparer(rt).get(id);
+  if (!report) throw new HttpError(404, `no compare job ${id}`);
+  return valuesHidden(who, rt) ? redactReport(report) : report;
 }

@@ -1,10 +1,12 @@
-// Input shapes for the drill routes and the mapping of DrillError to HTTP.
+// Input shapes for the drill routes. DrillError (thrown by DrillManager) is mapped to HTTP by
+// errorResponse, like every other error.
 import { z } from "zod";
-import { isDrillError } from "../drills/runner";
 import { SCENARIOS, type Drill } from "../drills/types";
 import type { Runtime } from "../runtime";
+import { HttpError } from "./errors";
 import { NODE_ID } from "./params";
-import { errorJson } from "./respond";
+
+export { DRILL_ID } from "./params";
 
 export const DrillOptionsSchema = z
   .object({
@@ -17,26 +19,16 @@ export const DrillOptionsSchema = z
   })
   .strict();
 
-export const DrillBody = z
-  .object({
-    topology: z.string().min(1).max(64),
-    scenario: z.enum(SCENARIOS, { message: `scenario must be one of ${SCENARIOS.join(", ")}` }),
-    target: z.string().regex(NODE_ID, "target must be host:port").optional(),
-    options: DrillOptionsSchema.optional(),
-  })
-  .strict();
+export const DrillBody = z.object({
+  topology: z.string().min(1).max(64),
+  scenario: z.enum(SCENARIOS, { message: `scenario must be one of ${SCENARIOS.join(", ")}` }),
+  target: z.string().regex(NODE_ID, "target must be host:port").optional(),
+  options: DrillOptionsSchema.optional(),
+});
 
-export const DRILL_ID = /^[0-9a-f-]{36}$/;
-
-export function drillErrorResponse(err: unknown): Response {
-  if (isDrillError(err)) return errorJson(err.status, err.message);
-  throw err;
-}
-
-/** A well-formed drill id, then the drill (404 when there is none). */
-export async function drillFor(rt: Runtime, params: Promise<{ id: string }>): Promise<{ drill: Drill } | { response: Response }> {
-  const { id } = await params;
-  if (!DRILL_ID.test(id)) return { response: errorJson(400, "drill id must be a UUID") };
+/** The drill (404 when there is none); the id's shape is checked by DrillParams. */
+export function drillFor(rt: Runtime, id: string): Drill {
   const drill = rt.drills.get(id);
-  return drill ? { drill } : { response: errorJson(404, `no drill ${id}`) };
+  if (!drill) throw new HttpError(404, `no drill ${id}`);
+  return drill;
 }

@@ -1,12 +1,10 @@
-// Shared input parsing and error mapping for the key browser and compare routes, so every route
-// answers a bad parameter with the same 400 JSON and a Redis refusal with its exact words.
+// Shared input shapes and node lookup for the key browser, fluentd and compare routes, so every
+// route answers a bad parameter with the same 400 and an unknown or down node the same way.
 import { z } from "zod";
-import { KeyQueryError } from "../keys/errors";
 import { validateGlob } from "../keys/glob";
-import { findTarget, NODE_ID, notFoundMessage, type NodeTarget } from "../keys/node-target";
+import { findTarget, notFoundMessage, type NodeTarget } from "../keys/node-target";
 import type { MonitorHub } from "../monitor/hub";
-import { describeRedisError } from "../redis/connection";
-import { errorJson } from "./respond";
+import { HttpError } from "./errors";
 
 export const Topology = z.string().min(1).max(64, "topology name is at most 64 characters").optional();
 /** Redis' default is 16 databases; some deployments configure more. Redis rejects a db it lacks. */
@@ -23,52 +21,13 @@ export const Pattern = z
   });
 export const KeyToken = z.string({ message: "key is required" }).min(1, "key is required").max(1_000_000, "key is too long (names up to about 700 KB can be carried)");
 export const TypeName = z.enum(["string", "hash", "list", "set", "zset", "stream"], { message: "type must be one of string, hash, list, set, zset, stream" }).optional();
+/** A SCAN cursor as Redis returns it. */
+export const ScanCursor = z.string().regex(/^\d{1,20}$/, "cursor must be a decimal SCAN cursor (start with 0)").default("0");
 
-export { issueMessage } from "./issues";
-/** Bodies are read by the shared bounded reader (Content-Length first, then a byte counter). */
-export { readJsonBody } from "./body";
-
-export function queryOf(req: Request): Record<string, string> {
-  return Object.fromEntries(new URL(req.url).searchParams);
-}
-
-type Resolved = { target: NodeTarget } | { response: Response };
-
-/** Decodes the [id] segment and finds it in a monitored topology (404 otherwise). */
-export async function resolveNode(hub: MonitorHub, params: Promise<{ id: string }>, topology: string | undefined): Promise<Resolved> {
-  const { id: rawId } = await params;
-  let id: string;
-  try {
-    id = decodeURIComponent(rawId);
-  } catch {
-    return { response: errorJson(400, "node id is not valid URL encoding") };
-  }
-  if (!NODE_ID.test(id)) return { response: errorJson(400, "node id must be host:port") };
+/** A node (id already decoded and shape-checked) in a monitored topology: 404 if none, 503 if down. */
+export function resolveNode(hub: MonitorHub, id: string, topology: string | undefined): NodeTarget {
   const target = findTarget(hub, id, topology);
-  if (!target) return { response: errorJson(404, notFoundMessage(id, topology)) };
-  if (target.view.status === "down") return { response: errorJson(503, `node ${target.view.id} is down: ${target.view.lastError ?? "no answer"}`) };
-  return { target };
-}
-
-function replyMessage(err: unknown): string | null {
-  if (err instanceof Error && err.name === "ReplyError") return err.message;
-  return null;
-}
-
-/**
- * Caller mistakes -> 400; Redis refusing (READONLY, NOPERM, WRONGTYPE) -> its exact message with
- * 409/403; the node unreachable or slow -> 502/504. Never a stack trace, never credentials.
- */
-export function keyErrorResponse(err: unknown): Response {
-  if (err instanceof KeyQueryError) return errorJson(400, err.message);
-  const reply = replyMessage(err);
-  if (reply !== null) {
-    if (/^ERR (DB index is out of range|invalid DB index)/i.test(reply)) return errorJson(400, `db: ${reply}`);
-    if (reply.startsWith("NOPERM")) return errorJson(403, reply);
-    if (reply.startsWith("READONLY") || reply.startsWith("WRONGTYPE") || reply.startsWith("MISCONF")) return errorJson(409, reply);
-    return errorJson(502, reply.slice(0, 500));
-  }
-  const text = describeRedisError(err);
-  if (text.startsWith("timeout")) return errorJson(504, text);
-  return errorJson(502, text);
+  if (!target) throw new HttpError(404, notFoundMessage(id, topology));
+  if (target.view.status === "down") throw new HttpError(503, `node ${target.view.id} is down: ${target.view.lastError ?? "no answer"}`);
+  return target;
 }

@@ -1,8 +1,8 @@
 // Operator actions: the role check and the audit entry in one place, so no mutating route can
-// forget either. The entry is written (and fsynced) before the answer goes out.
+// forget either. The entry is written before the answer goes out.
 import type { Runtime } from "../runtime";
-import { requester } from "./auth";
-import { errorJson } from "./respond";
+import type { Requester } from "./auth";
+import { errorResponse, HttpError } from "./errors";
 
 export interface ActionInfo {
   action: string;
@@ -11,14 +11,20 @@ export interface ActionInfo {
   params?: Record<string, unknown>;
 }
 
-export async function operatorAction(req: Request, rt: Runtime, info: ActionInfo, run: () => Promise<Response>): Promise<Response> {
-  const who = requester(req);
+/** Runs `run` for an operator (403 and a "denied" entry for anyone else); audits the outcome. */
+export async function operatorAction(rt: Runtime, who: Requester, info: ActionInfo, run: () => Promise<Response>): Promise<Response> {
   const base = { at: Date.now(), user: who.user, role: who.role, ...info, topology: info.topology ?? null };
   if (who.role !== "operator") {
     rt.audit.append({ ...base, result: "denied" });
-    return errorJson(403, "this action needs the operator role");
+    throw new HttpError(403, "this action needs the operator role");
   }
-  const res = await run();
+  let res: Response;
+  try {
+    res = await run();
+  } catch (err) {
+    // The entry records the words the caller gets.
+    res = errorResponse(err);
+  }
   let error: string | undefined;
   if (!res.ok) {
     const body = (await res.clone().json().catch(() => ({}))) as { error?: string };
@@ -29,6 +35,6 @@ export async function operatorAction(req: Request, rt: Runtime, info: ActionInfo
 }
 
 /** Viewers may be configured not to see key values (viewerValues: false). */
-export function valuesHidden(req: Request, rt: Runtime): boolean {
-  return requester(req).role !== "operator" && !rt.config.viewerValues;
+export function valuesHidden(who: Requester, rt: Runtime): boolean {
+  return who.role !== "operator" && !rt.config.viewerValues;
 }

@@ -1,26 +1,16 @@
-// Small helpers so route handlers stay thin and every error is JSON.
-import { getRuntime, type Runtime } from "../runtime";
+// JSON answers: every API response, success or error, is JSON and never cached.
+import { errorBody } from "./errors";
 
 export function json(body: unknown, status = 200): Response {
   return Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
 }
 
-export function errorJson(status: number, error: string): Response {
-  return json({ error }, status);
+/** An error answer built by hand (when it needs extra headers); thrown errors go through errorResponse. */
+export function errorJson(status: number, error: string, field?: string): Response {
+  return json(errorBody(error, field), status);
 }
 
-/** Runs a handler with the runtime; unexpected failures become a 500 JSON without internals. */
-export async function withRuntime(fn: (rt: Runtime) => Promise<Response> | Response): Promise<Response> {
-  let rt: Runtime;
-  try {
-    rt = getRuntime();
-  } catch {
-    return errorJson(503, "replscope is not running under server.ts");
-  }
-  try {
-    return await fn(rt);
-  } catch (err) {
-    console.error("replscope: route failed", err);
-    return errorJson(500, "internal error");
-  }
+/** A download: the body as given, with its type and a file name. */
+export function download(body: string, contentType: string, filename: string): Response {
+  return new Response(body, { headers: { "Content-Type": contentType, "Content-Disposition": `attachment; filename="${filename}"`, "Cache-Control": "no-store" } });
 }

@@ -1,34 +1,27 @@
 import { z } from "zod";
-import { compareRunner } from "@/lib/compare/runner";
-import { Db, Pattern, readJsonBody, Topology } from "@/lib/http/keys-request";
-import { errorJson, json, withRuntime } from "@/lib/http/respond";
-import { operatorAction } from "@/lib/http/operator";
+import { comparer } from "@/lib/http/compare-request";
+import { HttpError } from "@/lib/http/errors";
+import { Db, Pattern, Topology } from "@/lib/http/keys-request";
+import { json } from "@/lib/http/respond";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-const Body = z
-  .object({
-    topology: Topology,
-    match: Pattern,
-    db: Db,
-    maxKeysPerSec: z.number().int().min(100, "maxKeysPerSec must be 100..1000000").max(1_000_000, "maxKeysPerSec must be 100..1000000").optional(),
-    ttlToleranceMs: z.number().int().min(0, "ttlToleranceMs must be 0..600000").max(600_000, "ttlToleranceMs must be 0..600000").optional(),
-  })
-  .strict();
+const Body = z.object({
+  topology: Topology,
+  match: Pattern,
+  db: Db,
+  maxKeysPerSec: z.number().int().min(100, "maxKeysPerSec must be 100..1000000").max(1_000_000, "maxKeysPerSec must be 100..1000000").optional(),
+  ttlToleranceMs: z.number().int().min(0, "ttlToleranceMs must be 0..600000").max(600_000, "ttlToleranceMs must be 0..600000").optional(),
+});
 
-export function GET(): Promise<Response> {
-  return withRuntime(({ hub, config }) => json({ jobs: compareRunner(hub, config.dataDir).list() }));
-}
+export const GET = route({}, ({ rt }) => ({ jobs: comparer(rt).list() }));
 
-export function POST(req: Request): Promise<Response> {
-  return withRuntime(async (rt) => {
-    const body = await readJsonBody(req, Body);
-    if ("response" in body) return body.response;
-    const info = { action: "compare:start", topology: body.data.topology ?? null, nodes: [], params: { match: body.data.match ?? "*", db: body.data.db } };
-    return operatorAction(req, rt, info, async () => {
-      const started = await compareRunner(rt.hub, rt.config.dataDir).start(body.data);
-      if ("error" in started) return errorJson(started.status, started.error);
-      return json(started, 202);
-    });
-  });
-}
+export const POST = route(
+  { body: Body, action: ({ body }) => ({ action: "compare:start", topology: body.topology ?? null, nodes: [], params: { match: body.match ?? "*", db: body.db } }) },
+  async ({ rt, body }) => {
+    const started = await comparer(rt).start(body);
+    if ("error" in started) throw new HttpError(started.status, started.error);
+    return json(started, 202);
+  },
+);

@@ -1,32 +1,26 @@
 import { z } from "zod";
-import { errorJson, json, withRuntime } from "@/lib/http/respond";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-const Query = z
-  .object({
-    topology: z.string().max(64).optional(),
-    node: z.string().max(300).optional(),
-    /** One kind, several separated by commas, or a prefix like "sync:" / "alert:". */
-    kind: z.string().max(512).optional(),
-    since: z.coerce.number().int().min(0).optional(),
-    until: z.coerce.number().int().min(0).optional(),
-    beforeId: z.coerce.number().int().min(1).optional(),
-    limit: z.coerce.number().int().min(1).max(5000).default(200),
-  })
-  .strict();
+const Query = z.object({
+  topology: z.string().max(64).optional(),
+  node: z.string().max(300).optional(),
+  /** One kind, several separated by commas, or a prefix like "sync:" / "alert:". */
+  kind: z.string().max(512).optional(),
+  since: z.coerce.number().int().min(0).optional(),
+  until: z.coerce.number().int().min(0).optional(),
+  beforeId: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(5000).default(200),
+});
 
-export function GET(req: Request): Promise<Response> {
-  return withRuntime(({ events }) => {
-    const q = Query.safeParse(Object.fromEntries(new URL(req.url).searchParams));
-    if (!q.success) return errorJson(400, `${q.error.issues[0]?.path.join(".") || "query"}: ${q.error.issues[0]?.message}`);
-    const { kind, limit, ...rest } = q.data;
-    const wanted = kind?.split(",").map((k) => k.trim()).filter(Boolean) ?? [];
-    const prefixes = wanted.filter((k) => k.endsWith(":"));
-    const exact = wanted.filter((k) => !k.endsWith(":"));
-    // Prefix filters are applied here; exact kinds go to the store's own filter.
-    const found = events.query({ ...rest, kinds: prefixes.length ? undefined : exact.length ? exact : undefined, limit: prefixes.length ? 5000 : limit });
-    const filtered = prefixes.length ? found.filter((e) => exact.includes(e.kind) || prefixes.some((p) => e.kind.startsWith(p))) : found;
-    return json({ events: filtered.slice(-limit) });
-  });
-}
+export const GET = route({ query: Query }, ({ rt: { events }, query }) => {
+  const { kind, limit, ...rest } = query;
+  const wanted = kind?.split(",").map((k) => k.trim()).filter(Boolean) ?? [];
+  const prefixes = wanted.filter((k) => k.endsWith(":"));
+  const exact = wanted.filter((k) => !k.endsWith(":"));
+  // Prefix filters are applied here; exact kinds go to the store's own filter.
+  const found = events.query({ ...rest, kinds: prefixes.length ? undefined : exact.length ? exact : undefined, limit: prefixes.length ? 5000 : limit });
+  const filtered = prefixes.length ? found.filter((e) => exact.includes(e.kind) || prefixes.some((p) => e.kind.startsWith(p))) : found;
+  return { events: filtered.slice(-limit) };
+});

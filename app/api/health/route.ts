@@ -1,5 +1,6 @@
+import { route } from "@/lib/http/route";
+
 export const dynamic = "force-dynamic";
 
-export function GET(): Response {
-  return Response.json({ ok: true }, { headers: { "Cache-Control": "no-store" } });
-}
+/** Liveness (public): the runtime is up and route handlers answer. */
+export const GET = route({}, () => ({ ok: true }));

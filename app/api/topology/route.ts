@@ -1,12 +1,8 @@
-import { json, withRuntime } from "@/lib/http/respond";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export function GET(): Promise<Response> {
-  return withRuntime(({ hub }) =>
-    json({
-      topologies: [...hub.monitors.values()].map((m) => ({ name: m.name, drills: m.config.drills, nodes: m.views() })),
-      updatedAt: new Date().toISOString(),
-    }),
-  );
-}
+export const GET = route({}, ({ rt: { hub } }) => ({
+  topologies: [...hub.monitors.values()].map((m) => ({ name: m.name, drills: m.config.drills, nodes: m.views() })),
+  updatedAt: new Date().toISOString(),
+}));

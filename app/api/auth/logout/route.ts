@@ -1,6 +1,6 @@
 import { parseCookies, SESSION_COOKIE, clearedSessionCookie } from "@/lib/auth/session";
-import { requester } from "@/lib/http/auth";
-import { json, withRuntime } from "@/lib/http/respond";
+import { json } from "@/lib/http/respond";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
@@ -8,14 +8,11 @@ export const dynamic = "force-dynamic";
  * Ends this browser's session on the server (the cookie stops working everywhere it was copied to)
  * and closes the sockets opened with it, in every tab.
  */
-export function POST(req: Request): Promise<Response> {
-  return withRuntime(({ auth, audit }) => {
-    const who = requester(req);
-    const token = parseCookies(req.headers.get("cookie") ?? undefined)[SESSION_COOKIE];
-    const ended = token ? auth.revoke(token) : null;
-    audit.append({ at: Date.now(), user: who.user, role: who.role, action: "logout", topology: null, nodes: [], params: { session: ended ? "ended" : "none" }, result: "ok" });
-    const res = json({ ok: true, ended: ended !== null });
-    res.headers.append("Set-Cookie", clearedSessionCookie());
-    return res;
-  });
-}
+export const POST = route({}, ({ req, rt, who }) => {
+  const token = parseCookies(req.headers.get("cookie") ?? undefined)[SESSION_COOKIE];
+  const ended = token ? rt.auth.revoke(token) : null;
+  rt.audit.append({ at: Date.now(), user: who.user, role: who.role, action: "logout", topology: null, nodes: [], params: { session: ended ? "ended" : "none" }, result: "ok" });
+  const res = json({ ok: true, ended: ended !== null });
+  res.headers.append("Set-Cookie", clearedSessionCookie());
+  return res;
+});

@@ -1,11 +1,5 @@
-import { requester } from "@/lib/http/auth";
-import { json, withRuntime } from "@/lib/http/respond";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export function GET(req: Request): Promise<Response> {
-  return withRuntime(({ config }) => {
-    const { user, role } = requester(req);
-    return json({ user, role, canSeeValues: role === "operator" || config.viewerValues });
-  });
-}
+export const GET = route({}, ({ rt, who: { user, role } }) => ({ user, role, canSeeValues: role === "operator" || rt.config.viewerValues }));

@@ -1,32 +1,26 @@
-import { compareRunner } from "@/lib/compare/runner";
-import { JOB_ID } from "@/lib/compare/store";
-import { errorJson, json, withRuntime } from "@/lib/http/respond";
-import { operatorAction } from "@/lib/http/operator";
-import { compareReportFor } from "@/lib/http/compare-request";
+import { compareReport, comparer } from "@/lib/http/compare-request";
+import { HttpError } from "@/lib/http/errors";
+import { CompareParams } from "@/lib/http/params";
+import { json } from "@/lib/http/respond";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async (rt) => {
-    const found = await compareReportFor(req, rt, ctx.params);
-    return "response" in found ? found.response : json(found.report);
-  });
-}
+export const GET = route({ params: CompareParams }, ({ rt, who, params: { id } }) => compareReport(rt, who, id));
 
 /**
  * A running job is cancelled (its partial report is kept, status "cancelled"); a stopped one
  * (done, cancelled, failed, or interrupted by a restart) has its report removed.
  */
-export function DELETE(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async (rt) => {
-    const { id } = await ctx.params;
-    if (!JOB_ID.test(id)) return errorJson(400, "compare id must be 16 hex characters");
-    const runner = compareRunner(rt.hub, rt.config.dataDir);
-    const action = runner.isRunning(id) ? "compare:cancel" : "compare:delete";
-    return operatorAction(req, rt, { action, topology: null, nodes: [], params: { id } }, async () => {
-      if (await runner.cancel(id)) return json(runner.get(id));
-      if (runner.remove(id)) return json({ id, deleted: true });
-      return errorJson(404, `no compare job ${id}`);
-    });
-  });
-}
+export const DELETE = route(
+  {
+    params: CompareParams,
+    action: ({ rt, params: { id } }) => ({ action: comparer(rt).isRunning(id) ? "compare:cancel" : "compare:delete", topology: null, nodes: [], params: { id } }),
+  },
+  async ({ rt, params: { id } }) => {
+    const runner = comparer(rt);
+    if (await runner.cancel(id)) return json(runner.get(id));
+    if (runner.remove(id)) return { id, deleted: true };
+    throw new HttpError(404, `no compare job ${id}`);
+  },
+);

@@ -1,11 +1,7 @@
 import { drillFor } from "@/lib/http/drills-request";
-import { json, withRuntime } from "@/lib/http/respond";
+import { DrillParams } from "@/lib/http/params";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export function GET(_req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async (rt) => {
-    const found = await drillFor(rt, ctx.params);
-    return "response" in found ? found.response : json(found.drill);
-  });
-}
+export const GET = route({ params: DrillParams }, ({ rt, params: { id } }) => drillFor(rt, id));

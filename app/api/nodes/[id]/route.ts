@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { errorJson, json, withRuntime } from "@/lib/http/respond";
-import { NODE_ID } from "@/lib/http/params";
+import { HttpError } from "@/lib/http/errors";
+import { NodeParams } from "@/lib/http/params";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
@@ -9,30 +10,21 @@ const Query = z.object({
   since: z.coerce.number().int().min(0).optional(),
 });
 
-
-
-export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async ({ hub }) => {
-    const { id: rawId } = await ctx.params;
-    const id = decodeURIComponent(rawId);
-    if (!NODE_ID.test(id)) return errorJson(400, "node id must be host:port");
-    const q = Query.safeParse(Object.fromEntries(new URL(req.url).searchParams));
-    if (!q.success) return errorJson(400, q.error.issues[0]?.message ?? "invalid query");
-    const found = hub.findNode(id, q.data.topology);
-    if (!found) return errorJson(404, `no node ${id} in ${q.data.topology ? `topology "${q.data.topology}"` : "any topology"}`);
-    const state = found.monitor.state(found.view.id);
-    const since = q.data.since ?? Date.now() - 15 * 60 * 1000;
-    return json({
-      topology: found.monitor.name,
-      node: found.view,
-      info: state?.info ?? null,
-      lastOkAt: state?.lastOkAt ?? null,
-      pollLatencyMs: state?.pollLatencyMs ?? null,
-      backlog: state?.repl?.backlog ?? null,
-      replicas: state?.repl?.replicas ?? [],
-      replicaViews: found.monitor.views().filter((v) => v.masterId === found.view.id),
-      history: found.monitor.history(found.view.id, since) ?? null,
-      events: found.monitor.recentEvents(500).filter((e) => e.node === found.view.id).slice(-100),
-    });
-  });
-}
+export const GET = route({ params: NodeParams, query: Query }, ({ rt, params: { id }, query }) => {
+  const found = rt.hub.findNode(id, query.topology);
+  if (!found) throw new HttpError(404, `no node ${id} in ${query.topology ? `topology "${query.topology}"` : "any topology"}`);
+  const state = found.monitor.state(found.view.id);
+  const since = query.since ?? Date.now() - 15 * 60 * 1000;
+  return {
+    topology: found.monitor.name,
+    node: found.view,
+    info: state?.info ?? null,
+    lastOkAt: state?.lastOkAt ?? null,
+    pollLatencyMs: state?.pollLatencyMs ?? null,
+    backlog: state?.repl?.backlog ?? null,
+    replicas: state?.repl?.replicas ?? [],
+    replicaViews: found.monitor.views().filter((v) => v.masterId === found.view.id),
+    history: found.monitor.history(found.view.id, since) ?? null,
+    events: found.monitor.recentEvents(500).filter((e) => e.node === found.view.id).slice(-100),
+  };
+});

@@ -1,19 +1,10 @@
-import { compareReportFor } from "@/lib/http/compare-request";
-import { withRuntime } from "@/lib/http/respond";
+import { compareReport } from "@/lib/http/compare-request";
+import { CompareParams } from "@/lib/http/params";
+import { download } from "@/lib/http/respond";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async (rt) => {
-    const found = await compareReportFor(req, rt, ctx.params);
-    if ("response" in found) return found.response;
-    const { id, report } = found;
-    return new Response(JSON.stringify(report, null, 2), {
-      headers: {
-        "Content-Type": "application/json; charset=utf-8",
-        "Content-Disposition": `attachment; filename="replscope-compare-${id}.json"`,
-        "Cache-Control": "no-store",
-      },
-    });
-  });
-}
+export const GET = route({ params: CompareParams }, ({ rt, who, params: { id } }) =>
+  download(JSON.stringify(compareReport(rt, who, id), null, 2), "application/json; charset=utf-8", `replscope-compare-${id}.json`),
+);

@@ -1,17 +1,12 @@
 import { reportMarkdown } from "@/lib/drills/report";
 import { drillFor } from "@/lib/http/drills-request";
-import { withRuntime } from "@/lib/http/respond";
+import { DrillParams } from "@/lib/http/params";
+import { download } from "@/lib/http/respond";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export function GET(_req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async (rt) => {
-    const found = await drillFor(rt, ctx.params);
-    if ("response" in found) return found.response;
-    const d = found.drill;
-    const id = d.id;
-    return new Response(reportMarkdown(d, d.report), {
-      headers: { "Content-Type": "text/markdown; charset=utf-8", "Content-Disposition": `attachment; filename="drill-${id}.md"`, "Cache-Control": "no-store" },
-    });
-  });
-}
+export const GET = route({ params: DrillParams }, ({ rt, params: { id } }) => {
+  const d = drillFor(rt, id);
+  return download(reportMarkdown(d, d.report), "text/markdown; charset=utf-8", `drill-${d.id}.md`);
+});

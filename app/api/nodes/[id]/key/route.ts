@@ -1,24 +1,15 @@
-import { deleteKeyResponse, KeyQuery, readKeyResponse, ReadQuery } from "@/lib/http/key-routes";
-import { issueMessage, queryOf } from "@/lib/http/keys-request";
-import { errorJson, withRuntime } from "@/lib/http/respond";
+import { deleteAction, KeyRequest, readKey, ReadRequest, removeKey } from "@/lib/http/key-routes";
+import { NodeParams } from "@/lib/http/params";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
 // Query-string forms, kept for compatibility; the UI uses POST key/read and key/delete, whose
 // bodies carry key names of any length.
 
-export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async (rt) => {
-    const q = ReadQuery.safeParse(queryOf(req));
-    if (!q.success) return errorJson(400, issueMessage(q.error));
-    return readKeyResponse(req, rt, ctx.params, q.data);
-  });
-}
+export const GET = route({ params: NodeParams, query: ReadRequest }, ({ rt, who, params, query }) => readKey(rt, who, params.id, query));
 
-export function DELETE(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async (rt) => {
-    const q = KeyQuery.safeParse(queryOf(req));
-    if (!q.success) return errorJson(400, issueMessage(q.error));
-    return deleteKeyResponse(req, rt, ctx.params, q.data);
-  });
-}
+export const DELETE = route(
+  { params: NodeParams, query: KeyRequest, action: ({ params, query }) => deleteAction(params.id, query) },
+  ({ rt, params, query }) => removeKey(rt, params.id, query),
+);

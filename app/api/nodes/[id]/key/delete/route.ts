@@ -1,13 +1,11 @@
-import { deleteKeyResponse, KeyBody, readKeyBody } from "@/lib/http/key-routes";
-import { withRuntime } from "@/lib/http/respond";
+import { deleteAction, KeyRequest, KEY_BODY_MAX_BYTES, removeKey } from "@/lib/http/key-routes";
+import { NodeParams } from "@/lib/http/params";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
 /** Deletes a key: {key, db?, topology?} in the body, so long names fit. Operator action. */
-export function POST(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async (rt) => {
-    const body = await readKeyBody(req, KeyBody);
-    if ("response" in body) return body.response;
-    return deleteKeyResponse(req, rt, ctx.params, body.data);
-  });
-}
+export const POST = route(
+  { params: NodeParams, body: KeyRequest, bodyMaxBytes: KEY_BODY_MAX_BYTES, action: ({ params, body }) => deleteAction(params.id, body) },
+  ({ rt, params, body }) => removeKey(rt, params.id, body),
+);

@@ -1,13 +1,8 @@
-import { readKeyBody, readKeyResponse, ReadBody } from "@/lib/http/key-routes";
-import { withRuntime } from "@/lib/http/respond";
+import { KEY_BODY_MAX_BYTES, readKey, ReadRequest } from "@/lib/http/key-routes";
+import { NodeParams } from "@/lib/http/params";
+import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
 /** Opens a key: {key, db?, topology?, cursor?, pageSize?} in the body, so long names fit. A read. */
-export function POST(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async (rt) => {
-    const body = await readKeyBody(req, ReadBody);
-    if ("response" in body) return body.response;
-    return readKeyResponse(req, rt, ctx.params, body.data);
-  });
-}
+export const POST = route({ params: NodeParams, body: ReadRequest, bodyMaxBytes: KEY_BODY_MAX_BYTES }, ({ rt, who, params, body }) => readKey(rt, who, params.id, body));
