@@ -33,19 +33,23 @@ export function errorBody(error: string, field?: string): { error: string; field
   return field === undefined ? { error } : { error, field };
 }
 
+function answer(status: number, error: string, field?: string, headers?: Record<string, string>): Response {
+  return Response.json(errorBody(error, field), { status, headers: { "Cache-Control": "no-store", ...headers } });
+}
+
 /** The JSON answer for a thrown value: the one place errors become HTTP. */
 export function errorResponse(err: unknown): Response {
   if (err instanceof Error) {
     const status = statusOf(err);
     if (status !== null) {
       const { field, headers } = err as { field?: unknown; headers?: Record<string, string> };
-      const res = Response.json(errorBody(err.message, typeof field === "string" ? field : undefined), { status, headers: { "Cache-Control": "no-store", ...headers } });
-      return res;
+      return answer(status, err.message, typeof field === "string" ? field : undefined, headers);
     }
-    if (err instanceof KeyQueryError) return Response.json({ error: err.message }, { status: 400, headers: { "Cache-Control": "no-store" } });
+    // Caller mistakes found deep in the key code (bad glob, token, cursor).
+    if (err instanceof KeyQueryError) return answer(400, err.message);
   }
   console.error("replscope: route failed", err);
-  return Response.json({ error: "internal error" }, { status: 500, headers: { "Cache-Control": "no-store" } });
+  return answer(500, "internal error");
 }
 
 function replyMessage(err: unknown): string | null {

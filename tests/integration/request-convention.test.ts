@@ -110,7 +110,7 @@ describe("request convention", () => {
     for (const [pattern, c] of Object.entries(table)) {
       if (!c.id) continue;
       for (const bad of ["%ZZ", `${c.id.slice(0, 4)}%E0%A4%A`, `${c.id}%`]) {
-        const p = c.path.replace(c.id, bad);
+        const p: string = c.path.replace(c.id, bad);
         for (const method of ROUTE_METHODS[pattern]!) {
           const res = await send(server, method, p, { body: method === "GET" || method === "DELETE" ? undefined : {} });
           assert.equal(res.status, 400, `${method} ${p} → ${res.status} ${res.body}`);
@@ -124,7 +124,7 @@ describe("request convention", () => {
     for (const [pattern, c] of Object.entries(table)) {
       if (pattern === "/api/[...slug]") continue; // no route: 404 whatever the query
       for (const method of ROUTE_METHODS[pattern]!) {
-        const p = `${pathFor(c, method)}${pathFor(c, method).includes("?") ? "&" : "?"}bogus=1`;
+        const p: string = `${pathFor(c, method)}${pathFor(c, method).includes("?") ? "&" : "?"}bogus=1`;
         const res = await send(server, method, p, { body: method === "GET" || method === "DELETE" ? undefined : {} });
         assert.equal(res.status, 400, `${method} ${p} → ${res.status} ${res.body}`);
         const e = errorOf(res, `${method} ${p}`);
