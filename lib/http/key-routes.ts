@@ -46,7 +46,7 @@ export async function readKeyResponse(req: Request, rt: Runtime, params: Promise
   const node = await resolveNode(rt.hub, params, q.topology);
   if ("response" in node) return node.response;
   try {
-    const details = await openKey(node.target, q);
+    const details = await openKey(rt.keyPool, node.target, q);
     if (!details) return errorJson(404, `no such key in db ${q.db} on ${node.target.view.id}`);
     const shown = valuesHidden(req, rt) ? redactKeyDetails(details) : details;
     return json({ node: node.target.view.id, db: q.db, ...shown });
@@ -63,7 +63,7 @@ export async function deleteKeyResponse(req: Request, rt: Runtime, params: Promi
     const node = await resolveNode(rt.hub, params, q.topology);
     if ("response" in node) return node.response;
     try {
-      const deleted = await deleteKey(node.target, q);
+      const deleted = await deleteKey(rt.keyPool, node.target, q);
       if (deleted === 0) return errorJson(404, `no such key in db ${q.db} on ${node.target.view.id}`);
       return json({ node: node.target.view.id, key: q.key, db: q.db, deleted });
     } catch (err) {
@@ -81,7 +81,7 @@ export async function sideBySideResponse(req: Request, rt: Runtime, q: KeyReques
   const monitor = pickTopology(rt.hub, q.topology);
   if (!monitor) return errorJson(404, q.topology ? `no topology "${q.topology}"` : "no topology is configured");
   try {
-    const result = await keyOnEveryNode(monitor, q.key, q.db);
+    const result = await keyOnEveryNode(rt.keyPool, monitor, q.key, q.db);
     const shown = valuesHidden(req, rt) ? redactSideBySide(result) : result;
     // The API shape from the issue (lagBytes), plus the full per-node details the UI renders.
     return json({ ...shown, nodes: shown.nodes.map((n) => ({ ...n, lagBytes: n.behindBytes })) });

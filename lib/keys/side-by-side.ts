@@ -9,7 +9,7 @@ import { describeRedisError } from "../redis/connection";
 import type { TopologyMonitor } from "../monitor/topology-monitor";
 import type { NodeView } from "../monitor/types";
 import { decodeKey, displayKey } from "./codec";
-import { keyConnection } from "./connections";
+import type { KeyConnector } from "./connections";
 import { connectOptionsFor, orderedNodes } from "./node-target";
 import { readKey, type KeyDetails } from "./value";
 
@@ -94,10 +94,10 @@ function column(view: NodeView, r: NodeRead | null, error: string | null): NodeC
   };
 }
 
-export async function keyOnEveryNode(monitor: TopologyMonitor, keyToken: string, db: number): Promise<SideBySide> {
+export async function keyOnEveryNode(pool: KeyConnector, monitor: TopologyMonitor, keyToken: string, db: number): Promise<SideBySide> {
   const key = decodeKey(keyToken);
   const views = orderedNodes(monitor);
-  const connect = (v: NodeView) => keyConnection(monitor.name, connectOptionsFor(monitor.config, v), db);
+  const connect = (v: NodeView) => pool.connection(monitor.name, connectOptionsFor(monitor.config, v), db);
   const [masterView, ...replicaViews] = views;
   const nodes: NodeColumn[] = [];
   let master: NodeRead | null = null;

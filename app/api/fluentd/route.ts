@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { keyConnection } from "@/lib/keys/connections";
 import { readFluentd } from "@/lib/fluentd/read";
 import { Db, issueMessage, keyErrorResponse, Pattern, queryOf, resolveNode, Topology } from "@/lib/http/keys-request";
 import { errorJson, json, withRuntime } from "@/lib/http/respond";
@@ -31,7 +30,7 @@ export function GET(req: Request): Promise<Response> {
     const node = await resolveNode(hub, Promise.resolve({ id: encodeURIComponent(q.data.node) }), q.data.topology);
     if ("response" in node) return node.response;
     try {
-      const redis = await keyConnection(node.target.monitor.name, node.target.conn, q.data.db);
+      const redis = await rt.keyPool.connection(node.target.monitor.name, node.target.conn, q.data.db);
       return json({ node: node.target.view.id, db: q.data.db, ...(await readFluentd(redis, q.data)) });
     } catch (err) {
       return keyErrorResponse(err);

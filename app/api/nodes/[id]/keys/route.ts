@@ -15,13 +15,13 @@ const Query = z.object({
 });
 
 export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async ({ hub }) => {
+  return withRuntime(async ({ hub, keyPool }) => {
     const q = Query.safeParse(queryOf(req));
     if (!q.success) return errorJson(400, issueMessage(q.error));
     const node = await resolveNode(hub, ctx.params, q.data.topology);
     if ("response" in node) return node.response;
     try {
-      return json(await listKeys(node.target, q.data));
+      return json(await listKeys(keyPool, node.target, q.data));
     } catch (err) {
       return keyErrorResponse(err);
     }

@@ -28,7 +28,7 @@ export function POST(req: Request, ctx: { params: Promise<{ id: string }> }): Pr
       const node = await resolveNode(rt.hub, ctx.params, body.data.topology);
       if ("response" in node) return node.response;
       try {
-        const ttl = await setKeyTtl(node.target, body.data);
+        const ttl = await setKeyTtl(rt.keyPool, node.target, body.data);
         if (ttl === null) return errorJson(404, `no such key in db ${body.data.db} on ${node.target.view.id}`);
         return json({ node: node.target.view.id, key: body.data.key, db: body.data.db, ttl });
       } catch (err) {
