@@ -12,7 +12,7 @@ import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "./resync-tracke
 import { NodeHistory, type HistoryJson } from "./history";
 import { NodePoller } from "./node-poller";
 import { SentinelWatcher, type SentinelView } from "../sentinel/watcher";
-import { splitAddress } from "../redis/address";
+import { formatAddress, splitAddress } from "../redis/address";
 import { createAllowList } from "../redis/allow-list";
 import type { ConnectOptions } from "../redis/connection";
 import { applyPoll, initialState, type PollResult } from "./reduce";
@@ -103,7 +103,7 @@ export class TopologyMonitor {
     this.name = config.name;
     this.nextEventId = () => sink.nextId();
     this.logs = new NodeLogs((node, ev, at) => this.onLogEvent(node, ev, at), { logDirs: config.logDirs, privatePaths: config.privatePaths });
-    this.seedIds = new Set(config.seeds.map((s) => `${s.host}:${s.port}`));
+    this.seedIds = new Set(config.seeds.map((s) => formatAddress(s.host, s.port)));
     this.namedIds = new Set([...this.seedIds, ...Object.entries(config.nodes).map(([id]) => id)]);
     this.allowHost = config.discoveryAllow ? createAllowList(config.discoveryAllow) : null;
     this.peerPolicy = { pinned: (id) => this.seedIds.has(id), mayDial: (host, port) => this.mayDial(host, port) };
@@ -191,12 +191,12 @@ export class TopologyMonitor {
    * configured nodes always; announced ones only inside discovery.allow when there is one.
    */
   mayDial(host: string, port: number): boolean {
-    return !this.allowHost || this.namedIds.has(`${host}:${port}`) || this.allowHost(host);
+    return !this.allowHost || this.namedIds.has(formatAddress(host, port)) || this.allowHost(host);
   }
 
   private ensureNode(host: string, port: number, origin: "seed" | "announced"): void {
     if (origin === "announced" && !this.mayDial(host, port)) return;
-    const id = this.resolve(`${host}:${port}`);
+    const id = this.resolve(formatAddress(host, port));
     if (this.states.has(id) || this.states.size >= MAX_NODES || !this.running) return;
     this.states.set(id, initialState(id, host, port));
     this.lastListed.set(id, Date.now());
