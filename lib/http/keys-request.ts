@@ -1,7 +1,7 @@
 // Shared input parsing and error mapping for the key browser and compare routes, so every route
 // answers a bad parameter with the same 400 JSON and a Redis refusal with its exact words.
 import { z } from "zod";
-import { KeyQueryError } from "../keys/errors";
+import { KeyQueryError } from "../redis/errors";
 import { validateGlob } from "../keys/glob";
 import { findTarget, NODE_ID, notFoundMessage, type NodeTarget } from "../keys/node-target";
 import type { MonitorHub } from "../monitor/hub";

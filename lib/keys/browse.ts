@@ -8,7 +8,7 @@ import type { NodeTarget } from "./node-target";
 import { scanPage, type ScanPage } from "./scan";
 import { readKey, type KeyDetails } from "./value";
 import type { KeyspaceDb } from "../redis/info";
-import { asNumber } from "./reply";
+import { asNumber } from "../redis/reply";
 
 function connect(pool: KeyConnector, t: NodeTarget, db: number): Promise<Redis> {
   return pool.connection(t.monitor.name, t.conn, db);

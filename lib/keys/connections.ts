@@ -1,6 +1,6 @@
 // Dedicated connections for key browsing, one per (topology, node, db), reused across requests.
 // One per db because lib/keys readers SELECT lazily and must never share a connection with a
-// caller on another db (see lib/keys/db.ts); one per node so the monitor's polling connection
+// caller on another db (see lib/redis/db.ts); one per node so the monitor's polling connection
 // never waits behind a page of SCAN. Built once by server.ts (the composition root) and closed
 // on shutdown.
 import type Redis from "ioredis";
