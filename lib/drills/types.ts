@@ -1,5 +1,5 @@
 // The shapes of a failover drill and its report. Pure data.
-import type { TimelineEvent } from "../monitor/types";
+import type { TimelineEvent } from "../timeline/types";
 
 export const SCENARIOS = ["switchover", "promote", "sentinel", "outage"] as const;
 export type DrillScenario = (typeof SCENARIOS)[number];

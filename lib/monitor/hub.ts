@@ -1,7 +1,8 @@
 // All monitored topologies in one place, for the API and the socket layer.
 import type { TopologyConfig } from "../config/load";
 import { counter, TopologyMonitor, type EventSink, type MonitorListener, type PollListener } from "./topology-monitor";
-import type { NodeView, TimelineEvent } from "./types";
+import type { NodeView } from "./types";
+import type { TimelineEvent } from "../timeline/types";
 
 export class MonitorHub {
   readonly monitors = new Map<string, TopologyMonitor>();

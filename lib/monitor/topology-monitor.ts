@@ -16,7 +16,8 @@ import { formatAddress, splitAddress } from "../redis/address";
 import { createAllowList } from "../redis/allow-list";
 import type { ConnectOptions } from "../redis/connection";
 import { applyPoll, initialState, type PollResult } from "./reduce";
-import type { NodeEvent, NodeState, NodeView, Severity, TimelineEvent } from "./types";
+import type { NodeState, NodeView } from "./types";
+import type { NodeEvent, Severity, TimelineEvent } from "../timeline/types";
 import { buildViews, type SyncStart, isShown, type PeerPolicy } from "./view";
 
 /** Where stamped events go besides the in-memory list (the persistent timeline). */

@@ -69,46 +69,6 @@ export interface NodeConfig {
   minReplicasToWrite?: number | null;
 }
 
-export type Severity = "info" | "warning" | "critical";
-
-export type NodeEventKind =
-  | "node:discovered"
-  | "node:down"
-  | "node:up"
-  | "node:role-changed"
-  | "node:restarted"
-  | "node:forgotten"
-  | "replica:master-changed"
-  | "replica:link-down"
-  | "replica:link-up"
-  | "replica:attached"
-  | "replica:detached"
-  | "replica:readonly-changed"
-  | "sync:started"
-  | "sync:finished"
-  | "sync:full-resync"
-  | "sync:partial-resync"
-  | `log:${string}`
-  | `alert:${string}`
-  | `sentinel:${string}`
-  | `drill:${string}`
-  | "master:replid-changed"
-  | "master:failover-state";
-
-export interface NodeEvent {
-  kind: NodeEventKind;
-  node: string;
-  severity: Severity;
-  text: string;
-  data?: Record<string, string | number | boolean | null>;
-}
-
-export interface TimelineEvent extends NodeEvent {
-  id: number;
-  at: number;
-  topology: string;
-}
-
 /** The node as the browser and the API see it: derived, flat, serialisable. */
 export interface NodeView {
   id: string;

@@ -5,7 +5,7 @@
 // "slave" (num-slaves, slave-priority); our names say replica, and both spellings are accepted.
 import { parseSentinelPayload, type SentinelEvent } from "../logs/sentinel";
 import { formatAddress } from "../redis/address";
-import type { Severity } from "../monitor/types";
+import type { Severity } from "../timeline/types";
 
 export interface SentinelMasterRecord {
   name: string;

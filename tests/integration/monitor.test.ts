@@ -3,7 +3,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
-import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
+import type { NodeView } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { startRedis, stopAll } from "../../lib/redis/local-server";
 import { cli, FAST_SYNC, startTopology, testConfig as config, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";

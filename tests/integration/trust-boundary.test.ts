@@ -15,7 +15,7 @@ import { AlertRulesSchema } from "../../lib/alerts/rules";
 import { guardedOpener } from "../../lib/logs/log-access";
 import { tailFile, type TailState } from "../../lib/logs/tail";
 import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
-import type { TimelineEvent } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { parseAllowEntry, type AllowEntry } from "../../lib/redis/allow-list";
 import { freePort, startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { announceReplica, startFakeRedis, type FakeRedis } from "../support/fake-redis";

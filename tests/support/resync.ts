@@ -3,7 +3,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import type { LocalRedis } from "../../lib/redis/local-server";
-import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
+import type { NodeView } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import type { TopologyConfig } from "../../lib/config/load";
 import { cli, testConfig } from "./topology";
 import { waitFor } from "./wait";

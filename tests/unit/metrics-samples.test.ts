@@ -7,7 +7,8 @@ import { parseExposition, select } from "../../lib/metrics/exposition";
 import { buildSamples, resyncLabels, type NodeMetricName, type Samples } from "../../lib/metrics/samples";
 import { pollResultOf } from "../../lib/monitor/poll-result";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
-import type { NodeState, TimelineEvent } from "../../lib/monitor/types";
+import type { NodeState } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { buildViews } from "../../lib/monitor/view";
 import { raw, setFields } from "../support/info-fixtures";
 

@@ -3,7 +3,8 @@ import { describe, test } from "node:test";
 import { diffNode, masterIdOf } from "../../lib/monitor/diff";
 import { pollResultOf } from "../../lib/monitor/poll-result";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
-import type { NodeEvent, NodeState } from "../../lib/monitor/types";
+import type { NodeState } from "../../lib/monitor/types";
+import type { NodeEvent } from "../../lib/timeline/types";
 import { raw, setField } from "../support/info-fixtures";
 
 
