@@ -8,7 +8,7 @@ import Redis from "ioredis";
 import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import type { NodeView } from "../../lib/monitor/types";
 import { masterDownPlaybook } from "../../lib/monitor/playbook";
-import { syncReading } from "../../lib/monitor/sync-text";
+import { syncReading } from "../../components/sync/sync-text";
 import { cli, startTopology, testConfig, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 

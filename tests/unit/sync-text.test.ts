@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { pollResultOf } from "../../lib/monitor/poll-result";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
 import { ResyncTracker, type ResyncOutcome } from "../../lib/monitor/resync-tracker";
-import { coverageReading, lagReading, lastResyncReading, shortReason, syncReading } from "../../lib/monitor/sync-text";
+import { coverageReading, lagReading, lastResyncReading, shortReason, syncReading } from "../../components/sync/sync-text";
 import type { NodeState, NodeView } from "../../lib/monitor/types";
 import { buildViews, type ResyncInfo } from "../../lib/monitor/view";
 import { raw, setField, setFields } from "../support/info-fixtures";
