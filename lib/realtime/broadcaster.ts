@@ -4,7 +4,7 @@
 import type { MonitorHub } from "../monitor/hub";
 import type { NodeView } from "../monitor/types";
 import type { TimelineEvent } from "../timeline/types";
-import { diffView, SLOW_FIELDS } from "../monitor/view";
+import { diffView, SLOW_FIELDS } from "./view-diff";
 import type { LagPoint, NodePatch, TopologyDelta, TopologySnapshot } from "./events";
 
 export interface BroadcasterOptions {

@@ -3,7 +3,8 @@ import { describe, test } from "node:test";
 import { pollResultOf } from "../../lib/monitor/poll-result";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
 import type { NodeState, NodeView } from "../../lib/monitor/types";
-import { buildViews, diffView } from "../../lib/monitor/view";
+import { buildViews } from "../../lib/monitor/view";
+import { diffView } from "../../lib/realtime/view-diff";
 import { raw, setField } from "../support/info-fixtures";
 
 
