@@ -40,3 +40,9 @@ export interface TimelineEvent extends NodeEvent {
   at: number;
   topology: string;
 }
+
+/** Where stamped events go besides a monitor's in-memory list (the persistent timeline). */
+export interface EventSink {
+  nextId(): number;
+  append(events: TimelineEvent[]): void;
+}

@@ -3,7 +3,8 @@
 // (ENOTFOUND): the node stayed down forever. Loopback only: the master binds 127.0.0.1 and ::1.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
+import { buildTopologyMonitor } from "../../lib/monitor/build";
+import type { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import { startRedis, type LocalRedis } from "../../lib/redis/local-server";
 import { startSentinels, type Sentinels } from "../support/sentinel";
 import { cli, testConfig } from "../support/topology";
@@ -28,7 +29,7 @@ test("a master Sentinel reports at ::1 is polled and up under the id ::1:port", 
   const reply = await cli(sentinel.port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", sent!.name);
   assert.equal(reply.split("\n")[0], "::1", "Sentinel itself names the master by its IPv6 address");
   // No seeds: the only way to the master is the address Sentinel gives.
-  m = new TopologyMonitor(testConfig([], { sentinels: [{ host: sentinel.host, port: sentinel.port, tls: false }], sentinelMaster: sent!.name }));
+  m = buildTopologyMonitor(testConfig([], { sentinels: [{ host: sentinel.host, port: sentinel.port, tls: false }], sentinelMaster: sent!.name }));
   m.start();
   const id = `::1:${master!.port}`;
   const view = await waitFor(`${id} up`, () => m!.views().find((v) => v.id === id), (v) => v?.status === "up", 15_000);

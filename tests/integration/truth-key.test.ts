@@ -7,7 +7,8 @@ import Redis from "ioredis";
 import { encodeKey } from "../../lib/keys/codec";
 import { KeyConnectionPool } from "../../lib/keys/connections";
 import { keyOnEveryNode, type Verdict } from "../../lib/keys/side-by-side";
-import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
+import { buildTopologyMonitor } from "../../lib/monitor/build";
+import type { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import { startTopology, testConfig, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
@@ -20,7 +21,7 @@ describe("truth: one key on every node under writes", () => {
   let loop: Promise<void>;
   before(async () => {
     topo = await startTopology({ replicas: 2, args: ["--replica-read-only", "no"] });
-    m = new TopologyMonitor(testConfig([topo.master]));
+    m = buildTopologyMonitor(testConfig([topo.master]));
     m.start();
     await waitFor("3 nodes up", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up"), 15_000);
     writer = new Redis({ port: topo.master.port, host: "127.0.0.1" });
