@@ -83,3 +83,13 @@ export interface DrillOptions {
   /** Overall deadline for the drill to settle. */
   timeoutMs?: number;
 }
+
+/** What a drill will do, decided before it starts (DrillManager.plan). */
+export interface DrillPlan {
+  oldMaster: string;
+  target: string | null;
+  touches: string[];
+  problems: string[];
+  /** Replicas that were not online when the drill was planned: nobody waits for them to settle. */
+  offline: string[];
+}

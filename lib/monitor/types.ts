@@ -1,6 +1,6 @@
 // The monitor's typed state. Pure data; shared by the poller, the diff and the views.
 import type { InfoSections, KeyspaceDb, ReplicaLine, ReplicationInfo, ServerFacts } from "../redis/info";
-import type { ReplSample } from "./consistent";
+import type { MasterLink } from "../redis/client-list";
 
 export type NodeRole = "master" | "replica";
 
@@ -48,6 +48,19 @@ export interface NodeState {
   noReplicasSinceKnown: boolean;
   /** Master: per replica line (ip:port as it reports), its state and the earliest moment it can have entered it. */
   lineStateSince: Record<string, { state: string; since: number }>;
+}
+
+/** One INFO replication reading with its send/receive times, for ordered comparisons (consistent.ts). */
+export interface ReplSample {
+  /** epoch ms the INFO command was sent */
+  sentAt: number;
+  /** epoch ms its reply arrived */
+  at: number;
+  repl: ReplicationInfo;
+  /** The sync counters read in the same poll (nodes that serve replicas), for the resync ledger. */
+  counters?: SyncCounters;
+  /** A replica's master link read in the same round trip; null: none; absent: not asked. */
+  link?: MasterLink | null;
 }
 
 export interface SyncCounters {
