@@ -1,5 +1,6 @@
 // Reads configuration from the environment (and the JSON file REPLSCOPE_CONFIG names).
 import { formatAddress, splitAddress } from "../redis/address";
+import type { TlsSettings } from "../redis/connection";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
@@ -11,13 +12,8 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export interface TlsSettings {
-  ca?: string;
-  cert?: string;
-  key?: string;
-  servername?: string;
-  rejectUnauthorized?: boolean;
-}
+// How to reach a node over TLS; defined with the connection that uses it (lib/redis must not import lib/config).
+export type { TlsSettings };
 
 export interface TopologyConfig {
   name: string;
