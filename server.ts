@@ -9,7 +9,9 @@ import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import path from "node:path";
+import { CompareRunner } from "./lib/compare/runner";
 import { DrillManager } from "./lib/drills/runner";
+import { KeyConnectionPool } from "./lib/keys/connections";
 import { DrillStore } from "./lib/drills/store";
 import { createMetrics } from "./lib/metrics/collect";
 import { MonitorHub } from "./lib/monitor/hub";
@@ -100,6 +102,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
   const drills = new DrillManager(hub, new DrillStore(path.join(config.dataDir, "drills")));
+  const compare = new CompareRunner({ hub, dataDir: config.dataDir });
+  const keyPool = new KeyConnectionPool();
   setRuntime({
     config,
     hub,
@@ -108,6 +112,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     audit,
     metrics,
     drills,
+    compare,
+    keyPool,
     loginLimiter: new LoginLimiter(),
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
@@ -207,6 +213,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     generatedPassword: auth.generatedPassword,
     close: async () => {
       hub.stop();
+      await compare.close();
+      keyPool.close();
       for (const s of upgraded) s.destroy();
       offPoll();
       metrics.close();

@@ -1,6 +1,7 @@
 // The server process's live objects, shared between server.ts and Next's route handlers. Next bundles
 // route handlers separately from server.ts, so module-level singletons would be two different
-// objects; a globalThis slot is the one place both see.
+// objects; a globalThis slot is the one place both see. server.ts (the composition root) builds
+// every object here and closes them on shutdown; nothing else keeps a global.
 import type { AppConfig } from "./config/load";
 import type { AuditLog } from "./audit/log";
 import type { LoginLimiter } from "./auth/rate-limit";
@@ -9,6 +10,8 @@ import type { MonitorHub } from "./monitor/hub";
 import type { Metrics } from "./metrics/collect";
 import type { EventStore } from "./timeline/store";
 import type { DrillManager } from "./drills/runner";
+import type { CompareRunner } from "./compare/runner";
+import type { KeyConnectionPool } from "./keys/connections";
 
 export interface Runtime {
   config: AppConfig;
@@ -19,6 +22,9 @@ export interface Runtime {
   audit: AuditLog;
   metrics: Metrics;
   drills: DrillManager;
+  compare: CompareRunner;
+  /** Connections for the key browser, side by side and fluentd reads (not the pollers'). */
+  keyPool: KeyConnectionPool;
   /** Ends every live socket (after "log out everywhere"); set once the socket server exists. */
   disconnectSockets: () => void;
   loginLimiter: LoginLimiter;

@@ -1,6 +1,6 @@
 import type { NodeView } from "@/lib/monitor/types";
 import { formatBytes, formatClock, formatDuration, formatNumber } from "@/lib/format";
-import { coverageReading, lagReading, lastResyncReading, shortReason, syncReading, TONE_CLASS } from "@/lib/monitor/sync-text";
+import { coverageReading, lagReading, lastResyncReading, shortReason, syncReading, TONE_CLASS } from "@/components/sync/sync-text";
 
 const REPLICA_STEPS = ["connect", "connecting", "handshake", "sync", "connected"];
 const MASTER_STEPS = ["wait_bgsave", "send_bulk", "online"];

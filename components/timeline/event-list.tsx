@@ -1,4 +1,4 @@
-import type { TimelineEvent } from "@/lib/monitor/types";
+import type { TimelineEvent } from "@/lib/timeline/types";
 import { formatClock } from "@/lib/format";
 
 const TONE: Record<TimelineEvent["severity"], string> = {

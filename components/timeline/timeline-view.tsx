@@ -1,7 +1,7 @@
 "use client";
 import { useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
-import type { TimelineEvent } from "@/lib/monitor/types";
+import type { TimelineEvent } from "@/lib/timeline/types";
 import { useLiveTopology } from "@/components/topology/use-live-topology";
 import { EventList } from "./event-list";
 

@@ -2,7 +2,7 @@ import Link from "next/link";
 import type { NodeView } from "@/lib/monitor/types";
 import type { LagPoint } from "@/lib/realtime/events";
 import { formatBytes, formatDuration, formatNumber, formatRate } from "@/lib/format";
-import { coverageReading, lagReading, lastResyncReading, syncReading, TONE_CLASS } from "@/lib/monitor/sync-text";
+import { coverageReading, lagReading, lastResyncReading, syncReading, TONE_CLASS } from "@/components/sync/sync-text";
 import { Sparkline } from "./sparkline";
 
 function Row({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {

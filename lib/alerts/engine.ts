@@ -1,6 +1,7 @@
 // Runs the pure alert rules for one topology once a second and delivers what fired or resolved:
 // as timeline events, to the socket (active list), and to an optional webhook.
-import type { TimelineEvent, NodeEvent, NodeView } from "../monitor/types";
+import type { NodeView } from "../monitor/types";
+import type { TimelineEvent, NodeEvent } from "../timeline/types";
 import { emptyAlertState, evaluateAlerts, type Alert, type AlertRules, type AlertState } from "./rules";
 import { createWebhookSender } from "./webhook";
 

@@ -2,7 +2,7 @@
 // (next state, what fired, what resolved). No clock and no I/O, so every sequence is replayable.
 import { z } from "zod";
 import { formatBytes, formatDuration } from "../format";
-import type { TimelineEvent } from "../monitor/types";
+import type { TimelineEvent } from "../timeline/types";
 
 export const AlertRulesSchema = z.strictObject({
   /** Replica this many bytes behind its master's offset. */

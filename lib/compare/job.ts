@@ -7,11 +7,11 @@
 import type Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import { encodeKey, displayKey } from "../keys/codec";
-import { asScanReply } from "../keys/reply";
-import { compareFingerprints, type KeyDifference, type KeyFingerprint } from "./fingerprint";
-import { readReplOffset, waitForOffset } from "./offsets";
+import { asScanReply } from "../redis/reply";
+import { compareFingerprints, type KeyDifference, type KeyFingerprint } from "../redis/fingerprint";
+import { readReplOffset, waitForOffset } from "../redis/offsets";
 import { RateLimiter } from "./rate-limit";
-import { existsMany, readFingerprintsFast } from "./script-fingerprint";
+import { existsMany, readFingerprintsFast } from "../redis/script-fingerprint";
 import { DifferenceLog, type CompareReport, type JobPhase, type JobStatus, type ReplicaSummary } from "./report";
 
 export interface CompareNode { id: string; redis: Redis }

@@ -1,5 +1,5 @@
 // The compare report: what a job found, bounded, and its CSV form. Pure.
-import type { DifferenceKind } from "./fingerprint";
+import { HIDDEN_DIFFERENCE_DETAIL, type DifferenceKind } from "../redis/fingerprint";
 
 /** Differences that count, plus the two outcomes that must not be mistaken for them. */
 export type ReportKind = DifferenceKind | "expiring" | "unverified";
@@ -118,11 +118,7 @@ export function reportCsv(r: CompareReport): string {
 
 /** What a viewer who may not see values learns about a difference: its kind, nothing derived from a value. */
 export const HIDDEN_DETAIL: Record<ReportKind, string> = {
-  "missing-on-replica": "exists on the master only",
-  "only-on-replica": "exists on the replica only",
-  type: "different type",
-  value: "different value",
-  ttl: "different expiry",
+  ...HIDDEN_DIFFERENCE_DETAIL,
   expiring: "exists on one side only, expiring",
   unverified: "not confirmed: the key kept changing or the replica stayed behind",
 };

@@ -1,7 +1,7 @@
 // Starts, tracks and cancels compare jobs for the API. At most MAX_RUNNING at once (each holds a
 // connection per node and reads a lot); finished reports live on disk, not in memory, and a
-// running job is checkpointed there every few seconds so a crash keeps what it did. Kept on
-// globalThis because Next bundles each route handler separately.
+// running job is checkpointed there every few seconds so a crash keeps what it did. Built once by
+// server.ts (the composition root); close() stops running jobs on shutdown.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type Redis from "ioredis";
@@ -33,20 +33,39 @@ interface Running {
 
 export type StartResult = { id: string } | { status: number; error: string };
 
+export interface CompareRunnerDeps {
+  hub: MonitorHub;
+  dataDir: string;
+  /** A job started, checkpointed (every CHECKPOINT_MS) or finished: for live progress. */
+  onUpdate?: (summary: CompareSummary) => void;
+}
+
+function summaryOf(report: CompareReport): CompareSummary {
+  const { differences: _d, ...summary } = report;
+  return summary;
+}
+
 export class CompareRunner {
   private readonly running = new Map<string, Running>();
   /** Starts past the slot check that have not reached `running` yet (they await connections). */
   private starting = 0;
+  /** Set by close(): a job stopped by shutdown is not "cancelled"; it reads back "interrupted". */
+  private closing = false;
   readonly store: ReportStore;
+  private readonly hub: MonitorHub;
+  private readonly onUpdate: (summary: CompareSummary) => void;
 
-  constructor(private readonly hub: MonitorHub, dataDir: string) {
-    this.store = new ReportStore(path.join(dataDir, "compare"));
+  constructor(deps: CompareRunnerDeps) {
+    this.hub = deps.hub;
+    this.onUpdate = deps.onUpdate ?? (() => undefined);
+    this.store = new ReportStore(path.join(deps.dataDir, "compare"));
     // This process has run no job yet: anything on disk still "running" died with an earlier one.
     this.store.recoverInterrupted();
   }
 
   async start(req: StartRequest, jobOptions: Partial<CompareJobOptions> = {}): Promise<StartResult> {
     // The slot is taken before the first await: parallel requests cannot all pass the check.
+    if (this.closing) return { status: 503, error: "replscope is shutting down" };
     if (this.running.size + this.starting >= MAX_RUNNING) return { status: 429, error: `${MAX_RUNNING} compare jobs are already running; wait or cancel one` };
     this.starting++;
     try {
@@ -105,17 +124,20 @@ export class CompareRunner {
     const done = job.run(ctl.signal).finally(async () => {
       clearTimeout(checkpoint);
       for (const c of conns) c.disconnect();
-      await writer.flush();
+      if (!this.closing) await writer.flush();
       this.running.delete(id);
+      this.onUpdate(summaryOf(job.report()));
     });
     this.running.set(id, { job, ctl, done });
     // Self-scheduling checkpoint loop; it ends with the job.
     const save = () => {
       if (!this.running.has(id)) return;
       void writer.flush();
+      this.onUpdate(summaryOf(job.report()));
       checkpoint = setTimeout(save, CHECKPOINT_MS).unref();
     };
     checkpoint = setTimeout(save, CHECKPOINT_MS).unref();
+    this.onUpdate(summaryOf(job.report()));
     return { id };
   }
 
@@ -142,20 +164,22 @@ export class CompareRunner {
   }
 
   list(): CompareSummary[] {
-    const live = [...this.running.values()].map((r) => {
-      const { differences: _d, ...summary } = r.job.report();
-      return summary;
-    });
+    const live = [...this.running.values()].map((r) => summaryOf(r.job.report()));
     const ids = new Set(live.map((s) => s.id));
     return [...live, ...this.store.list().filter((s) => !ids.has(s.id))].sort((a, b) => b.startedAt - a.startedAt);
   }
-}
 
-const SLOT = Symbol.for("replscope.compareRunner");
-type Slot = { [SLOT]?: CompareRunner };
-
-export function compareRunner(hub: MonitorHub, dataDir: string): CompareRunner {
-  const g = globalThis as Slot;
-  g[SLOT] ??= new CompareRunner(hub, dataDir);
-  return g[SLOT];
+  /**
+   * Shutdown: saves each running job's progress as still running (the next start reads it back
+   * "interrupted", as after a crash, not "cancelled" by an operator), then stops it.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const all = [...this.running.values()];
+    for (const r of all) {
+      this.store.save(r.job.report());
+      r.ctl.abort();
+    }
+    await Promise.allSettled(all.map((r) => r.done));
+  }
 }

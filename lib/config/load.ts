@@ -1,4 +1,6 @@
 // Reads configuration from the environment (and the JSON file REPLSCOPE_CONFIG names).
+import { formatAddress, splitAddress } from "../redis/address";
+import type { TlsSettings } from "../redis/connection";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
@@ -10,13 +12,8 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export interface TlsSettings {
-  ca?: string;
-  cert?: string;
-  key?: string;
-  servername?: string;
-  rejectUnauthorized?: boolean;
-}
+// How to reach a node over TLS; defined with the connection that uses it (lib/redis must not import lib/config).
+export type { TlsSettings };
 
 export interface TopologyConfig {
   name: string;
@@ -107,7 +104,8 @@ function defaults(t: TopologyInput, shared: Shared): TopologyConfig {
     username: t.username,
     password: t.password,
     tls: t.tls,
-    nodes: t.nodes ?? {},
+    // Keys in the node id shape ("[::1]:6380" → "::1:6380"), so lookups by a node's id find them.
+    nodes: Object.fromEntries(Object.entries(t.nodes ?? {}).map(([k, v]) => [normalAddress(k), v])),
     pollMs: t.pollMs ?? pollMs,
     infoMs: t.infoMs ?? 2000,
     timeoutMs: t.timeoutMs ?? 1000,
@@ -197,9 +195,14 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
   };
 }
 
+function normalAddress(key: string): string {
+  const a = splitAddress(key);
+  return a ? formatAddress(a.host, a.port) : key;
+}
+
 /** Credentials for one node: a per-node override wins, then the seed URL naming it, then the topology's, then the first seed's. */
 export function credentialsFor(t: TopologyConfig, host: string, port: number): { username?: string; password?: string } {
-  const override = t.nodes[`${host}:${port}`];
+  const override = t.nodes[formatAddress(host, port)];
   if (override && (override.password !== undefined || override.username !== undefined)) {
     return { username: override.username, password: override.password };
   }

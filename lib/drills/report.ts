@@ -1,6 +1,7 @@
 // Pure: turns what a drill saw (canary writes, timeline events, final views) into its report.
 import { escapeInvisible } from "../keys/codec";
-import type { NodeView, TimelineEvent } from "../monitor/types";
+import type { NodeView } from "../monitor/types";
+import type { TimelineEvent } from "../timeline/types";
 import { lostWrites, writeOutageMs, type CanaryWrite } from "./canary";
 import type { DrillReport, ReplicaOutcome } from "./types";
 

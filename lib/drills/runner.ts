@@ -12,7 +12,9 @@ import { buildReport } from "./report";
 import { SCENARIO_RUNNERS, type DrillContext } from "./scenarios";
 import { pause } from "./wait";
 import type { DrillStore } from "./store";
-import type { Drill, DrillOptions, DrillScenario } from "./types";
+import type { Drill, DrillOptions, DrillPlan, DrillScenario } from "./types";
+
+export type { DrillPlan };
 
 export class DrillError extends Error {
   override name = "DrillError";
@@ -38,15 +40,6 @@ export interface DrillRequest {
   target?: string;
   options?: DrillOptions;
   user: string;
-}
-
-export interface DrillPlan {
-  oldMaster: string;
-  target: string | null;
-  touches: string[];
-  problems: string[];
-  /** Replicas that were not online when the drill was planned: nobody waits for them to settle. */
-  offline: string[];
 }
 
 const MAX_EVENTS = 5000;

@@ -2,9 +2,8 @@
 import type { TopologyMonitor } from "../monitor/topology-monitor";
 import { splitAddress } from "../redis/address";
 import { createConnection, describeRedisError, withTimeout } from "../redis/connection";
-import type { DrillPlan } from "./runner";
 import { pause, until } from "./wait";
-import type { Drill, DrillScenario, DrillStep } from "./types";
+import type { Drill, DrillPlan, DrillScenario, DrillStep } from "./types";
 
 export interface DrillContext {
   monitor: TopologyMonitor;

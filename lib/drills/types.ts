@@ -1,5 +1,5 @@
 // The shapes of a failover drill and its report. Pure data.
-import type { TimelineEvent } from "../monitor/types";
+import type { TimelineEvent } from "../timeline/types";
 
 export const SCENARIOS = ["switchover", "promote", "sentinel", "outage"] as const;
 export type DrillScenario = (typeof SCENARIOS)[number];
@@ -82,4 +82,14 @@ export interface DrillOptions {
   outageMs?: number;
   /** Overall deadline for the drill to settle. */
   timeoutMs?: number;
+}
+
+/** What a drill will do, decided before it starts (DrillManager.plan). */
+export interface DrillPlan {
+  oldMaster: string;
+  target: string | null;
+  touches: string[];
+  problems: string[];
+  /** Replicas that were not online when the drill was planned: nobody waits for them to settle. */
+  offline: string[];
 }

@@ -1,15 +1,15 @@
-// Finds fluentd records on one node: a bounded SCAN, then sizes (lib/keys/sizes.ts), then pipelined
+// Finds fluentd records on one node: a bounded SCAN, then sizes (lib/redis/sizes.ts), then pipelined
 // reads of what looks like fluent-plugin-redis hashes or fluent-plugin-redis-store zsets/lists/
 // strings. Bounded four ways: keys examined per request, elements and bytes read per key (sizes
 // first: a hash named like a record but holding 2,000,000 fields is never read, only flagged),
 // bytes read per request, and records returned.
 import type Redis from "ioredis";
 import { formatBytes } from "../format";
-import { estimateBytes, planElements } from "../keys/budget";
+import { estimateBytes, planElements } from "../redis/budget";
 import { encodeKey, utf8IfExact } from "../keys/codec";
-import { ensureDb } from "../keys/db";
-import { asBuffers, asScanReply, asText, unwrapResults } from "../keys/reply";
-import { probeSizes } from "../keys/sizes";
+import { ensureDb } from "../redis/db";
+import { asBuffers, asScanReply, asText, unwrapResults } from "../redis/reply";
+import { probeSizes } from "../redis/sizes";
 import { groupByTag, parseHashKey, parseJsonRecord, recordFromHash, timeOfRecord, type FluentRecord, type TagGroup } from "./parse";
 
 export interface FluentQuery {

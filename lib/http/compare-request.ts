@@ -1,6 +1,6 @@
 // The compare-report routes all start the same way: the job's report (404 if none), as the
 // requester may see it (no value-derived details for viewers when viewerValues is false).
-import { compareRunner, type CompareRunner } from "../compare/runner";
+import type { CompareRunner } from "../compare/runner";
 import { redactReport, type CompareReport } from "../compare/report";
 import type { Runtime } from "../runtime";
 import type { Requester } from "./auth";
@@ -9,7 +9,7 @@ import { valuesHidden } from "./operator";
 
 /** The one place routes get the compare runner from. */
 export function comparer(rt: Runtime): CompareRunner {
-  return compareRunner(rt.hub, rt.config.dataDir);
+  return rt.compare;
 }
 
 export function compareReport(rt: Runtime, who: Requester, id: string): CompareReport {

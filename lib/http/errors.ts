@@ -1,7 +1,7 @@
 // The one error convention of the HTTP API: anything a route refuses is thrown as an HttpError (or
 // a domain error mapped here), and one mapper turns it into `{ error, field? }` JSON. Anything else
 // is a bug: logged, answered with a bare 500 so no internals leak.
-import { KeyQueryError } from "../keys/errors";
+import { KeyQueryError } from "../redis/errors";
 import { describeRedisError } from "../redis/connection";
 
 export class HttpError extends Error {

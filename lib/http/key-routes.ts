@@ -36,7 +36,7 @@ export type KeyRequest = z.infer<typeof KeyRequest>;
 /** One bounded page of a key's value on one node (no value-derived fields for hidden viewers). */
 export async function readKey(rt: Runtime, who: Requester, id: string, q: ReadRequest): Promise<object> {
   const node = resolveNode(rt.hub, id, q.topology);
-  const details = await fromRedis(openKey(node, q));
+  const details = await fromRedis(openKey(rt.keyPool, node, q));
   if (!details) throw new HttpError(404, `no such key in db ${q.db} on ${node.view.id}`);
   const shown = valuesHidden(who, rt) ? redactKeyDetails(details) : details;
   return { node: node.view.id, db: q.db, ...shown };
@@ -50,7 +50,7 @@ export function deleteAction(id: string, q: KeyRequest): ActionInfo {
 /** Operator action (the UI asks for confirmation first). A read-only replica answers READONLY: 409. */
 export async function removeKey(rt: Runtime, id: string, q: KeyRequest): Promise<object> {
   const node = resolveNode(rt.hub, id, q.topology);
-  const deleted = await fromRedis(deleteKey(node, q));
+  const deleted = await fromRedis(deleteKey(rt.keyPool, node, q));
   if (deleted === 0) throw new HttpError(404, `no such key in db ${q.db} on ${node.view.id}`);
   return { node: node.view.id, key: q.key, db: q.db, deleted };
 }
@@ -59,7 +59,7 @@ export async function removeKey(rt: Runtime, id: string, q: KeyRequest): Promise
 export async function sideBySide(rt: Runtime, who: Requester, q: KeyRequest): Promise<object> {
   const monitor = q.topology === undefined ? rt.hub.monitors.values().next().value : rt.hub.get(q.topology);
   if (!monitor) throw new HttpError(404, q.topology ? `no topology "${q.topology}"` : "no topology is configured");
-  const result = await fromRedis(keyOnEveryNode(monitor, q.key, q.db));
+  const result = await fromRedis(keyOnEveryNode(rt.keyPool, monitor, q.key, q.db));
   const shown = valuesHidden(who, rt) ? redactSideBySide(result) : result;
   // The API shape from the issue (lagBytes), plus the full per-node details the UI renders.
   return { ...shown, nodes: shown.nodes.map((n) => ({ ...n, lagBytes: n.behindBytes })) };

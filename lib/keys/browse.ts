@@ -3,15 +3,15 @@
 // change data, and only run when the operator confirmed them in the UI.
 import type Redis from "ioredis";
 import { decodeKey } from "./codec";
-import { keyConnection } from "./connections";
+import type { KeyConnector } from "./connections";
 import type { NodeTarget } from "./node-target";
 import { scanPage, type ScanPage } from "./scan";
 import { readKey, type KeyDetails } from "./value";
 import type { KeyspaceDb } from "../redis/info";
-import { asNumber } from "./reply";
+import { asNumber } from "../redis/reply";
 
-function connect(t: NodeTarget, db: number): Promise<Redis> {
-  return keyConnection(t.monitor.name, t.conn, db);
+function connect(pool: KeyConnector, t: NodeTarget, db: number): Promise<Redis> {
+  return pool.connection(t.monitor.name, t.conn, db);
 }
 
 export interface KeyListing extends ScanPage {
@@ -23,10 +23,11 @@ export interface KeyListing extends ScanPage {
 }
 
 export async function listKeys(
+  pool: KeyConnector,
   t: NodeTarget,
   q: { db: number; cursor: string; count: number; match?: string; type?: string },
 ): Promise<KeyListing> {
-  const redis = await connect(t, q.db);
+  const redis = await connect(pool, t, q.db);
   const [page, dbsize] = await Promise.all([
     scanPage(redis, { db: q.db, cursor: q.cursor, count: q.count, match: q.match, type: q.type, maxScanned: 10_000, batch: 5000 }),
     redis.dbsize(),
@@ -34,9 +35,9 @@ export async function listKeys(
   return { ...page, db: q.db, dbsize, dbs: t.monitor.state(t.view.id)?.facts?.keyspace ?? [] };
 }
 
-export async function openKey(t: NodeTarget, q: { key: string; db: number; cursor?: string; pageSize?: number }): Promise<KeyDetails | null> {
+export async function openKey(pool: KeyConnector, t: NodeTarget, q: { key: string; db: number; cursor?: string; pageSize?: number }): Promise<KeyDetails | null> {
   const keyBuf = decodeKey(q.key);
-  const redis = await connect(t, q.db);
+  const redis = await connect(pool, t, q.db);
   return readKey(redis, keyBuf, { db: q.db, cursor: q.cursor, pageSize: q.pageSize ?? 100 });
 }
 
@@ -44,15 +45,15 @@ export async function openKey(t: NodeTarget, q: { key: string; db: number; curso
  * UNLINK (DEL that frees big values in the background, so deleting a 2M-field hash does not block
  * the server): 1 when deleted, 0 when it was not there. A read-only replica answers READONLY (thrown).
  */
-export async function deleteKey(t: NodeTarget, q: { key: string; db: number }): Promise<number> {
-  const redis = await connect(t, q.db);
+export async function deleteKey(pool: KeyConnector, t: NodeTarget, q: { key: string; db: number }): Promise<number> {
+  const redis = await connect(pool, t, q.db);
   return asNumber(await redis.unlink(decodeKey(q.key)), "UNLINK");
 }
 
 /** EXPIRE seconds, or PERSIST for -1. Returns the TTL afterwards, or null when the key is missing. */
-export async function setKeyTtl(t: NodeTarget, q: { key: string; db: number; ttl: number }): Promise<number | null> {
+export async function setKeyTtl(pool: KeyConnector, t: NodeTarget, q: { key: string; db: number; ttl: number }): Promise<number | null> {
   const key = decodeKey(q.key);
-  const redis = await connect(t, q.db);
+  const redis = await connect(pool, t, q.db);
   if (q.ttl === -1) {
     // PERSIST answers 0 both for "no key" and "had no TTL"; check existence first.
     if ((await redis.exists(key)) === 0) return null;

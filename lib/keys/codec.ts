@@ -1,7 +1,7 @@
 // Binary-safe key names. Redis keys (and field names, members, values) are byte strings; the
 // browser needs (a) something readable and (b) a token it can send back to open the same bytes.
 // Pure: safe to import from client components.
-import { KeyQueryError } from "./errors";
+import { KeyQueryError } from "../redis/errors";
 
 const B64_PREFIX = "b64:";
 const B64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;

@@ -1,7 +1,7 @@
 // Redis glob patterns (SCAN MATCH), checked before they reach a production server. Redis itself
 // accepts almost anything and silently treats odd patterns as literals, which surprises operators.
 // Pure.
-import { KeyQueryError } from "./errors";
+import { KeyQueryError } from "../redis/errors";
 
 export const MAX_PATTERN_LENGTH = 1024;
 /** Many '*' make stringmatchlen backtrack hard on every scanned key; no real browse needs more. */

@@ -2,7 +2,7 @@
 // its name, type, TTL and, across nodes, whether the copies are equal, different or behind.
 // Nothing derived from the value: no value, digest, length, encoding, memory usage, page cursor,
 // or a difference detail such as "length 7 on master, 8 on replica". Pure.
-import { HIDDEN_DETAIL } from "../compare/report";
+import { HIDDEN_DIFFERENCE_DETAIL } from "../redis/fingerprint";
 import type { NodeColumn, SideBySide } from "./side-by-side";
 import type { KeyDetails } from "./value";
 
@@ -28,7 +28,7 @@ export function redactColumn(n: NodeColumn): NodeColumn & { valueHidden: true } 
     digestNote: n.digestNote === null ? null : "not compared here",
     encoding: null,
     details: null,
-    difference: n.difference ? { kind: n.difference.kind, detail: HIDDEN_DETAIL[n.difference.kind] } : null,
+    difference: n.difference ? { kind: n.difference.kind, detail: HIDDEN_DIFFERENCE_DETAIL[n.difference.kind] } : null,
     valueHidden: true,
   };
 }

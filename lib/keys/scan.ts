@@ -1,12 +1,12 @@
 // One page of the key browser. SCAN with a sparse MATCH returns mostly empty batches, so a page
 // keeps scanning (bounded by maxScanned) instead of making the browser loop per 1000 keys.
 import type Redis from "ioredis";
-import { runScript } from "../compare/script-fingerprint";
+import { runScript } from "../redis/script-fingerprint";
 import { displayKey, encodeKey } from "./codec";
-import { ensureDb } from "./db";
-import { KeyQueryError } from "./errors";
+import { ensureDb } from "../redis/db";
+import { KeyQueryError } from "../redis/errors";
 import { assertValidGlob, isLiteralPattern, unescapeLiteral } from "./glob";
-import { asNumber, asScanReply, asText, unwrapResults } from "./reply";
+import { asNumber, asScanReply, asText, unwrapResults } from "../redis/reply";
 
 export interface ScanPageOptions {
   /** Redis glob; omitted or "*" = every key. A pattern without * ? [ is looked up directly. */

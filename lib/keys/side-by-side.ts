@@ -2,20 +2,20 @@
 // its offset noted; a replica that has not applied that offset yet (after a short wait) is reported
 // as "behind" instead of "different", because its copy may simply be older.
 import type Redis from "ioredis";
-import { compareFingerprints, type KeyDifference, type KeyFingerprint } from "../compare/fingerprint";
-import { readReplOffset, waitForOffset } from "../compare/offsets";
-import { readFingerprints } from "../compare/read-fingerprint";
+import { compareFingerprints, type KeyDifference, type KeyFingerprint } from "../redis/fingerprint";
+import { readReplOffset, waitForOffset } from "../redis/offsets";
+import { readFingerprints } from "../redis/read-fingerprint";
 import { describeRedisError } from "../redis/connection";
 import type { TopologyMonitor } from "../monitor/topology-monitor";
 import type { NodeView } from "../monitor/types";
 import { decodeKey, displayKey } from "./codec";
-import { keyConnection } from "./connections";
+import type { KeyConnector } from "./connections";
 import { connectOptionsFor, orderedNodes } from "./node-target";
 import { readKey, type KeyDetails } from "./value";
 
 export const TTL_TOLERANCE_MS = 1000;
 const CATCH_UP_WAIT_MS = 500;
-// The digest is read incrementally in bounded commands (lib/compare/digest-readers.ts). The caps
+// The digest is read incrementally in bounded commands (lib/redis/digest-readers.ts). The caps
 // bound what one view costs: every byte read is garbage the dashboard's GC collects only after tens
 // of MB (a 16 MiB cap grew the dashboard's RSS by 88 MB on a master and one replica), and views
 // run in parallel. Larger values show why (digestNote); the whole-keyspace compare reads them.
@@ -94,10 +94,10 @@ function column(view: NodeView, r: NodeRead | null, error: string | null): NodeC
   };
 }
 
-export async function keyOnEveryNode(monitor: TopologyMonitor, keyToken: string, db: number): Promise<SideBySide> {
+export async function keyOnEveryNode(pool: KeyConnector, monitor: TopologyMonitor, keyToken: string, db: number): Promise<SideBySide> {
   const key = decodeKey(keyToken);
   const views = orderedNodes(monitor);
-  const connect = (v: NodeView) => keyConnection(monitor.name, connectOptionsFor(monitor.config, v), db);
+  const connect = (v: NodeView) => pool.connection(monitor.name, connectOptionsFor(monitor.config, v), db);
   const [masterView, ...replicaViews] = views;
   const nodes: NodeColumn[] = [];
   let master: NodeRead | null = null;

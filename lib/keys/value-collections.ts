@@ -1,11 +1,11 @@
-// Page readers for hash, set, list and zset. The value's size is measured first (lib/keys/sizes.ts)
-// and each command asks for as many elements as fit the read budget (lib/keys/budget.ts), at most
+// Page readers for hash, set, list and zset. The value's size is measured first (lib/redis/sizes.ts)
+// and each command asks for as many elements as fit the read budget (lib/redis/budget.ts), at most
 // pageSize: the cost is bounded by the budget, never by the size of the value or of its elements.
 // Elements too large for one bounded read are not read; the value says why (`unread`).
 import type Redis from "ioredis";
-import { planElements, REPLY_BUDGET_BYTES, type ValueSize } from "./budget";
-import { KeyQueryError } from "./errors";
-import { asBuffers, asNumber, asScanReply, asText, unwrapResults } from "./reply";
+import { planElements, REPLY_BUDGET_BYTES, type ValueSize } from "../redis/budget";
+import { KeyQueryError } from "../redis/errors";
+import { asBuffers, asNumber, asScanReply, asText, unwrapResults } from "../redis/reply";
 import { toPart, type ValuePart } from "./text";
 
 export interface PageContext {

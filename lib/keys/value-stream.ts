@@ -1,9 +1,9 @@
 // Stream page: XRANGE entries after the cursor id (as many as fit the read budget, at most
 // pageSize), plus consumer groups on the first page.
-import { planElements } from "./budget";
+import { planElements } from "../redis/budget";
 import { encodeKey } from "./codec";
-import { KeyQueryError } from "./errors";
-import { asBuffer, asBuffers, asNumber, asText, unwrapResults } from "./reply";
+import { KeyQueryError } from "../redis/errors";
+import { asBuffer, asBuffers, asNumber, asText, unwrapResults } from "../redis/reply";
 import { toPart, type ValuePart } from "./text";
 import type { PageContext, PageRead } from "./value-collections";
 

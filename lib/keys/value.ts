@@ -2,10 +2,10 @@
 // elements and in bytes (strings by GETRANGE slices; collections see value-collections.ts).
 import type Redis from "ioredis";
 import { displayKey, encodeKey } from "./codec";
-import { ensureDb } from "./db";
-import { KeyQueryError } from "./errors";
-import { asBuffer, asNumber, asText, unwrapResults } from "./reply";
-import { probeSizes } from "./sizes";
+import { ensureDb } from "../redis/db";
+import { KeyQueryError } from "../redis/errors";
+import { asBuffer, asNumber, asText, unwrapResults } from "../redis/reply";
+import { probeSizes } from "../redis/sizes";
 import { viewString, type StringView } from "./text";
 import {
   parseOffset, readHash, readList, readSet, readZset,
@@ -73,7 +73,7 @@ const READERS = new Map<string, (ctx: PageContext) => Promise<PageRead<KeyValue>
   ["string", readString], ["hash", readHash], ["list", readList], ["set", readSet], ["zset", readZset], ["stream", readStream],
 ]);
 
-/** Missing key -> null. See lib/keys/db.ts for the connection contract. */
+/** Missing key -> null. See lib/redis/db.ts for the connection contract. */
 export async function readKey(redis: Redis, key: Buffer, opts: ReadKeyOptions): Promise<KeyDetails | null> {
   const pageSize = opts.pageSize ?? 100;
   const maxElementBytes = opts.maxElementBytes ?? 16 * 1024;

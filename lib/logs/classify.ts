@@ -2,7 +2,8 @@
 // Pure. Message texts are Redis 7.0.15's (see tests/fixtures/redis-7.0.15/logs); 7.0 still says
 // "slave" in a few places and later versions say "replica" or "primary", so both are accepted.
 import type { LogLine } from "./parse";
-import { addr, parseSentinelLogMessage, type SentinelEvent } from "./sentinel";
+import { parseSentinelLogMessage, type SentinelEvent } from "./sentinel";
+import { formatAddress } from "../redis/address";
 
 /** Why a master answered PSYNC with a full resync. */
 export type ResyncRefusal = "new-replica" | "replid-mismatch" | "second-id-offset-ahead" | "lack-of-backlog";
@@ -102,7 +103,7 @@ const RULES: Rule[] = [
   [
     re(`(?:REPLICAOF|SLAVE OF) (.+):(\\d+) enabled(?: \\((.*)\\))?`),
     (g) => {
-      const master = addr(g(1), g(2));
+      const master = formatAddress(g(1), g(2));
       const bySentinel = fromSentinel(g(3));
       return { kind: "replicaof", master, bySentinel, text: `Now a replica of ${master} (REPLICAOF ${bySentinel ? "sent by Sentinel" : "from a client"})` };
     },
@@ -110,7 +111,7 @@ const RULES: Rule[] = [
   [
     re(`(Re)?[Cc]onnecting to ${MU} (.+):(\\d+)`),
     (g) => {
-      const master = addr(g(2), g(3));
+      const master = formatAddress(g(2), g(3));
       const retry = g(1) !== "";
       return { kind: "master-connecting", master, retry, text: `${retry ? "Reconnecting" : "Connecting"} to master ${master}` };
     },
@@ -280,7 +281,7 @@ function connectFailed(reason: string): ReplEvent {
 }
 
 function failover(phase: FailoverPhase, host: string, port: string, more: { reason?: string; replid?: string } = {}): ReplEvent {
-  const target = host && port ? addr(host, port) : null;
+  const target = host && port ? formatAddress(host, port) : null;
   const to = target ?? "any replica";
   const text = {
     requested: `FAILOVER requested to ${to}`,

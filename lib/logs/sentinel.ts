@@ -5,6 +5,8 @@
 // except +switch-master (`<name> <old-ip> <old-port> <new-ip> <new-port>`), +new-epoch (`<epoch>`)
 // and +vote-for-leader (`<run-id> <epoch>`).
 
+import { formatAddress } from "../redis/address";
+
 export interface SentinelInstance {
   /** Sentinel says "slave"; we say replica. */
   role: "master" | "replica" | "sentinel";
@@ -38,9 +40,6 @@ const INSTANCE_RE = /^(master|slave|replica|sentinel) (\S+) (\S+) (\d+)(?: @ (\S
 const SWITCH_RE = /^(\S+) (\S+) (\d+) (\S+) (\d+)$/;
 const TYPE_RE = /^[+-][a-z][a-z-]*$/;
 
-export function addr(host: string, port: number | string): string {
-  return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 /** Parses a pub/sub message: `type` is the channel, `payload` the message. */
 export function parseSentinelPayload(type: string, payload: string): SentinelEvent {
@@ -61,8 +60,8 @@ export function parseSentinelPayload(type: string, payload: string): SentinelEve
   if (sw) {
     const [, name = "", oldHost = "", oldPort = "", newHost = "", newPort = ""] = sw;
     ev.masterName = name;
-    ev.master = addr(oldHost, oldPort);
-    ev.newMaster = addr(newHost, newPort);
+    ev.master = formatAddress(oldHost, oldPort);
+    ev.newMaster = formatAddress(newHost, newPort);
     ev.extra = "";
   } else if (type === "+new-epoch" && /^\d+$/.test(payload)) {
     ev.epoch = Number(payload);
@@ -75,9 +74,9 @@ export function parseSentinelPayload(type: string, payload: string): SentinelEve
   } else if (inst) {
     const [, kind = "", name = "", host = "", port = "", mName, mHost, mPort, extra = ""] = inst;
     const role = kind === "master" ? "master" : kind === "sentinel" ? "sentinel" : "replica";
-    ev.instance = { role, name, addr: addr(host, port) };
+    ev.instance = { role, name, addr: formatAddress(host, port) };
     ev.masterName = role === "master" ? name : (mName ?? null);
-    ev.master = role === "master" ? ev.instance.addr : mHost && mPort ? addr(mHost, mPort) : null;
+    ev.master = role === "master" ? ev.instance.addr : mHost && mPort ? formatAddress(mHost, mPort) : null;
     ev.extra = extra;
     const q = /#quorum (\d+)\/(\d+)/.exec(extra);
     if (q) ev.quorum = { votes: Number(q[1]), needed: Number(q[2]) };

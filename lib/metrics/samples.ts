@@ -4,7 +4,8 @@
 // outside those sets becomes "other", so a scrape's cardinality is bounded by the node list.
 import type { Alert, AlertRule } from "../alerts/rules";
 import type { ResyncReason } from "../monitor/sync";
-import type { NodeState, NodeView, TimelineEvent } from "../monitor/types";
+import type { NodeState, NodeView } from "../monitor/types";
+import type { TimelineEvent } from "../timeline/types";
 import type { SentinelView } from "../sentinel/discover";
 
 export type MetricType = "gauge" | "counter";

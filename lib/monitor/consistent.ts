@@ -7,21 +7,10 @@
 // intervals do not overlap:
 //   replica-then-master: r.at <= m.sentAt  — the replica offset can only be <= the master's.
 //   master-then-replica: r.sentAt >= m.at  — the replica has had time to apply what m reports.
-import type { MasterLink } from "../redis/client-list";
-import type { ReplicationInfo } from "../redis/info";
-import type { SyncCounters } from "./types";
+import type { ReplSample } from "./types";
 
-export interface ReplSample {
-  /** epoch ms the INFO command was sent */
-  sentAt: number;
-  /** epoch ms its reply arrived */
-  at: number;
-  repl: ReplicationInfo;
-  /** The sync counters read in the same poll (nodes that serve replicas), for the resync ledger. */
-  counters?: SyncCounters;
-  /** A replica's master link read in the same round trip; null: none; absent: not asked. */
-  link?: MasterLink | null;
-}
+// Defined with the other state types (types.ts needs it; importing it from here made a cycle).
+export type { ReplSample };
 
 /** How many samples per node we keep for pairing (newest last). At 250 ms polls: 2 s. */
 export const SAMPLE_DEPTH = 8;

@@ -1,5 +1,6 @@
 // Pure: what changed between two states of one node, as events an operator cares about.
-import type { NodeEvent, NodeState } from "./types";
+import type { NodeState } from "./types";
+import type { NodeEvent } from "../timeline/types";
 
 export function masterIdOf(s: NodeState): string | null {
   const r = s.repl;

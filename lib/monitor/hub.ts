@@ -1,13 +1,16 @@
 // All monitored topologies in one place, for the API and the socket layer.
 import type { TopologyConfig } from "../config/load";
-import { counter, TopologyMonitor, type EventSink, type MonitorListener, type PollListener } from "./topology-monitor";
-import type { NodeView, TimelineEvent } from "./types";
+import type { EventSink } from "../timeline/types";
+import { buildTopologyMonitor, memorySink } from "./build";
+import type { MonitorListener, PollListener, TopologyMonitor } from "./topology-monitor";
+import type { NodeView } from "./types";
+import type { TimelineEvent } from "../timeline/types";
 
 export class MonitorHub {
   readonly monitors = new Map<string, TopologyMonitor>();
 
-  constructor(configs: TopologyConfig[], sink: EventSink = { nextId: counter(), append: () => undefined }) {
-    for (const c of configs) this.monitors.set(c.name, new TopologyMonitor(c, sink));
+  constructor(configs: TopologyConfig[], sink: EventSink = memorySink()) {
+    for (const c of configs) this.monitors.set(c.name, buildTopologyMonitor(c, sink));
   }
 
   start(): void {

@@ -3,10 +3,10 @@
 import type Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseMasterLink, type MasterLink } from "../redis/client-list";
-import { parseInfo, parseReplication, parseServerFacts } from "../redis/info";
 import { connectionError, createConnection, describeRedisError, TimeoutError, withTimeout, type ConnectOptions } from "../redis/connection";
+import { pollResultOf, UnexpectedReplyError } from "./poll-result";
 import type { PollResult } from "./reduce";
-import type { NodeConfig, SyncCounters } from "./types";
+import type { NodeConfig } from "./types";
 
 export interface PollerOptions {
   conn: ConnectOptions;
@@ -18,9 +18,6 @@ export interface PollerOptions {
 }
 
 const CONFIG_NAMES = ["logfile", "dir", "repl-diskless-sync", "repl-diskless-sync-delay", "repl-backlog-ttl", "repl-timeout", "min-replicas-to-write"];
-/** The server replied, but not with what a monitored Redis node says (e.g. a Sentinel). */
-class UnexpectedReplyError extends Error {}
-
 /** A reply from the server (auth refused, NOPERM, LOADING …), as opposed to no answer at all. */
 function isReply(err: unknown): boolean {
   return err instanceof UnexpectedReplyError || (err as { name?: unknown } | null)?.name === "ReplyError";
@@ -112,26 +109,11 @@ export class NodePoller {
     const text = (await withTimeout(this.redis.call("INFO", ...args), timeout)) as string;
     const role = await roleReply;
     const masterLink = await linkReply;
-    const sections = parseInfo(text);
-    if (!sections.replication) throw new UnexpectedReplyError("INFO has no replication section (is this a Sentinel?)");
+    const result = pollResultOf({ info: text, at: Date.now(), sentAt, latencyMs: Date.now() - started, role, masterLink, config });
     if (full) this.lastFullAt = started;
-    const repl = parseReplication(sections.replication);
+    const repl = result.repl;
     this.withRole = repl.role === "replica" && (repl.linkStatus !== "up" || repl.syncInProgress);
-    // ROLE for a replica: ["slave", host, port, state, offset]; state is connect/connecting/handshake/sync/connected.
-    const linkState = Array.isArray(role) && role[0] === "slave" && typeof role[3] === "string" ? role[3] : undefined;
-    return {
-      ok: true,
-      at: Date.now(),
-      sentAt,
-      latencyMs: Date.now() - started,
-      repl,
-      facts: full ? parseServerFacts(sections) : undefined,
-      info: full ? sections : undefined,
-      counters: sections.stats ? countersOf(sections.stats) : undefined,
-      config,
-      linkState,
-      ...(masterLink !== undefined && repl.role === "replica" ? { masterLink } : {}),
-    };
+    return result;
   }
 
   /** The master-link client, null when there is none; undefined when not known (refused, failed). */
@@ -265,9 +247,4 @@ export class NodePoller {
     }
     return true;
   }
-}
-
-function countersOf(stats: Record<string, string>): SyncCounters | undefined {
-  if (stats.sync_full === undefined) return undefined;
-  return { full: Number(stats.sync_full), partialOk: Number(stats.sync_partial_ok ?? 0), partialErr: Number(stats.sync_partial_err ?? 0) };
 }

@@ -1,6 +1,6 @@
 // Pure: what the resync tracker reports, and the timeline event an operator reads for it.
 import { REASON_TEXT, type ResyncReason } from "./sync";
-import type { NodeEvent } from "./types";
+import type { NodeEvent } from "../timeline/types";
 
 /**
  * The strongest evidence behind a kind: a log line, a sync seen in progress in INFO, the master's

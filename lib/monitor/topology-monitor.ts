@@ -1,28 +1,36 @@
-// Watches one replication topology: discovers nodes from any seed, polls each one, keeps state,
-// history and a bounded event list, and tells listeners what changed.
+// Watches one replication topology: discovers nodes from any seed (and from Sentinel), polls each
+// one, keeps state, history and a bounded event list, and tells listeners what changed. State and
+// discovery only: its alert engine, log tails and Sentinel watcher are built outside
+// (lib/monitor/build.ts) and passed in; it drives them and records what they report.
 import { setTimeout as sleep } from "node:timers/promises";
 import { credentialsFor, FORGET_AFTER_MS, type TopologyConfig } from "../config/load";
-import { AlertEngine } from "../alerts/engine";
-import { DEFAULT_ALERT_RULES } from "../alerts/rules";
+import type { AlertEngine } from "../alerts/engine";
 import type { ReplEvent } from "../logs/classify";
-import { NodeLogs } from "../logs/node-logs";
+import type { NodeLogs } from "../logs/node-logs";
 import { formatDuration, formatNumber } from "../format";
 import { diffNode, masterIdOf } from "./diff";
 import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "./resync-tracker";
 import { NodeHistory, type HistoryJson } from "./history";
 import { NodePoller } from "./node-poller";
-import { SentinelWatcher, type SentinelView } from "../sentinel/watcher";
-import { splitAddress } from "../redis/address";
+import type { SentinelEventOut } from "../sentinel/parse";
+import type { SentinelView, SentinelWatcher } from "../sentinel/watcher";
+import { formatAddress, splitAddress } from "../redis/address";
 import { createAllowList } from "../redis/allow-list";
 import type { ConnectOptions } from "../redis/connection";
 import { applyPoll, initialState, type PollResult } from "./reduce";
-import type { NodeEvent, NodeState, NodeView, Severity, TimelineEvent } from "./types";
+import type { NodeState, NodeView } from "./types";
+import type { EventSink, NodeEvent, Severity, TimelineEvent } from "../timeline/types";
 import { buildViews, type SyncStart, isShown, type PeerPolicy } from "./view";
 
-/** Where stamped events go besides the in-memory list (the persistent timeline). */
-export interface EventSink {
-  nextId(): number;
-  append(events: TimelineEvent[]): void;
+/** What a monitor is built from; lib/monitor/build.ts wires the parts' callbacks to it. */
+export interface MonitorParts {
+  sink: EventSink;
+  /** Follows the nodes' log files; its events go to logEvent(). */
+  logs: NodeLogs;
+  /** Evaluated every second; its events go to record(). */
+  alerts: AlertEngine;
+  /** Present when the config names sentinels; its events go to sentinelEvent(). */
+  sentinels: SentinelWatcher | null;
 }
 
 export interface PollListener {
@@ -94,36 +102,30 @@ export class TopologyMonitor {
   readonly alerts: AlertEngine;
   /** Present when the config names sentinels for this topology. */
   readonly sentinels: SentinelWatcher | null;
+  private readonly sink: EventSink;
   private readonly nextEventId: () => number;
 
   constructor(
     readonly config: TopologyConfig,
-    private readonly sink: EventSink = { nextId: counter(), append: () => undefined },
+    parts: MonitorParts,
   ) {
     this.name = config.name;
-    this.nextEventId = () => sink.nextId();
-    this.logs = new NodeLogs((node, ev, at) => this.onLogEvent(node, ev, at), { logDirs: config.logDirs, privatePaths: config.privatePaths });
-    this.seedIds = new Set(config.seeds.map((s) => `${s.host}:${s.port}`));
+    this.sink = parts.sink;
+    this.nextEventId = () => parts.sink.nextId();
+    this.logs = parts.logs;
+    this.alerts = parts.alerts;
+    this.sentinels = parts.sentinels;
+    this.seedIds = new Set(config.seeds.map((s) => formatAddress(s.host, s.port)));
     this.namedIds = new Set([...this.seedIds, ...Object.entries(config.nodes).map(([id]) => id)]);
     this.allowHost = config.discoveryAllow ? createAllowList(config.discoveryAllow) : null;
     this.peerPolicy = { pinned: (id) => this.seedIds.has(id), mayDial: (host, port) => this.mayDial(host, port) };
-    this.alerts = new AlertEngine(config.name, config.alerts ?? DEFAULT_ALERT_RULES, config.webhook, (events, at) =>
-      this.emit(events[0]?.node ?? config.name, events, at),
-    );
-    this.sentinels = config.sentinels?.length
-      ? new SentinelWatcher({
-          topology: config.name,
-          sentinels: config.sentinels.map((s) => ({ host: s.host, port: s.port, username: s.username, password: s.password })),
-          masterName: config.sentinelMaster,
-          pollMs: Math.max(500, config.pollMs * 4),
-          timeoutMs: config.timeoutMs,
-          onEvent: (e) => {
-            this.emit(e.node, [{ kind: e.kind, node: e.node, severity: e.severity, text: e.text, data: e.data }], e.at);
-            // A new master named by Sentinel is discovered right away, not at the next INFO round.
-            if (e.kind === "sentinel:+switch-master") this.discoverFromSentinels();
-          },
-        })
-      : null;
+  }
+
+  /** An event from this topology's Sentinel watcher: on the timeline, and a new master is discovered. */
+  sentinelEvent(e: SentinelEventOut): void {
+    this.emit(e.node, [{ kind: e.kind, node: e.node, severity: e.severity, text: e.text, data: e.data }], e.at);
+    // A new master named by Sentinel is discovered right away, not at the next INFO round.
+    if (e.kind === "sentinel:+switch-master") this.discoverFromSentinels();
   }
 
   sentinelViews(): SentinelView[] {
@@ -191,12 +193,12 @@ export class TopologyMonitor {
    * configured nodes always; announced ones only inside discovery.allow when there is one.
    */
   mayDial(host: string, port: number): boolean {
-    return !this.allowHost || this.namedIds.has(`${host}:${port}`) || this.allowHost(host);
+    return !this.allowHost || this.namedIds.has(formatAddress(host, port)) || this.allowHost(host);
   }
 
   private ensureNode(host: string, port: number, origin: "seed" | "announced"): void {
     if (origin === "announced" && !this.mayDial(host, port)) return;
-    const id = this.resolve(`${host}:${port}`);
+    const id = this.resolve(formatAddress(host, port));
     if (this.states.has(id) || this.states.size >= MAX_NODES || !this.running) return;
     this.states.set(id, initialState(id, host, port));
     this.lastListed.set(id, Date.now());
@@ -265,8 +267,8 @@ export class TopologyMonitor {
     });
   }
 
-  /** A replication line in a node's log: evidence for the resync tracker and a timeline entry. */
-  private onLogEvent(node: string, ev: ReplEvent, at: number): void {
+  /** A replication line in a node's log (from `logs`): evidence for the resync tracker and a timeline entry. */
+  logEvent(node: string, ev: ReplEvent, at: number): void {
     this.resync.logEvent(node, ev, at);
     if (ev.kind === "full-resync-accepted" && this.states.has(node)) this.syncStarts.set(node, { kind: "full", offset: ev.offset, at });
     if (ev.kind === "partial-resync-accepted-by-master") {

@@ -1,6 +1,6 @@
 // The monitor's typed state. Pure data; shared by the poller, the diff and the views.
 import type { InfoSections, KeyspaceDb, ReplicaLine, ReplicationInfo, ServerFacts } from "../redis/info";
-import type { ReplSample } from "./consistent";
+import type { MasterLink } from "../redis/client-list";
 
 export type NodeRole = "master" | "replica";
 
@@ -50,6 +50,19 @@ export interface NodeState {
   lineStateSince: Record<string, { state: string; since: number }>;
 }
 
+/** One INFO replication reading with its send/receive times, for ordered comparisons (consistent.ts). */
+export interface ReplSample {
+  /** epoch ms the INFO command was sent */
+  sentAt: number;
+  /** epoch ms its reply arrived */
+  at: number;
+  repl: ReplicationInfo;
+  /** The sync counters read in the same poll (nodes that serve replicas), for the resync ledger. */
+  counters?: SyncCounters;
+  /** A replica's master link read in the same round trip; null: none; absent: not asked. */
+  link?: MasterLink | null;
+}
+
 export interface SyncCounters {
   full: number;
   partialOk: number;
@@ -67,46 +80,6 @@ export interface NodeConfig {
   replTimeout?: number | null;
   /** min-replicas-to-write: with fewer good replicas the master refuses writes (NOREPLICAS). */
   minReplicasToWrite?: number | null;
-}
-
-export type Severity = "info" | "warning" | "critical";
-
-export type NodeEventKind =
-  | "node:discovered"
-  | "node:down"
-  | "node:up"
-  | "node:role-changed"
-  | "node:restarted"
-  | "node:forgotten"
-  | "replica:master-changed"
-  | "replica:link-down"
-  | "replica:link-up"
-  | "replica:attached"
-  | "replica:detached"
-  | "replica:readonly-changed"
-  | "sync:started"
-  | "sync:finished"
-  | "sync:full-resync"
-  | "sync:partial-resync"
-  | `log:${string}`
-  | `alert:${string}`
-  | `sentinel:${string}`
-  | `drill:${string}`
-  | "master:replid-changed"
-  | "master:failover-state";
-
-export interface NodeEvent {
-  kind: NodeEventKind;
-  node: string;
-  severity: Severity;
-  text: string;
-  data?: Record<string, string | number | boolean | null>;
-}
-
-export interface TimelineEvent extends NodeEvent {
-  id: number;
-  at: number;
-  topology: string;
 }
 
 /** The node as the browser and the API see it: derived, flat, serialisable. */

@@ -2,8 +2,9 @@
 // Urgent changes (anything that produced a timeline event) go out within `urgentMs`; metric-only
 // changes (offsets, lag, memory) at most once per `metricsMs`, however often nodes are polled.
 import type { MonitorHub } from "../monitor/hub";
-import type { NodeView, TimelineEvent } from "../monitor/types";
-import { diffView, SLOW_FIELDS } from "../monitor/view";
+import type { NodeView } from "../monitor/types";
+import type { TimelineEvent } from "../timeline/types";
+import { diffView, SLOW_FIELDS } from "./view-diff";
 import type { LagPoint, NodePatch, TopologyDelta, TopologySnapshot } from "./events";
 
 export interface BroadcasterOptions {

@@ -1,5 +1,6 @@
 // Pure reducers for the browser's copy of the topology: snapshot in, deltas applied, lag sampled.
-import type { NodeView, TimelineEvent } from "../monitor/types";
+import type { NodeView } from "../monitor/types";
+import type { TimelineEvent } from "../timeline/types";
 import type { Alert, LagPoint, SentinelView, TopologyDelta, TopologySnapshot } from "./events";
 
 export interface LiveTopology {

@@ -1,6 +1,7 @@
 // The one typed socket.io contract. Server and browser both import it.
 import type { Alert } from "../alerts/rules";
-import type { NodeView, TimelineEvent } from "../monitor/types";
+import type { NodeView } from "../monitor/types";
+import type { TimelineEvent } from "../timeline/types";
 import type { SentinelView } from "../sentinel/discover";
 
 export type { Alert, SentinelView };

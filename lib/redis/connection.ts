@@ -2,7 +2,15 @@
 // node fails fast and the poller decides when to reconnect.
 import { readFileSync } from "node:fs";
 import Redis, { type RedisOptions } from "ioredis";
-import type { TlsSettings } from "../config/load";
+
+/** TLS files and options for a node (config paths; files are read when connecting). */
+export interface TlsSettings {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+  rejectUnauthorized?: boolean;
+}
 
 export interface ConnectOptions {
   host: string;

@@ -3,8 +3,9 @@
 // SENTINEL MASTERS / REPLICAS / SENTINELS reply with an array of flat field/value arrays
 // (["name","mymaster","ip","127.0.0.1",...]); SENTINEL MASTER with one flat array. Sentinel says
 // "slave" (num-slaves, slave-priority); our names say replica, and both spellings are accepted.
-import { addr, parseSentinelPayload, type SentinelEvent } from "../logs/sentinel";
-import type { Severity } from "../monitor/types";
+import { parseSentinelPayload, type SentinelEvent } from "../logs/sentinel";
+import { formatAddress } from "../redis/address";
+import type { Severity } from "../timeline/types";
 
 export interface SentinelMasterRecord {
   name: string;
@@ -108,7 +109,7 @@ function hostPort(m: Map<string, string>, hostKey: string, portKey: string): str
   const host = m.get(hostKey);
   const port = m.get(portKey);
   // A replica that never reported its master: master-host "?", master-port "0".
-  return host && host !== "?" && port && port !== "0" ? addr(host, port) : null;
+  return host && host !== "?" && port && port !== "0" ? formatAddress(host, port) : null;
 }
 
 export function masterRecord(m: Map<string, string>): SentinelMasterRecord | null {

@@ -5,7 +5,7 @@
 // sentinel's own belief, masters() the majority belief of the sentinels that answer.
 import type Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
-import { addr } from "../logs/sentinel";
+import { formatAddress } from "../redis/address";
 import { connectionError, createConnection, describeRedisError, withTimeout, type ConnectOptions } from "../redis/connection";
 import {
   failoverStateAfter,
@@ -49,7 +49,7 @@ class SentinelHandle {
   private readonly failoverStates = new Map<string, string | null>();
 
   constructor(readonly address: SentinelAddress) {
-    this.id = addr(address.host, address.port);
+    this.id = formatAddress(address.host, address.port);
     this.view = { id: this.id, status: "down", lastError: "not polled yet", lastOkAt: null, downSince: null, latencyMs: null, subscribed: false, masters: [] };
   }
 

@@ -1,5 +1,5 @@
 // The in-memory window of recent events that queries read; fixed capacity, oldest overwritten.
-import type { TimelineEvent } from "../monitor/types";
+import type { TimelineEvent } from "./types";
 
 export class EventRing {
   private readonly buf: (TimelineEvent | undefined)[];

@@ -2,7 +2,7 @@
 // so a corrupted or hand-edited segment can never put a malformed event in front of the UI.
 // Unknown keys are stripped rather than rejected, so a newer writer's extra fields don't lose events.
 import { z } from "zod";
-import type { NodeEventKind, Severity, TimelineEvent } from "../monitor/types";
+import type { NodeEventKind, Severity, TimelineEvent } from "./types";
 
 /** The fixed kinds; log:* and alert:* are open families matched by prefix below. */
 export const EVENT_KINDS = [

@@ -4,7 +4,7 @@
 import { open, readdir, unlink, mkdir, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import type { TimelineEvent } from "../monitor/types";
+import type { TimelineEvent } from "./types";
 import { LineScanner } from "./lines";
 import { EventRing, queryEvents, type EventQuery } from "./ring";
 import { parseEventLine, TimelineEventSchema } from "./schema";

@@ -4,8 +4,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import Redis from "ioredis";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
-import { readFingerprints } from "../../lib/compare/read-fingerprint";
-import { existsMany, readFingerprintsFast } from "../../lib/compare/script-fingerprint";
+import { readFingerprints } from "../../lib/redis/read-fingerprint";
+import { existsMany, readFingerprintsFast } from "../../lib/redis/script-fingerprint";
 
 let server: LocalRedis;
 let admin: Redis;

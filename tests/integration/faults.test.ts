@@ -19,8 +19,10 @@ import assert from "node:assert/strict";
 import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { TopologyConfig } from "../../lib/config/load";
-import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
-import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
+import { buildTopologyMonitor } from "../../lib/monitor/build";
+import type { TopologyMonitor } from "../../lib/monitor/topology-monitor";
+import type { NodeView } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { localRedisRoot, startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { cli, FAST_SYNC, startTopology, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
@@ -58,7 +60,7 @@ function startWatch(topo: Topology, t: TestContext): Watch {
     drills: false,
     logDirs: [localRedisRoot()],
   };
-  const m = new TopologyMonitor(cfg);
+  const m = buildTopologyMonitor(cfg);
   const events: TimelineEvent[] = [];
   const okTimes = new Map<string, number[]>();
   const waiters = new Set<() => void>();

@@ -1,6 +1,6 @@
 // Child process for the kill -9 test: appends events as fast as it can and prints
 // "flushed <id>" only after everything up to <id> has been fsync'd. The parent SIGKILLs it.
-import type { TimelineEvent } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { openEventStore } from "../../lib/timeline/store";
 
 /** Deterministic content per id, so the parent can check every surviving event byte for byte. */

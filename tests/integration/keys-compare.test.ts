@@ -2,8 +2,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import Redis from "ioredis";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
-import { compareFingerprints } from "../../lib/compare/fingerprint";
-import { readFingerprints } from "../../lib/compare/read-fingerprint";
+import { compareFingerprints } from "../../lib/redis/fingerprint";
+import { readFingerprints } from "../../lib/redis/read-fingerprint";
 
 const DB = 3;
 let master: LocalRedis;

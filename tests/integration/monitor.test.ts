@@ -2,8 +2,10 @@
 // frozen nodes and bad credentials.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
-import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
+import { buildTopologyMonitor } from "../../lib/monitor/build";
+import type { TopologyMonitor } from "../../lib/monitor/topology-monitor";
+import type { NodeView } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { startRedis, stopAll } from "../../lib/redis/local-server";
 import { cli, FAST_SYNC, startTopology, testConfig as config, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
@@ -30,7 +32,7 @@ describe("discovery and live changes", () => {
   for (const seedName of ["master", "replica", "chained replica"] as const) {
     test(`finds all four nodes from the ${seedName}`, async () => {
       const seed = seedName === "master" ? topo.master : seedName === "replica" ? topo.replicas[1]! : topo.chained[0]!;
-      const m = new TopologyMonitor(config([seed]));
+      const m = buildTopologyMonitor(config([seed]));
       m.start();
       try {
         // Lag needs a master sample followed by a replica sample: a poll or two after discovery.
@@ -54,7 +56,7 @@ describe("discovery and live changes", () => {
   }
 
   test("the same server under two addresses is one node (run_id)", async () => {
-    const m = new TopologyMonitor(config([{ host: "localhost", port: topo.master.port }, topo.master]));
+    const m = buildTopologyMonitor(config([{ host: "localhost", port: topo.master.port }, topo.master]));
     m.start();
     try {
       await waitFor("4 nodes", () => m.views(), (v) => v.length === 4 && v.every((n) => n.status === "up"), 10_000);
@@ -69,7 +71,7 @@ describe("discovery and live changes", () => {
   });
 
   test("promotion, REPLICAOF to another node and back are reflected without a restart", async () => {
-    const m = new TopologyMonitor(config([topo.master]));
+    const m = buildTopologyMonitor(config([topo.master]));
     const events = watchEvents(m);
     m.start();
     const r1 = topo.replicas[1]!;
@@ -110,7 +112,7 @@ describe("outages", () => {
   });
 
   test("a killed replica stays on the map as down with since-when and error, and comes back up", async () => {
-    const m = new TopologyMonitor(config([topo.master]));
+    const m = buildTopologyMonitor(config([topo.master]));
     const events = watchEvents(m);
     m.start();
     const r0 = topo.replicas[0]!;
@@ -136,7 +138,7 @@ describe("outages", () => {
   });
 
   test("a replica frozen with SIGSTOP does not delay the other nodes' updates", async () => {
-    const m = new TopologyMonitor(config([topo.master], { pollMs: 100, timeoutMs: 1000 }));
+    const m = buildTopologyMonitor(config([topo.master], { pollMs: 100, timeoutMs: 1000 }));
     const r1 = topo.replicas[1]!;
     const updates = new Map<string, number[]>();
     m.onChange((_t, c) => {
@@ -176,7 +178,7 @@ describe("credentials", () => {
     const pw = ["--requirepass", "s3cret-pw", "--masterauth", "s3cret-pw"];
     const master = await startRedis({ args: [...FAST_SYNC, ...pw] });
     const replica = await startRedis({ args: [...FAST_SYNC, ...pw], replicaOf: { host: master.host, port: master.port } });
-    const m = new TopologyMonitor(
+    const m = buildTopologyMonitor(
       config([{ host: master.host, port: master.port }], {
         password: "s3cret-pw",
         nodes: { [replica.id]: { password: "wrong-password" } },

@@ -8,7 +8,7 @@ import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import Redis from "ioredis";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
-import type { TimelineEvent } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { countersDelta, morePolls, resyncsOf, syncCounters, watchMonitor, type Counters, type Watched } from "../support/resync";
 import { cli, FAST_SYNC, startTopology, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";

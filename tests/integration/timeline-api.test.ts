@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, ServerToClientEvents, TopologySnapshot } from "../../lib/realtime/events";
-import type { TimelineEvent } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { startServer, TEST_TOKEN, type ServerProcess } from "../support/server";
 import { cli, startTopology, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";

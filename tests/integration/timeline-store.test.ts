@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { TimelineEvent } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { openEventStore } from "../../lib/timeline/store";
 import { waitFor } from "../support/wait";
 import { writerEvent } from "./fixtures-timeline-writer";

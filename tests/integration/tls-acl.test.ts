@@ -4,7 +4,8 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import type { TlsSettings, TopologyConfig } from "../../lib/config/load";
-import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
+import { buildTopologyMonitor } from "../../lib/monitor/build";
+import type { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import type { NodeView } from "../../lib/monitor/types";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { makeTlsFiles, startTlsRedis, type TlsFiles, type TlsRedis } from "../support/tls";
@@ -33,7 +34,7 @@ function view(m: TopologyMonitor, id: string): NodeView | undefined {
 
 /** Runs a monitor until `ok` holds for the node's view; returns that view and when the node was first seen down. */
 async function watchNode(cfg: TopologyConfig, id: string, ok: (v: NodeView | undefined) => boolean, timeoutMs = 5000): Promise<{ v: NodeView; firstDownAfterMs: number | null }> {
-  const m = new TopologyMonitor(cfg);
+  const m = buildTopologyMonitor(cfg);
   const startedAt = Date.now();
   let firstDownAt: number | null = null;
   m.onChange((_t, c) => {
@@ -149,7 +150,7 @@ describe("ACL users", () => {
     assert.equal(v.role, "master");
     assert.equal(v.lastError, null);
     // Stays up: CONFIG (NOPERM) is just "unknown", not a failure.
-    const m = new TopologyMonitor(config(node, { username: "watcher", password: "watch-pw-1" }));
+    const m = buildTopologyMonitor(config(node, { username: "watcher", password: "watch-pw-1" }));
     const downs: string[] = [];
     m.onChange((_t, c) => downs.push(...c.events.filter((e) => e.kind === "node:down").map((e) => e.text)));
     m.start();
@@ -180,7 +181,7 @@ describe("LOADING and MASTERDOWN", () => {
   test("a replica with replica-serve-stale-data no and its master down still answers INFO: up, link down (no MASTERDOWN)", async () => {
     const master = await startRedis({ args: FAST_SYNC });
     const replica = await startRedis({ args: [...FAST_SYNC, "--replica-serve-stale-data", "no"], replicaOf: { host: master.host, port: master.port } });
-    const m = new TopologyMonitor(config(replica));
+    const m = buildTopologyMonitor(config(replica));
     m.start();
     try {
       await waitFor("replica link up", () => view(m, replica.id), (v) => v?.status === "up" && v.linkStatus === "up", 10_000);
@@ -207,7 +208,7 @@ describe("LOADING and MASTERDOWN", () => {
     const args = ["--save", "3600 1", "--enable-debug-command", "local"];
     const node = await startRedis({ args });
     let starting: Promise<LocalRedis> | null = null;
-    const m = new TopologyMonitor(config(node));
+    const m = buildTopologyMonitor(config(node));
     try {
       await cli(node.port, "DEBUG", "POPULATE", "20000");
       assert.equal(await cli(node.port, "DBSIZE"), "20000");

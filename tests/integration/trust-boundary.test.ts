@@ -14,8 +14,9 @@ import type { TopologyConfig } from "../../lib/config/load";
 import { AlertRulesSchema } from "../../lib/alerts/rules";
 import { guardedOpener } from "../../lib/logs/log-access";
 import { tailFile, type TailState } from "../../lib/logs/tail";
-import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
-import type { TimelineEvent } from "../../lib/monitor/types";
+import { buildTopologyMonitor } from "../../lib/monitor/build";
+import type { TopologyMonitor } from "../../lib/monitor/topology-monitor";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { parseAllowEntry, type AllowEntry } from "../../lib/redis/allow-list";
 import { freePort, startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { announceReplica, startFakeRedis, type FakeRedis } from "../support/fake-redis";
@@ -30,7 +31,7 @@ const instantAlerts = AlertRulesSchema.parse({ forSeconds: 0 });
 const allow = (...entries: string[]): AllowEntry[] => entries.map((e) => parseAllowEntry(e) as AllowEntry);
 
 function monitor(cfg: TopologyConfig): { m: TopologyMonitor; events: TimelineEvent[] } {
-  const m = new TopologyMonitor(cfg);
+  const m = buildTopologyMonitor(cfg);
   const events: TimelineEvent[] = [];
   m.onChange((_t, c) => events.push(...c.events));
   m.start();

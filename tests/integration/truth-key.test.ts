@@ -5,8 +5,10 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import Redis from "ioredis";
 import { encodeKey } from "../../lib/keys/codec";
+import { KeyConnectionPool } from "../../lib/keys/connections";
 import { keyOnEveryNode, type Verdict } from "../../lib/keys/side-by-side";
-import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
+import { buildTopologyMonitor } from "../../lib/monitor/build";
+import type { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import { startTopology, testConfig, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
@@ -15,10 +17,11 @@ describe("truth: one key on every node under writes", () => {
   let m: TopologyMonitor;
   let writer: Redis;
   let writing = true;
+  const pool = new KeyConnectionPool();
   let loop: Promise<void>;
   before(async () => {
     topo = await startTopology({ replicas: 2, args: ["--replica-read-only", "no"] });
-    m = new TopologyMonitor(testConfig([topo.master]));
+    m = buildTopologyMonitor(testConfig([topo.master]));
     m.start();
     await waitFor("3 nodes up", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up"), 15_000);
     writer = new Redis({ port: topo.master.port, host: "127.0.0.1" });
@@ -37,6 +40,7 @@ describe("truth: one key on every node under writes", () => {
     writing = false;
     await loop;
     writer.disconnect();
+    pool.close();
     m.stop();
     await topo.stop();
   });
@@ -45,7 +49,7 @@ describe("truth: one key on every node under writes", () => {
     const tally: Record<string, number> = {};
     for (const key of ["hot:stream", "hot:counter"]) {
       for (let i = 0; i < 50; i++) {
-        const r = await keyOnEveryNode(m, encodeKey(Buffer.from(key)), 0);
+        const r = await keyOnEveryNode(pool, m, encodeKey(Buffer.from(key)), 0);
         for (const c of r.nodes.slice(1)) tally[c.verdict] = (tally[c.verdict] ?? 0) + 1;
       }
     }
@@ -61,7 +65,7 @@ describe("truth: one key on every node under writes", () => {
       await writer.set("planted", "master-value");
       await waitFor("replicated", () => r.get("planted"), (v) => v === "master-value", 5_000);
       await r.set("planted", "replica-value");
-      const view = await keyOnEveryNode(m, encodeKey(Buffer.from("planted")), 0);
+      const view = await keyOnEveryNode(pool, m, encodeKey(Buffer.from("planted")), 0);
       const verdicts = Object.fromEntries(view.nodes.map((c) => [c.id, c.verdict])) as Record<string, Verdict>;
       assert.equal(verdicts[replica.id], "different");
       assert.equal(verdicts[topo.replicas[0]!.id], "same");

@@ -5,10 +5,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import Redis from "ioredis";
-import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
+import { buildTopologyMonitor } from "../../lib/monitor/build";
+import type { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import type { NodeView } from "../../lib/monitor/types";
 import { masterDownPlaybook } from "../../lib/monitor/playbook";
-import { syncReading } from "../../lib/monitor/sync-text";
+import { syncReading } from "../../components/sync/sync-text";
 import { cli, startTopology, testConfig, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
@@ -60,7 +61,7 @@ describe("truth: backlog coverage and lag under steady writes", () => {
   let m: TopologyMonitor;
   before(async () => {
     topo = await startTopology({ replicas: 1, args: ["--repl-backlog-size", "100mb"] });
-    m = new TopologyMonitor(testConfig([topo.master], { pollMs: 100 }));
+    m = buildTopologyMonitor(testConfig([topo.master], { pollMs: 100 }));
     m.start();
     await waitView("replica seen in sync", m, topo.replicas[0]!.id, (v) => v.canPartialResync === true, 15_000);
   });
@@ -112,7 +113,7 @@ describe("truth: repl-backlog-ttl while a replica's link is down", () => {
   let m: TopologyMonitor;
   before(async () => {
     topo = await startTopology({ replicas: 1, args: ["--repl-backlog-ttl", "3"] });
-    m = new TopologyMonitor(testConfig([topo.master], { pollMs: 100 }));
+    m = buildTopologyMonitor(testConfig([topo.master], { pollMs: 100 }));
     m.start();
     await waitView("replica covered", m, topo.replicas[0]!.id, (v) => v.canPartialResync === true, 15_000);
   });
@@ -173,7 +174,7 @@ describe("truth: a frozen replica and a frozen master", () => {
   let m: TopologyMonitor;
   before(async () => {
     topo = await startTopology({ replicas: 2, args: ["--min-replicas-max-lag", "2"] });
-    m = new TopologyMonitor(testConfig([topo.master], { pollMs: 100, timeoutMs: 1000 }));
+    m = buildTopologyMonitor(testConfig([topo.master], { pollMs: 100, timeoutMs: 1000 }));
     m.start();
     for (const r of topo.replicas) await waitView(`${r.id} in sync`, m, r.id, (v) => v.lagBytes === 0, 15_000);
   });

@@ -1,9 +1,11 @@
 // Resync tests against real servers: a monitor whose events are kept with the moment they arrived,
 // the servers' own sync counters to compare with, and a score line for the test output.
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { TopologyMonitor } from "../../lib/monitor/topology-monitor";
+import { buildTopologyMonitor } from "../../lib/monitor/build";
+import type { TopologyMonitor } from "../../lib/monitor/topology-monitor";
 import type { LocalRedis } from "../../lib/redis/local-server";
-import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
+import type { NodeView } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import type { TopologyConfig } from "../../lib/config/load";
 import { cli, testConfig } from "./topology";
 import { waitFor } from "./wait";
@@ -19,7 +21,7 @@ export interface Watched {
 }
 
 export function watchMonitor(seeds: { host: string; port: number }[], extra: Partial<TopologyConfig> = {}): Watched {
-  const m = new TopologyMonitor(testConfig(seeds, extra));
+  const m = buildTopologyMonitor(testConfig(seeds, extra));
   const w: Watched = { m, events: [], arrivedAt: new Map(), views: [], polls: new Map() };
   m.onChange((_t, c) => {
     const now = Date.now();

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { TimelineEvent } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import {
   AlertRulesSchema,
   DEFAULT_ALERT_RULES,

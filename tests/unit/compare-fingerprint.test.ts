@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareFingerprints, digestFlat, OrderedDigest, UnorderedDigest, type KeyFingerprint } from "../../lib/compare/fingerprint";
+import { compareFingerprints, digestFlat, OrderedDigest, UnorderedDigest, type KeyFingerprint } from "../../lib/redis/fingerprint";
 
 const b = (...s: string[]) => s.map((x) => Buffer.from(x));
 const fp = (over: Partial<KeyFingerprint> = {}): KeyFingerprint => ({ type: "hash", length: 2, digest: "d1", expireAtMs: -1, ...over });

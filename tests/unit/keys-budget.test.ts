@@ -1,10 +1,10 @@
-// Read planning (lib/keys/budget.ts) and the incremental digest readers (lib/compare/digest-readers.ts),
+// Read planning (lib/redis/budget.ts) and the incremental digest readers (lib/redis/digest-readers.ts),
 // driven with hand-made replies: chunked reads must digest exactly like a whole read.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MAX_ELEMENTS_PER_CALL, planElements, REPLY_BUDGET_BYTES, type ValueSize } from "../../lib/keys/budget";
-import { digestReader, type DigestReader } from "../../lib/compare/digest-readers";
-import { digestFlat } from "../../lib/compare/fingerprint";
+import { MAX_ELEMENTS_PER_CALL, planElements, REPLY_BUDGET_BYTES, type ValueSize } from "../../lib/redis/budget";
+import { digestReader, type DigestReader } from "../../lib/redis/digest-readers";
+import { digestFlat } from "../../lib/redis/fingerprint";
 
 const size = (type: string, length: number, memory: number | null, encoding: string | null = "hashtable"): ValueSize => ({ type, length, memory, encoding });
 const limits = { maxElements: 10_000_000, maxStringBytes: 1024 * 1024 * 1024, batch: 1000 };

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { judge, type NodeColumn, type NodeRead } from "../../lib/keys/side-by-side";
-import type { KeyFingerprint } from "../../lib/compare/fingerprint";
+import type { KeyFingerprint } from "../../lib/redis/fingerprint";
 
 const fp = (digest: string): KeyFingerprint => ({ type: "string", length: 1, digest, expireAtMs: -1 });
 const col = (offset: number): NodeColumn => ({

@@ -5,10 +5,11 @@ import { describe, test } from "node:test";
 import type { Alert } from "../../lib/alerts/rules";
 import { parseExposition, select } from "../../lib/metrics/exposition";
 import { buildSamples, resyncLabels, type NodeMetricName, type Samples } from "../../lib/metrics/samples";
+import { pollResultOf } from "../../lib/monitor/poll-result";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
-import type { NodeState, TimelineEvent } from "../../lib/monitor/types";
+import type { NodeState } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { buildViews } from "../../lib/monitor/view";
-import { parseInfo, parseReplication, parseServerFacts } from "../../lib/redis/info";
 import { raw, setFields } from "../support/info-fixtures";
 
 
@@ -18,12 +19,7 @@ const R2 = "127.0.0.1:37069";
 const C = "127.0.0.1:37639";
 const T0 = 1_795_564_572_000;
 
-function ok(text: string, at = T0): PollResult {
-  const info = parseInfo(text);
-  const repl = parseReplication(info.replication ?? {});
-  if (!info.server) return { ok: true, at, latencyMs: 3, repl };
-  return { ok: true, at, latencyMs: 3, repl, facts: parseServerFacts(info), info };
-}
+const ok = (text: string, at = T0): PollResult => pollResultOf({ info: text, at, latencyMs: 3 });
 
 function node(id: string, ...polls: PollResult[]): NodeState {
   const i = id.lastIndexOf(":");

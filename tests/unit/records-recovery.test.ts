@@ -42,7 +42,7 @@ test("a compare left running by a crash reads back interrupted, with its progres
   const done = { ...runningReport("00000000000000bb"), status: "done" as const, phase: "finished" as const, finishedAt: Date.now() };
   new ReportStore(path.join(dataDir, "compare")).save(done);
 
-  const runner = new CompareRunner(new MonitorHub([]), dataDir);
+  const runner = new CompareRunner({ hub: new MonitorHub([]), dataDir });
   const r = runner.get("00000000000000aa");
   assert.equal(r?.status, "interrupted");
   assert.equal(r?.phase, "finished");

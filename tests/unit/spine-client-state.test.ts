@@ -14,7 +14,8 @@ import {
 } from "../../lib/realtime/client-state";
 import { parseInfo, parseReplication, parseServerFacts } from "../../lib/redis/info";
 import { applyPoll, initialState } from "../../lib/monitor/reduce";
-import type { NodeView, TimelineEvent } from "../../lib/monitor/types";
+import type { NodeView } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { buildViews } from "../../lib/monitor/view";
 import { raw } from "../support/info-fixtures";
 

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseInfo, parseReplication, parseServerFacts } from "../../lib/redis/info";
 import { diffNode, masterIdOf } from "../../lib/monitor/diff";
+import { pollResultOf } from "../../lib/monitor/poll-result";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
-import type { NodeEvent, NodeState } from "../../lib/monitor/types";
+import type { NodeState } from "../../lib/monitor/types";
+import type { NodeEvent } from "../../lib/timeline/types";
 import { raw, setField } from "../support/info-fixtures";
 
 
@@ -16,12 +17,7 @@ const T0 = 1_795_564_572_000;
 
 
 /** A successful poll of INFO text, as the poller produces it (facts only when the text has a Server section). */
-function ok(text: string, at: number, latencyMs = 2): PollResult {
-  const info = parseInfo(text);
-  const repl = parseReplication(info.replication ?? {});
-  if (!info.server) return { ok: true, at, latencyMs, repl };
-  return { ok: true, at, latencyMs, repl, facts: parseServerFacts(info), info };
-}
+const ok = (text: string, at: number, latencyMs = 2): PollResult => pollResultOf({ info: text, at, latencyMs });
 const fail = (error: string, at: number): PollResult => ({ ok: false, at, error });
 
 /** Folds polls into a node's state, collecting the events of each step. */

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseInfo, parseReplication, parseServerFacts } from "../../lib/redis/info";
+import { pollResultOf } from "../../lib/monitor/poll-result";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
 import type { NodeState, NodeView } from "../../lib/monitor/types";
-import { buildViews, diffView } from "../../lib/monitor/view";
+import { buildViews } from "../../lib/monitor/view";
+import { diffView } from "../../lib/realtime/view-diff";
 import { raw, setField } from "../support/info-fixtures";
 
 
@@ -14,12 +15,7 @@ const C = "127.0.0.1:37639";
 const T0 = 1_795_564_572_000;
 
 
-function ok(text: string, at = T0): PollResult {
-  const info = parseInfo(text);
-  const repl = parseReplication(info.replication ?? {});
-  if (!info.server) return { ok: true, at, latencyMs: 1, repl };
-  return { ok: true, at, latencyMs: 1, repl, facts: parseServerFacts(info), info };
-}
+const ok = (text: string, at = T0): PollResult => pollResultOf({ info: text, at, latencyMs: 1 });
 
 function node(id: string, ...polls: PollResult[]): NodeState {
   const i = id.lastIndexOf(":");

@@ -6,10 +6,10 @@ import { createClassifier, type ReplEvent } from "../../lib/logs/classify";
 import { parseLogLine } from "../../lib/logs/parse";
 import { formatNumber } from "../../lib/format";
 import { parseMasterLink, type MasterLink } from "../../lib/redis/client-list";
-import { parseInfo, parseReplication } from "../../lib/redis/info";
+import { pollResultOf } from "../../lib/monitor/poll-result";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
 import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "../../lib/monitor/resync-tracker";
-import type { NodeState, SyncCounters } from "../../lib/monitor/types";
+import type { NodeState } from "../../lib/monitor/types";
 import { setField, setFields } from "../support/info-fixtures";
 
 const ROOT = path.join(__dirname, "..", "fixtures", "redis-7.0.15");
@@ -17,16 +17,7 @@ const raw = (name: string): string => readFileSync(path.join(ROOT, "info", name)
 
 
 /** A successful poll as the poller sends it: Replication, plus the sync counters when Stats is there. */
-function ok(text: string, at: number): PollResult {
-  const info = parseInfo(text);
-  const repl = parseReplication(info.replication ?? {});
-  const stats = info.stats;
-  const counters: SyncCounters | undefined =
-    stats?.sync_full !== undefined
-      ? { full: Number(stats.sync_full), partialOk: Number(stats.sync_partial_ok ?? 0), partialErr: Number(stats.sync_partial_err ?? 0) }
-      : undefined;
-  return counters ? { ok: true, at, latencyMs: 1, repl, counters } : { ok: true, at, latencyMs: 1, repl };
-}
+const ok = (text: string, at: number): PollResult => pollResultOf({ info: text, at, latencyMs: 1 });
 const fail = (at: number): PollResult => ({ ok: false, at, error: "connect ECONNREFUSED" });
 
 /** The monitor's wiring, minus I/O: states folded by applyPoll, each poll observed by the tracker. */

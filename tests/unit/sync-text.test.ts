@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseInfo, parseReplication } from "../../lib/redis/info";
+import { pollResultOf } from "../../lib/monitor/poll-result";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
 import { ResyncTracker, type ResyncOutcome } from "../../lib/monitor/resync-tracker";
-import { coverageReading, lagReading, lastResyncReading, shortReason, syncReading } from "../../lib/monitor/sync-text";
+import { coverageReading, lagReading, lastResyncReading, shortReason, syncReading } from "../../components/sync/sync-text";
 import type { NodeState, NodeView } from "../../lib/monitor/types";
 import { buildViews, type ResyncInfo } from "../../lib/monitor/view";
 import { raw, setField, setFields } from "../support/info-fixtures";
@@ -15,10 +15,9 @@ const R = "127.0.0.1:45827"; // replica.txt
 const C = "127.0.0.1:37639"; // chained-replica*.txt
 const T0 = 1_795_564_572_000;
 
-function ok(text: string, at: number, linkState?: string): Extract<PollResult, { ok: true }> {
-  const repl = parseReplication(parseInfo(text).replication ?? {});
-  return linkState === undefined ? { ok: true, at, latencyMs: 1, repl } : { ok: true, at, latencyMs: 1, repl, linkState };
-}
+/** A poll of `text`; `linkState` as a replica's ROLE reply names it. */
+const ok = (text: string, at: number, linkState?: string): Extract<PollResult, { ok: true }> =>
+  pollResultOf({ info: text, at, latencyMs: 1, role: linkState === undefined ? undefined : ["slave", "127.0.0.1", 6379, linkState, -1] });
 /** A replica polled just before and just after `at` (its master's poll), as the interleaved loops do. */
 const around = (text: string, at: number): PollResult[] => [ok(text, at - 100), ok(text, at + 100)];
 function state(id: string, polls: PollResult[]): NodeState {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { TimelineEvent } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import { LineScanner } from "../../lib/timeline/lines";
 import { EventRing, queryEvents } from "../../lib/timeline/ring";
 import { parseEventLine } from "../../lib/timeline/schema";

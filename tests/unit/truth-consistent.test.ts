@@ -7,7 +7,7 @@ import { AlertRulesSchema, emptyAlertState, evaluateAlerts, undecidable, type Al
 import { appliedLag, masterThenReplica, pushSample, replicaThenMaster, SAMPLE_DEPTH, type ReplSample } from "../../lib/monitor/consistent";
 import { applyPoll, initialState, type PollResult } from "../../lib/monitor/reduce";
 import { backlogTtlRemaining, predictPsync } from "../../lib/monitor/sync";
-import { coverageReading } from "../../lib/monitor/sync-text";
+import { coverageReading } from "../../components/sync/sync-text";
 import type { NodeConfig, NodeState, NodeView } from "../../lib/monitor/types";
 import { buildViews } from "../../lib/monitor/view";
 import { parseInfo, parseReplication, type ReplicationInfo } from "../../lib/redis/info";

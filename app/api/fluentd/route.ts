@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { keyConnection } from "@/lib/keys/connections";
 import { readFluentd } from "@/lib/fluentd/read";
 import { fromRedis, HttpError } from "@/lib/http/errors";
 import { Db, Pattern, resolveNode, ScanCursor, Topology } from "@/lib/http/keys-request";
@@ -27,6 +26,6 @@ export const GET = route({ query: Query }, async ({ rt, who, query }) => {
   // fluentd records are values: viewers configured not to see values don't see them either.
   if (valuesHidden(who, rt)) throw new HttpError(403, "key values are hidden from viewers on this dashboard (viewerValues: false)");
   const node = resolveNode(rt.hub, query.node, query.topology);
-  const redis = await fromRedis(keyConnection(node.monitor.name, node.conn, query.db));
+  const redis = await fromRedis(rt.keyPool.connection(node.monitor.name, node.conn, query.db));
   return { node: node.view.id, db: query.db, ...(await fromRedis(readFluentd(redis, query))) };
 });

@@ -16,4 +16,4 @@ const Query = z.object({
   count: z.coerce.number({ message: "count must be a number" }).int("count must be an integer").min(1, "count must be 1..1000").max(1000, "count must be 1..1000").default(200),
 });
 
-export const GET = route({ params: NodeParams, query: Query }, async ({ rt, params, query }) => fromRedis(listKeys(resolveNode(rt.hub, params.id, query.topology), query)));
+export const GET = route({ params: NodeParams, query: Query }, async ({ rt, params, query }) => fromRedis(listKeys(rt.keyPool, resolveNode(rt.hub, params.id, query.topology), query)));

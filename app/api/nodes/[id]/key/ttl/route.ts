@@ -26,7 +26,7 @@ export const POST = route(
   },
   async ({ rt, params, body }) => {
     const node = resolveNode(rt.hub, params.id, body.topology);
-    const ttl = await fromRedis(setKeyTtl(node, body));
+    const ttl = await fromRedis(setKeyTtl(rt.keyPool, node, body));
     if (ttl === null) throw new HttpError(404, `no such key in db ${body.db} on ${node.view.id}`);
     return { node: node.view.id, key: body.key, db: body.db, ttl };
   },

@@ -1,11 +1,11 @@
 // Incremental digests over bounded reads. Each reader is a small state machine: it names its next
 // command (GETRANGE window, LRANGE/ZRANGE window, XRANGE page, HSCAN/SSCAN step, each sized by
-// lib/keys/budget.ts) and digests the reply, so a 100 MB string or a 2,000,000-field hash is
+// lib/redis/budget.ts) and digests the reply, so a 100 MB string or a 2,000,000-field hash is
 // fingerprinted over many short commands, holding one reply at a time. Pure: read-fingerprint.ts
 // sends the commands. Digests equal those of a whole read (digestFlat), so both paths agree.
 import { formatBytes } from "../format";
-import { estimateBytes, planElements, REPLY_BUDGET_BYTES, type ValueSize } from "../keys/budget";
-import { asBuffer, asBuffers, asNumber, asScanReply } from "../keys/reply";
+import { estimateBytes, planElements, REPLY_BUDGET_BYTES, type ValueSize } from "./budget";
+import { asBuffer, asBuffers, asNumber, asScanReply } from "./reply";
 import { OrderedDigest, UnorderedDigest } from "./fingerprint";
 
 export type Arg = string | number | Buffer;

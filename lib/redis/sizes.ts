@@ -1,6 +1,6 @@
 // Sizes first: the length of each value, then MEMORY USAGE and OBJECT ENCODING for collections, in
 // two pipelined round trips. The second stage waits for the first because MEMORY USAGE ... SAMPLES 0
-// is only cheap on short collections (see lib/keys/budget.ts).
+// is only cheap on short collections (see lib/redis/budget.ts).
 import type Redis from "ioredis";
 import { memorySamples, type ValueSize } from "./budget";
 import { asNumber, asText } from "./reply";

@@ -11,8 +11,8 @@
 // that refuses scripts (ACL NOPERM, scripting disabled) gets readFingerprints for everything.
 import { createHash } from "node:crypto";
 import type Redis from "ioredis";
-import { REPLY_BUDGET_BYTES } from "../keys/budget";
-import { asBuffer, asBuffers, asNumber, asText } from "../keys/reply";
+import { REPLY_BUDGET_BYTES } from "./budget";
+import { asBuffer, asBuffers, asNumber, asText } from "./reply";
 import { digestFlat, type KeyFingerprint } from "./fingerprint";
 import { readFingerprints, type FingerprintOptions } from "./read-fingerprint";
 

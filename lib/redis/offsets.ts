@@ -2,7 +2,7 @@
 // produced; on a replica, slave_repl_offset is what it has applied. A replica read reflects the
 // master's state at master offset O only once the replica's applied offset is >= O.
 import type Redis from "ioredis";
-import { parseInfo } from "../redis/info";
+import { parseInfo } from "./info";
 
 export async function readReplOffset(redis: Redis): Promise<number | null> {
   const info = parseInfo(await redis.info("replication")).replication ?? {};

@@ -1,13 +1,13 @@
 // Read fingerprints for a batch of keys from one node, sizes first: TYPE+PEXPIRETIME, then lengths
-// and MEMORY USAGE (lib/keys/sizes.ts), then bounded reads (lib/compare/digest-readers.ts). Every
+// and MEMORY USAGE (lib/redis/sizes.ts), then bounded reads (lib/redis/digest-readers.ts). Every
 // round pipelines one bounded command per value still being read, so a page of small keys costs a
 // handful of round trips and a 100 MB string costs a few hundred 256 KiB windows, never one big
 // reply. Values over the element/byte limits, or whose elements are too large to read in one
 // bounded command, get digest null (compared by type, length and TTL) with the reason in `unread`.
 import type Redis from "ioredis";
-import { ensureDb } from "../keys/db";
-import { asNumber, asText, unwrapResults } from "../keys/reply";
-import { probeSizes } from "../keys/sizes";
+import { ensureDb } from "./db";
+import { asNumber, asText, unwrapResults } from "./reply";
+import { probeSizes } from "./sizes";
 import { digestReader, type DigestReader } from "./digest-readers";
 import type { KeyFingerprint } from "./fingerprint";
 

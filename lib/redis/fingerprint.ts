@@ -26,6 +26,15 @@ export interface KeyFingerprint {
 
 export type DifferenceKind = "missing-on-replica" | "only-on-replica" | "type" | "value" | "ttl";
 
+/** What a viewer who may not see values learns about a difference: its kind, nothing derived from a value. */
+export const HIDDEN_DIFFERENCE_DETAIL: Record<DifferenceKind, string> = {
+  "missing-on-replica": "exists on the master only",
+  "only-on-replica": "exists on the replica only",
+  type: "different type",
+  value: "different value",
+  ttl: "different expiry",
+};
+
 export interface KeyDifference {
   kind: DifferenceKind;
   /** Operator-facing one-liner, e.g. "length 10 on master, 12 on replica". */

@@ -1,7 +1,7 @@
 // How much one command may read from a monitored Redis. Every value read is sized first (STRLEN,
 // HLEN, LLEN, SCARD, ZCARD, XLEN, then MEMORY USAGE) and then windowed (GETRANGE, HSCAN/SSCAN with
 // COUNT, LRANGE/ZRANGE windows, XRANGE with COUNT) so one reply stays near REPLY_BUDGET_BYTES.
-// Pure: the probe that feeds it is lib/keys/sizes.ts.
+// Pure: the probe that feeds it is lib/redis/sizes.ts.
 //
 // Server time grows with the bytes a reply copies, not with the element count. Measured with
 // SLOWLOG on redis 7.0.15 (2 shared cores): GETRANGE of 1 MiB 2.5 ms, of 4 MiB 14 ms; LRANGE of one

@@ -1,6 +1,7 @@
-// Pure: the operator's one-line reading of a replica's sync state, shared by cards and node pages.
-import { formatBytes, formatDuration } from "../format";
-import type { NodeView } from "./types";
+// Pure: the operator's one-line reading of a replica's sync state, shared by cards and node pages,
+// and the Tailwind class for each tone (UI words and styles live with the components, not in lib/monitor).
+import { formatBytes, formatDuration } from "@/lib/format";
+import type { NodeView } from "@/lib/monitor/types";
 
 export type Tone = "ok" | "warn" | "bad" | "busy" | "muted";
 
