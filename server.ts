@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
-import { openAuditLog } from "./lib/audit/log";
+import { auditLogOn } from "./lib/audit/log";
 import { authenticate, CLIENT_IP_HEADER, isPublicPath, isSafeMethod, originAllowed, ROLE_HEADER, USER_HEADER } from "./lib/auth/gate";
 import { safeNextPath } from "./lib/auth/next-path";
 import { LoginLimiter } from "./lib/auth/rate-limit";
@@ -13,7 +13,9 @@ import { DrillManager } from "./lib/drills/runner";
 import { DrillStore } from "./lib/drills/store";
 import { createMetrics } from "./lib/metrics/collect";
 import { MonitorHub } from "./lib/monitor/hub";
-import { openEventStore } from "./lib/timeline/store";
+import { eventStoreOn } from "./lib/timeline/store";
+import { openStore } from "./lib/store";
+import { importLegacy } from "./lib/store/legacy-import";
 import { attachSocketServer } from "./lib/realtime/socket-server";
 import { setRuntime } from "./lib/runtime";
 import { declaredLength, MAX_BODY_BYTES } from "./lib/http/body";
@@ -109,9 +111,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export async function startReplscope(config: AppConfig, opts: { dev?: boolean; quiet?: boolean } = {}): Promise<RunningServer> {
   const dev = opts.dev ?? process.env.NODE_ENV !== "production";
   const auth = openAuth(config.dataDir, config.password, config.apiToken, config.users);
-  const audit = openAuditLog(path.join(config.dataDir, "audit"));
-  const events = await openEventStore(path.join(config.dataDir, "events"));
-  const hub = new MonitorHub(config.topologies, events);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: process.env.REPLSCOPE_DATABASE_URL });
+  const imported = await importLegacy(store, config.dataDir);
+  if (imported.movedTo.length && !opts.quiet) console.log(`replscope: imported ${imported.events} events and ${imported.audit} audit entries; old files kept in ${imported.movedTo.join(", ")}`);
+  const audit = auditLogOn(store);
+  const events = await eventStoreOn(store);
+  const hub = new MonitorHub(config.topologies, {
+    nextId: () => events.nextId(),
+    append: (e) => events.append(e),
+    sample: (topology, node, at, s) => store.metrics.record(topology, node, at, s),
+  });
   // The socket server needs the http.Server, which needs the runtime: metrics read it lazily.
   const socketsRef: { current?: ReturnType<typeof attachSocketServer> } = {};
   const metrics = createMetrics(hub, {
@@ -126,6 +135,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     auth,
     events,
     audit,
+    store,
     metrics,
     drills,
     loginLimiter: new LoginLimiter(),
@@ -228,6 +238,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       await Promise.race([io.close(), new Promise((r) => setTimeout(r, 2000))]);
       httpServer.closeAllConnections();
       await events.close();
+      await store.close();
       setRuntime(undefined);
     },
   };

@@ -9,7 +9,7 @@ import { NodeLogs } from "../logs/node-logs";
 import { formatDuration, formatNumber } from "../format";
 import { diffNode, masterIdOf } from "./diff";
 import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "./resync-tracker";
-import { NodeHistory, type HistoryJson } from "./history";
+import { NodeHistory, type HistoryJson, type Sample } from "./history";
 import { NodePoller } from "./node-poller";
 import { SentinelWatcher, type SentinelView } from "../sentinel/watcher";
 import { splitAddress } from "../redis/address";
@@ -23,6 +23,8 @@ import { buildViews, type SyncStart, isShown, type PeerPolicy } from "./view";
 export interface EventSink {
   nextId(): number;
   append(events: TimelineEvent[]): void;
+  /** Persists each history sample (the store's metric tiers), when given. */
+  sample?(topology: string, nodeId: string, at: number, sample: Sample): void;
 }
 
 export interface PollListener {
@@ -344,14 +346,16 @@ export class TopologyMonitor {
       this.alerts.tick(now, views);
       this.discoverFromSentinels();
       for (const v of views) {
-        this.histories.get(v.id)?.record(now, {
+        const sample: Sample = {
           replOffset: v.status === "up" ? v.replOffset : null,
           lagBytes: v.lagBytes,
           lagSeconds: v.lagSeconds,
           opsPerSec: v.status === "up" ? v.opsPerSec : null,
           usedMemory: v.status === "up" ? v.usedMemory : null,
           writeRate: v.status === "up" ? v.writeRate : null,
-        });
+        };
+        this.histories.get(v.id)?.record(now, sample);
+        this.sink.sample?.(this.name, v.id, now, sample);
       }
       try {
         await sleep(1000 - (Date.now() % 1000), undefined, { signal: ctl.signal });

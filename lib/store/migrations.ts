@@ -102,6 +102,11 @@ function initial(dialect: DialectName): Migration {
       await db.schema.createIndex("compare_reports_updated_at").on("compare_reports").column("updated_at").execute();
 
       await db.schema
+        .createTable("meta")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("value", "text", (c) => c.notNull())
+        .execute();
+      await db.schema
         .createTable("auth_state")
         .addColumn("key", "text", (c) => c.primaryKey())
         .addColumn("value", "text", (c) => c.notNull())

@@ -83,6 +83,12 @@ export interface CompareReportsTable {
   differences: string;
 }
 
+/** Store-wide markers (e.g. which legacy directories were imported). */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
 /** Single values of the auth state (password hash, session secret, generation ...). */
 export interface AuthStateTable {
   key: string;
@@ -115,6 +121,7 @@ export interface Database {
   drills: DrillsTable;
   drill_events: DrillEventsTable;
   compare_reports: CompareReportsTable;
+  meta: MetaTable;
   auth_state: AuthStateTable;
   auth_users: AuthUsersTable;
   auth_sessions: AuthSessionsTable;

@@ -16,9 +16,9 @@ const Query = z
   .strict();
 
 export function GET(req: Request): Promise<Response> {
-  return withRuntime(({ audit }) => {
+  return withRuntime(async ({ audit }) => {
     const q = Query.safeParse(Object.fromEntries(new URL(req.url).searchParams));
     if (!q.success) return errorJson(400, `${q.error.issues[0]?.path.join(".") || "query"}: ${q.error.issues[0]?.message}`);
-    return json({ entries: audit.query(q.data) });
+    return json({ entries: await audit.query(q.data) });
   });
 }

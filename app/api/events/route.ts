@@ -17,7 +17,7 @@ const Query = z
   .strict();
 
 export function GET(req: Request): Promise<Response> {
-  return withRuntime(({ events }) => {
+  return withRuntime(async ({ events }) => {
     const q = Query.safeParse(Object.fromEntries(new URL(req.url).searchParams));
     if (!q.success) return errorJson(400, `${q.error.issues[0]?.path.join(".") || "query"}: ${q.error.issues[0]?.message}`);
     const { kind, limit, ...rest } = q.data;
@@ -25,7 +25,7 @@ export function GET(req: Request): Promise<Response> {
     const prefixes = wanted.filter((k) => k.endsWith(":"));
     const exact = wanted.filter((k) => !k.endsWith(":"));
     // Prefix filters are applied here; exact kinds go to the store's own filter.
-    const found = events.query({ ...rest, kinds: prefixes.length ? undefined : exact.length ? exact : undefined, limit: prefixes.length ? 5000 : limit });
+    const found = await events.query({ ...rest, kinds: prefixes.length ? undefined : exact.length ? exact : undefined, limit: prefixes.length ? 5000 : limit });
     const filtered = prefixes.length ? found.filter((e) => exact.includes(e.kind) || prefixes.some((p) => e.kind.startsWith(p))) : found;
     return json({ events: filtered.slice(-limit) });
   });

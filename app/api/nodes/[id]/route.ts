@@ -12,7 +12,7 @@ const Query = z.object({
 
 
 export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Promise<Response> {
-  return withRuntime(async ({ hub }) => {
+  return withRuntime(async ({ hub, store }) => {
     const { id: rawId } = await ctx.params;
     const id = decodeURIComponent(rawId);
     if (!NODE_ID.test(id)) return errorJson(400, "node id must be host:port");
@@ -31,7 +31,8 @@ export function GET(req: Request, ctx: { params: Promise<{ id: string }> }): Pro
       backlog: state?.repl?.backlog ?? null,
       replicas: state?.repl?.replicas ?? [],
       replicaViews: found.monitor.views().filter((v) => v.masterId === found.view.id),
-      history: found.monitor.history(found.view.id, since) ?? null,
+      // From the store's metric tiers (survives restarts); the in-memory window if the store fails.
+      history: await store.metrics.history(found.monitor.name, found.view.id, since).catch(() => found.monitor.history(found.view.id, since) ?? null),
       events: found.monitor.recentEvents(500).filter((e) => e.node === found.view.id).slice(-100),
     });
   });
