@@ -8,7 +8,7 @@ import { safeNextPath } from "./lib/auth/next-path";
 import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
-import path from "node:path";
+import { CompareRunner } from "./lib/compare/runner";
 import { DrillManager } from "./lib/drills/runner";
 import { DrillStore } from "./lib/drills/store";
 import { createMetrics } from "./lib/metrics/collect";
@@ -110,10 +110,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 export async function startReplscope(config: AppConfig, opts: { dev?: boolean; quiet?: boolean } = {}): Promise<RunningServer> {
   const dev = opts.dev ?? process.env.NODE_ENV !== "production";
-  const auth = openAuth(config.dataDir, config.password, config.apiToken, config.users);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: process.env.REPLSCOPE_DATABASE_URL });
   const imported = await importLegacy(store, config.dataDir);
-  if (imported.movedTo.length && !opts.quiet) console.log(`replscope: imported ${imported.events} events and ${imported.audit} audit entries; old files kept in ${imported.movedTo.join(", ")}`);
+  if (imported.movedTo.length && !opts.quiet) {
+    console.log(`replscope: imported ${imported.events} events, ${imported.audit} audit entries, ${imported.drills} drills, ${imported.compare} compare reports${imported.auth ? ", the login state" : ""}; old files kept in ${imported.movedTo.join(", ")}`);
+  }
+  const auth = await openAuth(store.auth, config.password, config.apiToken, config.users);
   const audit = auditLogOn(store);
   const events = await eventStoreOn(store);
   const hub = new MonitorHub(config.topologies, {
@@ -128,7 +130,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     eventQueueDepth: () => socketsRef.current?.broadcaster.queueDepth ?? 0,
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
-  const drills = new DrillManager(hub, new DrillStore(path.join(config.dataDir, "drills")));
+  const drills = await DrillManager.open(hub, new DrillStore(store.drills));
+  const compare = await CompareRunner.open(hub, store.compare);
   setRuntime({
     config,
     hub,
@@ -138,6 +141,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     store,
     metrics,
     drills,
+    compare,
     loginLimiter: new LoginLimiter(),
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
@@ -238,6 +242,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       await Promise.race([io.close(), new Promise((r) => setTimeout(r, 2000))]);
       httpServer.closeAllConnections();
       await events.close();
+      await auth.flush();
       await store.close();
       setRuntime(undefined);
     },

@@ -10,6 +10,7 @@ import type { Metrics } from "./metrics/collect";
 import type { EventStore } from "./timeline/store";
 import type { Store } from "./store";
 import type { DrillManager } from "./drills/runner";
+import type { CompareRunner } from "./compare/runner";
 
 export interface Runtime {
   config: AppConfig;
@@ -22,6 +23,7 @@ export interface Runtime {
   store: Store;
   metrics: Metrics;
   drills: DrillManager;
+  compare: CompareRunner;
   /** Ends every live socket (after "log out everywhere"); set once the socket server exists. */
   disconnectSockets: () => void;
   loginLimiter: LoginLimiter;

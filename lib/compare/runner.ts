@@ -1,20 +1,20 @@
 // Starts, tracks and cancels compare jobs for the API. At most MAX_RUNNING at once (each holds a
-// connection per node and reads a lot); finished reports live on disk, not in memory, and a
-// running job is checkpointed there every few seconds so a crash keeps what it did. Kept on
-// globalThis because Next bundles each route handler separately.
+// connection per node and reads a lot); finished reports live in the store, not in memory, and a
+// running job is checkpointed there every few seconds so a crash keeps what it did. Built once by
+// server.ts (CompareRunner.open) and reached by route handlers through the runtime.
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import type Redis from "ioredis";
 import { connectOptionsFor, rootMaster } from "../keys/node-target";
 import type { MonitorHub } from "../monitor/hub";
 import { connectionError, createConnection, describeRedisError } from "../redis/connection";
 import { CompareJob, type CompareJobOptions, type CompareNode } from "./job";
 import type { CompareReport, CompareSummary } from "./report";
-import { SerialWriter } from "../storage/serial-writer";
+import type { CompareRepo } from "../store/compare";
+import { SerialWriter } from "../store/serial-writer";
 import { ReportStore } from "./store";
 
 export const MAX_RUNNING = 2;
-/** How often a running job's progress and differences so far are written to disk. */
+/** How often a running job's progress and differences so far are committed to the store. */
 const CHECKPOINT_MS = 2000;
 
 export interface StartRequest {
@@ -37,12 +37,18 @@ export class CompareRunner {
   private readonly running = new Map<string, Running>();
   /** Starts past the slot check that have not reached `running` yet (they await connections). */
   private starting = 0;
-  readonly store: ReportStore;
 
-  constructor(private readonly hub: MonitorHub, dataDir: string) {
-    this.store = new ReportStore(path.join(dataDir, "compare"));
-    // This process has run no job yet: anything on disk still "running" died with an earlier one.
-    this.store.recoverInterrupted();
+  private constructor(
+    private readonly hub: MonitorHub,
+    readonly store: ReportStore,
+  ) {}
+
+  /** The runner, once reports a crash left "running" are marked interrupted (before any job runs). */
+  static async open(hub: MonitorHub, reports: CompareRepo): Promise<CompareRunner> {
+    const store = new ReportStore(reports);
+    // This process has run no job yet: anything stored as "running" died with an earlier one.
+    await store.recoverInterrupted();
+    return new CompareRunner(hub, store);
   }
 
   async start(req: StartRequest, jobOptions: Partial<CompareJobOptions> = {}): Promise<StartResult> {
@@ -95,12 +101,17 @@ export class CompareRunner {
       replicas,
       { db: req.db, match: req.match, maxKeysPerSec: req.maxKeysPerSec, ttlToleranceMs: req.ttlToleranceMs, ...jobOptions },
     );
-    this.store.prune(1);
-    this.store.save(job.report());
-    const ctl = new AbortController();
     // Checkpoints and the final save share one serial writer: a late checkpoint can never land on
-    // top of the final report. Asynchronous, so a save does not stall the event loop.
-    const writer = new SerialWriter(() => this.store.saveAsync(job.report()), "compare report");
+    // top of the final report.
+    const writer = new SerialWriter(() => this.store.save(job.report()), "compare report");
+    try {
+      await this.store.prune(1);
+      await this.store.save(job.report());
+    } catch (err) {
+      for (const c of conns) c.disconnect();
+      return { status: 500, error: `cannot store the compare report: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    const ctl = new AbortController();
     let checkpoint: ReturnType<typeof setTimeout> | undefined;
     const done = job.run(ctl.signal).finally(async () => {
       clearTimeout(checkpoint);
@@ -124,12 +135,12 @@ export class CompareRunner {
   }
 
   /** Removes a stopped job's report; false when there is none (or the job still runs). */
-  remove(id: string): boolean {
-    return !this.running.has(id) && this.store.remove(id);
+  async remove(id: string): Promise<boolean> {
+    return !this.running.has(id) && (await this.store.remove(id));
   }
 
-  get(id: string): CompareReport | null {
-    return this.running.get(id)?.job.report() ?? this.store.load(id);
+  async get(id: string): Promise<CompareReport | null> {
+    return this.running.get(id)?.job.report() ?? (await this.store.load(id));
   }
 
   /** true when the job was running and is now stopping. */
@@ -141,21 +152,13 @@ export class CompareRunner {
     return true;
   }
 
-  list(): CompareSummary[] {
+  async list(): Promise<CompareSummary[]> {
+    const stored = await this.store.list();
     const live = [...this.running.values()].map((r) => {
       const { differences: _d, ...summary } = r.job.report();
       return summary;
     });
     const ids = new Set(live.map((s) => s.id));
-    return [...live, ...this.store.list().filter((s) => !ids.has(s.id))].sort((a, b) => b.startedAt - a.startedAt);
+    return [...live, ...stored.filter((s) => !ids.has(s.id))].sort((a, b) => b.startedAt - a.startedAt);
   }
-}
-
-const SLOT = Symbol.for("replscope.compareRunner");
-type Slot = { [SLOT]?: CompareRunner };
-
-export function compareRunner(hub: MonitorHub, dataDir: string): CompareRunner {
-  const g = globalThis as Slot;
-  g[SLOT] ??= new CompareRunner(hub, dataDir);
-  return g[SLOT];
 }

@@ -37,6 +37,6 @@ export function drillErrorResponse(err: unknown): Response {
 export async function drillFor(rt: Runtime, params: Promise<{ id: string }>): Promise<{ drill: Drill } | { response: Response }> {
   const { id } = await params;
   if (!DRILL_ID.test(id)) return { response: errorJson(400, "drill id must be a UUID") };
-  const drill = rt.drills.get(id);
+  const drill = await rt.drills.get(id);
   return drill ? { drill } : { response: errorJson(404, `no drill ${id}`) };
 }

@@ -1,8 +1,9 @@
 // Auth state: single values (password hash, session secret, generation ...), users with their
-// password hashes and roles, open sessions. Every write commits before it resolves.
+// password hashes and roles, open sessions. Every write commits before it resolves; the *Query
+// builders let lib/auth/store.ts commit several changes in one transaction (`apply`).
 import type { Kysely } from "kysely";
 import type { Database } from "./schema";
-import type { RawQuery } from "./util";
+import { chunks, type RawQuery } from "./util";
 
 export interface StoredUser {
   name: string;
@@ -30,12 +31,46 @@ export class AuthRepo {
   }
 
   async setState(values: Record<string, string>): Promise<void> {
-    await this.commit(
-      Object.entries(values).map(([key, value]) => {
-        const q = this.db.insertInto("auth_state").values({ key, value }).onConflict((oc) => oc.column("key").doUpdateSet({ value })).compile();
-        return { sql: q.sql, params: q.parameters };
-      }),
-    );
+    await this.commit(this.stateQueries(values));
+  }
+
+  stateQueries(values: Record<string, string>): RawQuery[] {
+    return Object.entries(values).map(([key, value]) => {
+      const q = this.db.insertInto("auth_state").values({ key, value }).onConflict((oc) => oc.column("key").doUpdateSet({ value })).compile();
+      return { sql: q.sql, params: q.parameters };
+    });
+  }
+
+  putSessionQuery(s: StoredSession): RawQuery {
+    const q = this.db
+      .insertInto("auth_sessions")
+      .values({ sid: s.sid, user: s.user, expires_at: s.expiresAt })
+      .onConflict((oc) => oc.column("sid").doUpdateSet({ user: s.user, expires_at: s.expiresAt }))
+      .compile();
+    return { sql: q.sql, params: q.parameters };
+  }
+
+  deleteSessionsQuery(sids: readonly string[]): RawQuery[] {
+    if (sids.length === 0) return [];
+    return chunks(sids, 500).map((part) => {
+      const q = this.db.deleteFrom("auth_sessions").where("sid", "in", part).compile();
+      return { sql: q.sql, params: q.parameters };
+    });
+  }
+
+  deleteAllSessionsQuery(): RawQuery {
+    const q = this.db.deleteFrom("auth_sessions").compile();
+    return { sql: q.sql, params: q.parameters };
+  }
+
+  pruneSessionsQuery(now: number): RawQuery {
+    const q = this.db.deleteFrom("auth_sessions").where("expires_at", "<=", now).compile();
+    return { sql: q.sql, params: q.parameters };
+  }
+
+  /** Commits the given changes in one transaction. */
+  async apply(qs: RawQuery[]): Promise<void> {
+    await this.commit(qs);
   }
 
   async users(): Promise<StoredUser[]> {
@@ -64,23 +99,15 @@ export class AuthRepo {
   }
 
   async putSession(s: StoredSession): Promise<void> {
-    const q = this.db
-      .insertInto("auth_sessions")
-      .values({ sid: s.sid, user: s.user, expires_at: s.expiresAt })
-      .onConflict((oc) => oc.column("sid").doUpdateSet({ user: s.user, expires_at: s.expiresAt }))
-      .compile();
-    await this.commit([{ sql: q.sql, params: q.parameters }]);
+    await this.commit([this.putSessionQuery(s)]);
   }
 
   async deleteSessions(sids: readonly string[]): Promise<void> {
-    if (sids.length === 0) return;
-    const q = this.db.deleteFrom("auth_sessions").where("sid", "in", [...sids]).compile();
-    await this.commit([{ sql: q.sql, params: q.parameters }]);
+    await this.commit(this.deleteSessionsQuery(sids));
   }
 
   async deleteAllSessions(): Promise<void> {
-    const q = this.db.deleteFrom("auth_sessions").compile();
-    await this.commit([{ sql: q.sql, params: q.parameters }]);
+    await this.commit([this.deleteAllSessionsQuery()]);
   }
 
   /** Drops expired sessions. */

@@ -12,6 +12,11 @@ export class CompareRepo {
   ) {}
 
   async save(report: CompareReport, now = Date.now()): Promise<void> {
+    await this.commit([this.saveQuery(report, now)]);
+  }
+
+  /** The statement of save(), for a caller that commits it with others (the legacy import). */
+  saveQuery(report: CompareReport, now = Date.now()): RawQuery {
     const { differences, ...summary } = report;
     const row = {
       id: report.id,
@@ -28,7 +33,7 @@ export class CompareRepo {
       .values(row)
       .onConflict((oc) => oc.column("id").doUpdateSet({ status: row.status, finished_at: row.finished_at, updated_at: row.updated_at, summary: row.summary, differences: row.differences }))
       .compile();
-    await this.commit([{ sql: q.sql, params: q.parameters }]);
+    return { sql: q.sql, params: q.parameters };
   }
 
   async load(id: string): Promise<CompareReport | null> {
@@ -37,7 +42,16 @@ export class CompareRepo {
     return { ...(JSON.parse(r.summary) as CompareSummary), differences: JSON.parse(r.differences) as CompareReport["differences"] };
   }
 
-  /** Newest written first, summaries only. */
+  /** Reports whose last record says "running" (cut off by a crash if this process runs none), with when it was written. */
+  async running(): Promise<{ report: CompareReport; updatedAt: number }[]> {
+    const rows = await this.db.selectFrom("compare_reports").select(["summary", "differences", "updated_at"]).where("status", "=", "running").execute();
+    return rows.map((r) => ({
+      report: { ...(JSON.parse(r.summary) as CompareSummary), differences: JSON.parse(r.differences) as CompareReport["differences"] },
+      updatedAt: Number(r.updated_at),
+    }));
+  }
+
+  /** Newest written first, summaries only (the differences column is never read). */
   async list(limit = 50): Promise<(CompareSummary & { updatedAt: number })[]> {
     const rows = await this.db.selectFrom("compare_reports").select(["summary", "updated_at"]).orderBy("updated_at", "desc").limit(limit).execute();
     return rows.map((r) => ({ ...(JSON.parse(r.summary) as CompareSummary), updatedAt: Number(r.updated_at) }));
@@ -49,7 +63,7 @@ export class CompareRepo {
     return Number(r.numDeletedRows) > 0;
   }
 
-  /** Keeps the newest `keep` reports by last write. */
+  /** Keeps the newest `keep` reports by last write (ties at the edge go too). */
   async prune(keep = 50): Promise<number> {
     const edge = await this.db.selectFrom("compare_reports").select("updated_at").orderBy("updated_at", "desc").offset(keep).limit(1).executeTakeFirst();
     if (!edge) return 0;

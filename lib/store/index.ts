@@ -1,7 +1,7 @@
 // The one store: SQLite in the data dir by default (WAL, in a worker thread), PostgreSQL when
 // REPLSCOPE_DATABASE_URL says so. One Kysely query layer for both, migrations at open, batched
 // writes (write-behind, ≤ 100 ms), retention as DELETEs on a self-scheduling loop.
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import path from "node:path";
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import { AuditRepo } from "./audit";
@@ -74,6 +74,14 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   if (dialect === "sqlite") {
     mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
     file = path.join(opts.dataDir, DB_FILE);
+    // The database holds the login state (password hash, session secret): owner-only, like auth.json
+    // was. SQLite gives its -wal and -shm files the database file's mode.
+    closeSync(openSync(file, "a", 0o600));
+    try {
+      chmodSync(file, 0o600);
+    } catch {
+      /* best effort on filesystems without modes */
+    }
     sqliteDriver = new WorkerSqliteDriver(file);
     db = new Kysely<Database>({ dialect: workerSqliteDialect(sqliteDriver) });
   } else {

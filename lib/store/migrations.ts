@@ -129,8 +129,27 @@ function initial(dialect: DialectName): Migration {
   };
 }
 
+/**
+ * Drill list columns: the figures the drill list shows (new master, write outage, lost writes,
+ * canary sent/failed), so listing never parses a drill's JSON, and when the row was last written
+ * (the moment a crash cut a running drill off). One ALTER per column: SQLite allows no more.
+ */
+const drillSummary: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    const cols: [string, "text" | "bigint" | "integer"][] = [
+      ["new_master", "text"],
+      ["write_outage_ms", "bigint"],
+      ["lost_writes", "integer"],
+      ["canary_sent", "integer"],
+      ["canary_failed", "integer"],
+    ];
+    for (const [name, type] of cols) await db.schema.alterTable("drills").addColumn(name, type).execute();
+    await db.schema.alterTable("drills").addColumn("updated_at", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+  },
+};
+
 export function migrations(dialect: DialectName): MigrationProvider {
   return {
-    getMigrations: () => Promise.resolve({ "0001_initial": initial(dialect) }),
+    getMigrations: () => Promise.resolve({ "0001_initial": initial(dialect), "0002_drill_summary": drillSummary }),
   };
 }

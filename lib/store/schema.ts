@@ -60,6 +60,14 @@ export interface DrillsTable {
   ended_at: number | null;
   /** JSON: the drill without its events (steps, options, touches, report, error ...). */
   body: string;
+  /** The list's figures from the report (null while there is none). Migration 0002. */
+  new_master: string | null;
+  write_outage_ms: number | null;
+  lost_writes: number | null;
+  canary_sent: number | null;
+  canary_failed: number | null;
+  /** When the row was last written. */
+  updated_at: Generated<number>;
 }
 
 export interface DrillEventsTable {

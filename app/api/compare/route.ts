@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { compareRunner } from "@/lib/compare/runner";
 import { Db, Pattern, readJsonBody, Topology } from "@/lib/http/keys-request";
 import { errorJson, json, withRuntime } from "@/lib/http/respond";
 import { operatorAction } from "@/lib/http/operator";
@@ -17,7 +16,7 @@ const Body = z
   .strict();
 
 export function GET(): Promise<Response> {
-  return withRuntime(({ hub, config }) => json({ jobs: compareRunner(hub, config.dataDir).list() }));
+  return withRuntime(async ({ compare }) => json({ jobs: await compare.list() }));
 }
 
 export function POST(req: Request): Promise<Response> {
@@ -26,7 +25,7 @@ export function POST(req: Request): Promise<Response> {
     if ("response" in body) return body.response;
     const info = { action: "compare:start", topology: body.data.topology ?? null, nodes: [], params: { match: body.data.match ?? "*", db: body.data.db } };
     return operatorAction(req, rt, info, async () => {
-      const started = await compareRunner(rt.hub, rt.config.dataDir).start(body.data);
+      const started = await rt.compare.start(body.data);
       if ("error" in started) return errorJson(started.status, started.error);
       return json(started, 202);
     });

@@ -7,7 +7,7 @@ import { json, withRuntime } from "@/lib/http/respond";
 export const dynamic = "force-dynamic";
 
 export function GET(): Promise<Response> {
-  return withRuntime(({ drills }) => json({ drills: drills.list() }));
+  return withRuntime(async ({ drills }) => json({ drills: await drills.list() }));
 }
 
 /** Starts a drill: operators only, on topologies whose config says "drills": true. */
@@ -19,7 +19,7 @@ export function POST(req: Request): Promise<Response> {
     const info = { action: `drill:${b.scenario}`, topology: b.topology, nodes: b.target ? [b.target] : [], params: { options: b.options ?? {} } };
     return operatorAction(req, rt, info, async () => {
       try {
-        const d = rt.drills.start({ ...b, user: requester(req).user });
+        const d = await rt.drills.start({ ...b, user: requester(req).user });
         return json({ id: d.id, touches: d.touches, target: d.target }, 201);
       } catch (err) {
         return drillErrorResponse(err);

@@ -1,4 +1,3 @@
-import { compareRunner } from "@/lib/compare/runner";
 import { JOB_ID } from "@/lib/compare/store";
 import { errorJson, json, withRuntime } from "@/lib/http/respond";
 import { operatorAction } from "@/lib/http/operator";
@@ -21,11 +20,11 @@ export function DELETE(req: Request, ctx: { params: Promise<{ id: string }> }): 
   return withRuntime(async (rt) => {
     const { id } = await ctx.params;
     if (!JOB_ID.test(id)) return errorJson(400, "compare id must be 16 hex characters");
-    const runner = compareRunner(rt.hub, rt.config.dataDir);
+    const runner = rt.compare;
     const action = runner.isRunning(id) ? "compare:cancel" : "compare:delete";
     return operatorAction(req, rt, { action, topology: null, nodes: [], params: { id } }, async () => {
-      if (await runner.cancel(id)) return json(runner.get(id));
-      if (runner.remove(id)) return json({ id, deleted: true });
+      if (await runner.cancel(id)) return json(await runner.get(id));
+      if (await runner.remove(id)) return json({ id, deleted: true });
       return errorJson(404, `no compare job ${id}`);
     });
   });
