@@ -65,7 +65,15 @@ function checkState(state: Record<string, string>): void {
   }
 }
 
-export async function openAuth(repo: AuthRepo, envPassword?: string, apiToken?: string, users: UserConfig[] = []): Promise<AuthService> {
+export async function openAuth(
+  repo: AuthRepo,
+  envPassword?: string,
+  apiToken?: string,
+  users: UserConfig[] = [],
+  /** Tests lower the bound on open sessions. */
+  opts: { maxSessions?: number } = {},
+): Promise<AuthService> {
+  const maxSessions = opts.maxSessions ?? MAX_SESSIONS;
   let stored = await repo.getState();
   let generatedPassword: string | null = null;
   if (Object.keys(stored).length === 0) {
@@ -96,12 +104,12 @@ export async function openAuth(repo: AuthRepo, envPassword?: string, apiToken?: 
       }),
     );
   };
-  /** Drops expired sessions, then the ones closest to expiry past MAX_SESSIONS; returns the queries that do it in the store. */
+  /** Drops expired sessions, then the ones closest to expiry past maxSessions; returns the queries that do it in the store. */
   const trim = (now: number): RawQuery[] => {
     const gone: string[] = [];
     for (const [sid, s] of sessions) if (s.exp <= now) sessions.delete(sid);
-    if (sessions.size > MAX_SESSIONS) {
-      const soonest = [...sessions].sort((a, b) => a[1].exp - b[1].exp).slice(0, sessions.size - MAX_SESSIONS);
+    if (sessions.size > maxSessions) {
+      const soonest = [...sessions].sort((a, b) => a[1].exp - b[1].exp).slice(0, sessions.size - maxSessions);
       for (const [sid] of soonest) {
         sessions.delete(sid);
         gone.push(sid);
