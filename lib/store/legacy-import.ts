@@ -87,7 +87,7 @@ async function importDrills(store: Store, dir: string, out: ImportResult): Promi
       continue;
     }
     // updated_at is when the file was last written: a drill still "running" is marked interrupted as of then.
-    await store.commit(store.drills.saveQueries(d, 0, statSync(file).mtimeMs));
+    await store.commit(store.drills.saveQueries(d, 0, Math.round(statSync(file).mtimeMs)));
     out.drills++;
   }
 }
@@ -105,7 +105,7 @@ async function importReports(store: Store, dir: string, out: ImportResult): Prom
       continue;
     }
     const diffs = full && Array.isArray((full as Partial<CompareReport>).differences) ? (full as CompareReport).differences : [];
-    await store.commit([store.compare.saveQuery({ ...summary, differences: diffs }, statSync(metaFile).mtimeMs)]);
+    await store.commit([store.compare.saveQuery({ ...summary, differences: diffs }, Math.round(statSync(metaFile).mtimeMs))]);
     out.compare++;
   }
 }
