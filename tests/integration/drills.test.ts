@@ -104,13 +104,13 @@ describe("drills", () => {
     const checked: string[] = [];
     const problems: string[] = [];
     // A second connection to the same database file: it sees only what is committed on disk.
-    let reader: DrillStore | undefined;
+    const reader: { current?: DrillStore } = {};
     // Wraps the real sender: at the moment a command is about to go out, read the stored record.
     const send: typeof runCommand = async (m, node, args, timeoutMs) => {
       const command = `${args.join(" ")} on ${node}`;
       if (args[0] !== "HKEYS") {
-        const [first] = (await reader?.list()) ?? [];
-        const onDisk = first ? await reader?.load(first.id) : null;
+        const [first] = (await reader.current?.list()) ?? [];
+        const onDisk = first ? await reader.current?.load(first.id) : null;
         const written = onDisk?.steps.find((x) => x.detail === command);
         if (written?.status !== "started" || written.command !== true) problems.push(`${command}: on disk ${JSON.stringify(onDisk?.steps)}`);
         checked.push(command);
@@ -120,7 +120,7 @@ describe("drills", () => {
     const s = await setup(topo, true, send);
     const second = await openStore({ dataDir: s.dir });
     stores.push(second);
-    reader = new DrillStore(second.drills);
+    reader.current = new DrillStore(second.drills);
     hub = s.hub;
     const m = s.hub.get("t")!;
     await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
