@@ -76,7 +76,7 @@ export async function openAuth(
   const maxSessions = opts.maxSessions ?? MAX_SESSIONS;
   let stored = await repo.getState();
   let generatedPassword: string | null = null;
-  if (Object.keys(stored).length === 0) {
+  if (Object.entries(stored).length === 0) {
     // First start: only the scrypt hash of the password is stored; a generated one is printed once.
     const password = envPassword ?? (generatedPassword = generatePassword());
     stored = { passwordHash: hashPassword(password), sessionSecret: randomBytes(32).toString("hex"), generation: "0" };

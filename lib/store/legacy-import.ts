@@ -190,7 +190,7 @@ export async function importLegacy(store: Store, dataDir: string, now = Date.now
     if (!(await imported(store, key))) {
       const qs = authQueries(store, authFile, now);
       // A store that already has a login state keeps it (the file is still moved aside, not lost).
-      const empty = Object.keys(await store.auth.getState()).length === 0;
+      const empty = Object.entries(await store.auth.getState()).length === 0;
       await store.commit([...(empty ? qs : []), marker(store, key, String(now))]);
       out.auth = empty;
     }
