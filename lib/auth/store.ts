@@ -144,9 +144,8 @@ export async function openAuth(
       const now = Date.now();
       const exp = now + SESSION_TTL_MS;
       sessions.set(sid, { user: who.user, exp });
-      const trimmed = trim(now);
-      // The new session may itself be the one evicted (all others expire later): then it is not stored.
-      write([...(sessions.has(sid) ? [repo.putSessionQuery({ sid, user: who.user, expiresAt: exp })] : []), ...trimmed]);
+      // The new session expires last, so the bound never evicts it.
+      write([repo.putSessionQuery({ sid, user: who.user, expiresAt: exp }), ...trim(now)]);
       return issueToken(secret, { sub: who.user, exp, gen: state.generation, sid });
     },
     verify,
