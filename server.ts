@@ -2,20 +2,21 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import next from "next";
-import { openAuditLog } from "./lib/audit/log";
+import { auditLogOn } from "./lib/audit/log";
 import { authenticate, CLIENT_IP_HEADER, isPublicPath, isSafeMethod, originAllowed, ROLE_HEADER, USER_HEADER } from "./lib/auth/gate";
 import { safeNextPath } from "./lib/auth/next-path";
 import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
-import path from "node:path";
 import { CompareRunner } from "./lib/compare/runner";
 import { DrillManager } from "./lib/drills/runner";
 import { KeyConnectionPool } from "./lib/keys/connections";
 import { DrillStore } from "./lib/drills/store";
 import { createMetrics } from "./lib/metrics/collect";
 import { MonitorHub } from "./lib/monitor/hub";
-import { openEventStore } from "./lib/timeline/store";
+import { eventStoreOn } from "./lib/timeline/store";
+import { openStore } from "./lib/store";
+import { importLegacy } from "./lib/store/legacy-import";
 import { attachSocketServer } from "./lib/realtime/socket-server";
 import { setRuntime } from "./lib/runtime";
 import { declaredLength, MAX_BODY_BYTES } from "./lib/http/body";
@@ -90,10 +91,19 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 export async function startReplscope(config: AppConfig, opts: { dev?: boolean; quiet?: boolean } = {}): Promise<RunningServer> {
   const dev = opts.dev ?? process.env.NODE_ENV !== "production";
-  const auth = openAuth(config.dataDir, config.password, config.apiToken, config.users);
-  const audit = openAuditLog(path.join(config.dataDir, "audit"));
-  const events = await openEventStore(path.join(config.dataDir, "events"));
-  const hub = new MonitorHub(config.topologies, events);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: process.env.REPLSCOPE_DATABASE_URL });
+  const imported = await importLegacy(store, config.dataDir);
+  if (imported.movedTo.length && !opts.quiet) {
+    console.log(`replscope: imported ${imported.events} events, ${imported.audit} audit entries, ${imported.drills} drills, ${imported.compare} compare reports${imported.auth ? ", the login state" : ""}; old files kept in ${imported.movedTo.join(", ")}`);
+  }
+  const auth = await openAuth(store.auth, config.password, config.apiToken, config.users);
+  const audit = auditLogOn(store);
+  const events = await eventStoreOn(store);
+  const hub = new MonitorHub(config.topologies, {
+    nextId: () => events.nextId(),
+    append: (e) => events.append(e),
+    sample: (topology, node, at, s) => store.metrics.record(topology, node, at, s),
+  });
   // The socket server needs the http.Server, which needs the runtime: metrics read it lazily.
   const socketsRef: { current?: ReturnType<typeof attachSocketServer> } = {};
   const metrics = createMetrics(hub, {
@@ -101,8 +111,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     eventQueueDepth: () => socketsRef.current?.broadcaster.queueDepth ?? 0,
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
-  const drills = new DrillManager(hub, new DrillStore(path.join(config.dataDir, "drills")));
-  const compare = new CompareRunner({ hub, dataDir: config.dataDir });
+  const drills = await DrillManager.open(hub, new DrillStore(store.drills));
+  const compare = await CompareRunner.open({ hub, reports: store.compare });
   const keyPool = new KeyConnectionPool();
   setRuntime({
     config,
@@ -110,6 +120,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     auth,
     events,
     audit,
+    store,
     metrics,
     drills,
     compare,
@@ -221,6 +232,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       await Promise.race([io.close(), new Promise((r) => setTimeout(r, 2000))]);
       httpServer.closeAllConnections();
       await events.close();
+      await auth.flush();
+      await store.close();
       setRuntime(undefined);
     },
   };

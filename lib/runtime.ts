@@ -9,6 +9,7 @@ import type { AuthService } from "./auth/store";
 import type { MonitorHub } from "./monitor/hub";
 import type { Metrics } from "./metrics/collect";
 import type { EventStore } from "./timeline/store";
+import type { Store } from "./store";
 import type { DrillManager } from "./drills/runner";
 import type { CompareRunner } from "./compare/runner";
 import type { KeyConnectionPool } from "./keys/connections";
@@ -20,6 +21,8 @@ export interface Runtime {
   /** The persistent timeline (bounded, survives restarts). */
   events: EventStore;
   audit: AuditLog;
+  /** The database (metric history for the node page; the repositories). */
+  store: Store;
   metrics: Metrics;
   drills: DrillManager;
   compare: CompareRunner;

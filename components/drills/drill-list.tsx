@@ -1,9 +1,9 @@
 import Link from "next/link";
-import type { Drill } from "@/lib/drills/types";
+import type { DrillListItem } from "@/lib/drills/types";
 import { formatWhen, outageText, SCENARIO_TEXT } from "./drill-text";
 import { DrillStatusBadge } from "./status-badge";
 
-export type DrillSummary = Omit<Drill, "events">;
+export type DrillSummary = DrillListItem;
 
 export function DrillList({ drills }: { drills: DrillSummary[] }) {
   if (drills.length === 0) return <p className="py-6 text-center text-sm text-slate-400">No drills yet.</p>;

@@ -1,11 +1,12 @@
-// The login secrets on disk: the bootstrap admin's password hash, the session-signing key, the
-// session generation and the open sessions, in <dataDir>/auth.json (0600). Other users come from
-// the config file (hashes). Sessions are listed here so that logout can end one for good (a signed
-// token alone stays valid until it expires) and so that they survive a restart.
+// The login secrets in the store (lib/store/auth.ts): the bootstrap admin's password hash, the
+// session-signing key, the session generation and the open sessions. Other users come from the
+// config file (hashes). Sessions are listed so that logout can end one for good (a signed token
+// alone stays valid until it expires) and so that they survive a restart. Checks are synchronous
+// on an in-memory copy loaded at open; every change is written through to the store, in order.
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import type { UserConfig } from "../config/load";
+import type { AuthRepo } from "../store/auth";
+import type { RawQuery } from "../store/util";
 import { generatePassword, hashPassword, safeEqualStrings, verifyNobody, verifyPassword } from "./password";
 import { issueToken, readToken, SESSION_TTL_MS } from "./session";
 
@@ -15,18 +16,9 @@ export const ADMIN = "admin";
 /** Open sessions kept at most; past it the ones closest to expiry end first. */
 export const MAX_SESSIONS = 10_000;
 
-interface StoredSession {
+interface OpenSession {
   user: string;
   exp: number;
-}
-
-interface AuthFile {
-  version: 1;
-  passwordHash: string;
-  sessionSecret: string;
-  generation: number;
-  /** Session id → owner and expiry. Absent in files written before sessions were stored. */
-  sessions?: Record<string, StoredSession>;
 }
 
 export interface Identity {
@@ -57,54 +49,43 @@ export interface AuthService {
   /** Invalidates every session issued so far (all users, all browsers). */
   logoutEverywhere(): void;
   hasApiToken: boolean;
+  /** Resolves once every change made so far is committed (or its write failed and was logged). */
+  flush(): Promise<void>;
 }
 
-function writeAtomic(file: string, data: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data, { mode: 0o600 });
-  renameSync(tmp, file);
-}
+const SID = /^[A-Za-z0-9_-]{16,64}$/;
+const HASH = /^scrypt\$/;
+const SECRET = /^[0-9a-f]{64}$/;
 
-function readAuthFile(file: string): AuthFile | null {
-  try {
-    const stored = JSON.parse(readFileSync(file, "utf8")) as AuthFile;
-    if (stored.version !== 1 || typeof stored.passwordHash !== "string" || typeof stored.sessionSecret !== "string") {
-      throw new Error(`${file} is not a replscope auth file; move it away to create a new one`);
-    }
-    return stored;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
+/** Stored values that are not what replscope writes: refused rather than overwritten. */
+function checkState(state: Record<string, string>): void {
+  const generation = state.generation ?? "0";
+  if (!HASH.test(state.passwordHash ?? "") || !SECRET.test(state.sessionSecret ?? "") || !/^\d{1,15}$/.test(generation)) {
+    throw new Error("the stored auth state is not replscope's (password hash, session secret, generation); remove it to create a new one");
   }
 }
 
-/** The well-formed, unexpired sessions of a stored file (anything else in it is dropped). */
-function loadSessions(stored: AuthFile["sessions"], now: number): Map<string, StoredSession> {
-  const out = new Map<string, StoredSession>();
-  if (!stored || typeof stored !== "object") return out;
-  for (const [sid, s] of Object.entries(stored)) {
-    if (/^[A-Za-z0-9_-]{16,64}$/.test(sid) && typeof s?.user === "string" && typeof s.exp === "number" && s.exp > now) out.set(sid, { user: s.user, exp: s.exp });
-  }
-  return out;
-}
-
-export function openAuth(dataDir: string, envPassword?: string, apiToken?: string, users: UserConfig[] = []): AuthService {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, "auth.json");
-  let stored = readAuthFile(file);
+export async function openAuth(
+  repo: AuthRepo,
+  envPassword?: string,
+  apiToken?: string,
+  users: UserConfig[] = [],
+  /** Tests lower the bound on open sessions. */
+  opts: { maxSessions?: number } = {},
+): Promise<AuthService> {
+  const maxSessions = opts.maxSessions ?? MAX_SESSIONS;
+  let stored = await repo.getState();
   let generatedPassword: string | null = null;
-  if (!stored) {
+  if (Object.entries(stored).length === 0) {
+    // First start: only the scrypt hash of the password is stored; a generated one is printed once.
     const password = envPassword ?? (generatedPassword = generatePassword());
-    stored = { version: 1, passwordHash: hashPassword(password), sessionSecret: randomBytes(32).toString("hex"), generation: 0, sessions: {} };
-    writeAtomic(file, JSON.stringify(stored, null, 2));
+    stored = { passwordHash: hashPassword(password), sessionSecret: randomBytes(32).toString("hex"), generation: "0" };
+    await repo.setState(stored);
   }
-  try {
-    chmodSync(file, 0o600);
-  } catch {
-    /* best effort on filesystems without modes */
-  }
-  const state = { passwordHash: stored.passwordHash, sessionSecret: stored.sessionSecret, generation: stored.generation ?? 0 };
-  const sessions = loadSessions(stored.sessions, Date.now());
+  checkState(stored);
+  const state = { passwordHash: stored.passwordHash as string, sessionSecret: stored.sessionSecret as string, generation: Number(stored.generation ?? 0) };
+  const sessions = new Map<string, OpenSession>();
+  for (const s of await repo.sessions(Date.now())) if (SID.test(s.sid)) sessions.set(s.sid, { user: s.user, exp: s.expiresAt });
   const secret = Buffer.from(state.sessionSecret, "hex");
   // REPLSCOPE_PASSWORD, when set, is the admin password; checked through a hash so that admin
   // costs the same scrypt as every other name.
@@ -113,15 +94,30 @@ export function openAuth(dataDir: string, envPassword?: string, apiToken?: strin
   const roleOf = (name: string): Role | null => (name === ADMIN ? "operator" : (byName.get(name)?.role ?? null));
   const listeners = new Set<(sid: string) => void>();
 
-  const save = () => {
-    const now = Date.now();
-    for (const [sid, s] of sessions) if (s.exp <= now) sessions.delete(sid);
-    if (sessions.size > MAX_SESSIONS) {
-      const soonest = [...sessions].sort((a, b) => a[1].exp - b[1].exp).slice(0, sessions.size - MAX_SESSIONS);
-      for (const [sid] of soonest) sessions.delete(sid);
-    }
-    writeAtomic(file, JSON.stringify({ version: 1, ...state, sessions: Object.fromEntries(sessions) } satisfies AuthFile, null, 2));
+  // Write-through, one transaction at a time in the order the changes were made (a logout's
+  // delete can never be overtaken by the login's insert). The memory copy is already current.
+  let writes: Promise<void> = Promise.resolve();
+  const write = (qs: RawQuery[]): void => {
+    writes = writes.then(() =>
+      repo.apply(qs).catch((err: unknown) => {
+        console.error("replscope: cannot save the auth state (the change holds until a restart)", err);
+      }),
+    );
   };
+  /** Drops expired sessions, then the ones closest to expiry past maxSessions; returns the queries that do it in the store. */
+  const trim = (now: number): RawQuery[] => {
+    const gone: string[] = [];
+    for (const [sid, s] of sessions) if (s.exp <= now) sessions.delete(sid);
+    if (sessions.size > maxSessions) {
+      const soonest = [...sessions].sort((a, b) => a[1].exp - b[1].exp).slice(0, sessions.size - maxSessions);
+      for (const [sid] of soonest) {
+        sessions.delete(sid);
+        gone.push(sid);
+      }
+    }
+    return [repo.pruneSessionsQuery(now), ...repo.deleteSessionsQuery(gone)];
+  };
+
   const verify = (token: string): Session | null => {
     const p = readToken(secret, token, Date.now(), state.generation);
     const open = p?.sid !== undefined ? sessions.get(p.sid) : undefined;
@@ -145,9 +141,11 @@ export function openAuth(dataDir: string, envPassword?: string, apiToken?: strin
     checkApiToken: (t) => apiToken !== undefined && safeEqualStrings(t, apiToken),
     issue(who) {
       const sid = randomBytes(18).toString("base64url");
-      const exp = Date.now() + SESSION_TTL_MS;
+      const now = Date.now();
+      const exp = now + SESSION_TTL_MS;
       sessions.set(sid, { user: who.user, exp });
-      save();
+      // The new session expires last, so the bound never evicts it.
+      write([repo.putSessionQuery({ sid, user: who.user, expiresAt: exp }), ...trim(now)]);
       return issueToken(secret, { sub: who.user, exp, gen: state.generation, sid });
     },
     verify,
@@ -155,7 +153,7 @@ export function openAuth(dataDir: string, envPassword?: string, apiToken?: strin
       const s = verify(token);
       if (!s) return null;
       sessions.delete(s.sid);
-      save();
+      write(repo.deleteSessionsQuery([s.sid]));
       ended(s.sid);
       return s;
     },
@@ -168,9 +166,10 @@ export function openAuth(dataDir: string, envPassword?: string, apiToken?: strin
       state.generation += 1;
       const all = [...sessions].map(([sid]) => sid);
       sessions.clear();
-      save();
+      write([...repo.stateQueries({ generation: String(state.generation) }), repo.deleteAllSessionsQuery()]);
       for (const sid of all) ended(sid);
     },
     hasApiToken: apiToken !== undefined,
+    flush: () => writes,
   };
 }

@@ -1,20 +1,21 @@
 // Starts, tracks and cancels compare jobs for the API. At most MAX_RUNNING at once (each holds a
-// connection per node and reads a lot); finished reports live on disk, not in memory, and a
+// connection per node and reads a lot); finished reports live in the store, not in memory, and a
 // running job is checkpointed there every few seconds so a crash keeps what it did. Built once by
-// server.ts (the composition root); close() stops running jobs on shutdown.
+// server.ts (CompareRunner.open, the composition root) and reached by route handlers through the
+// runtime; close() stops running jobs on shutdown.
 import { randomBytes } from "node:crypto";
-import path from "node:path";
 import type Redis from "ioredis";
 import { connectOptionsFor, rootMaster } from "../keys/node-target";
 import type { MonitorHub } from "../monitor/hub";
 import { connectionError, createConnection, describeRedisError } from "../redis/connection";
 import { CompareJob, type CompareJobOptions, type CompareNode } from "./job";
 import type { CompareReport, CompareSummary } from "./report";
-import { SerialWriter } from "../storage/serial-writer";
+import type { CompareRepo } from "../store/compare";
+import { SerialWriter } from "../store/serial-writer";
 import { ReportStore } from "./store";
 
 export const MAX_RUNNING = 2;
-/** How often a running job's progress and differences so far are written to disk. */
+/** How often a running job's progress and differences so far are committed to the store. */
 const CHECKPOINT_MS = 2000;
 
 export interface StartRequest {
@@ -35,7 +36,7 @@ export type StartResult = { id: string } | { status: number; error: string };
 
 export interface CompareRunnerDeps {
   hub: MonitorHub;
-  dataDir: string;
+  reports: CompareRepo;
   /** A job started, checkpointed (every CHECKPOINT_MS) or finished: for live progress. */
   onUpdate?: (summary: CompareSummary) => void;
 }
@@ -51,16 +52,19 @@ export class CompareRunner {
   private starting = 0;
   /** Set by close(): a job stopped by shutdown is not "cancelled"; it reads back "interrupted". */
   private closing = false;
-  readonly store: ReportStore;
-  private readonly hub: MonitorHub;
-  private readonly onUpdate: (summary: CompareSummary) => void;
 
-  constructor(deps: CompareRunnerDeps) {
-    this.hub = deps.hub;
-    this.onUpdate = deps.onUpdate ?? (() => undefined);
-    this.store = new ReportStore(path.join(deps.dataDir, "compare"));
-    // This process has run no job yet: anything on disk still "running" died with an earlier one.
-    this.store.recoverInterrupted();
+  private constructor(
+    private readonly hub: MonitorHub,
+    readonly store: ReportStore,
+    private readonly onUpdate: (summary: CompareSummary) => void,
+  ) {}
+
+  /** The runner, once reports a crash left "running" are marked interrupted (before any job runs). */
+  static async open(deps: CompareRunnerDeps): Promise<CompareRunner> {
+    const store = new ReportStore(deps.reports);
+    // This process has run no job yet: anything stored as "running" died with an earlier one.
+    await store.recoverInterrupted();
+    return new CompareRunner(deps.hub, store, deps.onUpdate ?? (() => undefined));
   }
 
   async start(req: StartRequest, jobOptions: Partial<CompareJobOptions> = {}): Promise<StartResult> {
@@ -114,12 +118,17 @@ export class CompareRunner {
       replicas,
       { db: req.db, match: req.match, maxKeysPerSec: req.maxKeysPerSec, ttlToleranceMs: req.ttlToleranceMs, ...jobOptions },
     );
-    this.store.prune(1);
-    this.store.save(job.report());
-    const ctl = new AbortController();
     // Checkpoints and the final save share one serial writer: a late checkpoint can never land on
-    // top of the final report. Asynchronous, so a save does not stall the event loop.
-    const writer = new SerialWriter(() => this.store.saveAsync(job.report()), "compare report");
+    // top of the final report.
+    const writer = new SerialWriter(() => this.store.save(job.report()), "compare report");
+    try {
+      await this.store.prune(1);
+      await this.store.save(job.report());
+    } catch (err) {
+      for (const c of conns) c.disconnect();
+      return { status: 500, error: `cannot store the compare report: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    const ctl = new AbortController();
     let checkpoint: ReturnType<typeof setTimeout> | undefined;
     const done = job.run(ctl.signal).finally(async () => {
       clearTimeout(checkpoint);
@@ -146,12 +155,12 @@ export class CompareRunner {
   }
 
   /** Removes a stopped job's report; false when there is none (or the job still runs). */
-  remove(id: string): boolean {
-    return !this.running.has(id) && this.store.remove(id);
+  async remove(id: string): Promise<boolean> {
+    return !this.running.has(id) && (await this.store.remove(id));
   }
 
-  get(id: string): CompareReport | null {
-    return this.running.get(id)?.job.report() ?? this.store.load(id);
+  async get(id: string): Promise<CompareReport | null> {
+    return this.running.get(id)?.job.report() ?? (await this.store.load(id));
   }
 
   /** true when the job was running and is now stopping. */
@@ -163,10 +172,11 @@ export class CompareRunner {
     return true;
   }
 
-  list(): CompareSummary[] {
+  async list(): Promise<CompareSummary[]> {
+    const stored = await this.store.list();
     const live = [...this.running.values()].map((r) => summaryOf(r.job.report()));
     const ids = new Set(live.map((s) => s.id));
-    return [...live, ...this.store.list().filter((s) => !ids.has(s.id))].sort((a, b) => b.startedAt - a.startedAt);
+    return [...live, ...stored.filter((s) => !ids.has(s.id))].sort((a, b) => b.startedAt - a.startedAt);
   }
 
   /**
@@ -176,10 +186,8 @@ export class CompareRunner {
   async close(): Promise<void> {
     this.closing = true;
     const all = [...this.running.values()];
-    for (const r of all) {
-      this.store.save(r.job.report());
-      r.ctl.abort();
-    }
+    await Promise.allSettled(all.map((r) => this.store.save(r.job.report())));
+    for (const r of all) r.ctl.abort();
     await Promise.allSettled(all.map((r) => r.done));
   }
 }

@@ -1,13 +1,13 @@
-// A drill's steps as a write-ahead record: a command is on disk (fsynced) as "started" before it
-// is sent, so a crash or kill -9 never hides what the drill did to the topology. An answer only
+// A drill's steps as a write-ahead record: a command is committed to the store as "started"
+// before it is sent, so a crash or kill -9 never hides what the drill did to the topology. An answer only
 // turns "started" into "ok"/"error" in memory; the next write carries it (a crash in between
 // reads as "no answer recorded", which is the truth as far as the record knows).
 //
-// Writes are asynchronous (an fsync blocks ~10 ms on a cloud disk, and a blocked event loop would
-// delay the canary and distort what the drill measures) and serialised. Where commands must follow
+// Writes are asynchronous (a blocked event loop would delay the canary and distort what the drill
+// measures) and serialised. Where commands must follow
 // each other closely (promote, then re-point the siblings before the old master takes writes that
 // would push them into a full resync), `intend` writes the whole sequence in one save first.
-import { SerialWriter } from "../storage/serial-writer";
+import { SerialWriter } from "../store/serial-writer";
 import type { Drill, DrillStep } from "./types";
 
 export class DrillJournal {
@@ -23,7 +23,7 @@ export class DrillJournal {
     this.writer = new SerialWriter(() => save(drill), "drill record");
   }
 
-  /** Resolves once the drill as it is now is on disk. */
+  /** Resolves once the drill as it is now is committed. */
   flush(): Promise<void> {
     this.onUpdate(this.drill);
     return this.writer.flush();
@@ -44,7 +44,7 @@ export class DrillJournal {
     await this.flush();
   }
 
-  /** Sends something that changes the topology: on disk as "started" before `run` begins. */
+  /** Sends something that changes the topology: committed as "started" before `run` begins. */
   async act<T>(name: string, detail: string, run: () => Promise<T>): Promise<T> {
     const i = this.ahead.findIndex((s) => s.name === name && s.detail === detail);
     let s: DrillStep;

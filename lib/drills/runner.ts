@@ -12,7 +12,7 @@ import { buildReport } from "./report";
 import { SCENARIO_RUNNERS, type DrillContext } from "./scenarios";
 import { pause } from "./wait";
 import type { DrillStore } from "./store";
-import type { Drill, DrillOptions, DrillPlan, DrillScenario } from "./types";
+import { listItem, type Drill, type DrillListItem, type DrillOptions, type DrillPlan, type DrillScenario } from "./types";
 
 export type { DrillPlan };
 
@@ -59,15 +59,24 @@ export class DrillManager {
   private readonly running = new Map<string, { drill: Drill; abort: AbortController }>();
   private readonly recent = new Map<string, Drill>();
 
-  constructor(
+  private constructor(
     private readonly hub: MonitorHub,
     private readonly store: DrillStore,
-    private readonly onUpdate: (d: Drill) => void = () => undefined,
-    /** Sends one command to a node; tests wrap it to check what is on disk at that moment. */
-    private readonly send: typeof runCommand = runCommand,
-  ) {
-    // This process has run no drill yet: one still "running" on disk died with an earlier process.
-    store.recoverInterrupted();
+    private readonly onUpdate: (d: Drill) => void,
+    private readonly send: typeof runCommand,
+  ) {}
+
+  /** The manager, once drills a crash left "running" are marked interrupted (before any drill runs). */
+  static async open(
+    hub: MonitorHub,
+    store: DrillStore,
+    onUpdate: (d: Drill) => void = () => undefined,
+    /** Sends one command to a node; tests wrap it to check what is stored at that moment. */
+    send: typeof runCommand = runCommand,
+  ): Promise<DrillManager> {
+    // This process has run no drill yet: one still "running" in the store died with an earlier process.
+    await store.recoverInterrupted();
+    return new DrillManager(hub, store, onUpdate, send);
   }
 
   monitorFor(topology: string): TopologyMonitor {
@@ -112,7 +121,8 @@ export class DrillManager {
     return { oldMaster: master.id, target, touches, problems, offline };
   }
 
-  start(req: DrillRequest): Drill {
+  /** Resolves once the new drill is committed as "running"; it then runs in the background. */
+  async start(req: DrillRequest): Promise<Drill> {
     if (this.running.has(req.topology)) throw new DrillError(409, `a drill is already running on "${req.topology}"`);
     const plan = this.plan(req);
     if (plan.problems.length && !req.options?.force) {
@@ -135,32 +145,41 @@ export class DrillManager {
       error: null,
     };
     const abort = new AbortController();
+    // The slot is taken before the first await: a second start on this topology is refused.
     this.running.set(req.topology, { drill, abort });
+    const save = this.store.saver();
+    try {
+      await save(drill);
+    } catch (err) {
+      this.running.delete(req.topology);
+      throw err;
+    }
     this.remember(drill);
-    this.store.save(drill);
-    void this.execute(drill, plan, abort.signal);
+    this.store.prune().catch((err: unknown) => console.error("replscope: cannot prune old drills", err));
+    void this.execute(drill, plan, abort.signal, save);
     return drill;
   }
 
-  abort(id: string): Drill {
+  async abort(id: string): Promise<Drill> {
     for (const r of this.running.values()) {
       if (r.drill.id === id) {
         r.abort.abort();
         return r.drill;
       }
     }
-    const d = this.get(id);
+    const d = await this.get(id);
     if (!d) throw new DrillError(404, `no drill ${id}`);
     throw new DrillError(409, `drill ${id} is not running (${d.status})`);
   }
 
-  get(id: string): Drill | null {
-    return this.recent.get(id) ?? this.store.load(id);
+  async get(id: string): Promise<Drill | null> {
+    return this.recent.get(id) ?? (await this.store.load(id));
   }
 
-  list(): Omit<Drill, "events">[] {
-    const stored = this.store.list();
-    const live = [...this.running.values()].map(({ drill: { events: _e, ...rest } }) => rest);
+  /** Newest first: running drills as they are now, the rest from the store's summary columns. */
+  async list(): Promise<DrillListItem[]> {
+    const stored = await this.store.list();
+    const live = [...this.running.values()].map(({ drill }) => listItem(drill));
     const ids = new Set(live.map((d) => d.id));
     return [...live, ...stored.filter((d) => !ids.has(d.id))];
   }
@@ -177,10 +196,10 @@ export class DrillManager {
     }
   }
 
-  private async execute(drill: Drill, plan: DrillPlan, signal: AbortSignal): Promise<void> {
+  private async execute(drill: Drill, plan: DrillPlan, signal: AbortSignal, save: (d: Drill) => Promise<void>): Promise<void> {
     const m = this.hub.get(drill.topology)!;
-    // Every step reaches the disk before the drill goes on, every command before it is sent.
-    const journal = new DrillJournal(drill, (d) => this.store.saveAsync(d), this.onUpdate);
+    // Every step is committed before the drill goes on, every command before it is sent.
+    const journal = new DrillJournal(drill, save, this.onUpdate);
     const step = journal.step.bind(journal);
     const off = m.onChange((_t, c) => {
       for (const e of c.events) if (drill.events.length < MAX_EVENTS) drill.events.push(e);
@@ -272,9 +291,14 @@ export class DrillManager {
           data: { drill: drill.id },
         },
       ]);
+      // Nothing writes in the background any more (drained above): this save is the last one. The
+      // drill leaves `running` once it is committed, so the list never shows a stale "running" row.
+      try {
+        await save(drill);
+      } catch (err) {
+        console.error(`replscope: cannot save the final record of drill ${drill.id}`, err);
+      }
       this.running.delete(drill.topology);
-      // Nothing writes in the background any more (drained above): this save is the last one.
-      this.store.save(drill);
       this.onUpdate(drill);
     }
   }

@@ -93,3 +93,31 @@ export interface DrillPlan {
   /** Replicas that were not online when the drill was planned: nobody waits for them to settle. */
   offline: string[];
 }
+
+/** What the drill list shows of a drill: its summary columns, no steps, no events. */
+export interface DrillListItem {
+  id: string;
+  topology: string;
+  scenario: DrillScenario;
+  target: string | null;
+  user: string;
+  status: DrillStatus;
+  startedAt: number;
+  endedAt: number | null;
+  report: { newMaster: string | null; writeOutageMs: number | null; lostWrites: number; canary: { sent: number; failed: number } } | null;
+}
+
+export function listItem(d: Omit<Drill, "events">): DrillListItem {
+  const r = d.report;
+  return {
+    id: d.id,
+    topology: d.topology,
+    scenario: d.scenario,
+    target: d.target,
+    user: d.user,
+    status: d.status,
+    startedAt: d.startedAt,
+    endedAt: d.endedAt,
+    report: r ? { newMaster: r.newMaster, writeOutageMs: r.writeOutageMs, lostWrites: r.lostWrites, canary: { sent: r.canary.sent, failed: r.canary.failed } } : null,
+  };
+}

@@ -12,8 +12,8 @@ export function comparer(rt: Runtime): CompareRunner {
   return rt.compare;
 }
 
-export function compareReport(rt: Runtime, who: Requester, id: string): CompareReport {
-  const report = comparer(rt).get(id);
+export async function compareReport(rt: Runtime, who: Requester, id: string): Promise<CompareReport> {
+  const report = await comparer(rt).get(id);
   if (!report) throw new HttpError(404, `no compare job ${id}`);
   return valuesHidden(who, rt) ? redactReport(report) : report;
 }

@@ -27,8 +27,8 @@ export const DrillBody = z.object({
 });
 
 /** The drill (404 when there is none); the id's shape is checked by DrillParams. */
-export function drillFor(rt: Runtime, id: string): Drill {
-  const drill = rt.drills.get(id);
+export async function drillFor(rt: Runtime, id: string): Promise<Drill> {
+  const drill = await rt.drills.get(id);
   if (!drill) throw new HttpError(404, `no drill ${id}`);
   return drill;
 }

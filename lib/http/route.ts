@@ -35,7 +35,7 @@ export interface RouteSpec<P extends z.ZodObject, Q extends z.ZodObject, B exten
   /** "operator": viewers get 403. */
   role?: "operator";
   /** An operator action: viewers get 403 and every attempt (denied, ok, error) is audited. */
-  action?: (input: Input<z.output<P>, z.output<Q>, BodyOf<B>>) => ActionInfo;
+  action?: (input: Input<z.output<P>, z.output<Q>, BodyOf<B>>) => ActionInfo | Promise<ActionInfo>;
 }
 
 type BodyOf<B> = B extends z.ZodObject ? z.output<B> : undefined;
@@ -66,7 +66,7 @@ export function route<P extends z.ZodObject = None, Q extends z.ZodObject = None
       const body = (spec.body ? await readJson(req, spec.body, spec.bodyMaxBytes) : undefined) as BodyOf<B>;
       const input = { req, rt, who: requester(req), params, query, body };
       const run = async () => toResponse(await handler(input));
-      if (spec.action) return await operatorAction(rt, input.who, spec.action(input), run);
+      if (spec.action) return await operatorAction(rt, input.who, await spec.action(input), run);
       if (spec.role === "operator" && input.who.role !== "operator") throw new HttpError(403, "this action needs the operator role");
       return await run();
     } catch (err) {

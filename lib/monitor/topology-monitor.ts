@@ -10,7 +10,7 @@ import type { NodeLogs } from "../logs/node-logs";
 import { formatDuration, formatNumber } from "../format";
 import { diffNode, masterIdOf } from "./diff";
 import { outcomeEvent, ResyncTracker, type ResyncOutcome } from "./resync-tracker";
-import { NodeHistory, type HistoryJson } from "./history";
+import { NodeHistory, type HistoryJson, type Sample } from "./history";
 import { NodePoller } from "./node-poller";
 import type { SentinelEventOut } from "../sentinel/parse";
 import type { SentinelView, SentinelWatcher } from "../sentinel/watcher";
@@ -346,14 +346,16 @@ export class TopologyMonitor {
       this.alerts.tick(now, views);
       this.discoverFromSentinels();
       for (const v of views) {
-        this.histories.get(v.id)?.record(now, {
+        const sample: Sample = {
           replOffset: v.status === "up" ? v.replOffset : null,
           lagBytes: v.lagBytes,
           lagSeconds: v.lagSeconds,
           opsPerSec: v.status === "up" ? v.opsPerSec : null,
           usedMemory: v.status === "up" ? v.usedMemory : null,
           writeRate: v.status === "up" ? v.writeRate : null,
-        });
+        };
+        this.histories.get(v.id)?.record(now, sample);
+        this.sink.sample?.(this.name, v.id, now, sample);
       }
       try {
         await sleep(1000 - (Date.now() % 1000), undefined, { signal: ctl.signal });

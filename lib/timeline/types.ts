@@ -1,5 +1,6 @@
 // Timeline events: what happened to a node, stamped with an id, a time and its topology. Produced by
 // the monitor, alerts, Sentinel, log tails and drills; kept by the timeline store; shown by the UI.
+import type { Sample } from "../monitor/history";
 
 export type Severity = "info" | "warning" | "critical";
 
@@ -45,4 +46,6 @@ export interface TimelineEvent extends NodeEvent {
 export interface EventSink {
   nextId(): number;
   append(events: TimelineEvent[]): void;
+  /** Persists each history sample (the store's metric tiers), when given. */
+  sample?(topology: string, nodeId: string, at: number, sample: Sample): void;
 }

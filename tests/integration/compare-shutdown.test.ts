@@ -10,6 +10,7 @@ import Redis from "ioredis";
 import { CompareRunner } from "../../lib/compare/runner";
 import type { CompareSummary } from "../../lib/compare/report";
 import { MonitorHub } from "../../lib/monitor/hub";
+import { openStore } from "../../lib/store";
 import { startTopology, testConfig, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
@@ -36,7 +37,8 @@ after(async () => {
 
 test("close() stops a running job; the next runner reads it back interrupted", async () => {
   const updates: CompareSummary[] = [];
-  const runner = new CompareRunner({ hub, dataDir, onUpdate: (s) => updates.push(s) });
+  const store = await openStore({ dataDir });
+  const runner = await CompareRunner.open({ hub, reports: store.compare, onUpdate: (s) => updates.push(s) });
   // Slow on purpose (3000 keys at 200 keys/s): still running when closed.
   const started = await runner.start({ db: 0, maxKeysPerSec: 200 });
   assert.ok("id" in started, JSON.stringify(started));
@@ -48,8 +50,11 @@ test("close() stops a running job; the next runner reads it back interrupted", a
   const refused = await runner.start({ db: 0 });
   assert.ok("status" in refused && refused.status === 503, "a closed runner starts nothing");
 
-  const next = new CompareRunner({ hub, dataDir });
-  const report = next.get(id);
+  await store.close();
+  const reopened = await openStore({ dataDir });
+  const next = await CompareRunner.open({ hub, reports: reopened.compare });
+  const report = await next.get(id);
+  await reopened.close();
   assert.equal(report?.status, "interrupted");
   assert.ok((report?.scanned ?? 0) > 0, "the progress made before shutdown is kept");
 });

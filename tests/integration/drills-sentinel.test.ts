@@ -12,12 +12,17 @@ import { DrillManager } from "../../lib/drills/runner";
 import { DrillStore } from "../../lib/drills/store";
 import type { Drill } from "../../lib/drills/types";
 import { MonitorHub } from "../../lib/monitor/hub";
+import { openStore, type Store } from "../../lib/store";
 import { startSentinels, type Sentinels } from "../support/sentinel";
 import { cli, startTopology, testConfig, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const stores: Store[] = [];
+after(async () => {
+  for (const s of stores) await s.close();
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
 
 describe("sentinel drills", () => {
   let topo: Topology | undefined;
@@ -44,7 +49,9 @@ describe("sentinel drills", () => {
     dirs.push(dir);
     const m = hub.get("t")!;
     await waitFor("all online, sentinels up", () => ({ v: m.views(), s: m.sentinelViews() }), ({ v, s }) => v.length === 3 && v.every((n) => n.status === "up" && (n.role === "master" || (n.linkStatus === "up" && !n.resyncing))) && s.length === 3 && s.every((x) => x.status === "up"), 20_000);
-    return { manager: new DrillManager(hub, new DrillStore(dir)), hub, topo, sentinels };
+    const db = await openStore({ dataDir: dir });
+    stores.push(db);
+    return { manager: await DrillManager.open(hub, new DrillStore(db.drills)), hub, topo, sentinels };
   }
 
   const finished = (manager: DrillManager, id: string) =>
@@ -52,7 +59,7 @@ describe("sentinel drills", () => {
 
   test("SENTINEL FAILOVER: the new master and detection come from Sentinel, the old master rejoins", async () => {
     const s = await setup();
-    const drill = s.manager.start({ topology: "t", scenario: "sentinel", user: "tester" });
+    const drill = await s.manager.start({ topology: "t", scenario: "sentinel", user: "tester" });
     const done = await finished(s.manager, drill.id);
     assert.equal(done.status, "done", `${done.error}\n${done.steps.map((x) => `${x.name}: ${x.detail}`).join("\n")}`);
     const r = done.report!;
@@ -75,7 +82,7 @@ describe("sentinel drills", () => {
     own.on("error", () => undefined);
     const ownAcked: number[] = [];
     let stop = false;
-    const drill = s.manager.start({ topology: "t", scenario: "outage", user: "tester", options: { outageMs: 6000 } });
+    const drill = await s.manager.start({ topology: "t", scenario: "outage", user: "tester", options: { outageMs: 6000 } });
     const writer = (async () => {
       for (let i = 1; !stop && i < 2000; i++) {
         own.hset("test:own", String(i), "1").then(() => ownAcked.push(i), () => undefined);

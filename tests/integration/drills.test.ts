@@ -2,7 +2,7 @@
 // report's numbers checked against Redis's own counters and an independent canary writer.
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runCommand } from "../../lib/drills/admin";
@@ -10,20 +10,27 @@ import { DrillManager, isDrillError } from "../../lib/drills/runner";
 import { DrillStore } from "../../lib/drills/store";
 import type { Drill } from "../../lib/drills/types";
 import { MonitorHub } from "../../lib/monitor/hub";
+import { openStore, type Store } from "../../lib/store";
 import { startTestCanary } from "../support/canary";
 import { cli, startTopology, testConfig, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
 
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const stores: Store[] = [];
+after(async () => {
+  for (const s of stores) await s.close();
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
 
-function setup(topo: Topology, drills = true, send?: typeof runCommand): { hub: MonitorHub; manager: DrillManager; store: DrillStore; dir: string } {
+async function setup(topo: Topology, drills = true, send?: typeof runCommand): Promise<{ hub: MonitorHub; manager: DrillManager; store: DrillStore; dir: string }> {
   const hub = new MonitorHub([testConfig([topo.master], { drills })]);
   hub.start();
   const dir = mkdtempSync(path.join(tmpdir(), "replscope-drills-"));
   dirs.push(dir);
-  const store = new DrillStore(dir);
-  return { hub, manager: new DrillManager(hub, store, undefined, send), store, dir };
+  const db = await openStore({ dataDir: dir });
+  stores.push(db);
+  const store = new DrillStore(db.drills);
+  return { hub, manager: await DrillManager.open(hub, store, undefined, send), store, dir };
 }
 
 async function finished(manager: DrillManager, id: string): Promise<Drill> {
@@ -46,24 +53,24 @@ describe("drills", () => {
 
   test("refused where the config does not allow drills, and with bad targets", async () => {
     topo = await startTopology({ replicas: 1 });
-    const s = setup(topo, false);
+    const s = await setup(topo, false);
     hub = s.hub;
-    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 403);
-    assert.throws(() => s.manager.start({ topology: "nope", scenario: "promote", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 404);
+    await assert.rejects(s.manager.start({ topology: "t", scenario: "promote", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 403);
+    await assert.rejects(s.manager.start({ topology: "nope", scenario: "promote", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 404);
   });
 
   test("manual promotion: new master right, resync kinds match INFO, lost writes counted exactly", async () => {
     topo = await startTopology({ replicas: 2 });
-    const s = setup(topo);
+    const s = await setup(topo);
     hub = s.hub;
     const m = s.hub.get("t")!;
     await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
-    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", target: "127.0.0.1:1", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 400);
+    await assert.rejects(s.manager.start({ topology: "t", scenario: "promote", target: "127.0.0.1:1", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 400);
     const target = topo.replicas[0]!;
     const other = topo.replicas[1]!;
     const before = await stats(target.port);
-    const drill = s.manager.start({ topology: "t", scenario: "promote", target: target.id, user: "tester" });
-    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 409, "one drill at a time");
+    const drill = await s.manager.start({ topology: "t", scenario: "promote", target: target.id, user: "tester" });
+    await assert.rejects(s.manager.start({ topology: "t", scenario: "promote", user: "u" }), (e: unknown) => isDrillError(e) && e.status === 409, "one drill at a time");
     assert.deepEqual([...drill.touches].sort(), [topo.master.id, target.id, other.id].sort());
     const done = await finished(s.manager, drill.id);
     assert.equal(done.status, "done", done.error ?? "");
@@ -89,53 +96,56 @@ describe("drills", () => {
     const lost = [...onOld].filter((seq) => !onNew.has(seq)).length;
     assert.equal(r.lostWrites, lost, `report ${r.lostWrites} vs counted ${lost}`);
     assert.ok(r.canary.acked > 20, "the canary wrote during the drill");
-    assert.deepEqual(s.store.load(drill.id)?.report, r, "saved to the data dir");
+    assert.deepEqual((await s.store.load(drill.id))?.report, r, "saved to the store");
   });
 
-  test("every command a drill sends is on disk (fsynced, status started) before it is sent", async () => {
+  test("every command a drill sends is committed (status started) before it is sent", async () => {
     topo = await startTopology({ replicas: 2 });
     const checked: string[] = [];
     const problems: string[] = [];
-    let dir = "";
-    // Wraps the real sender: at the moment a command is about to go out, read the record on disk.
-    const send: typeof runCommand = (m, node, args, timeoutMs) => {
+    // A second connection to the same database file: it sees only what is committed on disk.
+    const reader: { current?: DrillStore } = {};
+    // Wraps the real sender: at the moment a command is about to go out, read the stored record.
+    const send: typeof runCommand = async (m, node, args, timeoutMs) => {
       const command = `${args.join(" ")} on ${node}`;
       if (args[0] !== "HKEYS") {
-        const file = readdirSync(dir).find((f) => f.endsWith(".json"));
-        const onDisk = file ? (JSON.parse(readFileSync(path.join(dir, file), "utf8")) as Drill) : null;
+        const [first] = (await reader.current?.list()) ?? [];
+        const onDisk = first ? await reader.current?.load(first.id) : null;
         const written = onDisk?.steps.find((x) => x.detail === command);
         if (written?.status !== "started" || written.command !== true) problems.push(`${command}: on disk ${JSON.stringify(onDisk?.steps)}`);
         checked.push(command);
       }
       return runCommand(m, node, args, timeoutMs);
     };
-    const s = setup(topo, true, send);
-    dir = s.dir;
+    const s = await setup(topo, true, send);
+    const second = await openStore({ dataDir: s.dir });
+    stores.push(second);
+    reader.current = new DrillStore(second.drills);
     hub = s.hub;
     const m = s.hub.get("t")!;
     await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
     const target = topo.replicas[0]!;
-    const drill = s.manager.start({ topology: "t", scenario: "promote", target: target.id, user: "u", options: { includeOldMaster: true } });
+    const drill = await s.manager.start({ topology: "t", scenario: "promote", target: target.id, user: "u", options: { includeOldMaster: true } });
     const done = await finished(s.manager, drill.id);
     assert.equal(done.status, "done", `${done.error}\n${done.steps.map((x) => `${x.name}: ${x.detail}`).join("\n")}`);
     assert.deepEqual(problems, []);
     assert.deepEqual(checked.map((c) => c.split(" on ")[0]), ["REPLICAOF NO ONE", `REPLICAOF ${target.host} ${target.port}`, `REPLICAOF ${target.host} ${target.port}`]);
     // Once answered, each command's step reads "ok".
-    const commands = (s.store.load(drill.id)?.steps ?? []).filter((x) => x.command);
+    const commands = ((await s.store.load(drill.id))?.steps ?? []).filter((x) => x.command);
     assert.deepEqual(commands.map((x) => `${x.name} ${x.status}`), ["promote ok", "re-point ok", "re-point ok"]);
   });
 
   test("pre-checks refuse a drill with a replica down; forced, it runs without waiting for that replica", async () => {
     topo = await startTopology({ replicas: 2 });
-    const s = setup(topo);
+    const s = await setup(topo);
     hub = s.hub;
     const m = s.hub.get("t")!;
     await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
     const dead = topo.replicas[1]!;
     dead.signal("SIGKILL");
     await waitFor("replica down", () => m.views().find((v) => v.id === dead.id), (v) => v?.status === "down", 5000);
-    assert.throws(() => s.manager.start({ topology: "t", scenario: "promote", target: topo!.replicas[0]!.id, user: "u" }), (e: unknown) => isDrillError(e) && e.status === 409 && /pre-checks failed/.test(e.message));
-    const drill = s.manager.start({ topology: "t", scenario: "promote", target: topo.replicas[0]!.id, user: "u", options: { force: true } });
+    await assert.rejects(s.manager.start({ topology: "t", scenario: "promote", target: topo!.replicas[0]!.id, user: "u" }), (e: unknown) => isDrillError(e) && e.status === 409 && /pre-checks failed/.test(e.message));
+    const drill = await s.manager.start({ topology: "t", scenario: "promote", target: topo.replicas[0]!.id, user: "u", options: { force: true } });
     const done = await finished(s.manager, drill.id);
     assert.equal(done.status, "done", `${done.error}\n${done.steps.map((x) => `${x.name}: ${x.detail}`).join("\n")}`);
     assert.equal(done.report?.newMaster, topo.replicas[0]!.id);
@@ -144,14 +154,14 @@ describe("drills", () => {
 
   test("FAILOVER switchover: write outage agrees with an independent writer, others re-pointed", async (t) => {
     topo = await startTopology({ replicas: 2 });
-    const s = setup(topo);
+    const s = await setup(topo);
     hub = s.hub;
     const m = s.hub.get("t")!;
     await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
     const canary = startTestCanary(topo.all, "test:canary");
     await new Promise((r) => setTimeout(r, 500));
     const target = topo.replicas[1]!;
-    const drill = s.manager.start({ topology: "t", scenario: "switchover", target: target.id, user: "tester" });
+    const drill = await s.manager.start({ topology: "t", scenario: "switchover", target: target.id, user: "tester" });
     const done = await finished(s.manager, drill.id);
     await canary.stop();
     assert.equal(done.status, "done", `${done.error}\n${done.steps.map((x) => `${x.name}: ${x.detail}`).join("\n")}`);

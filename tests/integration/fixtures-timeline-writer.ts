@@ -1,5 +1,5 @@
 // Child process for the kill -9 test: appends events as fast as it can and prints
-// "flushed <id>" only after everything up to <id> has been fsync'd. The parent SIGKILLs it.
+// "flushed <id>" only after everything up to <id> has been committed. The parent SIGKILLs it.
 import type { TimelineEvent } from "../../lib/timeline/types";
 import { openEventStore } from "../../lib/timeline/store";
 
@@ -18,8 +18,8 @@ export function writerEvent(id: number): TimelineEvent {
   };
 }
 
-async function main(dir: string, maxEvents: number, segmentEvents: number): Promise<void> {
-  const store = await openEventStore(dir, { maxEvents, segmentEvents, flushMs: 1 });
+async function main(dir: string): Promise<void> {
+  const store = await openEventStore(dir, { flushMs: 1 });
   for (let batch = 0; ; batch++) {
     let upto = 0;
     for (let i = 0; i < 50; i++) {
@@ -35,9 +35,9 @@ async function main(dir: string, maxEvents: number, segmentEvents: number): Prom
   }
 }
 
-const [dir, maxEvents, segmentEvents] = process.argv.slice(2);
+const [dir] = process.argv.slice(2);
 if (process.env.REPLSCOPE_TIMELINE_WRITER === "1" && dir) {
-  main(dir, Number(maxEvents), Number(segmentEvents)).catch((err: unknown) => {
+  main(dir).catch((err: unknown) => {
     process.stderr.write(`writer failed: ${String(err)}\n`);
     process.exit(1);
   });

@@ -3,9 +3,10 @@
 // compare's DELETE works on them.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Database from "better-sqlite3";
 import Redis from "ioredis";
 import { startServer, TEST_TOKEN, type ServerProcess } from "../support/server";
 import { cli, startTopology, type Topology } from "../support/topology";
@@ -15,11 +16,16 @@ const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
 type Json = Record<string, unknown>;
 type Step = { name: string; status: string; detail: string };
 
-function readJson(file: string): Json | null {
+/** One JSON column of one row, read from the database file by a connection of our own (what is committed on disk). */
+function readStored(dataDir: string, sql: string, id: string): Json | null {
+  const file = path.join(dataDir, "replscope.db");
+  if (!existsSync(file)) return null;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Json) : null;
-  } catch {
-    return null;
+    const row = db.prepare(sql).get(id) as { v: string } | undefined;
+    return row ? (JSON.parse(row.v) as Json) : null;
+  } finally {
+    db.close();
   }
 }
 
@@ -82,15 +88,14 @@ describe("records after kill -9", () => {
     assert.equal(started.status, 202, started.text);
     const compareId = started.body.id as string;
     // Progress reaches the disk while the job runs, not only when it ends.
-    await waitFor("compare progress on disk", () => readJson(path.join(dataDir, "compare", `${compareId}.meta.json`)), (s) => (s?.scanned as number) > 0, 20_000, 100);
+    await waitFor("compare progress on disk", () => readStored(dataDir, "select summary as v from compare_reports where id = ?", compareId), (s) => (s?.scanned as number) > 0, 20_000, 100);
 
     // An outage drill pauses the master for 5 s (and waits that long): it is mid-run when the
     // process dies, its CLIENT PAUSE already sent.
     const drill = await api(first, "/api/drills", { method: "POST", body: JSON.stringify({ topology: "main", scenario: "outage", options: { outageMs: 5000 } }) });
     assert.equal(drill.status, 201, drill.text);
     const drillId = drill.body.id as string;
-    const drillFile = path.join(dataDir, "drills", `${drillId}.json`);
-    await waitFor("the CLIENT PAUSE step on disk", () => readJson(drillFile), (d) => ((d?.steps as Step[] | undefined) ?? []).some((s) => s.detail.includes("CLIENT PAUSE")), 20_000, 50);
+    await waitFor("the CLIENT PAUSE step on disk", () => readStored(dataDir, "select body as v from drills where id = ?", drillId), (d) => ((d?.steps as Step[] | undefined) ?? []).some((s) => s.detail.includes("CLIENT PAUSE")), 20_000, 50);
 
     const gone = new Promise((resolve) => first.child.once("exit", resolve));
     first.child.kill("SIGKILL");

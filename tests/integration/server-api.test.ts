@@ -2,7 +2,7 @@
 // topology API, errors as JSON, the socket handshake, and configuration errors at start.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { writeFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, writeFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { io } from "socket.io-client";
@@ -185,8 +185,10 @@ describe("HTTP API and socket", () => {
   test("passwords never leave the server", async () => {
     const text = await (await fetch(`${server.url}/api/topology`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text();
     assert.doesNotMatch(text, new RegExp(TEST_PASSWORD));
-    const authFile = readFileSync(path.join(server.dataDir, "auth.json"), "utf8");
-    assert.doesNotMatch(authFile, new RegExp(TEST_PASSWORD), "only a hash is stored");
+    // The login state lives in the store (database and write-ahead log): only a hash of the password.
+    const stored = ["replscope.db", "replscope.db-wal"].map((f) => path.join(server.dataDir, f)).filter((f) => existsSync(f)).map((f) => readFileSync(f, "latin1")).join("");
+    assert.match(stored, /scrypt\$/, "the hash is stored");
+    assert.doesNotMatch(stored, new RegExp(TEST_PASSWORD), "only a hash is stored");
   });
 });
 

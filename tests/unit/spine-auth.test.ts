@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { createHmac, randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { after, describe, mock, test } from "node:test";
+import { after, before, describe, mock, test } from "node:test";
 import crypto from "node:crypto";
 import { authenticate, isPublicPath, isSafeMethod, originAllowed } from "../../lib/auth/gate";
 import { generatePassword, hashPassword, safeEqualStrings, verifyPassword } from "../../lib/auth/password";
@@ -16,12 +16,48 @@ import {
   SESSION_TTL_MS,
   sessionCookie,
 } from "../../lib/auth/session";
-import { openAuth } from "../../lib/auth/store";
+import { openAuth as openAuthOn, type AuthService } from "../../lib/auth/store";
+import type { UserConfig } from "../../lib/config/load";
+import { DB_FILE, openStore, type Store } from "../../lib/store";
 
 const root = mkdtempSync(path.join(os.tmpdir(), "spine-auth-"));
-after(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const freshDir = (): string => path.join(root, `data-${n++}`);
+
+// One process per data dir at a time: opening a dir again plays a restart (the previous one's
+// writes are committed and its store closed first).
+const opened = new Map<string, { store: Store; auth: AuthService }>();
+after(async () => {
+  for (const { store, auth } of opened.values()) {
+    await auth.flush();
+    await store.close();
+  }
+  rmSync(root, { recursive: true, force: true });
+});
+async function storeAt(dir: string): Promise<Store> {
+  const prev = opened.get(dir);
+  if (prev) {
+    await prev.auth.flush();
+    await prev.store.close();
+    opened.delete(dir);
+  }
+  return openStore({ dataDir: dir });
+}
+async function openAuth(dir: string, envPassword?: string, apiToken?: string, users?: UserConfig[]): Promise<AuthService> {
+  const store = await storeAt(dir);
+  try {
+    const auth = await openAuthOn(store.auth, envPassword, apiToken, users);
+    opened.set(dir, { store, auth });
+    return auth;
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+/** Every byte the store has on disk (database and write-ahead log). */
+function onDisk(dir: string): string {
+  return ["", "-wal"].map((x) => path.join(dir, `${DB_FILE}${x}`)).filter((f) => existsSync(f)).map((f) => readFileSync(f, "latin1")).join("");
+}
 
 const NOW = 1_795_564_572_000;
 
@@ -141,88 +177,89 @@ describe("session tokens", () => {
   });
 });
 
-describe("openAuth (the auth file in a temp data dir)", () => {
-  test("without an env password: generates one once; a second open reuses the stored hash", () => {
+describe("openAuth (the auth state in a temp data dir's store)", () => {
+  test("without an env password: generates one once; a second open reuses the stored hash", async () => {
     const dir = freshDir();
-    const first = openAuth(dir);
+    const first = await openAuth(dir);
     assert.equal(typeof first.generatedPassword, "string");
     const pw = first.generatedPassword ?? "";
     assert.ok(pw.length >= 16);
     assert.equal((first.checkLogin("admin", pw) !== null), true);
     assert.equal((first.checkLogin("admin", `${pw}x`) !== null), false);
 
-    const second = openAuth(dir);
+    const second = await openAuth(dir);
     assert.equal(second.generatedPassword, null);
     assert.equal((second.checkLogin("admin", pw) !== null), true);
     assert.equal((second.checkLogin("admin", "something-else") !== null), false);
   });
 
-  test("auth.json holds no plaintext password and has mode 0600", () => {
+  test("the store holds no plaintext password, only the hash, and its file has mode 0600", async () => {
     const dir = freshDir();
-    const a = openAuth(dir);
-    const file = path.join(dir, "auth.json");
-    const text = readFileSync(file, "utf8");
+    const a = await openAuth(dir);
     assert.ok(a.generatedPassword);
-    assert.ok(!text.includes(a.generatedPassword), "plaintext password on disk");
-    const json = JSON.parse(text) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(json).sort(), ["generation", "passwordHash", "sessionSecret", "sessions", "version"]);
-    assert.match(String(json.passwordHash), /^scrypt\$/);
-    assert.equal(statSync(file).mode & 0o777, 0o600);
+    assert.ok(!onDisk(dir).includes(a.generatedPassword), "plaintext password on disk");
+    const state = await opened.get(dir)!.store.auth.getState();
+    assert.deepEqual(Object.keys(state).sort(), ["generation", "passwordHash", "sessionSecret"]);
+    assert.match(String(state.passwordHash), /^scrypt\$/);
+    assert.ok(onDisk(dir).includes(String(state.passwordHash)), "the hash is what is stored");
+    assert.equal(statSync(path.join(dir, DB_FILE)).mode & 0o777, 0o600);
 
     const envDir = freshDir();
-    openAuth(envDir, "env-password-123");
-    const envText = readFileSync(path.join(envDir, "auth.json"), "utf8");
-    assert.ok(!envText.includes("env-password-123"));
-    assert.equal(statSync(path.join(envDir, "auth.json")).mode & 0o777, 0o600);
+    await openAuth(envDir, "env-password-123");
+    assert.ok(!onDisk(envDir).includes("env-password-123"));
+    assert.equal(statSync(path.join(envDir, DB_FILE)).mode & 0o777, 0o600);
   });
 
-  test("an existing auth.json with loose permissions is tightened to 0600", () => {
+  test("an existing database with loose permissions is tightened to 0600", async () => {
     const dir = freshDir();
-    openAuth(dir);
-    const file = path.join(dir, "auth.json");
+    await openAuth(dir);
+    const file = path.join(dir, DB_FILE);
     chmodSync(file, 0o644);
     assert.equal(statSync(file).mode & 0o777, 0o644);
-    openAuth(dir);
+    await openAuth(dir);
     assert.equal(statSync(file).mode & 0o777, 0o600);
   });
 
-  test("with REPLSCOPE_PASSWORD: that is the password, nothing is generated", () => {
+  test("with REPLSCOPE_PASSWORD: that is the password, nothing is generated", async () => {
     const dir = freshDir();
-    const a = openAuth(dir, "env-password-123");
+    const a = await openAuth(dir, "env-password-123");
     assert.equal(a.generatedPassword, null);
     assert.equal((a.checkLogin("admin", "env-password-123") !== null), true);
     assert.equal((a.checkLogin("admin", "env-password-12") !== null), false);
     // later starts without the env var fall back to the stored hash of it
-    const b = openAuth(dir);
+    const b = await openAuth(dir);
     assert.equal(b.generatedPassword, null);
     assert.equal((b.checkLogin("admin", "env-password-123") !== null), true);
   });
 
-  test("sessions survive a restart (same data dir) but not a different data dir", () => {
+  test("sessions survive a restart (same data dir) but not a different data dir", async () => {
     const dir = freshDir();
-    const token = openAuth(dir).issue({ user: "admin", role: "operator" });
-    assert.deepEqual(openAuth(dir).verify(token), { user: "admin", role: "operator", sid: sidOf(token) });
+    const token = (await openAuth(dir)).issue({ user: "admin", role: "operator" });
+    assert.deepEqual((await openAuth(dir)).verify(token), { user: "admin", role: "operator", sid: sidOf(token) });
     // The token itself carries a 12 h expiry.
     const body = JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString("utf8")) as { exp: number };
     assert.ok(body.exp > Date.now() + SESSION_TTL_MS - 60_000);
-    assert.equal(openAuth(freshDir()).verify(token), null);
+    assert.equal((await openAuth(freshDir())).verify(token), null);
   });
 
-  test("a file that is not a replscope auth file is refused, not overwritten", () => {
+  test("a stored auth state that is not replscope's is refused, not overwritten", async () => {
     const dir = freshDir();
-    openAuth(dir);
-    const file = path.join(dir, "auth.json");
-    writeFileSync(file, JSON.stringify({ version: 2 }));
-    assert.throws(() => openAuth(dir), /not a replscope auth file/);
-    assert.equal(readFileSync(file, "utf8"), JSON.stringify({ version: 2 }));
+    await openAuth(dir);
+    const store = await storeAt(dir);
+    await store.auth.setState({ passwordHash: "hunter2" });
+    await store.close();
+    await assert.rejects(openAuth(dir), /not replscope's/);
+    const again = await storeAt(dir);
+    assert.equal((await again.auth.getState()).passwordHash, "hunter2");
+    await again.close();
   });
 
-  test("api token", () => {
-    const withToken = openAuth(freshDir(), undefined, "0123456789abcdef-token");
+  test("api token", async () => {
+    const withToken = await openAuth(freshDir(), undefined, "0123456789abcdef-token");
     assert.equal(withToken.hasApiToken, true);
     assert.equal(withToken.checkApiToken("0123456789abcdef-token"), true);
     assert.equal(withToken.checkApiToken("0123456789abcdef-tokex"), false);
-    const without = openAuth(freshDir());
+    const without = await openAuth(freshDir());
     assert.equal(without.hasApiToken, false);
     assert.equal(without.checkApiToken(""), false);
     assert.equal(without.checkApiToken("undefined"), false);
@@ -231,8 +268,12 @@ describe("openAuth (the auth file in a temp data dir)", () => {
 
 describe("gate", () => {
   const API_TOKEN = "0123456789abcdef-token";
-  const auth = openAuth(freshDir(), "env-password-123", API_TOKEN);
-  const other = openAuth(freshDir(), "env-password-123");
+  let auth: AuthService;
+  let other: AuthService;
+  before(async () => {
+    auth = await openAuth(freshDir(), "env-password-123", API_TOKEN);
+    other = await openAuth(freshDir(), "env-password-123");
+  });
 
   test("authenticate with a session cookie", () => {
     const token = auth.issue({ user: "admin", role: "operator" });
@@ -283,9 +324,9 @@ describe("gate", () => {
 });
 
 describe("server-side sessions (issue 9, finding 12)", () => {
-  test("regression: logout ends that session for good, across a restart; the user's other sessions stay", () => {
+  test("regression: logout ends that session for good, across a restart; the user's other sessions stay", async () => {
     const dir = freshDir();
-    const a = openAuth(dir, "env-password-123");
+    const a = await openAuth(dir, "env-password-123");
     const tab = a.issue({ user: "admin", role: "operator" });
     const laptop = a.issue({ user: "admin", role: "operator" });
     const revoked: string[] = [];
@@ -295,15 +336,15 @@ describe("server-side sessions (issue 9, finding 12)", () => {
     assert.equal(a.verify(tab), null);
     assert.equal(a.sessionOpen(sidOf(tab)), false);
     assert.equal(a.revoke(tab), null, "a second logout ends nothing");
-    const restarted = openAuth(dir, "env-password-123");
+    const restarted = await openAuth(dir, "env-password-123");
     assert.equal(restarted.verify(tab), null, "still ended after a restart");
     assert.equal(restarted.verify(laptop)?.user, "admin", "the other session survives logout and restart");
   });
 
-  test("regression: a validly signed token that names no stored session is refused", () => {
+  test("regression: a validly signed token that names no stored session is refused", async () => {
     const dir = freshDir();
-    const a = openAuth(dir);
-    const secret = Buffer.from((JSON.parse(readFileSync(path.join(dir, "auth.json"), "utf8")) as { sessionSecret: string }).sessionSecret, "hex");
+    const a = await openAuth(dir);
+    const secret = Buffer.from((await opened.get(dir)!.store.auth.getState()).sessionSecret ?? "", "hex");
     const stateless = issueToken(secret, { sub: "admin", exp: Date.now() + 60_000, gen: 0 });
     assert.equal(a.verify(stateless), null);
     const unknownSid = issueToken(secret, { sub: "admin", exp: Date.now() + 60_000, gen: 0, sid: "A".repeat(24) });
@@ -313,8 +354,9 @@ describe("server-side sessions (issue 9, finding 12)", () => {
     assert.equal(a.verify(stolenSid), null, "a session belongs to one user");
   });
 
-  test("log out everywhere ends every session and reports each", () => {
-    const a = openAuth(freshDir());
+  test("log out everywhere ends every session and reports each, for good", async () => {
+    const dir = freshDir();
+    const a = await openAuth(dir);
     const tokens = [a.issue({ user: "admin", role: "operator" }), a.issue({ user: "admin", role: "operator" })];
     const revoked: string[] = [];
     const off = a.onRevoke((sid) => revoked.push(sid));
@@ -322,13 +364,16 @@ describe("server-side sessions (issue 9, finding 12)", () => {
     off();
     assert.deepEqual(revoked.sort(), tokens.map(sidOf).sort());
     for (const t of tokens) assert.equal(a.verify(t), null);
+    const restarted = await openAuth(dir);
+    for (const t of tokens) assert.equal(restarted.verify(t), null, "still ended after a restart");
+    assert.ok(restarted.verify(restarted.issue({ user: "admin", role: "operator" })), "a new login works");
   });
 });
 
 describe("equal hashing work for every user name (issue 9, finding 3)", () => {
-  test("regression: an unknown name, a config user and admin with REPLSCOPE_PASSWORD each cost one scrypt with the same parameters", () => {
+  test("regression: an unknown name, a config user and admin with REPLSCOPE_PASSWORD each cost one scrypt with the same parameters", async () => {
     const users = [{ name: "vera", role: "viewer" as const, passwordHash: hashPassword("viewer-pass-123") }];
-    const a = openAuth(freshDir(), "env-password-123", undefined, users);
+    const a = await openAuth(freshDir(), "env-password-123", undefined, users);
     const calls = mock.method(crypto, "scryptSync");
     try {
       const costOf = (user: string, password: string) => {

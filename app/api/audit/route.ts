@@ -13,4 +13,4 @@ const Query = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(200),
 });
 
-export const GET = route({ query: Query }, ({ rt, query }) => ({ entries: rt.audit.query(query) }));
+export const GET = route({ query: Query }, async ({ rt, query }) => ({ entries: await rt.audit.query(query) }));

@@ -15,7 +15,7 @@ const Body = z.object({
   ttlToleranceMs: z.number().int().min(0, "ttlToleranceMs must be 0..600000").max(600_000, "ttlToleranceMs must be 0..600000").optional(),
 });
 
-export const GET = route({}, ({ rt }) => ({ jobs: comparer(rt).list() }));
+export const GET = route({}, async ({ rt }) => ({ jobs: await comparer(rt).list() }));
 
 export const POST = route(
   { body: Body, action: ({ body }) => ({ action: "compare:start", topology: body.topology ?? null, nodes: [], params: { match: body.match ?? "*", db: body.db } }) },

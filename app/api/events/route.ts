@@ -14,13 +14,13 @@ const Query = z.object({
   limit: z.coerce.number().int().min(1).max(5000).default(200),
 });
 
-export const GET = route({ query: Query }, ({ rt: { events }, query }) => {
+export const GET = route({ query: Query }, async ({ rt: { events }, query }) => {
   const { kind, limit, ...rest } = query;
   const wanted = kind?.split(",").map((k) => k.trim()).filter(Boolean) ?? [];
   const prefixes = wanted.filter((k) => k.endsWith(":"));
   const exact = wanted.filter((k) => !k.endsWith(":"));
   // Prefix filters are applied here; exact kinds go to the store's own filter.
-  const found = events.query({ ...rest, kinds: prefixes.length ? undefined : exact.length ? exact : undefined, limit: prefixes.length ? 5000 : limit });
+  const found = await events.query({ ...rest, kinds: prefixes.length ? undefined : exact.length ? exact : undefined, limit: prefixes.length ? 5000 : limit });
   const filtered = prefixes.length ? found.filter((e) => exact.includes(e.kind) || prefixes.some((p) => e.kind.startsWith(p))) : found;
   return { events: filtered.slice(-limit) };
 });

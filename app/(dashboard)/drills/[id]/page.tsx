@@ -6,6 +6,6 @@ import { findRuntime } from "@/lib/runtime";
 export default async function DrillPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const drills = findRuntime()?.drills;
-  if (!DRILL_ID.test(id) || (drills && !drills.get(id))) notFound();
+  if (!DRILL_ID.test(id) || (drills && !(await drills.get(id)))) notFound();
   return <DrillDetail id={id} />;
 }

@@ -19,8 +19,8 @@ export const DELETE = route(
   },
   async ({ rt, params: { id } }) => {
     const runner = comparer(rt);
-    if (await runner.cancel(id)) return json(runner.get(id));
-    if (runner.remove(id)) return { id, deleted: true };
+    if (await runner.cancel(id)) return json(await runner.get(id));
+    if (await runner.remove(id)) return { id, deleted: true };
     throw new HttpError(404, `no compare job ${id}`);
   },
 );

@@ -10,7 +10,7 @@ const Query = z.object({
   since: z.coerce.number().int().min(0).optional(),
 });
 
-export const GET = route({ params: NodeParams, query: Query }, ({ rt, params: { id }, query }) => {
+export const GET = route({ params: NodeParams, query: Query }, async ({ rt, params: { id }, query }) => {
   const found = rt.hub.findNode(id, query.topology);
   if (!found) throw new HttpError(404, `no node ${id} in ${query.topology ? `topology "${query.topology}"` : "any topology"}`);
   const state = found.monitor.state(found.view.id);
@@ -24,7 +24,8 @@ export const GET = route({ params: NodeParams, query: Query }, ({ rt, params: { 
     backlog: state?.repl?.backlog ?? null,
     replicas: state?.repl?.replicas ?? [],
     replicaViews: found.monitor.views().filter((v) => v.masterId === found.view.id),
-    history: found.monitor.history(found.view.id, since) ?? null,
+    // From the store's metric tiers (survives restarts); the in-memory window if the store fails.
+    history: await rt.store.metrics.history(found.monitor.name, found.view.id, since).catch(() => found.monitor.history(found.view.id, since) ?? null),
     events: found.monitor.recentEvents(500).filter((e) => e.node === found.view.id).slice(-100),
   };
 });

@@ -6,6 +6,6 @@ import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ params: CompareParams }, ({ rt, who, params: { id } }) =>
-  download(reportCsv(compareReport(rt, who, id)), "text/csv; charset=utf-8", `replscope-compare-${id}.csv`),
+export const GET = route({ params: CompareParams }, async ({ rt, who, params: { id } }) =>
+  download(reportCsv(await compareReport(rt, who, id)), "text/csv; charset=utf-8", `replscope-compare-${id}.csv`),
 );

@@ -5,6 +5,6 @@ import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ params: CompareParams }, ({ rt, who, params: { id } }) =>
-  download(JSON.stringify(compareReport(rt, who, id), null, 2), "application/json; charset=utf-8", `replscope-compare-${id}.json`),
+export const GET = route({ params: CompareParams }, async ({ rt, who, params: { id } }) =>
+  download(JSON.stringify(await compareReport(rt, who, id), null, 2), "application/json; charset=utf-8", `replscope-compare-${id}.json`),
 );

@@ -5,6 +5,6 @@ import { route } from "@/lib/http/route";
 export const dynamic = "force-dynamic";
 
 export const POST = route(
-  { params: DrillParams, action: ({ rt, params: { id } }) => ({ action: "drill:abort", topology: rt.drills.get(id)?.topology ?? null, nodes: [], params: { id } }) },
-  ({ rt, params: { id } }) => json({ id: rt.drills.abort(id).id, status: "aborting" }, 202),
+  { params: DrillParams, action: async ({ rt, params: { id } }) => ({ action: "drill:abort", topology: (await rt.drills.get(id))?.topology ?? null, nodes: [], params: { id } }) },
+  async ({ rt, params: { id } }) => json({ id: (await rt.drills.abort(id)).id, status: "aborting" }, 202),
 );

@@ -6,7 +6,7 @@ import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ params: DrillParams }, ({ rt, params: { id } }) => {
-  const d = drillFor(rt, id);
+export const GET = route({ params: DrillParams }, async ({ rt, params: { id } }) => {
+  const d = await drillFor(rt, id);
   return download(reportMarkdown(d, d.report), "text/markdown; charset=utf-8", `drill-${d.id}.md`);
 });

@@ -1,6 +1,7 @@
-// Saves one record again and again without blocking the event loop and without two writes of it
-// racing: writes run one at a time, and a flush asked for while one is queued shares it (the
-// queued write takes its snapshot when it starts, so it holds every change made before).
+// Saves one record again and again without two saves of it racing (with a PostgreSQL pool, two
+// transactions of one record could commit out of order): saves run one at a time, and a flush
+// asked for while one is queued shares it (the queued save takes its snapshot when it starts, so
+// it holds every change made before).
 export class SerialWriter {
   private chain: Promise<void> = Promise.resolve();
   private queued: Promise<void> | null = null;
@@ -11,7 +12,7 @@ export class SerialWriter {
     private readonly what: string,
   ) {}
 
-  /** Resolves once everything changed before the call is on disk (or its write failed). */
+  /** Resolves once everything changed before the call is committed (or its save failed). */
   flush(): Promise<void> {
     this.queued ??= this.chain = this.chain.then(async () => {
       this.queued = null;

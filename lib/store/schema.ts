@@ -1,0 +1,136 @@
+// The store's tables as Kysely sees them. Times are epoch milliseconds (bigint columns; the pg pool
+// parses int8 to number). JSON columns are text: both dialects store and return them verbatim.
+import type { Generated } from "kysely";
+
+export interface EventsTable {
+  /** The timeline's own event id (monotonic, handed out by the store's nextId()). */
+  id: number;
+  at: number;
+  topology: string;
+  kind: string;
+  node: string;
+  severity: string;
+  text: string;
+  /** JSON object or null. */
+  data: string | null;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: number;
+  user: string;
+  role: string;
+  action: string;
+  topology: string | null;
+  /** JSON string array. */
+  nodes: string;
+  /** JSON object or null. */
+  params: string | null;
+  result: string;
+  error: string | null;
+}
+
+/** One row per (topology, node): samples refer to it by a small integer instead of two strings. */
+export interface MetricNodesTable {
+  id: Generated<number>;
+  topology: string;
+  node: string;
+}
+
+/** One sample (tier 1 s) or rollup (1 min, 1 h) of every series of one node. */
+export interface MetricSamplesTable {
+  node_id: number;
+  t: number;
+  repl_offset: number | null;
+  lag_bytes: number | null;
+  lag_seconds: number | null;
+  ops_per_sec: number | null;
+  used_memory: number | null;
+  write_rate: number | null;
+}
+
+export interface DrillsTable {
+  id: string;
+  topology: string;
+  scenario: string;
+  target: string | null;
+  user: string;
+  status: string;
+  started_at: number;
+  ended_at: number | null;
+  /** JSON: the drill without its events (steps, options, touches, report, error ...). */
+  body: string;
+  /** The list's figures from the report (null while there is none). Migration 0002. */
+  new_master: string | null;
+  write_outage_ms: number | null;
+  lost_writes: number | null;
+  canary_sent: number | null;
+  canary_failed: number | null;
+  /** When the row was last written. */
+  updated_at: Generated<number>;
+}
+
+export interface DrillEventsTable {
+  drill_id: string;
+  seq: number;
+  /** JSON TimelineEvent. */
+  event: string;
+}
+
+export interface CompareReportsTable {
+  id: string;
+  topology: string;
+  status: string;
+  started_at: number;
+  finished_at: number | null;
+  /** When the row was last written (listing order, like the files' mtime before). */
+  updated_at: number;
+  /** JSON CompareSummary (the report without its differences). */
+  summary: string;
+  /** JSON array of differences. */
+  differences: string;
+}
+
+/** Store-wide markers (e.g. which legacy directories were imported). */
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+/** Single values of the auth state (password hash, session secret, generation ...). */
+export interface AuthStateTable {
+  key: string;
+  value: string;
+}
+
+export interface AuthUsersTable {
+  name: string;
+  password_hash: string;
+  role: string;
+  updated_at: number;
+}
+
+export interface AuthSessionsTable {
+  sid: string;
+  user: string;
+  expires_at: number;
+}
+
+export const TIERS = ["metric_1s", "metric_1m", "metric_1h"] as const;
+export type TierTable = (typeof TIERS)[number];
+
+export interface Database {
+  events: EventsTable;
+  audit: AuditTable;
+  metric_nodes: MetricNodesTable;
+  metric_1s: MetricSamplesTable;
+  metric_1m: MetricSamplesTable;
+  metric_1h: MetricSamplesTable;
+  drills: DrillsTable;
+  drill_events: DrillEventsTable;
+  compare_reports: CompareReportsTable;
+  meta: MetaTable;
+  auth_state: AuthStateTable;
+  auth_users: AuthUsersTable;
+  auth_sessions: AuthSessionsTable;
+}
