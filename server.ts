@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import path from "node:path";
 import { DrillManager } from "./lib/drills/runner";
 import { DrillStore } from "./lib/drills/store";
+import { compareRunner } from "./lib/compare/runner";
 import { createMetrics } from "./lib/metrics/collect";
 import { MonitorHub } from "./lib/monitor/hub";
 import { openEventStore } from "./lib/timeline/store";
@@ -119,7 +120,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     eventQueueDepth: () => socketsRef.current?.broadcaster.queueDepth ?? 0,
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
-  const drills = new DrillManager(hub, new DrillStore(path.join(config.dataDir, "drills")));
+  // Drill progress goes to the browsers over the socket (the socket server exists from below on).
+  const drills = new DrillManager(hub, new DrillStore(path.join(config.dataDir, "drills")), (d) => socketsRef.current?.channels.drillUpdated(d));
   setRuntime({
     config,
     hub,
@@ -179,7 +181,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     });
   });
   const upgrade = app.getUpgradeHandler();
-  const io = attachSocketServer(httpServer, hub, auth);
+  const io = attachSocketServer(httpServer, hub, auth, {}, { drills, compare: () => compareRunner(hub, config.dataDir), viewerValues: config.viewerValues });
   socketsRef.current = io;
   // socket.io handles its own path; everything else (Next dev HMR) goes to Next. Upgraded sockets
   // are not tracked by http.Server, so keep them to close them on shutdown.
