@@ -78,8 +78,8 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
             <Fact label="failover" value={n.failoverState ?? "—"} />
           </>
         )}
-        <Fact label="offset" value={formatNumber(n.replOffset)} />
-        <Fact label="ops/s" value={formatNumber(n.opsPerSec)} />
+        <Fact label="offset" value={formatNumber(n.replOffset)} testId="fact-offset" />
+        <Fact label="ops/s" value={formatNumber(n.opsPerSec)} testId="fact-ops" />
         <Fact label="memory" value={formatBytes(n.usedMemory)} />
         <Fact label="poll latency" value={data.pollLatencyMs === null ? "—" : `${data.pollLatencyMs} ms`} />
       </div>
