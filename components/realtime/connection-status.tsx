@@ -16,9 +16,10 @@ export function ConnectionPill() {
   if (!connection) return null;
   const [label, dot] = PILL[connection.status];
   return (
-    <span className="flex shrink-0 items-center gap-1.5 rounded-full border border-slate-700 px-2 py-0.5 text-xs text-slate-300" data-testid="connection-status" data-status={connection.status}>
+    <span className="flex shrink-0 items-center gap-1.5 rounded-full border border-slate-700 px-1.5 py-1 text-xs text-slate-300 sm:px-2 sm:py-0.5" data-testid="connection-status" data-status={connection.status} title={label}>
       <span className={`h-2 w-2 rounded-full ${dot}`} />
-      {label}
+      {/* Phones: the dot alone keeps the header on one row. */}
+      <span className="sr-only sm:not-sr-only">{label}</span>
     </span>
   );
 }
@@ -32,8 +33,8 @@ export function StaleNotice() {
   const age = Math.max(0, now - since);
   return (
     <p className="mb-4 rounded border border-amber-500/40 bg-amber-950/30 px-3 py-2 text-xs text-amber-100" data-testid="stale-connection" data-age-ms={age} role="status">
-      Connection to the replscope server lost at <span className="font-mono">{formatClock(since)}</span> ({formatDuration(age)} ago). This page shows data last seen then (last
-      message {formatClock(connection.lastMessageAt)}), not current data. Reconnecting…
+      Connection to the replscope server lost at <span className="font-mono">{formatClock(since)}</span> ({formatDuration(age)} ago): this page shows what was last seen
+      then, not current data. Reconnecting…
     </p>
   );
 }
