@@ -2,7 +2,7 @@
 import { useCallback, useMemo } from "react";
 import { useApi, useMe } from "@/components/data/use-api";
 import { useLiveTopology } from "@/components/realtime/socket-provider";
-import { useSocketEvent } from "@/components/realtime/use-channel";
+import { DRILLS_URL } from "@/components/realtime/live-cache";
 import { DrillList, type DrillSummary } from "./drill-list";
 import { NewDrillForm, type TopologyChoice } from "./new-drill-form";
 
@@ -17,11 +17,9 @@ export function ViewerNote() {
 export function DrillsView() {
   const me = useMe();
   const { state, hasSnapshot } = useLiveTopology();
-  // The list loads once; every drill's changes then arrive as summaries on the shared socket.
-  const { data, error, mutate } = useApi<{ drills: DrillSummary[] }>("/api/drills", { revalidateOnFocus: false });
-  useSocketEvent("drills:summary", ({ drill }) => {
-    void mutate((cur) => (cur ? { drills: [drill, ...cur.drills.filter((d) => d.id !== drill.id)] } : cur), { revalidate: false });
-  });
+  // The list loads once; every drill's changes then arrive as summaries on the shared socket
+  // (LiveCacheSync, in the dashboard layout, folds them into this cache on every page).
+  const { data, error } = useApi<{ drills: DrillSummary[] }>(DRILLS_URL, { revalidateOnFocus: false });
   const choiceKey = state.topologies.map((t) => `${t.name}\0${t.drills}`).join("\n");
   // Stable while names and drill flags stay the same (the live state changes every second).
   // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed on choiceKey on purpose
