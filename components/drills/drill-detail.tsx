@@ -68,12 +68,13 @@ function AbortButton({ drill }: { drill: Drill }) {
   );
 }
 
-export function DrillDetail({ id }: { id: string }) {
+export function DrillDetail({ id, topology }: { id: string; topology?: string }) {
   const me = useMe();
   // Steps, status, events and the report arrive on the shared socket as the drill manager records them.
   const { drill, error, missing } = useDrillFeed(id);
   const { state, hasSnapshot, now } = useLiveTopology();
-  const live = drill ? state.topologies.find((t) => t.name === drill.topology) : undefined;
+  const watched = drill?.topology ?? topology;
+  const live = watched ? state.topologies.find((t) => t.name === watched) : undefined;
   const running = drill?.status === "running";
   if (missing) return <NotFoundView />;
 
@@ -131,7 +132,7 @@ export function DrillDetail({ id }: { id: string }) {
             <SentinelRow sentinels={live.sentinels} now={now} />
           </div>
         ) : (
-          <p className="py-8 text-center text-sm text-slate-400">{drill && hasSnapshot ? `The dashboard does not watch "${drill.topology}" any more.` : "Connecting…"}</p>
+          <p className="py-8 text-center text-sm text-slate-400">{watched && hasSnapshot ? `The dashboard does not watch "${watched}" any more.` : "Connecting…"}</p>
         )}
       </section>
 
