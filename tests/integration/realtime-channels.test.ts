@@ -11,10 +11,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { io, type Socket } from "socket.io-client";
 import { openAuth } from "../../lib/auth/store";
+import { CompareRunner } from "../../lib/compare/runner";
 import { DrillManager } from "../../lib/drills/runner";
 import { DrillStore } from "../../lib/drills/store";
 import { MonitorHub } from "../../lib/monitor/hub";
-import type { ClientToServerEvents, DrillUpdate, LogLines, NodeDelta, NodeSnapshot, ServerToClientEvents, SubscribeAck } from "../../lib/realtime/events";
+import type { ClientToServerEvents, CompareUpdate, DrillUpdate, LogLines, NodeDelta, NodeSnapshot, ServerToClientEvents, SubscribeAck } from "../../lib/realtime/events";
 import { LIMITS } from "../../lib/realtime/channels";
 import { attachSocketServer } from "../../lib/realtime/socket-server";
 import { cli, startTopology, testConfig, type Topology } from "../support/topology";
@@ -29,6 +30,7 @@ describe("socket page channels", () => {
   let http: Server;
   let sockets: ReturnType<typeof attachSocketServer>;
   let drills: DrillManager;
+  let compare: CompareRunner;
   let dir: string;
   let url: string;
   const clients: Client[] = [];
@@ -41,7 +43,8 @@ describe("socket page channels", () => {
     http = createServer((_req, res) => res.end());
     const ref: { current?: typeof sockets } = {};
     drills = new DrillManager(hub, new DrillStore(path.join(dir, "drills")), (d) => ref.current?.channels.drillUpdated(d));
-    sockets = attachSocketServer(http, hub, auth, {}, { drills, viewerValues: true }, { nodeMs: 200, logsMs: 200 });
+    compare = new CompareRunner(hub, dir);
+    sockets = attachSocketServer(http, hub, auth, {}, { drills, compare: () => compare, viewerValues: true }, { nodeMs: 200, logsMs: 200, compareMs: 100 });
     ref.current = sockets;
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -138,6 +141,25 @@ describe("socket page channels", () => {
     await cli(topo.replicas[0]!.port, "REPLICAOF", topo.master.host, String(topo.master.port));
     await waitFor("new log lines pushed", () => batches.filter((b) => !b.reset).flatMap((b) => b.lines).filter((l) => !known.has(l.seq)).length, (n) => n > 0, 15_000);
     await waitFor("replica link up again", () => cli(topo.replicas[0]!.port, "INFO", "replication"), (o) => o.includes("master_link_status:up"), 15_000);
+  });
+
+  test("compare: progress is pushed while the job runs, then the final report", { timeout: 60_000 }, async () => {
+    const c = await connect();
+    await cli(topo.master.port, "EVAL", "for i=1,3000 do redis.call('SET','cmp:'..i,'v') end return 1", "0");
+    await waitFor("replica caught up", () => hub.get("t")!.views(), (v) => v.every((n) => n.role !== "replica" || n.lagBytes === 0), 15_000);
+    const updates: CompareUpdate[] = [];
+    c.on("compare:update", (u) => updates.push(u));
+    const started = await compare.start({ db: 0, maxKeysPerSec: 2000 });
+    assert.ok("id" in started, JSON.stringify(started));
+    const ack = await new Promise<SubscribeAck>((resolve) => c.emit("compare:subscribe", { id: started.id }, resolve));
+    assert.deepEqual(ack, { ok: true });
+    await waitFor("the final report on the socket", () => updates.at(-1)?.report.status, (s) => s !== undefined && s !== "running", 45_000);
+    assert.equal(updates.at(-1)?.report.status, "done", updates.at(-1)?.report.error ?? "");
+    const running = updates.filter((u) => u.report.status === "running").map((u) => u.report.scanned);
+    assert.ok(running.length >= 2, `progress while running (${running.length} updates)`);
+    assert.ok(running.at(-1)! > running[0]!, `scanned grew: ${running.join(",")}`);
+    const unknown = await new Promise<SubscribeAck>((resolve) => c.emit("compare:subscribe", { id: "0123456789abcdef" }, resolve));
+    assert.equal(!unknown.ok && unknown.status, 404);
   });
 
   test("drills: progress is pushed to the drill's room and a summary to every socket", { timeout: 60_000 }, async () => {
