@@ -107,7 +107,8 @@ export interface NodeDelta {
   pollLatencyMs?: number | null;
   backlog?: NodeDetail["backlog"];
   replicas?: ReplicaLine[];
-  replicaViews?: NodeView[];
+  /** This node's replicas: changed fields of known ones (whole views for new ones), and ids gone. */
+  replicaViews?: { upserts: NodePatch[]; removed: string[] };
   /** Chart points newer than the last ones sent (columnar, like `history`). */
   points?: HistoryJson;
   events?: TimelineEvent[];

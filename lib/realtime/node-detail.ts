@@ -29,19 +29,20 @@ export function buildNodeDetail(monitor: TopologyMonitor, view: NodeView, sinceM
 /** What was last sent on a node channel, kept small: JSON of the whole-value fields, the last point and event. */
 export interface NodeMemo {
   view: NodeView;
+  replicaViews: NodeView[];
   json: Partial<Record<WholeField, string>>;
   lastPointAt: number;
   lastEventId: number;
   infoSentAt: number;
 }
 
-const WHOLE = ["lastOkAt", "pollLatencyMs", "backlog", "replicas", "replicaViews"] as const;
+const WHOLE = ["lastOkAt", "pollLatencyMs", "backlog", "replicas"] as const;
 type WholeField = (typeof WHOLE)[number] | "info";
 
 export function memoOf(d: NodeDetail, now: number): NodeMemo {
   const json: NodeMemo["json"] = { info: JSON.stringify(d.info) };
   for (const f of WHOLE) json[f] = JSON.stringify(d[f]);
-  return { view: d.node, json, lastPointAt: d.history?.t.at(-1) ?? -Infinity, lastEventId: d.events.at(-1)?.id ?? 0, infoSentAt: now };
+  return { view: d.node, replicaViews: d.replicaViews, json, lastPointAt: d.history?.t.at(-1) ?? -Infinity, lastEventId: d.events.at(-1)?.id ?? 0, infoSentAt: now };
 }
 
 /** Changed fields of a node view; nested values compared by content. */
@@ -89,6 +90,20 @@ export function nodeDelta(memo: NodeMemo, next: NodeDetail, key: string, now: nu
     (delta as unknown as Record<string, unknown>)[f] = next[f];
     changed = true;
   }
+  // Replica views change on every poll (offsets): only their changed fields go out.
+  const before = new Map(memo.replicaViews.map((v) => [v.id, v]));
+  const upserts: NodePatch[] = [];
+  for (const v of next.replicaViews) {
+    const prev = before.get(v.id);
+    const p = prev ? patchOf(prev, v) : v;
+    if (p) upserts.push(p);
+  }
+  const kept = new Set(next.replicaViews.map((v) => v.id));
+  const removed = memo.replicaViews.filter((v) => !kept.has(v.id)).map((v) => v.id);
+  if (upserts.length || removed.length) {
+    delta.replicaViews = { upserts, removed };
+    changed = true;
+  }
   let infoSentAt = memo.infoSentAt;
   if (now - memo.infoSentAt >= infoEveryMs || (next.info === null) !== (json.info === "null")) {
     const s = JSON.stringify(next.info);
@@ -111,6 +126,7 @@ export function nodeDelta(memo: NodeMemo, next: NodeDetail, key: string, now: nu
   }
   const nextMemo: NodeMemo = {
     view: next.node,
+    replicaViews: next.replicaViews,
     json,
     lastPointAt: points?.t.at(-1) ?? memo.lastPointAt,
     lastEventId: events.at(-1)?.id ?? memo.lastEventId,

@@ -35,7 +35,14 @@ export function applyNodeDelta(d: NodeDetail, delta: NodeDelta): NodeDetail {
   if (delta.pollLatencyMs !== undefined) next.pollLatencyMs = delta.pollLatencyMs;
   if (delta.backlog !== undefined) next.backlog = delta.backlog;
   if (delta.replicas) next.replicas = delta.replicas;
-  if (delta.replicaViews) next.replicaViews = delta.replicaViews;
+  if (delta.replicaViews) {
+    const { upserts, removed } = delta.replicaViews;
+    const gone = new Set(removed);
+    const byId = new Map(d.replicaViews.filter((v) => !gone.has(v.id)).map((v) => [v.id, v]));
+    // A patch for an unknown replica is a whole view (the server sends whole views for new ones).
+    for (const p of upserts) byId.set(p.id, { ...byId.get(p.id), ...p } as NodeView);
+    next.replicaViews = [...byId.values()];
+  }
   if (delta.points) next.history = appendPoints(d.history, delta.points);
   if (delta.events?.length) {
     const last = d.events.at(-1)?.id ?? 0;

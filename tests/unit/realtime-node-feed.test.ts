@@ -83,3 +83,15 @@ test("the browser's copy stays bounded: the chart window and the event count", (
   assert.equal(d.events.length, MAX_NODE_EVENTS);
   assert.equal(d.events.at(-1)?.id, 250);
 });
+
+test("replica views go out as patches: changed fields, new replicas whole, gone ones by id", () => {
+  const r1 = { id: "127.0.0.1:1", role: "replica", status: "up", replOffset: 10, masterId: "127.0.0.1:6380" } as NodeView;
+  const r2 = { id: "127.0.0.1:2", role: "replica", status: "up", replOffset: 10, masterId: "127.0.0.1:6380" } as NodeView;
+  const r3 = { id: "127.0.0.1:3", role: "replica", status: "up", replOffset: 5, masterId: "127.0.0.1:6380" } as NodeView;
+  const base = detail({ replicaViews: [r1, r2] });
+  const next = detail({ replicaViews: [{ ...r1, replOffset: 20 }, r3] });
+  const { delta } = nodeDelta(memoOf(base, T0), next, "k", T0 + 1000, 5000);
+  assert.deepEqual(delta?.replicaViews, { upserts: [{ id: r1.id, replOffset: 20 }, r3], removed: [r2.id] });
+  const applied = applyNodeDelta(base, delta!);
+  assert.deepEqual(applied.replicaViews, next.replicaViews, "the browser ends with the server's list");
+});
