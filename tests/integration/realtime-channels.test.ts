@@ -10,7 +10,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { io, type Socket } from "socket.io-client";
-import { openAuth } from "../../lib/auth/store";
+import { hashPassword } from "../../lib/auth/password";
+import { SESSION_COOKIE } from "../../lib/auth/session";
+import { openAuth, type AuthService } from "../../lib/auth/store";
 import { CompareRunner } from "../../lib/compare/runner";
 import { DrillManager } from "../../lib/drills/runner";
 import { DrillStore } from "../../lib/drills/store";
@@ -31,6 +33,7 @@ describe("socket page channels", () => {
   let sockets: ReturnType<typeof attachSocketServer>;
   let drills: DrillManager;
   let compare: CompareRunner;
+  let auth: AuthService;
   let dir: string;
   let url: string;
   const clients: Client[] = [];
@@ -39,12 +42,12 @@ describe("socket page channels", () => {
     topo = await startTopology({ replicas: 1 });
     dir = mkdtempSync(path.join(tmpdir(), "replscope-channels-"));
     hub = new MonitorHub([testConfig([topo.master], { drills: true })]);
-    const auth = openAuth(path.join(dir, "auth"), "channel-test-password", TOKEN);
+    auth = openAuth(path.join(dir, "auth"), "channel-test-password", TOKEN, [{ name: "vera", role: "viewer", passwordHash: hashPassword("viewer-pass-123") }]);
     http = createServer((_req, res) => res.end());
     const ref: { current?: typeof sockets } = {};
     drills = new DrillManager(hub, new DrillStore(path.join(dir, "drills")), (d) => ref.current?.channels.drillUpdated(d));
     compare = new CompareRunner(hub, dir);
-    sockets = attachSocketServer(http, hub, auth, {}, { drills, compare: () => compare, viewerValues: true }, { nodeMs: 200, logsMs: 200, compareMs: 100 });
+    sockets = attachSocketServer(http, hub, auth, {}, { drills, compare: () => compare, viewerValues: false }, { nodeMs: 200, logsMs: 200, compareMs: 100 });
     ref.current = sockets;
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
@@ -60,8 +63,12 @@ describe("socket page channels", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  async function connect(): Promise<Client> {
-    const c: Client = io(url, { transports: ["websocket"], auth: { token: TOKEN }, reconnection: false });
+  /** The API token is an operator; `viewer` connects with a viewer's session cookie. */
+  async function connect(as: "operator" | "viewer" = "operator"): Promise<Client> {
+    const c: Client =
+      as === "operator"
+        ? io(url, { transports: ["websocket"], auth: { token: TOKEN }, reconnection: false })
+        : io(url, { transports: ["websocket"], extraHeaders: { cookie: `${SESSION_COOKIE}=${auth.issue({ user: "vera", role: "viewer" })}` }, reconnection: false });
     clients.push(c);
     await new Promise((resolve, reject) => {
       c.once("topology:snapshot", resolve);
@@ -160,6 +167,30 @@ describe("socket page channels", () => {
     assert.ok(running.at(-1)! > running[0]!, `scanned grew: ${running.join(",")}`);
     const unknown = await new Promise<SubscribeAck>((resolve) => c.emit("compare:subscribe", { id: "0123456789abcdef" }, resolve));
     assert.equal(!unknown.ok && unknown.status, 404);
+  });
+
+  test("compare: a viewer gets the report without value-derived details when viewerValues is off", { timeout: 60_000 }, async () => {
+    // A difference to report: a key only the replica has (a writable replica takes the write).
+    const replica = topo.replicas[0]!;
+    await cli(replica.port, "CONFIG", "SET", "replica-read-only", "no");
+    await cli(replica.port, "SET", "only-here", "secret-value");
+    const started = await compare.start({ db: 0, maxKeysPerSec: 100_000 });
+    assert.ok("id" in started, JSON.stringify(started));
+    await waitFor("the job done", () => compare.get(started.id)?.status, (s) => s !== "running", 45_000);
+    await cli(replica.port, "DEL", "only-here");
+    await cli(replica.port, "CONFIG", "SET", "replica-read-only", "yes");
+    const full = compare.get(started.id)!;
+    const diff = full.differences.find((d) => d.display.includes("only-here"));
+    assert.ok(diff, JSON.stringify(full.differences.slice(0, 3)));
+    const reportOn = async (c: Client) => {
+      const got = new Promise<CompareUpdate>((resolve) => c.once("compare:update", resolve));
+      assert.deepEqual(await new Promise<SubscribeAck>((resolve) => c.emit("compare:subscribe", { id: started.id }, resolve)), { ok: true });
+      return (await got).report.differences.find((d) => d.display.includes("only-here"));
+    };
+    assert.equal((await reportOn(await connect("operator")))?.detail, diff.detail, "the operator sees the detail");
+    const viewerSees = await reportOn(await connect("viewer"));
+    assert.ok(viewerSees, "the viewer sees the difference");
+    assert.notEqual(viewerSees.detail, diff.detail, "but not its value-derived detail");
   });
 
   test("drills: progress is pushed to the drill's room and a summary to every socket", { timeout: 60_000 }, async () => {
