@@ -90,7 +90,10 @@ export class Channels {
     this.opts = { ...DEFAULTS, ...opts };
     // A change that made a timeline event (a role change, a link going down) goes out at once.
     this.offChange = deps.hub.onChange((topology, change) => {
-      if (change.events.length && [...this.nodes.values()].some((f) => !f.target.topology || f.target.topology === topology)) this.schedule("node", 25);
+      if (!change.events.length) return;
+      if ([...this.nodes.values()].some((f) => !f.target.topology || f.target.topology === topology)) this.schedule("node", 25);
+      // What the dashboard sees during a drill reaches its page between the drill's own steps too.
+      if (this.drillFeeds.size) this.schedule("drill", 50);
     });
   }
 
@@ -178,7 +181,8 @@ export class Channels {
     void socket.join(room("drill", id));
     const { events, ...summary } = drill;
     socket.emit("drill:update", { at: Date.now(), drill: structuredClone(summary), events: [...events], eventsFrom: 0 });
-    if (!this.drillFeeds.has(id)) this.drillFeeds.set(id, { sentEvents: events.length });
+    // Only a running drill changes; a finished one needs no feed.
+    if (drill.status === "running" && !this.drillFeeds.has(id)) this.drillFeeds.set(id, { sentEvents: events.length });
     return { ok: true };
   }
 
@@ -315,21 +319,40 @@ export class Channels {
 
   private flushDrills(): void {
     const at = Date.now();
-    for (const [id, drill] of this.dirtyDrills) {
-      const { events, ...rest } = drill;
-      // A copy: the drill object keeps changing while socket.io may still be encoding this one.
-      const summary: DrillSummary = structuredClone(rest);
-      this.io.emit("drills:summary", { at, drill: summary });
-      const feed = this.drillFeeds.get(id);
-      if (!feed) continue;
+    // Followed drills that recorded events since their last update, without a step of their own.
+    const quiet: Drill[] = [];
+    for (const [id, feed] of this.drillFeeds) {
       if (!this.occupied(room("drill", id))) {
         this.drillFeeds.delete(id);
         continue;
       }
-      this.io.to(room("drill", id)).emit("drill:update", { at, drill: summary, events: events.slice(feed.sentEvents), eventsFrom: feed.sentEvents });
-      feed.sentEvents = events.length;
-      if (drill.status !== "running") this.drillFeeds.delete(id);
+      if (this.dirtyDrills.has(id)) continue;
+      // Running drills are in the manager's memory: this never reads the disk.
+      const drill = this.deps.drills?.get(id);
+      if (drill?.status === "running" && drill.events.length > feed.sentEvents) quiet.push(drill);
+    }
+    for (const drill of quiet) this.sendDrill(drill, at);
+    for (const drill of this.dirtyDrills.values()) {
+      const { events: _events, ...rest } = drill;
+      // A copy: the drill object keeps changing while socket.io may still be encoding this one.
+      const summary: DrillSummary = structuredClone(rest);
+      this.io.emit("drills:summary", { at, drill: summary });
+      this.sendDrill(drill, at, summary);
     }
     this.dirtyDrills.clear();
+  }
+
+  /** The drill's room gets its state and the events it has not had yet. */
+  private sendDrill(drill: Drill, at: number, summary?: DrillSummary): void {
+    const feed = this.drillFeeds.get(drill.id);
+    if (!feed) return;
+    if (!this.occupied(room("drill", drill.id))) {
+      this.drillFeeds.delete(drill.id);
+      return;
+    }
+    const { events, ...rest } = drill;
+    this.io.to(room("drill", drill.id)).emit("drill:update", { at, drill: summary ?? structuredClone(rest), events: events.slice(feed.sentEvents), eventsFrom: feed.sentEvents });
+    feed.sentEvents = events.length;
+    if (drill.status !== "running") this.drillFeeds.delete(drill.id);
   }
 }
