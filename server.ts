@@ -111,8 +111,9 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     eventQueueDepth: () => socketsRef.current?.broadcaster.queueDepth ?? 0,
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
-  const drills = await DrillManager.open(hub, new DrillStore(store.drills));
-  const compare = await CompareRunner.open({ hub, reports: store.compare });
+  // Drill and compare progress go to the browsers over the socket (it exists from below on).
+  const drills = await DrillManager.open(hub, new DrillStore(store.drills), (d) => socketsRef.current?.channels.drillUpdated(d));
+  const compare = await CompareRunner.open({ hub, reports: store.compare, onUpdate: (s) => socketsRef.current?.channels.compareUpdated(s.id) });
   const keyPool = new KeyConnectionPool();
   setRuntime({
     config,
@@ -181,7 +182,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     });
   });
   const upgrade = app.getUpgradeHandler();
-  const io = attachSocketServer(httpServer, hub, auth);
+  const io = attachSocketServer(httpServer, hub, auth, {}, { drills, compare: () => compare, viewerValues: config.viewerValues });
   socketsRef.current = io;
   // socket.io handles its own path; everything else (Next dev HMR) goes to Next. Upgraded sockets
   // are not tracked by http.Server, so keep them to close them on shutdown.

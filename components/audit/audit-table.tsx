@@ -1,6 +1,7 @@
 "use client";
 import { escapeInvisible } from "@/lib/keys/codec";
-import { useEffect, useState } from "react";
+import { useState } from "react";
+import { useApi } from "@/components/data/use-api";
 import type { AuditEntry } from "@/lib/audit/log";
 import { formatClock } from "@/lib/format";
 import { AuditFilters, auditQuery, NO_FILTER, type AuditFilter } from "./audit-filters";
@@ -15,36 +16,25 @@ const RESULT_COLOR: Record<AuditEntry["result"], string> = {
 /** Every operator action, login (ok, failed, throttled) and logout with who, when, what, where and the result; newest first. */
 export function AuditTable() {
   const [filter, setFilter] = useState<AuditFilter>(NO_FILTER);
-  const [entries, setEntries] = useState<AuditEntry[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const load = async () => {
-      try {
-        const res = await fetch(`/api/audit?${auditQuery(filter, 500)}`);
-        const body = (await res.json()) as { entries?: AuditEntry[]; error?: string };
-        if (stopped) return;
-        if (res.ok) {
-          setEntries(body.entries ?? []);
-          setError(null);
-        } else setError(body.error ?? `HTTP ${res.status}`);
-      } catch {
-        if (!stopped) setError("cannot reach the replscope server");
-      }
-      if (!stopped) timer = setTimeout(load, 5000);
-    };
-    void load();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [filter]);
+  // SWR: loaded per filter, again when the tab regains focus, and on "Refresh"; the previous
+  // filter's rows stay on screen (marked) while the next ones load.
+  const { data, error, isValidating, mutate } = useApi<{ entries: AuditEntry[] }>(`/api/audit?${auditQuery(filter, 500)}`, { keepPreviousData: true });
+  const entries = data?.entries ?? null;
   return (
     <div className="space-y-4">
-      <h1 className="text-lg font-semibold text-slate-50">Audit log</h1>
+      <div className="flex flex-wrap items-center gap-3">
+        <h1 className="text-lg font-semibold text-slate-50">Audit log</h1>
+        <button type="button" onClick={() => void mutate()} className="ml-auto rounded border border-slate-700 px-2 py-1 text-xs text-slate-200 hover:bg-slate-800" data-testid="audit-refresh">
+          {isValidating ? "Loading…" : "Refresh"}
+        </button>
+      </div>
       <AuditFilters value={filter} onChange={setFilter} />
-      {error && <p className="text-sm text-rose-300">{error}</p>}
+      {error && (
+        <p className="text-sm text-rose-300" data-testid="audit-error">
+          {error.message}
+          {entries ? " — the rows below are from the last successful load." : ""}
+        </p>
+      )}
       {entries === null ? (
         <p className="text-sm text-slate-400">Loading…</p>
       ) : entries.length === 0 ? (

@@ -1,64 +1,39 @@
 "use client";
-import { useCallback, useEffect, useState } from "react";
-import { realCount, type CompareReport, type CompareSummary } from "@/lib/compare/report";
+import { useEffect, useMemo, useState } from "react";
+import { realCount, type CompareSummary } from "@/lib/compare/report";
 import { formatNumber } from "@/lib/format";
-import { apiJson, WRITABLE_REPLICA_NOTE, type TopologyListing } from "@/components/keys/api";
+import { apiJson, WRITABLE_REPLICA_NOTE } from "@/components/keys/api";
+import { useApi } from "@/components/data/use-api";
+import { useLiveTopology } from "@/components/realtime/socket-provider";
+import { useCompareFeed } from "@/components/realtime/use-channel";
 import { CompareReportView } from "./compare-report";
 
 export function CompareView() {
-  const [topologies, setTopologies] = useState<TopologyListing["topologies"]>([]);
-  const [topology, setTopology] = useState("");
+  // Topologies and their nodes from the shared socket; the reports list with SWR; the selected
+  // report's progress pushed on the socket while the job runs.
+  const { state } = useLiveTopology();
+  const topologies = useMemo(() => state.topologies.map((t) => ({ name: t.name, nodes: Object.values(t.nodes) })), [state.topologies]);
+  const [chosen, setTopology] = useState("");
+  const topology = chosen || topologies[0]?.name || "";
   const [db, setDb] = useState("0");
   const [match, setMatch] = useState("");
   const [rate, setRate] = useState("50000");
-  const [jobs, setJobs] = useState<CompareSummary[]>([]);
-  const [selected, setSelected] = useState<string | null>(null);
-  const [report, setReport] = useState<CompareReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const list = useApi<{ jobs: CompareSummary[] }>("/api/compare");
+  const jobs = list.data?.jobs ?? [];
+  const [picked, setSelected] = useState<string | null>(null);
+  const selected = picked ?? jobs[0]?.id ?? null;
+  const feed = useCompareFeed(selected);
+  const report = feed.report;
+  const [actionError, setError] = useState<string | null>(null);
+  const error = actionError ?? feed.error ?? list.error?.message ?? null;
   const [starting, setStarting] = useState(false);
+  const refreshJobs = list.mutate;
 
-  const refreshJobs = useCallback(async () => {
-    const j = await apiJson<{ jobs: CompareSummary[] }>("/api/compare");
-    setJobs(j.jobs);
-    return j.jobs;
-  }, []);
-
+  // A job that stops (done, cancelled, failed) changes its row in the list.
+  const status = report?.status;
   useEffect(() => {
-    void (async () => {
-      try {
-        const t = await apiJson<TopologyListing>("/api/topology");
-        setTopologies(t.topologies);
-        setTopology((cur) => cur || t.topologies[0]?.name || "");
-        const list = await refreshJobs();
-        setSelected((cur) => cur ?? list[0]?.id ?? null);
-      } catch (err) {
-        setError(err instanceof Error ? err.message : String(err));
-      }
-    })();
-  }, [refreshJobs]);
-
-  // Poll the selected job quickly while it runs, then stop.
-  useEffect(() => {
-    if (!selected) return;
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const load = async () => {
-      try {
-        const r = await apiJson<CompareReport>(`/api/compare/${selected}`);
-        if (stopped) return;
-        setReport(r);
-        if (r.status === "running") timer = setTimeout(load, 500);
-        else void refreshJobs();
-      } catch (err) {
-        if (!stopped) setError(err instanceof Error ? err.message : String(err));
-      }
-    };
-    void load();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [selected, refreshJobs]);
+    if (status && status !== "running") void refreshJobs();
+  }, [status, refreshJobs]);
 
   const start = async () => {
     setStarting(true);
@@ -78,7 +53,8 @@ export function CompareView() {
 
   const cancel = async (id: string) => {
     try {
-      setReport(await apiJson<CompareReport>(`/api/compare/${id}`, { method: "DELETE" }));
+      // The final report arrives on the socket once the job has stopped.
+      await apiJson(`/api/compare/${id}`, { method: "DELETE" });
       await refreshJobs();
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
@@ -89,9 +65,8 @@ export function CompareView() {
   const remove = async (id: string) => {
     try {
       await apiJson(`/api/compare/${id}`, { method: "DELETE" });
-      setReport(null);
-      const list = await refreshJobs();
-      setSelected(list[0]?.id ?? null);
+      const next = await refreshJobs();
+      setSelected(next?.jobs.find((j) => j.id !== id)?.id ?? null);
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     }

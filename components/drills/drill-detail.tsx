@@ -1,53 +1,21 @@
 "use client";
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { Drill } from "@/lib/drills/types";
 import { formatClock } from "@/lib/format";
-import { ApiError, apiJson } from "@/components/keys/api";
+import { apiJson } from "@/components/keys/api";
+import { useMe } from "@/components/data/use-api";
+import { useLiveTopology } from "@/components/realtime/socket-provider";
+import { useDrillFeed } from "@/components/realtime/use-channel";
 import { ConfirmDialog } from "@/components/keys/confirm-dialog";
 import { EventList } from "@/components/timeline/event-list";
 import { NotFoundView } from "@/components/layout/not-found-view";
-import { useSharedLiveTopology } from "@/components/topology/live-topology-provider";
 import { SentinelRow } from "@/components/topology/sentinel-row";
 import { TopologyGraph } from "@/components/topology/topology-graph";
 import { DrillReportView } from "./drill-report";
 import { formatMs, formatWhen, SCENARIO_TEXT, STEP_TONE } from "./drill-text";
-import { useMe, ViewerNote } from "./drills-view";
+import { ViewerNote } from "./drills-view";
 import { DrillStatusBadge } from "./status-badge";
-
-const POLL_MS = 500;
-
-function useDrill(id: string): { drill: Drill | null; error: string | null; missing: boolean } {
-  const [drill, setDrill] = useState<Drill | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [missing, setMissing] = useState(false);
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const load = async () => {
-      try {
-        const d = await apiJson<Drill>(`/api/drills/${id}`);
-        if (stopped) return;
-        setDrill(d);
-        setError(null);
-        // The status turns from "running" only once the report is built: one more fetch is never needed.
-        if (d.status === "running") timer = setTimeout(load, POLL_MS);
-      } catch (err) {
-        if (stopped) return;
-        // A 4xx will not change by asking again: say it once and stop polling.
-        if (err instanceof ApiError && err.status === 404) setMissing(true);
-        else setError(err instanceof Error ? err.message : String(err));
-        if (!(err instanceof ApiError && err.status < 500)) timer = setTimeout(load, POLL_MS * 4);
-      }
-    };
-    void load();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [id]);
-  return { drill, error, missing };
-}
 
 function Steps({ drill }: { drill: Drill }) {
   if (drill.steps.length === 0) return <p className="text-xs text-slate-400">Starting…</p>;
@@ -100,11 +68,13 @@ function AbortButton({ drill }: { drill: Drill }) {
   );
 }
 
-export function DrillDetail({ id }: { id: string }) {
+export function DrillDetail({ id, topology }: { id: string; topology?: string }) {
   const me = useMe();
-  const { drill, error, missing } = useDrill(id);
-  const { state, hasSnapshot, now } = useSharedLiveTopology();
-  const live = drill ? state.topologies.find((t) => t.name === drill.topology) : undefined;
+  // Steps, status, events and the report arrive on the shared socket as the drill manager records them.
+  const { drill, error, missing } = useDrillFeed(id);
+  const { state, hasSnapshot, now } = useLiveTopology();
+  const watched = drill?.topology ?? topology;
+  const live = watched ? state.topologies.find((t) => t.name === watched) : undefined;
   const running = drill?.status === "running";
   if (missing) return <NotFoundView />;
 
@@ -162,7 +132,7 @@ export function DrillDetail({ id }: { id: string }) {
             <SentinelRow sentinels={live.sentinels} now={now} />
           </div>
         ) : (
-          <p className="py-8 text-center text-sm text-slate-400">{drill && hasSnapshot ? `The dashboard does not watch "${drill.topology}" any more.` : "Connecting…"}</p>
+          <p className="py-8 text-center text-sm text-slate-400">{watched && hasSnapshot ? `The dashboard does not watch "${watched}" any more.` : "Connecting…"}</p>
         )}
       </section>
 

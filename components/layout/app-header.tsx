@@ -1,7 +1,8 @@
 "use client";
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
+import { useMe } from "@/components/data/use-api";
+import { ConnectionPill } from "@/components/realtime/connection-status";
 
 const NAV = [
   { href: "/", label: "Overview" },
@@ -16,17 +17,7 @@ const NAV = [
 export function AppHeader() {
   const pathname = usePathname();
   const router = useRouter();
-  const [me, setMe] = useState<{ user: string; role: string } | null>(null);
-  useEffect(() => {
-    let cancelled = false;
-    fetch("/api/auth/me")
-      .then((r) => (r.ok ? r.json() : null))
-      .then((m: { user: string; role: string } | null) => !cancelled && setMe(m))
-      .catch(() => undefined);
-    return () => {
-      cancelled = true;
-    };
-  }, []);
+  const me = useMe();
   const logout = async () => {
     await fetch("/api/auth/logout", { method: "POST" });
     router.replace("/login");
@@ -47,7 +38,10 @@ export function AppHeader() {
             </Link>
           ))}
         </nav>
-        <span className="ml-auto min-w-0 truncate text-xs text-slate-400" data-testid="whoami" data-role={me?.role ?? ""}>
+        <span className="ml-auto">
+          <ConnectionPill />
+        </span>
+        <span className="min-w-0 truncate text-xs text-slate-400" data-testid="whoami" data-role={me?.role ?? ""}>
           {me ? `${me.user} · ${me.role}` : ""}
         </span>
         <button onClick={logout} className="shrink-0 text-sm whitespace-nowrap text-slate-400 hover:text-slate-200" data-testid="logout">

@@ -1,7 +1,8 @@
 "use client";
 import { useEffect, useRef, useState } from "react";
-import type { LogEntry, LogSourceState } from "@/lib/logs/node-logs";
+import type { LogEntry } from "@/lib/logs/node-logs";
 import { formatClock } from "@/lib/format";
+import { useLogTail } from "@/components/realtime/use-channel";
 
 const LEVEL_CLASS: Record<string, string> = {
   warning: "text-amber-300",
@@ -9,45 +10,13 @@ const LEVEL_CLASS: Record<string, string> = {
   verbose: "text-slate-400",
   debug: "text-slate-500",
 };
-const MAX_LINES = 1000;
-
-/** The node's log, live: polls for new lines once a second; pause keeps the view still. */
+/** The node's log, live: new lines arrive on the shared socket (the last 1000 kept); pause keeps the view still. */
 export function LogPane({ node, topology }: { node: string; topology?: string }) {
-  const [lines, setLines] = useState<LogEntry[]>([]);
-  const [source, setSource] = useState<LogSourceState>({ status: "pending" });
+  const { lines, source, error } = useLogTail(node, topology);
   const [filter, setFilter] = useState("");
   const [paused, setPaused] = useState(false);
   const [onlyEvents, setOnlyEvents] = useState(false);
   const box = useRef<HTMLDivElement>(null);
-  const after = useRef(0);
-
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    after.current = 0;
-    const load = async () => {
-      try {
-        const q = new URLSearchParams({ after: String(after.current), ...(topology ? { topology } : {}) });
-        const res = await fetch(`/api/nodes/${encodeURIComponent(node)}/logs?${q}`);
-        if (res.ok && !stopped) {
-          const body = (await res.json()) as { source: LogSourceState; lines: LogEntry[] };
-          setSource(body.source);
-          if (body.lines.length) {
-            after.current = body.lines[body.lines.length - 1]!.seq;
-            setLines((prev) => [...prev, ...body.lines].slice(-MAX_LINES));
-          }
-        }
-      } catch {
-        /* the next tick retries */
-      }
-      if (!stopped) timer = setTimeout(load, 1000);
-    };
-    void load();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [node, topology]);
 
   const [frozen, setFrozen] = useState<LogEntry[] | null>(null);
   const shown = (paused ? (frozen ?? lines) : lines).filter(
@@ -68,7 +37,7 @@ export function LogPane({ node, topology }: { node: string; topology?: string })
   return (
     <div className="rounded-lg border border-slate-800 bg-slate-950" data-testid="log-pane" data-status={source.status}>
       <div className="flex flex-wrap items-center gap-3 border-b border-slate-800 px-3 py-2 text-xs">
-        <span className="font-mono text-slate-400">{source.status === "readable" ? source.path : "looking for the log file…"}</span>
+        <span className="font-mono text-slate-400">{error ? <span className="text-amber-300">{error}</span> : source.status === "readable" ? source.path : "looking for the log file…"}</span>
         <input
           value={filter}
           onChange={(e) => setFilter(e.target.value)}

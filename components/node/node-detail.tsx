@@ -1,13 +1,8 @@
 "use client";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
-import { useEffect, useState } from "react";
-import type { HistoryJson } from "@/lib/monitor/history";
-import type { NodeView, ReplicaLine } from "@/lib/monitor/types";
-import type { TimelineEvent } from "@/lib/timeline/types";
-import type { InfoSections } from "@/lib/redis/info";
 import { formatBytes, formatClock, formatDuration, formatNumber, formatRate } from "@/lib/format";
-import { addSample, clockOffset, httpDateSample, type ClockBound } from "@/lib/realtime/server-clock";
+import { useConnection, useLiveTopology } from "@/components/realtime/socket-provider";
+import { useNodeFeed } from "@/components/realtime/use-channel";
 import { NotFoundView } from "@/components/layout/not-found-view";
 import { EventList } from "@/components/timeline/event-list";
 import { LogPane } from "@/components/logs/log-pane";
@@ -15,19 +10,6 @@ import { BacklogPanel, ReplicaSyncPanel } from "@/components/sync/sync-panel";
 import { RoleBadge } from "@/components/topology/node-card";
 import { InfoGroups } from "./info-groups";
 import { MetricChart } from "./metric-chart";
-
-interface NodeDetailJson {
-  topology: string;
-  node: NodeView;
-  info: InfoSections | null;
-  lastOkAt: number | null;
-  pollLatencyMs: number | null;
-  backlog: { active: boolean; size: number; firstByteOffset: number; histlen: number } | null;
-  replicas: ReplicaLine[];
-  replicaViews: NodeView[];
-  history: HistoryJson | null;
-  events: TimelineEvent[];
-}
 
 function Fact({ label, value, testId }: { label: string; value: React.ReactNode; testId?: string }) {
   return (
@@ -41,55 +23,19 @@ function Fact({ label, value, testId }: { label: string; value: React.ReactNode;
 }
 
 export function NodeDetail({ id, topology }: { id: string; topology?: string }) {
-  const [data, setData] = useState<NodeDetailJson | null>(null);
-  const [now, setNow] = useState(0);
-  const [error, setError] = useState<string | null>(null);
-  const [gone, setGone] = useState(false);
-  const router = useRouter();
-
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    // Durations are "server now − server timestamp": the server's clock, bounded by each answer's Date.
-    let clock: ClockBound[] = [];
-    const load = async () => {
-      try {
-        const q = topology ? `?topology=${encodeURIComponent(topology)}` : "";
-        const sentAt = Date.now();
-        const res = await fetch(`/api/nodes/${encodeURIComponent(id)}${q}`);
-        clock = addSample(clock, httpDateSample(res.headers.get("date"), sentAt, Date.now()));
-        if (res.status === 401) {
-          router.replace(`/login?next=${encodeURIComponent(window.location.pathname)}`);
-          return;
-        }
-        if (res.status === 404) {
-          // The node left the topology: say so once and stop asking.
-          if (!stopped) setGone(true);
-          return;
-        }
-        const body = (await res.json()) as NodeDetailJson & { error?: string };
-        if (stopped) return;
-        if (!res.ok) setError(body.error ?? `HTTP ${res.status}`);
-        else {
-          setData(body);
-          setNow(Date.now() + clockOffset(clock));
-          setError(null);
-        }
-      } catch {
-        if (!stopped) setError("cannot reach the replscope server");
-      }
-      if (!stopped) timer = setTimeout(load, 2000);
-    };
-    void load();
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [id, topology, router]);
+  // A snapshot, then deltas (new chart points, events, changed fields) on the shared socket.
+  const { detail: data, gone, error } = useNodeFeed(id, topology);
+  const { now } = useLiveTopology();
+  const connection = useConnection();
+  const live = connection?.status === "live";
 
   if (gone) return <NotFoundView />;
   if (!data) {
-    return <p className="py-12 text-center text-sm text-slate-400">{error ?? "Loading…"}</p>;
+    return (
+      <p className="py-12 text-center text-sm text-slate-400" data-testid="node-loading">
+        {error ?? (live ? "Loading…" : "Connecting to the replscope server…")}
+      </p>
+    );
   }
   const n = data.node;
   const h = data.history;
@@ -105,7 +51,10 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
         <span className={`text-sm ${n.status === "up" ? "text-emerald-300" : "text-rose-300"}`} data-testid="node-status">
           {n.status === "up" ? "up" : `down ${n.lastError ? `— ${n.lastError}` : ""}`}
         </span>
-        {error && <span className="text-xs text-amber-300">refresh failed: {error}</span>}
+        {error && <span className="text-xs text-amber-300">live updates failed: {error}</span>}
+        <span className={`ml-auto text-xs ${live ? "text-slate-500" : "text-amber-300"}`} data-testid="node-freshness" data-live={live}>
+          {live ? "live" : `last seen ${formatClock(connection?.lostAt ?? data.lastOkAt)} — not current`}
+        </span>
       </div>
       {n.stale && n.lastSeenAt !== null && (
         <p className="rounded border border-rose-500/40 bg-rose-950/30 px-3 py-2 text-xs text-rose-200" data-testid="stale-banner">
@@ -129,8 +78,8 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
             <Fact label="failover" value={n.failoverState ?? "—"} />
           </>
         )}
-        <Fact label="offset" value={formatNumber(n.replOffset)} />
-        <Fact label="ops/s" value={formatNumber(n.opsPerSec)} />
+        <Fact label="offset" value={formatNumber(n.replOffset)} testId="fact-offset" />
+        <Fact label="ops/s" value={formatNumber(n.opsPerSec)} testId="fact-ops" />
         <Fact label="memory" value={formatBytes(n.usedMemory)} />
         <Fact label="poll latency" value={data.pollLatencyMs === null ? "—" : `${data.pollLatencyMs} ms`} />
       </div>

@@ -1,8 +1,9 @@
 "use client";
 import { useSearchParams } from "next/navigation";
-import { useEffect, useMemo, useState } from "react";
+import { useMemo, useState } from "react";
 import type { TimelineEvent } from "@/lib/timeline/types";
-import { useLiveTopology } from "@/components/topology/use-live-topology";
+import { useApi } from "@/components/data/use-api";
+import { useLiveTopology } from "@/components/realtime/socket-provider";
 import { EventList } from "./event-list";
 
 const GROUPS: { value: string; label: string; match: (kind: string) => boolean }[] = [
@@ -14,31 +15,19 @@ const GROUPS: { value: string; label: string; match: (kind: string) => boolean }
   { value: "alert", label: "alerts", match: (k) => k.startsWith("alert:") },
 ];
 const MAX = 2000;
+const EMPTY: TimelineEvent[] = [];
 
 /** All events of all topologies, time-ordered: history from the API, then live from the socket. */
 export function TimelineView() {
   const params = useSearchParams();
   const { state, status } = useLiveTopology();
-  const [history, setHistory] = useState<TimelineEvent[]>([]);
-  const [error, setError] = useState<string | null>(null);
   const [node, setNode] = useState(params.get("node") ?? "");
   const [group, setGroup] = useState(params.get("kind") ?? "");
   const [severity, setSeverity] = useState("");
 
-  useEffect(() => {
-    let cancelled = false;
-    fetch("/api/events?limit=1000")
-      .then(async (res) => {
-        const body = (await res.json()) as { events?: TimelineEvent[]; error?: string };
-        if (cancelled) return;
-        if (!res.ok) setError(body.error ?? `HTTP ${res.status}`);
-        else setHistory(body.events ?? []);
-      })
-      .catch(() => !cancelled && setError("cannot reach the replscope server"));
-    return () => {
-      cancelled = true;
-    };
-  }, []);
+  // History once (SWR), then live events from the shared socket.
+  const { data, error } = useApi<{ events: TimelineEvent[] }>("/api/events?limit=1000", { revalidateOnFocus: false });
+  const history = data?.events ?? EMPTY;
 
   const merged = useMemo(() => {
     const byKey = new Map<string, TimelineEvent>();
@@ -81,7 +70,11 @@ export function TimelineView() {
           </select>
         </div>
       </div>
-      {error && <p className="text-sm text-rose-300">Could not load the history: {error}</p>}
+      {error && (
+        <p className="text-sm text-rose-300" data-testid="timeline-error">
+          Could not load the history: {error.message}
+        </p>
+      )}
       <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4" data-testid="timeline">
         <EventList events={shown} empty="No events match these filters." />
       </section>

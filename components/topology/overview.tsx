@@ -8,23 +8,7 @@ import { LagChart } from "./lag-chart";
 import { MasterDownPlaybook } from "./master-down-playbook";
 import { SentinelRow } from "./sentinel-row";
 import { TopologyGraph } from "./topology-graph";
-import { useLiveTopology, type ConnectionStatus } from "./use-live-topology";
-
-function StatusPill({ status }: { status: ConnectionStatus }) {
-  const map: Record<ConnectionStatus, [string, string]> = {
-    connecting: ["connecting…", "bg-slate-500"],
-    live: ["live", "bg-emerald-400"],
-    reconnecting: ["reconnecting…", "bg-amber-400"],
-    unauthorized: ["login required", "bg-rose-500"],
-  };
-  const [label, dot] = map[status];
-  return (
-    <span className="flex items-center gap-2 rounded-full border border-slate-700 px-2.5 py-0.5 text-xs text-slate-300" data-testid="connection-status" data-status={status}>
-      <span className={`h-2 w-2 rounded-full ${dot}`} />
-      {label}
-    </span>
-  );
-}
+import { useLiveTopology } from "@/components/realtime/socket-provider";
 
 function Stat({ label, value, tone = "text-slate-50", testId }: { label: string; value: string; tone?: string; testId?: string }) {
   return (
@@ -38,7 +22,7 @@ function Stat({ label, value, tone = "text-slate-50", testId }: { label: string;
 }
 
 export function Overview() {
-  const { state, status, hasSnapshot, now } = useLiveTopology();
+  const { state, hasSnapshot, now } = useLiveTopology();
   const params = useSearchParams();
   const wanted = params.get("topology");
   const topology = state.topologies.find((t) => t.name === wanted) ?? state.topologies[0];
@@ -73,9 +57,6 @@ export function Overview() {
           </div>
         )}
         {state.topologies.length === 1 && topology && <span className="font-mono text-sm text-slate-400">{topology.name}</span>}
-        <span className="ml-auto">
-          <StatusPill status={status} />
-        </span>
       </div>
 
       <AlertBanner alerts={topology?.alerts ?? []} now={now} />

@@ -150,6 +150,11 @@ export class CompareRunner {
     return { id };
   }
 
+  /** A running job's report as it is now, from memory (null once it stopped): for the socket's feeds. */
+  live(id: string): CompareReport | null {
+    return this.running.get(id)?.job.report() ?? null;
+  }
+
   isRunning(id: string): boolean {
     return this.running.has(id);
   }

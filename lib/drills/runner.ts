@@ -172,6 +172,11 @@ export class DrillManager {
     throw new DrillError(409, `drill ${id} is not running (${d.status})`);
   }
 
+  /** A drill this process ran lately, from memory (running ones always are): for the socket's feeds. */
+  live(id: string): Drill | null {
+    return this.recent.get(id) ?? null;
+  }
+
   async get(id: string): Promise<Drill | null> {
     return this.recent.get(id) ?? (await this.store.load(id));
   }

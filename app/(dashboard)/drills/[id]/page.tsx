@@ -5,7 +5,8 @@ import { findRuntime } from "@/lib/runtime";
 
 export default async function DrillPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const drills = findRuntime()?.drills;
-  if (!DRILL_ID.test(id) || (drills && !(await drills.get(id)))) notFound();
-  return <DrillDetail id={id} />;
+  const drill = DRILL_ID.test(id) ? await findRuntime()?.drills.get(id) : undefined;
+  if (!DRILL_ID.test(id) || (findRuntime() && !drill)) notFound();
+  // The topology is known here: the live map shows at once, before the drill's own feed answers.
+  return <DrillDetail id={id} topology={drill?.topology} />;
 }
