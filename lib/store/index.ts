@@ -23,7 +23,7 @@ export interface StoreOptions {
   dataDir: string;
   /** postgres://… selects PostgreSQL (REPLSCOPE_DATABASE_URL). */
   databaseUrl?: string;
-  /** Write-behind interval (at most 100 ms). */
+  /** Write-behind interval (default 50, at most 100 ms). */
   flushMs?: number;
   /** Bound on statements waiting for a flush. */
   maxQueued?: number;
@@ -108,9 +108,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       for (const q of qs) await trx.executeQuery(CompiledQuery.raw(q.sql, [...q.params]));
     });
   };
-  const writer = new WriteBehind(commit, Math.min(100, opts.flushMs ?? 100), opts.maxQueued);
-  const events = new EventRepo(db);
-  const audit = new AuditRepo(db);
+  const writer = new WriteBehind(commit, Math.min(100, opts.flushMs ?? 50), opts.maxQueued);
+  const events = new EventRepo(db, writer);
+  const audit = new AuditRepo(db, writer);
   const metrics = new MetricRepo(db, writer, commit);
 
   const retain = async (now = Date.now()): Promise<void> => {
