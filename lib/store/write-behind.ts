@@ -127,6 +127,15 @@ export class WriteBehind {
       await this.commit(batch);
       this.s.flushes++;
     } catch (err) {
+      // One bad statement must not block every write behind it: retry one by one and drop only
+      // what fails alone. If every one fails the database itself is the problem: keep them all.
+      const failed = await this.commitOneByOne(batch);
+      if (failed.length < batch.length) {
+        this.s.flushes++;
+        this.s.dropped += failed.length;
+        this.noteError(err);
+        return;
+      }
       // Keep the batch for the next try, still within the bound.
       this.queue = [...batch, ...this.queue];
       const excess = this.queue.length - this.maxQueued;
@@ -136,6 +145,20 @@ export class WriteBehind {
       }
       throw err;
     }
+  }
+
+  private async commitOneByOne(batch: RawQuery[]): Promise<RawQuery[]> {
+    const failed: RawQuery[] = [];
+    for (const [i, q] of batch.entries()) {
+      try {
+        await this.commit([q]);
+      } catch {
+        failed.push(q);
+        // The first three all failing: the database is down, not one statement bad. Stop trying.
+        if (i === 2 && failed.length === 3) return batch;
+      }
+    }
+    return failed;
   }
 
   private noteError(err: unknown): void {

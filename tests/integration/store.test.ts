@@ -106,6 +106,17 @@ for (const make of [sqliteBackend, postgresBackend]) {
       assert.equal((await store.events.query({ limit: 1 }))[0]?.text, "event 40");
     });
 
+    test("a statement that cannot commit is dropped alone; the writes around it are kept", async () => {
+      const before = store.writerStats().dropped;
+      const bad = store.db.insertInto("events").values({ id: 500 } as never).compile(); // NOT NULL columns missing
+      store.enqueue({ sql: bad.sql, params: bad.parameters });
+      store.events.queue([ev(501)]);
+      await store.flush();
+      assert.deepEqual((await store.events.query({ since: ev(500).at, until: ev(501).at })).map((e) => e.id), [501]);
+      assert.equal(store.writerStats().dropped, before + 1);
+      assert.match(store.writerStats().lastWriteError ?? "", /null/i);
+    });
+
     test("audit: filters, newest `limit` oldest first, optional fields round-trip", async () => {
       for (let i = 0; i < 30; i++) {
         store.audit.queue({
