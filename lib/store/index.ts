@@ -27,7 +27,7 @@ export interface StoreOptions {
   flushMs?: number;
   /** Bound on statements waiting for a flush. */
   maxQueued?: number;
-  /** How often retention runs (default a minute). */
+  /** How often metric rollups and retention run (default 30 s). */
   retentionMs?: number;
   /** Timeline events kept (newest). */
   maxEvents?: number;
@@ -53,7 +53,7 @@ export interface Store {
   commit(qs: RawQuery[]): Promise<void>;
   /** Commits everything queued so far. */
   flush(): Promise<void>;
-  /** Runs retention now (it also runs by itself). */
+  /** Rolls metric tiers up, then runs retention (both also run by themselves). */
   retain(now?: number): Promise<void>;
   /** Bytes used on disk (SQLite file + WAL) or by the PostgreSQL database. */
   sizeBytes(): Promise<number>;
@@ -114,7 +114,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const metrics = new MetricRepo(db, writer, commit);
 
   const retain = async (now = Date.now()): Promise<void> => {
-    await writer.flush();
+    // Rollups first: they read the 1 s and 1 min rows that retention is about to delete.
+    await metrics.rollup(now);
     await events.retain(opts.maxEvents ?? 50_000);
     await audit.retain(opts.maxAudit ?? 100_000);
     await metrics.retain(now);
@@ -125,10 +126,10 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let retentionTimer: NodeJS.Timeout | null = null;
   const loop = () => {
     retentionTimer = setTimeout(() => {
-      retain().catch((err: unknown) => console.error("replscope: store retention failed", err)).finally(() => {
+      retain().catch((err: unknown) => console.error("replscope: store rollup/retention failed", err)).finally(() => {
         if (!closed) loop();
       });
-    }, opts.retentionMs ?? 60_000);
+    }, opts.retentionMs ?? 30_000);
     retentionTimer.unref();
   };
   loop();
@@ -159,7 +160,6 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       if (closed) return;
       closed = true;
       if (retentionTimer) clearTimeout(retentionTimer);
-      metrics.closeBuckets();
       await writer.close();
       await db.destroy();
     },
