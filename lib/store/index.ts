@@ -79,14 +79,11 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   } else {
     // Loaded only when asked for, so the default start never needs pg.
     const pg = await import("pg");
-    const { Pool, types } = pg.default ?? pg;
-    const int8 = types.builtins.INT8;
-    const pool = new Pool({
-      connectionString: url,
-      max: opts.poolMax ?? 5,
-      // bigint columns hold epoch ms and ids, all below 2^53.
-      types: { getTypeParser: (oid: number, format?: "text" | "binary") => (oid === int8 ? Number : types.getTypeParser(oid, format as "text")) } as never,
-    });
+    const { Pool, TypeOverrides, types } = pg.default ?? pg;
+    // bigint columns hold epoch ms and ids, all below 2^53: numbers, not strings. Per pool, not global.
+    const overrides = new TypeOverrides();
+    overrides.setTypeParser(types.builtins.INT8, Number);
+    const pool = new Pool({ connectionString: url, max: opts.poolMax ?? 5, types: overrides });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
 
