@@ -39,8 +39,8 @@ export interface MetricRow {
   sample: Sample;
 }
 
+/** A 1 s sample waiting for the next flush. */
 interface Pending {
-  table: TierTable;
   key: string;
   topology: string;
   node: string;
@@ -49,9 +49,7 @@ interface Pending {
 
 /** The tier whose resolution suits a chart spanning `spanMs` (and still holds data that old). */
 export function tierFor(spanMs: number): TierTable {
-  if (spanMs <= 3600_000) return "metric_1s";
-  if (spanMs <= 7 * 86400_000) return "metric_1m";
-  return "metric_1h";
+  return (TIER_SPECS.find((s) => spanMs <= s.keepMs) ?? TIER_SPECS[TIER_SPECS.length - 1]!).table;
 }
 
 const MAX_PENDING = 200_000;
@@ -72,7 +70,7 @@ export class MetricRepo {
 
   /** One sample of one node (the 1 s tier); rollup() derives the minutes and hours from them. */
   record(topology: string, node: string, t: number, sample: Sample): void {
-    this.push({ table: "metric_1s", key: `${topology}\u0000${node}`, topology, node, row: { t, sample } });
+    this.push({ key: `${topology}\u0000${node}`, topology, node, row: { t, sample } });
     this.writer.poke();
   }
 
@@ -169,22 +167,16 @@ export class MetricRepo {
     const unknown = new Map<string, Pending>();
     for (const p of this.pending) if (!this.nodeIds.has(p.key)) unknown.set(p.key, p);
     for (const p of unknown.values()) await this.nodeId(p.topology, p.node).catch(() => undefined);
-    const byTable = new Map<TierTable, { id: number; row: MetricRow }[]>();
+    const rows: { id: number; row: MetricRow }[] = [];
     const keep: Pending[] = [];
     for (const p of this.pending) {
       const id = this.nodeIds.get(p.key);
-      // Not resolved yet: the next flush takes it.
+      // Not resolved (the database refused): the next flush tries again.
       if (id === undefined) keep.push(p);
-      else {
-        let list = byTable.get(p.table);
-        if (!list) byTable.set(p.table, (list = []));
-        list.push({ id, row: p.row });
-      }
+      else rows.push({ id, row: p.row });
     }
     this.pending = keep;
-    const out: RawQuery[] = [];
-    for (const [table, rows] of byTable) out.push(...this.rowQueries(table, rows));
-    return out;
+    return this.rowQueries("metric_1s", rows);
   }
 
   private rowQueries(table: TierTable, rows: readonly { id: number; row: MetricRow }[]): RawQuery[] {
