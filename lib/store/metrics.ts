@@ -233,7 +233,9 @@ export class MetricRepo {
 /**
  * INSERT … SELECT of one tier's buckets from the finer tier, the same SQL on SQLite and
  * PostgreSQL: max / avg per bucket, and the last non-null value through a correlated subquery
- * (walks the (node_id, t) key backwards). "where true" lets SQLite parse the upsert after a SELECT.
+ * (walks the (node_id, t) key backwards). `node_id in (…)` makes both engines range-scan the
+ * (node_id, t) key per node instead of reading the whole table. "where true" lets SQLite parse
+ * the upsert after a SELECT.
  */
 function rollupQuery(src: TierTable, dst: TierTable, step: number, start: number, end: number) {
   const agg = (name: SeriesName) => {
@@ -251,7 +253,8 @@ function rollupQuery(src: TierTable, dst: TierTable, step: number, start: number
   return sql`insert into ${sql.table(dst)} (node_id, t, ${sql.join(cols)})
     select g.node_id, g.b, ${sql.join(SERIES.map(pick))}
     from (select node_id, b, ${sql.join(SERIES.map((n) => sql`${agg(n)} as ${sql.ref(COLUMN[n])}`))}
-          from (select s.*, t - (t % ${step}) as b from ${sql.table(src)} s where t >= ${start} and t < ${end}) x
+          from (select s.*, t - (t % ${step}) as b from ${sql.table(src)} s
+                where node_id in (select id from metric_nodes) and t >= ${start} and t < ${end}) x
           group by node_id, b) g
     where true
     on conflict (node_id, t) do update set ${sql.join(cols.map((c) => sql`${c} = excluded.${c}`))}`;
