@@ -14,7 +14,7 @@ export interface AuditLog {
 export function auditLogOn(store: Store): AuditLog {
   return {
     append(e) {
-      store.enqueue(store.audit.insertQuery(AuditEntrySchema.parse(e)));
+      store.audit.queue(AuditEntrySchema.parse(e));
     },
     async query(q) {
       await store.flush().catch(() => undefined);

@@ -1,4 +1,6 @@
-// Bounded per-node history: one sample a second for the last hour, one a minute (averaged) for a day.
+// Bounded per-node history kept in memory for the live views: one sample a second for the last
+// 10 minutes (the overview's lag sparklines read 5), one a minute (averaged) for an hour. Charts
+// further back, and across restarts, come from the store's metric tiers (lib/store/metrics.ts).
 
 export const SERIES = ["replOffset", "lagBytes", "lagSeconds", "opsPerSec", "usedMemory", "writeRate"] as const;
 export type SeriesName = (typeof SERIES)[number];
@@ -52,7 +54,7 @@ export class NodeHistory {
   private readonly coarse: Ring;
   private bucket: { start: number; sums: number[]; counts: number[] } | null = null;
 
-  constructor(fineCapacity = 3600, coarseCapacity = 1440, private readonly coarseMs = 60_000) {
+  constructor(fineCapacity = 600, coarseCapacity = 60, private readonly coarseMs = 60_000) {
     this.fine = new Ring(fineCapacity);
     this.coarse = new Ring(coarseCapacity);
   }

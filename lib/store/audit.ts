@@ -2,7 +2,8 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database } from "./schema";
-import type { RawQuery } from "./util";
+import { chunks, type RawQuery } from "./util";
+import { RowBuffer, type WriteBehind } from "./write-behind";
 
 export const AuditEntrySchema = z.object({
   at: z.number(),
@@ -31,24 +32,40 @@ export interface AuditQuery {
 export const AUDIT_QUERY_MAX = 5000;
 
 export class AuditRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly buffer: RowBuffer<AuditEntry>;
 
-  insertQuery(e: AuditEntry): RawQuery {
-    const q = this.db
-      .insertInto("audit")
-      .values({
-        at: e.at,
-        user: e.user,
-        role: e.role,
-        action: e.action,
-        topology: e.topology,
-        nodes: JSON.stringify(e.nodes),
-        params: e.params ? JSON.stringify(e.params) : null,
-        result: e.result,
-        error: e.error ?? null,
-      })
-      .compile();
-    return { sql: q.sql, params: q.parameters };
+  constructor(
+    private readonly db: Kysely<Database>,
+    writer: WriteBehind,
+  ) {
+    this.buffer = new RowBuffer(writer, (rows) => this.insertQueries(rows));
+  }
+
+  /** Write-behind: stored by the next flush (≤ 100 ms), in one multi-row insert. */
+  queue(e: AuditEntry): void {
+    this.buffer.push(e);
+  }
+
+  insertQueries(entries: readonly AuditEntry[]): RawQuery[] {
+    return chunks(entries, 500).map((part) => {
+      const q = this.db
+        .insertInto("audit")
+        .values(
+          part.map((e) => ({
+            at: e.at,
+            user: e.user,
+            role: e.role,
+            action: e.action,
+            topology: e.topology,
+            nodes: JSON.stringify(e.nodes),
+            params: e.params ? JSON.stringify(e.params) : null,
+            result: e.result,
+            error: e.error ?? null,
+          })),
+        )
+        .compile();
+      return { sql: q.sql, params: q.parameters };
+    });
   }
 
   async query({ user, action, since, until, limit = 200 }: AuditQuery): Promise<AuditEntry[]> {

@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import type { TimelineEvent } from "../timeline/types";
 import type { Database } from "./schema";
 import { chunks, type RawQuery } from "./util";
+import { RowBuffer, type WriteBehind } from "./write-behind";
 
 export interface EventQuery {
   topology?: string;
@@ -27,7 +28,23 @@ export function clampLimit(limit: number | undefined): number {
 }
 
 export class EventRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly buffer: RowBuffer<TimelineEvent>;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    writer: WriteBehind,
+  ) {
+    this.buffer = new RowBuffer(writer, (rows) => this.insertQueries(rows));
+  }
+
+  /** Write-behind: stored by the next flush (≤ 100 ms), in one multi-row insert. */
+  queue(events: readonly TimelineEvent[]): void {
+    this.buffer.push(...events);
+  }
+
+  get dropped(): number {
+    return this.buffer.dropped;
+  }
 
   /** Compiled multi-row inserts (an id already stored is kept as it is). */
   insertQueries(events: readonly TimelineEvent[]): RawQuery[] {

@@ -23,11 +23,11 @@ export interface StoreOptions {
   dataDir: string;
   /** postgres://… selects PostgreSQL (REPLSCOPE_DATABASE_URL). */
   databaseUrl?: string;
-  /** Write-behind interval (at most 100 ms). */
+  /** Write-behind interval (default 50, at most 100 ms). */
   flushMs?: number;
   /** Bound on statements waiting for a flush. */
   maxQueued?: number;
-  /** How often retention runs (default a minute). */
+  /** How often metric rollups and retention run (default 30 s). */
   retentionMs?: number;
   /** Timeline events kept (newest). */
   maxEvents?: number;
@@ -53,7 +53,7 @@ export interface Store {
   commit(qs: RawQuery[]): Promise<void>;
   /** Commits everything queued so far. */
   flush(): Promise<void>;
-  /** Runs retention now (it also runs by itself). */
+  /** Rolls metric tiers up, then runs retention (both also run by themselves). */
   retain(now?: number): Promise<void>;
   /** Bytes used on disk (SQLite file + WAL) or by the PostgreSQL database. */
   sizeBytes(): Promise<number>;
@@ -87,14 +87,11 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   } else {
     // Loaded only when asked for, so the default start never needs pg.
     const pg = await import("pg");
-    const { Pool, types } = pg.default ?? pg;
-    const int8 = types.builtins.INT8;
-    const pool = new Pool({
-      connectionString: url,
-      max: opts.poolMax ?? 5,
-      // bigint columns hold epoch ms and ids, all below 2^53.
-      types: { getTypeParser: (oid: number, format?: "text" | "binary") => (oid === int8 ? Number : types.getTypeParser(oid, format as "text")) } as never,
-    });
+    const { Pool, TypeOverrides, types } = pg.default ?? pg;
+    // bigint columns hold epoch ms and ids, all below 2^53: numbers, not strings. Per pool, not global.
+    const overrides = new TypeOverrides();
+    overrides.setTypeParser(types.builtins.INT8, Number);
+    const pool = new Pool({ connectionString: url, max: opts.poolMax ?? 5, types: overrides });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
 
@@ -116,13 +113,14 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       for (const q of qs) await trx.executeQuery(CompiledQuery.raw(q.sql, [...q.params]));
     });
   };
-  const writer = new WriteBehind(commit, Math.min(100, opts.flushMs ?? 100), opts.maxQueued);
-  const events = new EventRepo(db);
-  const audit = new AuditRepo(db);
+  const writer = new WriteBehind(commit, Math.min(100, opts.flushMs ?? 50), opts.maxQueued);
+  const events = new EventRepo(db, writer);
+  const audit = new AuditRepo(db, writer);
   const metrics = new MetricRepo(db, writer, commit);
 
   const retain = async (now = Date.now()): Promise<void> => {
-    await writer.flush();
+    // Rollups first: they read the 1 s and 1 min rows that retention is about to delete.
+    await metrics.rollup(now);
     await events.retain(opts.maxEvents ?? 50_000);
     await audit.retain(opts.maxAudit ?? 100_000);
     await metrics.retain(now);
@@ -133,10 +131,10 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let retentionTimer: NodeJS.Timeout | null = null;
   const loop = () => {
     retentionTimer = setTimeout(() => {
-      retain().catch((err: unknown) => console.error("replscope: store retention failed", err)).finally(() => {
+      retain().catch((err: unknown) => console.error("replscope: store rollup/retention failed", err)).finally(() => {
         if (!closed) loop();
       });
-    }, opts.retentionMs ?? 60_000);
+    }, opts.retentionMs ?? 30_000);
     retentionTimer.unref();
   };
   loop();
@@ -167,7 +165,6 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       if (closed) return;
       closed = true;
       if (retentionTimer) clearTimeout(retentionTimer);
-      metrics.closeBuckets();
       await writer.close();
       await db.destroy();
     },

@@ -152,7 +152,7 @@ export async function importLegacy(store: Store, dataDir: string, now = Date.now
     if (!(await imported(store, key))) {
       // Rotated files (audit-<ms>.jsonl) are older than the live audit.jsonl.
       const files = [...readdirSync(auditDir).filter((f) => /^audit-\d+\.jsonl$/.test(f)).sort(), ...(existsSync(path.join(auditDir, "audit.jsonl")) ? ["audit.jsonl"] : [])];
-      const qs: RawQuery[] = [];
+      const entries: AuditEntry[] = [];
       for (const f of files) {
         for await (const l of lines(path.join(auditDir, f))) {
           let entry: AuditEntry | null = null;
@@ -162,12 +162,12 @@ export async function importLegacy(store: Store, dataDir: string, now = Date.now
           } catch {
             /* torn or foreign line */
           }
-          if (entry) qs.push(store.audit.insertQuery(entry));
+          if (entry) entries.push(entry);
           else out.skipped++;
         }
       }
-      await store.commit([...qs, marker(store, key, String(now))]);
-      out.audit = qs.length;
+      await store.commit([...store.audit.insertQueries(entries), marker(store, key, String(now))]);
+      out.audit = entries.length;
     }
     out.movedTo.push(moveAside(auditDir, now));
   }

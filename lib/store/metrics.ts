@@ -1,8 +1,8 @@
 // Metric history in three tiers: every sample (1 s) for an hour, 1-minute rollups for 7 days,
-// 1-hour rollups for 90 days. Rollups are accumulated in memory per node and written when their
-// bucket closes (and at close); each series rolls up the way its chart reads it (ROLLUP).
-// Rows are coalesced into multi-row inserts by the write-behind queue's drain.
-import type { Kysely } from "kysely";
+// 1-hour rollups for 90 days. Samples go through the write-behind queue (coalesced into
+// multi-row inserts); rollups are derived in SQL from the stored finer tier (rollup()), each
+// series the way its chart reads it (ROLLUP).
+import { sql, type Kysely } from "kysely";
 import { SERIES, type HistoryJson, type Sample, type SeriesName } from "../monitor/history";
 import type { Database, MetricSamplesTable, TierTable } from "./schema";
 import { chunks, type RawQuery } from "./util";
@@ -39,16 +39,8 @@ export interface MetricRow {
   sample: Sample;
 }
 
-interface Bucket {
-  start: number;
-  sum: number[];
-  n: number[];
-  max: number[];
-  last: (number | null)[];
-}
-
+/** A 1 s sample waiting for the next flush. */
 interface Pending {
-  table: TierTable;
   key: string;
   topology: string;
   node: string;
@@ -57,9 +49,7 @@ interface Pending {
 
 /** The tier whose resolution suits a chart spanning `spanMs` (and still holds data that old). */
 export function tierFor(spanMs: number): TierTable {
-  if (spanMs <= 3600_000) return "metric_1s";
-  if (spanMs <= 7 * 86400_000) return "metric_1m";
-  return "metric_1h";
+  return (TIER_SPECS.find((s) => spanMs <= s.keepMs) ?? TIER_SPECS[TIER_SPECS.length - 1]!).table;
 }
 
 const MAX_PENDING = 200_000;
@@ -68,7 +58,6 @@ export class MetricRepo {
   private readonly nodeIds = new Map<string, number>();
   private readonly resolving = new Map<string, Promise<number>>();
   private pending: Pending[] = [];
-  private readonly buckets = new Map<string, (Bucket | null)[]>();
   dropped = 0;
 
   constructor(
@@ -79,43 +68,36 @@ export class MetricRepo {
     writer.addDrain(() => this.drain());
   }
 
-  /** One sample of one node (the 1 s tier); feeds the minute and hour rollups. */
+  /** One sample of one node (the 1 s tier); rollup() derives the minutes and hours from them. */
   record(topology: string, node: string, t: number, sample: Sample): void {
-    const key = `${topology}\u0000${node}`;
-    this.push({ table: "metric_1s", key, topology, node, row: { t, sample } });
-    let bs = this.buckets.get(key);
-    if (!bs) this.buckets.set(key, (bs = [null, null]));
-    for (const [i, spec] of TIER_SPECS.slice(1).entries()) {
-      const start = Math.floor(t / spec.stepMs) * spec.stepMs;
-      let b = bs[i] ?? null;
-      if (b && b.start !== start) {
-        this.push({ table: spec.table, key, topology, node, row: rollup(b) });
-        b = null;
-      }
-      b ??= { start, sum: SERIES.map(() => 0), n: SERIES.map(() => 0), max: SERIES.map(() => -Infinity), last: SERIES.map(() => null) };
-      SERIES.forEach((name, c) => {
-        const v = sample[name];
-        if (v === null || !Number.isFinite(v)) return;
-        b.sum[c]! += v;
-        b.n[c]! += 1;
-        b.max[c] = Math.max(b.max[c]!, v);
-        b.last[c] = v;
-      });
-      bs[i] = b;
-    }
+    this.push({ key: `${topology}\u0000${node}`, topology, node, row: { t, sample } });
     this.writer.poke();
   }
 
-  /** Writes the rollups of buckets still open (at close: a restart then keeps the partial minute). */
-  closeBuckets(): void {
-    for (const [key, bs] of this.buckets) {
-      const [topology = "", node = ""] = key.split("\u0000");
-      bs.forEach((b, i) => {
-        const spec = TIER_SPECS[i + 1];
-        if (b && spec) this.push({ table: spec.table, key, topology, node, row: rollup(b) });
-      });
+  /**
+   * Rolls the closed minutes up from the 1 s tier and the closed hours from the minutes, in SQL,
+   * from what is stored: a restart in the middle of a bucket loses nothing, and running it twice
+   * gives the same rows. A watermark per tier (table meta) makes it catch up after downtime, as
+   * far back as the finer tier still holds data.
+   */
+  async rollup(now = Date.now()): Promise<void> {
+    await this.writer.flush();
+    for (let i = 1; i < TIER_SPECS.length; i++) {
+      const from = TIER_SPECS[i - 1]!;
+      const to = TIER_SPECS[i]!;
+      const key = `rollup:${to.table}`;
+      const mark = await this.db.selectFrom("meta").select("value").where("key", "=", key).executeTakeFirst();
+      const end = Math.floor(now / to.stepMs) * to.stepMs;
+      const oldest = Math.floor((now - from.keepMs) / to.stepMs) * to.stepMs;
+      const start = Math.max(mark ? Number(mark.value) : oldest, oldest);
+      if (start >= end) continue;
+      const q = rollupQuery(from.table, to.table, to.stepMs, start, end).compile(this.db);
+      const m = this.db.insertInto("meta").values({ key, value: String(end) }).onConflict((oc) => oc.column("key").doUpdateSet({ value: String(end) })).compile();
+      await this.commit([
+        { sql: q.sql, params: q.parameters },
+        { sql: m.sql, params: m.parameters },
+      ]);
     }
-    this.buckets.clear();
   }
 
   /** Writes rows straight into one tier (import, benchmarks); committed when this resolves. */
@@ -143,7 +125,8 @@ export class MetricRepo {
       .where("metric_nodes.node", "=", node)
       .where(`${table}.t`, ">=", sinceMs)
       .orderBy(`${table}.t`)
-      .limit(10_000)
+      // Above the largest tier window (7 days of minutes = 10 080 rows), so the newest are never cut.
+      .limit(11_000)
       .execute();
     for (const r of rows) {
       out.t.push(Number(r.t));
@@ -184,22 +167,16 @@ export class MetricRepo {
     const unknown = new Map<string, Pending>();
     for (const p of this.pending) if (!this.nodeIds.has(p.key)) unknown.set(p.key, p);
     for (const p of unknown.values()) await this.nodeId(p.topology, p.node).catch(() => undefined);
-    const byTable = new Map<TierTable, { id: number; row: MetricRow }[]>();
+    const rows: { id: number; row: MetricRow }[] = [];
     const keep: Pending[] = [];
     for (const p of this.pending) {
       const id = this.nodeIds.get(p.key);
-      // Not resolved yet: the next flush takes it.
+      // Not resolved (the database refused): the next flush tries again.
       if (id === undefined) keep.push(p);
-      else {
-        let list = byTable.get(p.table);
-        if (!list) byTable.set(p.table, (list = []));
-        list.push({ id, row: p.row });
-      }
+      else rows.push({ id, row: p.row });
     }
     this.pending = keep;
-    const out: RawQuery[] = [];
-    for (const [table, rows] of byTable) out.push(...this.rowQueries(table, rows));
-    return out;
+    return this.rowQueries("metric_1s", rows);
   }
 
   private rowQueries(table: TierTable, rows: readonly { id: number; row: MetricRow }[]): RawQuery[] {
@@ -253,13 +230,32 @@ export class MetricRepo {
   }
 }
 
-function rollup(b: Bucket): MetricRow {
-  const sample = {} as Sample;
-  SERIES.forEach((name, c) => {
-    if (b.n[c] === 0) sample[name] = null;
-    else if (ROLLUP[name] === "last") sample[name] = b.last[c] ?? null;
-    else if (ROLLUP[name] === "max") sample[name] = b.max[c]!;
-    else sample[name] = b.sum[c]! / b.n[c]!;
-  });
-  return { t: b.start, sample };
+/**
+ * INSERT … SELECT of one tier's buckets from the finer tier, the same SQL on SQLite and
+ * PostgreSQL: max / avg per bucket, and the last non-null value through a correlated subquery
+ * (walks the (node_id, t) key backwards). `node_id in (…)` makes both engines range-scan the
+ * (node_id, t) key per node instead of reading the whole table. "where true" lets SQLite parse
+ * the upsert after a SELECT.
+ */
+function rollupQuery(src: TierTable, dst: TierTable, step: number, start: number, end: number) {
+  const agg = (name: SeriesName) => {
+    const col = sql.ref(COLUMN[name]);
+    if (ROLLUP[name] === "max") return sql`max(${col})`;
+    if (ROLLUP[name] === "avg") return sql`avg(${col})`;
+    return sql`null`;
+  };
+  const pick = (name: SeriesName) => {
+    const col = sql.ref(COLUMN[name]);
+    if (ROLLUP[name] !== "last") return sql`g.${col}`;
+    return sql`(select l.${col} from ${sql.table(src)} l where l.node_id = g.node_id and l.t >= g.b and l.t < g.b + ${step} and l.${col} is not null order by l.t desc limit 1)`;
+  };
+  const cols = SERIES.map((n) => sql.ref(COLUMN[n]));
+  return sql`insert into ${sql.table(dst)} (node_id, t, ${sql.join(cols)})
+    select g.node_id, g.b, ${sql.join(SERIES.map(pick))}
+    from (select node_id, b, ${sql.join(SERIES.map((n) => sql`${agg(n)} as ${sql.ref(COLUMN[n])}`))}
+          from (select s.*, t - (t % ${step}) as b from ${sql.table(src)} s
+                where node_id in (select id from metric_nodes) and t >= ${start} and t < ${end}) x
+          group by node_id, b) g
+    where true
+    on conflict (node_id, t) do update set ${sql.join(cols.map((c) => sql`${c} = excluded.${c}`))}`;
 }

@@ -32,7 +32,8 @@ function prepare(sql) {
   let s = cache.get(sql);
   if (!s) {
     s = db.prepare(sql);
-    if (cache.size >= 256) cache.delete(cache.keys().next().value);
+    // Bounded: past 256 statements the oldest is dropped (Map iterates in insertion order).
+    if (cache.size >= 256) for (const [oldest] of cache) { cache.delete(oldest); break; }
     cache.set(sql, s);
   }
   return s;

@@ -21,6 +21,41 @@ type Drain = () => RawQuery[] | Promise<RawQuery[]>;
 // After a failed flush (disk full, database gone) wait this long before the next try.
 const RETRY_AFTER_ERROR_MS = 1000;
 
+/**
+ * Rows waiting for the next flush, turned into multi-row inserts when it comes (one statement
+ * per table per flush instead of one per row: that is what keeps a flush short on PostgreSQL).
+ */
+export class RowBuffer<T> {
+  private rows: T[] = [];
+  dropped = 0;
+
+  constructor(
+    private readonly writer: WriteBehind,
+    private readonly toQueries: (rows: T[]) => RawQuery[],
+    private readonly max = 50_000,
+  ) {
+    writer.addDrain(() => this.drain());
+  }
+
+  push(...rows: T[]): void {
+    this.writer.assertOpen();
+    this.rows.push(...rows);
+    const excess = this.rows.length - this.max;
+    if (excess > 0) {
+      this.rows.splice(0, excess);
+      this.dropped += excess;
+    }
+    this.writer.poke();
+  }
+
+  private drain(): RawQuery[] {
+    if (this.rows.length === 0) return [];
+    const rows = this.rows;
+    this.rows = [];
+    return this.toQueries(rows);
+  }
+}
+
 export class WriteBehind {
   private queue: RawQuery[] = [];
   private readonly drains = new Set<Drain>();
@@ -35,8 +70,12 @@ export class WriteBehind {
     private readonly maxQueued = 50_000,
   ) {}
 
-  enqueue(...qs: RawQuery[]): void {
+  assertOpen(): void {
     if (this.closed) throw new Error("store is closed");
+  }
+
+  enqueue(...qs: RawQuery[]): void {
+    this.assertOpen();
     this.queue.push(...qs);
     const excess = this.queue.length - this.maxQueued;
     if (excess > 0) {
@@ -88,6 +127,15 @@ export class WriteBehind {
       await this.commit(batch);
       this.s.flushes++;
     } catch (err) {
+      // One bad statement must not block every write behind it: retry one by one and drop only
+      // what fails alone. If every one fails the database itself is the problem: keep them all.
+      const failed = await this.commitOneByOne(batch);
+      if (failed.length < batch.length) {
+        this.s.flushes++;
+        this.s.dropped += failed.length;
+        this.noteError(err);
+        return;
+      }
       // Keep the batch for the next try, still within the bound.
       this.queue = [...batch, ...this.queue];
       const excess = this.queue.length - this.maxQueued;
@@ -97,6 +145,20 @@ export class WriteBehind {
       }
       throw err;
     }
+  }
+
+  private async commitOneByOne(batch: RawQuery[]): Promise<RawQuery[]> {
+    const failed: RawQuery[] = [];
+    for (const [i, q] of batch.entries()) {
+      try {
+        await this.commit([q]);
+      } catch {
+        failed.push(q);
+        // The first three all failing: the database is down, not one statement bad. Stop trying.
+        if (i === 2 && failed.length === 3) return batch;
+      }
+    }
+    return failed;
   }
 
   private noteError(err: unknown): void {

@@ -13,14 +13,14 @@ const OptionsSchema = z.strictObject({
   /** Newest events kept by retention (only for a store this module opens itself). */
   maxEvents: z.number().int().positive().default(50_000),
   /** Write-behind interval, at most 100 ms (only for a store this module opens itself). */
-  flushMs: z.number().int().nonnegative().max(100).default(100),
+  flushMs: z.number().int().nonnegative().max(100).default(50),
 });
 export type EventStoreOptions = z.input<typeof OptionsSchema>;
 
 export interface EventStoreStats {
   /** Appends refused because they would not read back (NaN, unknown kind, stray types). */
   skipped: number;
-  /** Statements dropped because writes kept failing and the queue was full. */
+  /** Events (or statements) dropped because writes kept failing and the queue was full. */
   dropped: number;
   writeErrors: number;
   lastWriteError: string | null;
@@ -72,7 +72,8 @@ class StoreTimeline implements EventStore {
       ok.push(r.data);
       if (r.data.id > this.lastId) this.lastId = r.data.id;
     }
-    if (ok.length) this.store.enqueue(...this.store.events.insertQueries(ok));
+    if (this.closed) throw new Error("event store is closed");
+    if (ok.length) this.store.events.queue(ok);
   }
 
   async query(q: EventQuery): Promise<TimelineEvent[]> {
@@ -97,6 +98,6 @@ class StoreTimeline implements EventStore {
 
   stats(): EventStoreStats {
     const w = this.store.writerStats();
-    return { skipped: this.skipped, dropped: w.dropped, writeErrors: w.writeErrors, lastWriteError: w.lastWriteError };
+    return { skipped: this.skipped, dropped: w.dropped + this.store.events.dropped, writeErrors: w.writeErrors, lastWriteError: w.lastWriteError };
   }
 }

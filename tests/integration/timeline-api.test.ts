@@ -84,14 +84,20 @@ describe("timeline, logs and alerts through the API", () => {
     await cli(topo.replicas[0]!.port, "CLIENT", "KILL", "TYPE", "master");
     const before = await waitFor("a resync on the timeline", () => events("?kind=sync:"), (e) => e.some((x) => x.node === topo.replicas[0]!.id), 15_000);
     const ids = new Set(before.map((e) => e.id));
+    // The node page's chart comes from the store's metric tiers: it survives the restart too.
+    const from = Date.now() - 10 * 60_000;
+    const chart = async () => ((await (await fetch(`${server.url}/api/nodes/${encodeURIComponent(topo.master.id)}?since=${from}`, { headers: auth })).json()) as { history: { t: number[] } | null }).history?.t ?? [];
+    const chartBefore = await waitFor("history points", chart, (t) => t.length >= 2, 10_000);
     const dataDir = server.dataDir;
-    // The store fsyncs every 200 ms: what is older than that must survive a kill -9.
+    // The store commits every 50 ms: what is older than 200 ms must survive a kill -9.
     await new Promise((r) => setTimeout(r, 500));
     server.child.kill("SIGKILL");
     await new Promise((r) => server.child.once("exit", r));
     server = await startServer({ REPLSCOPE_CONFIG: configFile, REPLSCOPE_DATA_DIR: dataDir });
     const after = await events("?kind=sync:&limit=5000");
     for (const id of ids) assert.ok(after.some((e) => e.id === id), `event ${id} survived kill -9`);
+    const chartAfter = await chart();
+    for (const t of chartBefore) assert.ok(chartAfter.includes(t), `history point ${t} survived kill -9`);
     const fresh = await waitFor("new events", () => events(), (e) => e.some((x) => x.id > Math.max(...ids)), 10_000);
     assert.ok(fresh.length > 0);
     for (const q of ["?limit=0", "?limit=abc", "?since=-5", "?nope=1", `?kind=${"x".repeat(600)}`]) {
