@@ -9,7 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "kysely";
 import type { Sample } from "../lib/monitor/history";
-import type { TimelineEvent } from "../lib/monitor/types";
+import type { TimelineEvent } from "../lib/timeline/types";
 import { DB_FILE, openStore, type Store } from "../lib/store";
 import type { MetricRow } from "../lib/store/metrics";
 

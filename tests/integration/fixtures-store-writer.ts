@@ -2,7 +2,7 @@
 // (never flushing by hand: the write-behind timer commits them) and prints "queued <id>" after
 // each. The parent SIGKILLs it and checks what was queued well before the kill is in the store.
 import { openStore } from "../../lib/store";
-import type { TimelineEvent } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 
 export function storeWriterEvent(id: number): TimelineEvent {
   return { id, at: 1_700_000_000_000 + id, topology: "main", kind: "node:up", node: `10.0.0.${id % 7}:6379`, severity: "info", text: `event ${id} ${"x".repeat(id % 300)}`, data: { n: id } };

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
-import type { TimelineEvent } from "../../lib/monitor/types";
+import type { TimelineEvent } from "../../lib/timeline/types";
 import type { Sample } from "../../lib/monitor/history";
 import { openStore, type Store, type StoreOptions } from "../../lib/store";
 import { importLegacy } from "../../lib/store/legacy-import";
