@@ -14,9 +14,11 @@ const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
 before(async () => {
   topo = await startTopology({ replicas: 1 });
   const stop = startFluentdWriter(topo.master.port);
-  await new Promise((r) => setTimeout(r, 1600));
-  await stop();
   const m = new Redis({ port: topo.master.port, host: "127.0.0.1" });
+  // One zset record per flush (every 250 ms): six flushes give more than a second of records in
+  // every layout (at least 10 access hashes, an error, an audit list entry, a measurable rate).
+  await waitFor("six fluentd writer flushes", () => m.zcard("fluentd.app.events"), (n) => n >= 6, 10_000);
+  await stop();
   // Look-alikes that are not fluentd records.
   await m.zadd("leaderboard", 10, "player-1", 20, "player-2");
   await m.hset("order.12.3", "id", "12");

@@ -85,8 +85,10 @@ describe("timeline, logs and alerts through the API", () => {
     const before = await waitFor("a resync on the timeline", () => events("?kind=sync:"), (e) => e.some((x) => x.node === topo.replicas[0]!.id), 15_000);
     const ids = new Set(before.map((e) => e.id));
     const dataDir = server.dataDir;
-    // The store fsyncs every 200 ms: what is older than that must survive a kill -9.
-    await new Promise((r) => setTimeout(r, 500));
+    // The store fsyncs every 200 ms: what is older than that must survive a kill -9. Waited on the
+    // events' own time (with room for the fsync itself), not on when the API happened to show them.
+    const newest = Math.max(...before.map((e) => e.at));
+    await waitFor("the resync events past the store's 200 ms window", () => Date.now() - newest, (age) => age >= 500, 5000, 20);
     server.child.kill("SIGKILL");
     await new Promise((r) => server.child.once("exit", r));
     server = await startServer({ REPLSCOPE_CONFIG: configFile, REPLSCOPE_DATA_DIR: dataDir });
