@@ -25,7 +25,9 @@ before(async () => {
   await m.rpush("queue", "job-1");
   m.disconnect();
   server = await startServer({ REPLSCOPE_SEEDS: `redis://127.0.0.1:${topo.master.port}`, REPLSCOPE_POLL_MS: "100" });
-  await waitFor("node known", async () => (await fetch(`${server.url}/api/nodes/${encodeURIComponent(topo.master.id)}`, { headers: AUTH })).status, (s) => s === 200, 15_000, 100);
+  // Up, not just known: before its first poll answers, the API refuses it as down.
+  type NodeBody = { node?: { status?: string } };
+  await waitFor("node up", async () => ((await (await fetch(`${server.url}/api/nodes/${encodeURIComponent(topo.master.id)}`, { headers: AUTH })).json()) as NodeBody).node?.status, (s) => s === "up", 15_000, 100);
 });
 
 after(async () => {

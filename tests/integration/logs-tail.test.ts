@@ -145,7 +145,7 @@ describe("tailFile", () => {
         }
         await new Promise((r) => setTimeout(r, batch % 3));
       }
-      await waitFor("every line", () => t.lines.length >= written.length, 10_000);
+      await waitForValue("every line", () => t.lines.length, (n) => n >= written.length, 10_000, 10);
       await endMarker(file, t.lines);
       assert.equal(t.lines.length, written.length + 1);
       assert.deepEqual(t.lines, [...written, END]);
