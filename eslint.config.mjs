@@ -11,5 +11,5 @@ export default defineConfig([
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
   },
-  globalIgnores([".next/**", "node_modules/**", "next-env.d.ts", ".replscope/**"]),
+  globalIgnores([".next/**", "dist/**", "node_modules/**", "next-env.d.ts", ".replscope/**"]),
 ]);

@@ -1,6 +1,7 @@
 // The one process: Next.js pages and API routes plus socket.io on one http.Server, and the monitor.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import path from "node:path";
 import next from "next";
 import { auditLogOn } from "./lib/audit/log";
 import { authenticate, CLIENT_IP_HEADER, isPublicPath, isSafeMethod, originAllowed, ROLE_HEADER, USER_HEADER } from "./lib/auth/gate";
@@ -24,6 +25,11 @@ import { guardFrontDoor, type Refusal } from "./lib/http/front-door";
 import { allowedHosts, hostAllowed } from "./lib/http/host";
 import { methodNotAllowed } from "./lib/http/method-table";
 import { pathOf, pathProblem } from "./lib/http/request-path";
+
+// `npm run build` compiles this file to dist/server.js (scripts/build-server.ts defines this as
+// true there); Next's .next/ and the public/ folder sit in the project root, one level above.
+declare const __REPLSCOPE_BUNDLED__: boolean | undefined;
+const PROJECT_ROOT = typeof __REPLSCOPE_BUNDLED__ === "boolean" && __REPLSCOPE_BUNDLED__ ? path.dirname(__dirname) : __dirname;
 
 // Next's telemetry would try to reach the internet on every start; an ops tool should not phone home.
 process.env.NEXT_TELEMETRY_DISABLED ??= "1";
@@ -131,7 +137,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     startedAt: Date.now(),
   });
 
-  const app = next({ dev, hostname: config.host, port: config.port, dir: __dirname });
+  const app = next({ dev, hostname: config.host, port: config.port, dir: PROJECT_ROOT });
   const handle = app.getRequestHandler();
   await app.prepare();
 

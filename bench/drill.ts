@@ -18,7 +18,7 @@ import Redis from "ioredis";
 import { chromium, type Page } from "playwright-core";
 import type { Drill } from "../lib/drills/types";
 import { freePort, startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
-import { ensureBuild, flag, machine, percentile } from "./support";
+import { ensureBuild, numberOptions, machine, percentile, SERVER_OUT_DIR } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -66,7 +66,7 @@ function summary(label: string, xs: number[]): string {
 }
 
 async function main(): Promise<void> {
-  const trials = flag("trials", 20);
+  const { trials } = numberOptions("npm run bench:drill [-- --trials 20]", { trials: 20 });
   ensureBuild(ROOT);
   console.log(`bench:drill — ${trials} promote drills A→B→A… and ${trials} direct REPLICAOF NO ONE, timed to the browser's DOM`);
   console.log(`machine before: ${machine()}`);
@@ -84,7 +84,8 @@ async function main(): Promise<void> {
   // Default poll interval (250 ms): the figures are what an operator gets out of the box.
   writeFileSync(configFile, JSON.stringify({ topologies: [{ name: "bench", seeds: [`redis://127.0.0.1:${a.port}`], drills: true }] }));
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  // As `npm start` runs it: the compiled server (ensureBuild made it), plain node.
+  const child = spawn(process.execPath, [path.join(SERVER_OUT_DIR, "server.js")], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: PASSWORD, REPLSCOPE_API_TOKEN: TOKEN, REPLSCOPE_SEEDS: "", REPLSCOPE_CONFIG: configFile },
     stdio: ["ignore", "ignore", "inherit"],

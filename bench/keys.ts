@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
 import { freePort, startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
-import { ensureBuild, flag, machine, percentile, rssBytes } from "./support";
+import { ensureBuild, numberOptions, machine, percentile, rssBytes, SERVER_OUT_DIR } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -82,7 +82,7 @@ async function plainDumpCompare(master: Redis, replica: Redis): Promise<{ keys: 
 }
 
 async function main(): Promise<void> {
-  const n = flag("keys", 1_000_000);
+  const { keys: n } = numberOptions("npm run bench:keys [-- --keys 1000000]", { keys: 1_000_000 });
   ensureBuild(ROOT);
   console.log(`bench:keys — ${n.toLocaleString("en-US")} keys, master + 1 replica`);
   console.log(`machine: ${machine()}`);
@@ -105,7 +105,8 @@ async function main(): Promise<void> {
 
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  // As `npm start` runs it: the compiled server (ensureBuild made it), plain node.
+  const child = spawn(process.execPath, [path.join(SERVER_OUT_DIR, "server.js")], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: TOKEN, REPLSCOPE_SEEDS: `redis://127.0.0.1:${master.port}`, REPLSCOPE_CONFIG: "" },
     stdio: ["ignore", "ignore", "inherit"],

@@ -6,17 +6,14 @@ import { io, type Socket } from "socket.io-client";
 import { startWriteLoad } from "../lib/demo/sample-data";
 import { stopAll } from "../lib/redis/local-server";
 import type { ClientToServerEvents, ServerToClientEvents } from "../lib/realtime/events";
-import { BENCH_TOKEN, deltaShows, ensureBuild, flag, machine, measureProcess, percentile, roleChangeTrials, startDashboard, startTree, type Dashboard } from "./support";
+import { BENCH_TOKEN, deltaShows, ensureBuild, numberOptions, machine, measureProcess, percentile, roleChangeTrials, startDashboard, startTree, type Dashboard } from "./support";
 
 const ROOT = path.resolve(__dirname, "..");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 type Client = Socket<ServerToClientEvents, ClientToServerEvents> & { bytes: number };
 
 async function main(): Promise<void> {
-  const clients = flag("clients", 200);
-  const nodes = flag("nodes", 50);
-  const seconds = flag("seconds", 60);
-  const trials = flag("trials", 10);
+  const { clients, nodes, seconds, trials } = numberOptions("npm run bench:load [-- --clients 200 --nodes 50 --seconds 60 --trials 10]", { clients: 200, nodes: 50, seconds: 60, trials: 10 });
   ensureBuild(ROOT);
   console.log(`bench:load — ${clients} socket.io clients, ${nodes} nodes, ${seconds} s steady state, ${trials} role changes`);
   console.log(`machine: ${machine()}`);

@@ -6,6 +6,7 @@ import { fork } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { createClassifier } from "../lib/logs/classify";
 import { parseLogLine } from "../lib/logs/parse";
 import { tailFile } from "../lib/logs/tail";
@@ -24,10 +25,27 @@ type ParentMessage = { type: "stats" } | { type: "exit" };
 
 const SEQ_RE = / seq=(\d+) /;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i === -1 ? NaN : Number(process.argv[i + 1]);
-  return Number.isFinite(v) && v > 0 ? v : fallback;
+const USAGE = "npm run bench:logs [-- --seconds 30 --rate 10000 --classify]";
+
+/** The command line (util.parseArgs); `--tailer <file>` is how main() starts the child. */
+function options(): { seconds: number; rate: number; classify: boolean; tailer: string | undefined } {
+  const positive = (name: string, raw: string | undefined, fallback: number): number => {
+    if (raw === undefined) return fallback;
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} wants a positive number, got "${raw}"`);
+    return v;
+  };
+  try {
+    const { values } = parseArgs({
+      options: { seconds: { type: "string" }, rate: { type: "string" }, classify: { type: "boolean", default: false }, tailer: { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    });
+    return { seconds: positive("seconds", values.seconds, 30), rate: positive("rate", values.rate, 10_000), classify: values.classify, tailer: values.tailer };
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\nusage: ${USAGE}`);
+    process.exit(2);
+  }
 }
 
 /** Child: tails the file, checks every line arrives once and in order, reports on request. */
@@ -78,13 +96,10 @@ function runTailer(file: string, classify: boolean): void {
   });
 }
 
-async function main(): Promise<void> {
-  const seconds = arg("seconds", 30);
-  const rate = arg("rate", 10_000);
+async function main(seconds: number, rate: number, classify: boolean): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "replscope-bench-logs-"));
   const file = path.join(dir, "redis.log");
   const fd = openSync(file, "a");
-  const classify = process.argv.includes("--classify");
   const child = fork(__filename, ["--tailer", file, ...(classify ? ["--classify"] : [])], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const nextReport = () => new Promise<TailerReport>((resolve) => child.once("message", (m: TailerReport) => resolve(m)));
   const ask = async () => {
@@ -159,11 +174,11 @@ function redisTimestamp(d: Date): string {
   return `${p(d.getDate())} ${mon} ${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-const tailerIndex = process.argv.indexOf("--tailer");
-if (tailerIndex !== -1) {
-  runTailer(process.argv[tailerIndex + 1] ?? "", process.argv.includes("--classify"));
+const opts = options();
+if (opts.tailer !== undefined) {
+  runTailer(opts.tailer, opts.classify);
 } else {
-  main().catch((err) => {
+  main(opts.seconds, opts.rate, opts.classify).catch((err) => {
     console.error(err);
     process.exit(1);
   });

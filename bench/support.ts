@@ -3,13 +3,40 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import Redis from "ioredis";
 import { freePort, localRedisRoot, startRedis, type LocalRedis } from "../lib/redis/local-server";
 import type { TopologyDelta } from "../lib/realtime/events";
+import { SERVER_OUT_DIR } from "../scripts/build-server";
 
+/**
+ * The bench's options, all positive numbers (`--trials 20`), read with util.parseArgs: an unknown
+ * option, a missing value or one that is not a positive number stops the bench with its usage line
+ * instead of silently running with the default.
+ */
+export function numberOptions<K extends string>(usage: string, defaults: Record<K, number>, argv = process.argv.slice(2)): Record<K, number> {
+  const names = Object.entries(defaults).map(([name]) => name as K);
+  try {
+    const { values } = parseArgs({ args: argv, options: Object.fromEntries(names.map((n) => [n, { type: "string" as const }])), strict: true, allowPositionals: false });
+    const out = { ...defaults };
+    for (const name of names) {
+      const raw = values[name];
+      if (typeof raw !== "string") continue;
+      const v = Number(raw);
+      if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} wants a positive number, got "${raw}"`);
+      out[name] = v;
+    }
+    return out;
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\nusage: ${usage}`);
+    process.exit(2);
+  }
+}
+
+/** One positive number option, or the fallback (lenient: other options are left to the caller). */
 export function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { [name]: { type: "string" } }, strict: false, allowPositionals: true });
+  const v = Number(values[name]);
   return Number.isFinite(v) && v > 0 ? v : fallback;
 }
 
@@ -41,6 +68,7 @@ export function machine(): string {
 
 /** The benchmarks run the production server; built when missing or older than the sources. */
 export { ensureBuild } from "../scripts/ensure-build";
+export { SERVER_OUT_DIR } from "../scripts/build-server";
 
 /** A master, up to 9 direct replicas and the rest chained under those: a tree with depth. */
 export async function startTree(n: number): Promise<{ servers: LocalRedis[]; parentOf: Map<string, LocalRedis> }> {
@@ -79,7 +107,8 @@ export interface Dashboard {
 export async function startDashboard(root: string, seedPort: number, nodes: number): Promise<Dashboard> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  // As `npm start` runs it: the compiled server (ensureBuild made it), plain node.
+  const child = spawn(process.execPath, [path.join(SERVER_OUT_DIR, "server.js")], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: BENCH_TOKEN, REPLSCOPE_SEEDS: `redis://127.0.0.1:${seedPort}`, REPLSCOPE_CONFIG: "", REPLSCOPE_LOG_DIRS: localRedisRoot() },
     stdio: ["ignore", "ignore", "inherit"],

@@ -5,14 +5,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
 import { generatePassword } from "../lib/auth/password";
 import { ConfigError, loadConfig } from "../lib/config/load";
 import { redisServerBinary, startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
 import { startFluentdWriter } from "../lib/demo/fluentd";
 import { followMaster } from "../lib/demo/master-follower";
 import { startWriteLoad, writeSampleData } from "../lib/demo/sample-data";
-import { startReplscope } from "../server";
 import { ensureBuild } from "./ensure-build";
+import { SERVER_OUT_DIR } from "./build-server";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -23,7 +25,17 @@ function boxed(lines: string[]): string {
   return [`┌${bar}┐`, ...lines.map((l) => `│  ${l.padEnd(width)}  │`), `└${bar}┘`].join("\n");
 }
 
+function options(): { rebuild: boolean } {
+  try {
+    return parseArgs({ options: { rebuild: { type: "boolean", default: false } } }).values;
+  } catch (err) {
+    console.error(`replscope demo: ${err instanceof Error ? err.message : String(err)}\nusage: npm run demo [-- --rebuild]`);
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
+  const { rebuild } = options();
   if (!redisServerBinary()) {
     console.error(
       "replscope demo: redis-server was not found on PATH.\n" +
@@ -35,11 +47,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   try {
-    ensureBuild(ROOT, process.argv.includes("--rebuild"));
+    ensureBuild(ROOT, rebuild);
   } catch {
-    console.error("replscope demo: `next build` failed (its output is above).");
+    console.error("replscope demo: the build failed (its output is above).");
     process.exit(1);
   }
+  // The server as `npm start` runs it: the compiled dist/server.js, not server.ts through tsx.
+  const { startReplscope } = (await import(pathToFileURL(path.join(ROOT, SERVER_OUT_DIR, "server.js")).href)) as typeof import("../server");
   const root = mkdtempSync(path.join(tmpdir(), "replscope-demo-"));
   const servers: LocalRedis[] = [];
   let stopLoad: (() => Promise<void>) | null = null;

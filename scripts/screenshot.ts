@@ -3,14 +3,9 @@
 //   npx tsx scripts/screenshot.ts <baseUrl> <password> <outDir> [--widths 390,768,1440] [--wait ms] [path…]
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { chromium, type Page } from "playwright-core";
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const [value] = args.splice(i, 2).slice(1);
-  return value;
-}
 
 /** The page's width against the window's, and the outermost elements reaching past the window. */
 async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: number; culprits: string[] }> {
@@ -36,11 +31,13 @@ async function overflow(page: Page): Promise<{ scrollWidth: number; innerWidth: 
 }
 
 async function main() {
-  const args = process.argv.slice(2);
-  const widths = (option(args, "widths") ?? "1440").split(",").map(Number);
-  const waitMs = Number(option(args, "wait") ?? 4000);
-  const [base, password, outDir = "screenshots", ...paths] = args;
-  if (!base || !password) throw new Error("usage: screenshot.ts <baseUrl> <password> [outDir] [--widths 390,768,1440] [--wait ms] [path…]");
+  const { values, positionals } = parseArgs({ options: { widths: { type: "string", default: "1440" }, wait: { type: "string", default: "4000" } }, allowPositionals: true });
+  const widths = values.widths.split(",").map(Number);
+  const waitMs = Number(values.wait);
+  const [base, password, outDir = "screenshots", ...paths] = positionals;
+  if (!base || !password || widths.some((w) => !(w > 0)) || !(waitMs >= 0)) {
+    throw new Error("usage: screenshot.ts <baseUrl> <password> [outDir] [--widths 390,768,1440] [--wait ms] [path…]");
+  }
   mkdirSync(outDir, { recursive: true });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",

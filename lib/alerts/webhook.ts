@@ -1,5 +1,6 @@
 // Webhook delivery: a bounded queue drained by one self-scheduling loop, one request at a time,
 // so alerts arrive in order and a dead endpoint can neither pile up memory nor flood itself.
+import { equalJitterBackoff } from "../retry/backoff";
 
 export interface WebhookOptions {
   url: string;
@@ -33,12 +34,6 @@ export interface WebhookSender {
 }
 
 type Outcome = { kind: "sent" } | { kind: "give-up"; error: string } | { kind: "retry"; error: string; retryAfterMs: number | null };
-
-/** Exponential backoff with "equal jitter": half fixed, half random, so retries spread out. */
-export function backoffDelay(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(capMs, baseMs * 2 ** attempt);
-  return Math.round(exp / 2 + (exp / 2) * random());
-}
 
 /** 2xx delivered; 408/429/5xx worth another try; any other answer will not change by retrying. */
 export function classifyStatus(status: number): Outcome["kind"] {
@@ -120,7 +115,7 @@ export function createWebhookSender(opts: WebhookOptions): WebhookSender {
         return;
       }
       s.retried++;
-      const delay = Math.max(backoffDelay(n, backoffMs, maxBackoffMs), Math.min(r.retryAfterMs ?? 0, maxBackoffMs));
+      const delay = Math.max(equalJitterBackoff(n, { baseMs: backoffMs, capMs: maxBackoffMs }), Math.min(r.retryAfterMs ?? 0, maxBackoffMs));
       await sleep(delay, stop.signal);
     }
   }

@@ -7,6 +7,8 @@
 // now, or locked again by its next failure) only when every entry has. So a flood of unknown names
 // from one address fills only that address's own small table and cannot reset anyone's lock.
 
+import { exponentialBackoff } from "../retry/backoff";
+
 export interface LimiterOptions {
   /** Failures per (client, user) before that name from that client has to wait. */
   freeFailures: number;
@@ -135,7 +137,7 @@ export class LoginLimiter {
     e.lastFailure = now;
     const over = e.failures - free;
     if (over >= 0) {
-      e.lockedUntil = now + Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** Math.min(over, 30));
+      e.lockedUntil = now + exponentialBackoff(over, { baseMs: this.o.baseDelayMs, capMs: this.o.maxDelayMs });
       e.reported = false;
     }
     // Re-inserted: a Map iterates in insertion order, so the first entries failed least recently.

@@ -1,6 +1,7 @@
 // Signed session tokens: base64url(payload).base64url(HMAC-SHA256). Pure given the secret. The
 // signature proves replscope issued the token; the session id in it must also still be listed in
 // the auth store (lib/auth/store.ts), which is what lets logout end one session for good.
+import { parseCookie } from "cookie";
 import { createHmac } from "node:crypto";
 import { safeEqualStrings } from "./password";
 
@@ -41,18 +42,21 @@ export function readToken(secret: Buffer, token: string, now = Date.now(), gener
   }
 }
 
+/** Undefined for a value that is not valid percent-encoding: such a cookie is dropped, not passed on raw. */
+function decodeOrDrop(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A Cookie header's name → value pairs (the `cookie` package parses); nameless and malformed pairs are left out. */
 export function parseCookies(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!header) return out;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    try {
-      out[name] = decodeURIComponent(part.slice(eq + 1).trim());
-    } catch {
-      /* a malformed cookie is simply ignored */
-    }
+  for (const [name, value] of Object.entries(parseCookie(header, { decode: decodeOrDrop }))) {
+    if (name && value !== undefined) out[name] = value;
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseMasterLink, type MasterLink } from "../redis/client-list";
 import { connectionError, createConnection, describeRedisError, TimeoutError, withTimeout, type ConnectOptions } from "../redis/connection";
 import { pollResultOf, UnexpectedReplyError } from "./poll-result";
+import { exponentialBackoff } from "../retry/backoff";
 import type { PollResult } from "./reduce";
 import type { NodeConfig } from "./types";
 
@@ -208,7 +209,7 @@ export class NodePoller {
         this.drop();
         this.lastFullAt = 0;
         result = { ok: false, at: Date.now(), error, answered: isReply(cause) };
-        waitMs = Math.min(this.o.maxBackoffMs ?? 1000, this.o.pollMs * 2 ** Math.min(this.failures - 1, 8));
+        waitMs = exponentialBackoff(this.failures - 1, { baseMs: this.o.pollMs, capMs: this.o.maxBackoffMs ?? 1000 });
       } finally {
         watchdog.settle();
       }

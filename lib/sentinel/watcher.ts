@@ -6,6 +6,7 @@
 import type Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import { formatAddress } from "../redis/address";
+import { exponentialBackoff } from "../retry/backoff";
 import { connectionError, createConnection, describeRedisError, withTimeout, type ConnectOptions } from "../redis/connection";
 import {
   failoverStateAfter,
@@ -225,7 +226,7 @@ export class SentinelWatcher {
         Object.assign(h.view, { status: "down", lastError: error, downSince: h.view.downSince ?? now, latencyMs: null });
         if (wasUp !== false) this.statusEvent(h, false, now);
         wasUp = false;
-        waitMs = Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(failures - 1, 8));
+        waitMs = exponentialBackoff(failures - 1, { baseMs: this.pollMs, capMs: this.maxBackoffMs });
       }
       try {
         await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal });
@@ -268,7 +269,7 @@ export class SentinelWatcher {
       }
       if (signal.aborted) break;
       // Events published while we were away are lost; the poll loop still shows the current state.
-      const waitMs = Math.min(this.maxBackoffMs, this.pollMs * 2 ** Math.min(failures, 8));
+      const waitMs = exponentialBackoff(failures, { baseMs: this.pollMs, capMs: this.maxBackoffMs });
       try {
         await sleep(waitMs, undefined, { signal });
       } catch {

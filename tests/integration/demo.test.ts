@@ -4,14 +4,41 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, waitForPing } from "../../lib/redis/local-server";
 import { ROOT } from "../support/server";
 import { cli } from "../support/topology";
 import { waitFor } from "../support/wait";
+
+/** A process's name and state from /proc, or null once it no longer exists. */
+function procStat(pid: number): { comm: string; state: string; ppid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")), state: rest[0] ?? "", ppid: Number(rest[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/** The redis-server processes `parent` started (its children), by PID. */
+function redisChildren(parent: number): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      const st = procStat(pid);
+      return st !== null && st.ppid === parent && st.comm.startsWith("redis-server") && st.state !== "Z";
+    });
+}
+
+/** Still running as a redis-server (a zombie, or a PID reused by another program, is gone). */
+const redisAlive = (pid: number) => {
+  const st = procStat(pid);
+  return st !== null && st.state !== "Z" && st.comm.startsWith("redis-server");
+};
 
 test("the demo runs a real topology and leaves no redis-server behind", { timeout: 180_000 }, async () => {
   const port = await freePort();
@@ -24,6 +51,18 @@ test("the demo runs a real topology and leaves no redis-server behind", { timeou
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  // The demo's redis-servers by PID, noted while they are its children: if the demo dies before it
+  // stops them (a failed assertion below ends it with SIGKILL), they are killed by these PIDs.
+  const redisPids = new Set<number>();
+  let sampler: NodeJS.Timeout | undefined;
+  const sample = () => {
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+    for (const pid of redisChildren(child.pid)) redisPids.add(pid);
+    sampler = setTimeout(sample, 100);
+  };
+  sample();
+  let failed = false;
   try {
     await waitFor("demo banner", () => out, (o) => o.includes("Ctrl-C stops everything"), 120_000, 200);
     const password = /Password:\s+(\S+)/.exec(out)?.[1];
@@ -60,15 +99,35 @@ test("the demo runs a real topology and leaves no redis-server behind", { timeou
     await waitFor("writes land on the new master", async () => Number(await cli(replica, "GET", "counter:writes")), (n) => n > writes, 10_000, 100);
     await waitFor("fluentd records land on the new master", async () => Number(await cli(replica, "ZCARD", "fluentd.app.events")), (n) => n > records, 10_000, 100);
 
+    // Every node's process is among the PIDs noted (its `redis-server --version` probe may be too).
+    for (const p of ports) {
+      const pid = Number(/process_id:(\d+)/.exec(await cli(p, "INFO", "server"))?.[1]);
+      assert.ok(redisPids.has(pid), `redis-server on ${p} (pid ${pid}) noted: ${[...redisPids].join(", ")}`);
+    }
     child.kill("SIGINT");
-    const code = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
-    assert.equal(code, 0);
+    assert.equal(await exited, 0);
     for (const p of ports) {
       await assert.rejects(waitForPing(p, 300), `redis-server on ${p} was stopped`);
     }
+    await waitFor("the demo's redis-server processes gone", () => [...redisPids].filter(redisAlive), (left) => left.length === 0, 10_000, 100);
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
-    if (child.exitCode === null) child.kill("SIGKILL");
+    clearTimeout(sampler);
+    if (child.exitCode === null && child.signalCode === null) {
+      if (child.pid !== undefined) for (const pid of redisChildren(child.pid)) redisPids.add(pid);
+      child.kill("SIGKILL");
+      await exited;
+    }
+    for (const pid of [...redisPids].filter(redisAlive)) process.kill(pid, "SIGKILL");
+    const left = await waitFor("no redis-server left", () => [...redisPids].filter(redisAlive), (l) => l.length === 0, 5000, 50).catch(() => [...redisPids].filter(redisAlive));
+    const demoRoot = /Data and logs: (\S+)/.exec(out)?.[1];
+    if (demoRoot && path.basename(demoRoot).startsWith("replscope-demo-") && existsSync(demoRoot)) rmSync(demoRoot, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
+    // A leftover is this test's failure too, unless an earlier failure is already being reported.
+    if (left.length && !failed) assert.fail(`redis-server processes left behind: ${left.join(", ")}`);
+    if (left.length) console.error(`demo test: redis-server processes left behind: ${left.join(", ")}`);
   }
 });
 

@@ -159,7 +159,8 @@ describe("drills", () => {
     const m = s.hub.get("t")!;
     await waitFor("all online", () => m.views(), (vs) => vs.length === 3 && vs.every((v) => v.status === "up" && (v.role === "master" || (v.linkStatus === "up" && !v.resyncing))), 15_000);
     const canary = startTestCanary(topo.all, "test:canary");
-    await new Promise((r) => setTimeout(r, 500));
+    // The independent writer must be writing before the drill, or it could miss the outage's start.
+    await waitFor("the test canary's writes acknowledged", () => canary.writes.filter((w) => w.ok === true).length, (n) => n >= 20, 10_000);
     const target = topo.replicas[1]!;
     const drill = await s.manager.start({ topology: "t", scenario: "switchover", target: target.id, user: "tester" });
     const done = await finished(s.manager, drill.id);

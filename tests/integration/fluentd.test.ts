@@ -14,16 +14,20 @@ const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
 before(async () => {
   topo = await startTopology({ replicas: 1 });
   const stop = startFluentdWriter(topo.master.port);
-  await new Promise((r) => setTimeout(r, 1600));
-  await stop();
   const m = new Redis({ port: topo.master.port, host: "127.0.0.1" });
+  // One zset record per flush (every 250 ms): six flushes give more than a second of records in
+  // every layout (at least 10 access hashes, an error, an audit list entry, a measurable rate).
+  await waitFor("six fluentd writer flushes", () => m.zcard("fluentd.app.events"), (n) => n >= 6, 10_000);
+  await stop();
   // Look-alikes that are not fluentd records.
   await m.zadd("leaderboard", 10, "player-1", 20, "player-2");
   await m.hset("order.12.3", "id", "12");
   await m.rpush("queue", "job-1");
   m.disconnect();
   server = await startServer({ REPLSCOPE_SEEDS: `redis://127.0.0.1:${topo.master.port}`, REPLSCOPE_POLL_MS: "100" });
-  await waitFor("node known", async () => (await fetch(`${server.url}/api/nodes/${encodeURIComponent(topo.master.id)}`, { headers: AUTH })).status, (s) => s === 200, 15_000, 100);
+  // Up, not just known: before its first poll answers, the API refuses it as down.
+  type NodeBody = { node?: { status?: string } };
+  await waitFor("node up", async () => ((await (await fetch(`${server.url}/api/nodes/${encodeURIComponent(topo.master.id)}`, { headers: AUTH })).json()) as NodeBody).node?.status, (s) => s === "up", 15_000, 100);
 });
 
 after(async () => {

@@ -8,6 +8,7 @@ import { parseLogLine } from "@/lib/logs/parse";
 import { lineCutMarker } from "@/lib/logs/line-splitter";
 import { tailFile, type StopTail, type TailOptions, type TailState } from "@/lib/logs/tail";
 import { redisServerBinary, startRedis, stopAll, type LocalRedis } from "@/lib/redis/local-server";
+import { waitFor as waitForValue } from "../support/wait";
 
 const root = mkdtempSync(path.join(tmpdir(), "replscope-logs-tail-"));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -36,11 +37,18 @@ function follow(file: string, opts: Partial<TailOptions> = {}): Tail {
 }
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await waitForValue(what, cond, (ok) => ok, timeoutMs, 10);
+}
+
+const END = "end-of-test-marker";
+
+/**
+ * Appends one last line and waits for it: the tail reads in order, so a line lost, repeated or
+ * re-read from an earlier file would show before it ("nothing more came" without a fixed sleep).
+ */
+async function endMarker(file: string, lines: string[]): Promise<void> {
+  appendFileSync(file, `${END}\n`);
+  await waitFor("the end marker line", () => lines.at(-1) === END);
 }
 
 const numbered = (prefix: string, from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `${prefix}${from + i}`);
@@ -91,8 +99,8 @@ describe("tailFile", () => {
       truncateSync(file, 0);
       appendFileSync(file, text(numbered("after-", 1, 3)));
       await waitFor("lines after truncation", () => t.lines.length >= 53);
-      await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(t.lines, [...numbered("before-", 1, 50), ...numbered("after-", 1, 3)]);
+      await endMarker(file, t.lines);
+      assert.deepEqual(t.lines, [...numbered("before-", 1, 50), ...numbered("after-", 1, 3), END]);
     } finally {
       await t.stop();
     }
@@ -113,8 +121,8 @@ describe("tailFile", () => {
       await waitFor("new lines", () => t.lines.length >= 7);
       appendFileSync(file, "new-3\n");
       await waitFor("appended to new file", () => t.lines.length >= 8);
-      await new Promise((r) => setTimeout(r, 200));
-      assert.deepEqual(t.lines, [...numbered("old-", 1, 3), "old-unfinished", "old-written-after-rename", ...numbered("new-", 1, 3)]);
+      await endMarker(file, t.lines);
+      assert.deepEqual(t.lines, [...numbered("old-", 1, 3), "old-unfinished", "old-written-after-rename", ...numbered("new-", 1, 3), END]);
     } finally {
       await t.stop();
     }
@@ -137,10 +145,10 @@ describe("tailFile", () => {
         }
         await new Promise((r) => setTimeout(r, batch % 3));
       }
-      await waitFor("every line", () => t.lines.length >= written.length, 10_000);
-      await new Promise((r) => setTimeout(r, 200));
-      assert.equal(t.lines.length, written.length);
-      assert.deepEqual(t.lines, written);
+      await waitForValue("every line", () => t.lines.length, (n) => n >= written.length, 10_000, 10);
+      await endMarker(file, t.lines);
+      assert.equal(t.lines.length, written.length + 1);
+      assert.deepEqual(t.lines, [...written, END]);
     } finally {
       await t.stop();
     }

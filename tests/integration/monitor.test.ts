@@ -57,11 +57,14 @@ describe("discovery and live changes", () => {
 
   test("the same server under two addresses is one node (run_id)", async () => {
     const m = buildTopologyMonitor(config([{ host: "localhost", port: topo.master.port }, topo.master]));
+    let polls = 0;
+    m.onPollTimed(() => polls++);
     m.start();
     try {
       await waitFor("4 nodes", () => m.views(), (v) => v.length === 4 && v.every((n) => n.status === "up"), 10_000);
-      // Give discovery a moment to settle: the alias must never come back as a fifth node.
-      await new Promise((r) => setTimeout(r, 600));
+      // Discovery keeps running: the alias must never come back as a fifth node over the next rounds.
+      const seen = polls;
+      await waitFor("24 more polls (some six rounds of the four nodes)", () => polls - seen, (n) => n >= 6 * 4, 10_000);
       const ids = m.views().map((v) => v.id);
       assert.equal(ids.length, 4, `one node per server, got ${ids.join(", ")}`);
       assert.equal(ids.filter((id) => id.endsWith(`:${topo.master.port}`)).length, 1);

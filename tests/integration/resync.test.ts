@@ -4,7 +4,7 @@
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
-import { resyncOf, watchMonitor, type Watched } from "../support/resync";
+import { morePolls, resyncOf, watchMonitor, type Watched } from "../support/resync";
 import { cli, FAST_SYNC } from "../support/topology";
 import { waitFor } from "../support/wait";
 
@@ -52,10 +52,12 @@ describe("resync kind and reason", () => {
     const replica = await startRedis({ args: FAST_SYNC, replicaOf: { host: master.host, port: master.port } });
     servers.push(master, replica);
     await fill(master.port, 100);
-    const { m, events } = monitorOf(master);
+    const w = monitorOf(master);
+    const { m, events } = w;
     try {
       await waitFor("replica online", () => m.views().find((v) => v.id === replica.id), (v) => v?.linkStatus === "up" && !v.resyncing, 10_000);
-      await new Promise((r) => setTimeout(r, 500));
+      // Settled before the cut: both nodes polled a few more times with the link up.
+      await morePolls(w, [master.id, replica.id], 5);
       const before = events.length;
       await cli(master.port, "CLIENT", "KILL", "TYPE", "replica");
       const partial = await waitFor("partial resync", () => resyncOf(events.slice(before), replica.id), (e) => e !== undefined, 15_000);

@@ -89,8 +89,10 @@ describe("timeline, logs and alerts through the API", () => {
     const chart = async () => ((await (await fetch(`${server.url}/api/nodes/${encodeURIComponent(topo.master.id)}?since=${from}`, { headers: auth })).json()) as { history: { t: number[] } | null }).history?.t ?? [];
     const chartBefore = await waitFor("history points", chart, (t) => t.length >= 2, 10_000);
     const dataDir = server.dataDir;
-    // The store commits every 50 ms: what is older than 200 ms must survive a kill -9.
-    await new Promise((r) => setTimeout(r, 500));
+    // The store commits every 50 ms: what is older than 200 ms must survive a kill -9. Waited on the
+    // events' own time (with room for the commit itself), not on when the API happened to show them.
+    const newest = Math.max(...before.map((e) => e.at));
+    await waitFor("the resync events past the store's 200 ms window", () => Date.now() - newest, (age) => age >= 500, 5000, 20);
     server.child.kill("SIGKILL");
     await new Promise((r) => server.child.once("exit", r));
     server = await startServer({ REPLSCOPE_CONFIG: configFile, REPLSCOPE_DATA_DIR: dataDir });

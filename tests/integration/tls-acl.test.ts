@@ -153,10 +153,14 @@ describe("ACL users", () => {
     const m = buildTopologyMonitor(config(node, { username: "watcher", password: "watch-pw-1" }));
     const downs: string[] = [];
     m.onChange((_t, c) => downs.push(...c.events.filter((e) => e.kind === "node:down").map((e) => e.text)));
+    let polls = 0;
+    m.onPollTimed((_t, id) => (polls += id === node.id ? 1 : 0));
     m.start();
     try {
       await waitFor("up", () => view(m, node.id), (x) => x?.status === "up");
-      await new Promise((r) => setTimeout(r, 1200));
+      // Past the next full INFO (every 1000 ms at 100 ms polls): a dozen more successful polls.
+      const seen = polls;
+      await waitFor("12 more successful polls", () => polls - seen, (n) => n >= 12, 10_000);
       assert.deepEqual(downs, []);
       assert.equal(m.state(node.id)?.nodeConfig, null, "CONFIG is not permitted, so the config is unknown");
     } finally {
@@ -192,8 +196,10 @@ describe("LOADING and MASTERDOWN", () => {
         if (out.startsWith("MASTERDOWN")) throw new Error(out);
         return out;
       }), /MASTERDOWN/);
-      // …but INFO is flagged "stale" and keeps working, so the node stays up.
-      await new Promise((r) => setTimeout(r, 500));
+      // …but INFO is flagged "stale" and keeps working, so the node stays up: polls keep succeeding.
+      let polls = 0;
+      m.onPollTimed((_t, id) => (polls += id === replica.id ? 1 : 0));
+      await waitFor("5 more successful polls of the replica", () => polls, (n) => n >= 5, 5000);
       const v = view(m, replica.id);
       assert.equal(v?.status, "up", `got ${v?.lastError}`);
       assert.equal(v?.role, "replica");

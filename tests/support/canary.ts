@@ -2,6 +2,7 @@
 // answered ROLE = master most recently (ROLE asked every 10 ms), and records failures and acks.
 import Redis from "ioredis";
 import type { LocalRedis } from "../../lib/redis/local-server";
+import { waitFor } from "./wait";
 
 export interface TestWrite {
   seq: number;
@@ -58,7 +59,8 @@ export function startTestCanary(nodes: LocalRedis[], key: string): { writes: Tes
     async stop() {
       stopped = true;
       await Promise.all([roles, writer]);
-      await new Promise((r) => setTimeout(r, 1100));
+      // Every write settles by its reply or by its 1 s timer: outageMs() reads the final outcome.
+      await waitFor("the test canary's writes settled", () => writes.filter((w) => w.ok === null).length, (n) => n === 0, 5000, 20);
       for (const c of conns.values()) c.disconnect();
     },
     outageMs() {

@@ -163,6 +163,12 @@ describe("session tokens", () => {
       c: "x=y",
     });
     assert.deepEqual(parseCookies(`${SESSION_COOKIE}=tok.sig`), { [SESSION_COOKIE]: "tok.sig" });
+    // A repeated name: the first one counts (browsers send the most specific path first).
+    assert.deepEqual(parseCookies(`${SESSION_COOKIE}=first; ${SESSION_COOKIE}=second`), { [SESSION_COOKIE]: "first" });
+    // A cookie named __proto__ cannot change the result's prototype.
+    const odd = parseCookies("__proto__=x; a=1");
+    assert.equal(Object.getPrototypeOf(odd), Object.prototype);
+    assert.equal(odd.a, "1");
   });
 
   test("session cookies are HttpOnly, SameSite=Strict, Secure only when asked", () => {
