@@ -95,9 +95,16 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** Where the store lives, for the start banner: never the URL's user name or password. */
+function storeDescription(config: AppConfig): string {
+  if (!config.databaseUrl) return `SQLite at ${path.join(config.dataDir, "replscope.db")}`;
+  const u = new URL(config.databaseUrl);
+  return `PostgreSQL at ${u.host}${u.pathname}`;
+}
+
 export async function startReplscope(config: AppConfig, opts: { dev?: boolean; quiet?: boolean } = {}): Promise<RunningServer> {
   const dev = opts.dev ?? process.env.NODE_ENV !== "production";
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: process.env.REPLSCOPE_DATABASE_URL });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   const imported = await importLegacy(store, config.dataDir);
   if (imported.movedTo.length && !opts.quiet) {
     console.log(`replscope: imported ${imported.events} events, ${imported.audit} audit entries, ${imported.drills} drills, ${imported.compare} compare reports${imported.auth ? ", the login state" : ""}; old files kept in ${imported.movedTo.join(", ")}`);
@@ -218,6 +225,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   const url = config.publicUrl?.replace(/\/$/, "") ?? `http://${listenName}:${port}`;
   if (!opts.quiet) {
     console.log(`replscope listening on ${url} (${dev ? "development" : "production"})`);
+    console.log(`  storing in ${storeDescription(config)}`);
     for (const t of config.topologies) console.log(`  watching "${t.name}" from ${t.seeds.map((s) => `${s.host}:${s.port}`).join(", ")}`);
     if (auth.generatedPassword) {
       console.log(`\n  First start: generated login password (shown once, only its hash is stored in ${config.dataDir}):\n\n      ${auth.generatedPassword}\n`);

@@ -61,6 +61,8 @@ export interface AppConfig {
   /** REPLSCOPE_PUBLIC_URL: the URL users open; its host is then the only Host header answered. */
   publicUrl?: string;
   dataDir: string;
+  /** REPLSCOPE_DATABASE_URL: a shared PostgreSQL instead of SQLite in the data dir. May hold a password: never printed. */
+  databaseUrl?: string;
   password?: string;
   apiToken?: string;
   topologies: TopologyConfig[];
@@ -77,6 +79,10 @@ const EnvSchema = z.object({
     .refine((u) => URL.canParse(u) && ["", "/"].includes(new URL(u).pathname), "REPLSCOPE_PUBLIC_URL is scheme://host[:port] only (no path)")
     .optional(),
   REPLSCOPE_DATA_DIR: z.string().min(1).default("./.replscope"),
+  REPLSCOPE_DATABASE_URL: z
+    .string()
+    .refine((u) => /^postgres(ql)?:\/\/./.test(u) && URL.canParse(u), "REPLSCOPE_DATABASE_URL must be a PostgreSQL URL like postgres://user@db.example.com:5432/replscope (unset it to use SQLite in the data dir)")
+    .optional(),
   REPLSCOPE_PASSWORD: z.string().min(8, "use at least 8 characters").optional(),
   REPLSCOPE_API_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
   REPLSCOPE_SEEDS: z.string().optional(),
@@ -187,6 +193,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
     port: env.PORT,
     publicUrl: env.REPLSCOPE_PUBLIC_URL,
     dataDir,
+    databaseUrl: env.REPLSCOPE_DATABASE_URL,
     password: env.REPLSCOPE_PASSWORD,
     apiToken: env.REPLSCOPE_API_TOKEN,
     users: parsed.data.users ?? [],

@@ -312,3 +312,17 @@ describe("REPLSCOPE_PUBLIC_URL", () => {
     }
   });
 });
+
+describe("REPLSCOPE_DATABASE_URL", () => {
+  test("a postgres:// URL selects PostgreSQL; anything else is a configuration error that does not echo the URL", () => {
+    const seeds = "redis://127.0.0.1:6380";
+    assert.equal(loadConfig({ REPLSCOPE_SEEDS: seeds }, dir).databaseUrl, undefined);
+    assert.equal(loadConfig({ REPLSCOPE_SEEDS: seeds, REPLSCOPE_DATABASE_URL: "postgres://u@db:5432/rs" }, dir).databaseUrl, "postgres://u@db:5432/rs");
+    assert.equal(loadConfig({ REPLSCOPE_SEEDS: seeds, REPLSCOPE_DATABASE_URL: "postgresql://u@db/rs" }, dir).databaseUrl, "postgresql://u@db/rs");
+    for (const bad of ["mysql://u:hunter2@db/rs", "sqlite:///tmp/x.db", "postgres://", "db:5432"]) {
+      const err = configError({ REPLSCOPE_SEEDS: seeds, REPLSCOPE_DATABASE_URL: bad });
+      assert.match(err.message, /REPLSCOPE_DATABASE_URL must be a PostgreSQL URL/, bad);
+      assert.ok(!err.message.includes("hunter2"), "the password in a bad URL is not echoed");
+    }
+  });
+});
