@@ -1,4 +1,4 @@
-// npm run bench:poll [-- --nodes 100,500 --replicas 9 --seconds 60 --trials 20 --coverage-samples 200]
+// npm run bench:poll [-- --nodes 100,500 --replicas 9 --seconds 60 --trials 20 --coverage-samples 200 --cpu-prof DIR]
 // For each size: N/(replicas+1) masters with `replicas` replicas each (small servers, no
 // persistence, a light write load on every master), the production dashboard watching them (one
 // topology, the masters as seeds) and, beside it in the same run, a bare ioredis loop
@@ -34,6 +34,8 @@ const { values: opts } = parseArgs({
     "coverage-samples": { type: "string", default: "200" },
     /** Use the existing production build even when sources are newer (only server-side code changed). */
     "no-build": { type: "boolean", default: false },
+    /** Write a V8 CPU profile of the server (node --cpu-prof) into this folder. */
+    "cpu-prof": { type: "string" },
   },
 });
 
@@ -90,8 +92,10 @@ async function measureSize(nodes: number, replicas: number, seconds: number, war
   let dash: Dashboard | undefined;
   let bare: ReturnType<typeof startBare> | undefined;
   try {
-    dash = await startDashboard(ROOT, tops.map((m) => m.port), nodes);
+    const profile = opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(opts["cpu-prof"])}`] : [];
+    dash = await startDashboard(ROOT, tops.map((m) => m.port), nodes, profile);
     bare = startBare(servers.map((s) => s.port));
+    console.log(`  server pid ${dash.pid}, bare loop pid ${bare.child.pid}`);
     await sleep(warmup * 1000);
     // One replica's commandstats, minus what the bare loop says it sent there: the server's share.
     const probeNode = servers[tops.length]!;
