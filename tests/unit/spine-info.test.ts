@@ -87,6 +87,11 @@ describe("parseInfo on real Redis 7.0.15 INFO", () => {
     assert.deepEqual(parseInfo(""), {});
     assert.deepEqual(parseInfo("\r\n\r\n"), {});
   });
+
+  test("trims each line's end like String.trimEnd (tabs, spaces, NBSP, no LF at the end), never its start", () => {
+    const s = parseInfo("# Server \t\r\n a:1 \t\r\nb:2\u00a0\u2028\r\nc:x:y\u0085\r\nd:\r\n\r\n#  Repl Ication\r\ne:3");
+    assert.deepEqual(s, { server: { " a": "1", b: "2", c: "x:y\u0085", d: "" }, "repl ication": { e: "3" } });
+  });
 });
 
 describe("parseReplication on real Redis 7.0.15 INFO", () => {
