@@ -1,7 +1,6 @@
 // One self-scheduling poll loop per node: never overlaps, never dies silently, and a frozen node
 // only ever delays itself (every round trip is bounded by the node's timeout).
 import type Redis from "ioredis";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseMasterLink, type MasterLink } from "../redis/client-list";
 import { parseInfo, parseReplication, parseServerFacts } from "../redis/info";
 import { connectionError, createConnection, describeRedisError, TimeoutError, withTimeout, type ConnectOptions } from "../redis/connection";
@@ -44,9 +43,13 @@ export class NodePoller {
    * renamed command), so it is not retried every poll.
    */
   private withLink = true;
-  /** An early poll was asked for (pollSoon); `wake` ends the current rest. */
+  /** An early poll was asked for (pollSoon); it ends the current rest when that one is wakeable. */
   private soon = false;
-  private wake: AbortController | null = null;
+  /**
+   * The pause under way between polls: `end` finishes it now. A plain timer and a callback rather
+   * than an AbortSignal per poll: AbortSignal.any and timers/promises cost more than the poll itself.
+   */
+  private napping: { end: () => void; wakeable: boolean } | null = null;
   commandsSent = 0;
 
   constructor(private readonly o: PollerOptions) {}
@@ -57,6 +60,7 @@ export class NodePoller {
 
   stop(): void {
     this.abort.abort();
+    this.napping?.end();
     this.drop();
   }
 
@@ -68,7 +72,7 @@ export class NodePoller {
   pollSoon(): void {
     if (this.failures > 0) return;
     this.soon = true;
-    this.wake?.abort();
+    if (this.napping?.wakeable) this.napping.end();
   }
 
   /** Ask for the slow sections on the next round (e.g. after a role change). */
@@ -106,10 +110,21 @@ export class NodePoller {
     const args = full ? FULL_SECTIONS : ["replication", "stats"];
     this.commandsSent++;
     const sentAt = Date.now();
-    const roleReply = this.withRole ? withTimeout(this.redis.call("ROLE"), timeout).catch(() => null) : Promise.resolve(null);
-    // Written right after INFO on the same connection: one round trip, and at most one client line.
-    const linkReply = this.withLink ? this.readMasterLink(timeout) : Promise.resolve(undefined);
-    const text = (await withTimeout(this.redis.call("INFO", ...args), timeout)) as string;
+    // The poll's commands leave in one write (corked until all are queued): one syscall, not three.
+    const stream = this.redis.stream;
+    stream?.cork();
+    let infoReply: Promise<unknown>;
+    let roleReply: Promise<unknown>;
+    let linkReply: Promise<MasterLink | null | undefined>;
+    try {
+      roleReply = this.withRole ? withTimeout(this.redis.call("ROLE"), timeout).catch(() => null) : Promise.resolve(null);
+      // Written with INFO on the same connection: one round trip, and at most one client line.
+      linkReply = this.withLink ? this.readMasterLink(timeout) : Promise.resolve(undefined);
+      infoReply = withTimeout(this.redis.call("INFO", ...args), timeout);
+    } finally {
+      stream?.uncork();
+    }
+    const text = (await infoReply) as string;
     const role = await roleReply;
     const masterLink = await linkReply;
     const sections = parseInfo(text);
@@ -245,25 +260,33 @@ export class NodePoller {
   /** Waits until the next poll is due, or an early one that was asked for; false once stopped. */
   private async rest(started: number, waitMs: number): Promise<boolean> {
     const signal = this.abort.signal;
-    const wake = new AbortController();
-    this.wake = wake;
-    try {
-      if (!this.soon || this.failures > 0) await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal: AbortSignal.any([signal, wake.signal]) });
-    } catch {
-      if (signal.aborted) return false;
-    } finally {
-      this.wake = null;
-    }
+    if (signal.aborted) return false;
+    if (!this.soon || this.failures > 0) await this.nap(Math.max(0, waitMs - (Date.now() - started)), true);
+    if (signal.aborted) return false;
     if (this.soon) {
       this.soon = false;
+      // The gap after the last poll's start is kept even when asked again (only stop() ends it).
       const gap = started + Math.max(20, this.o.pollMs / 4) - Date.now();
-      try {
-        if (gap > 0) await sleep(gap, undefined, { signal });
-      } catch {
-        return false;
-      }
+      if (gap > 0) await this.nap(gap, false);
+      if (signal.aborted) return false;
     }
     return true;
+  }
+
+  /** A pause that stop() ends early, and pollSoon() too when `wakeable`. */
+  private nap(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const nap = {
+        wakeable,
+        end: () => {
+          clearTimeout(timer);
+          if (this.napping === nap) this.napping = null;
+          resolve();
+        },
+      };
+      const timer = setTimeout(nap.end, ms);
+      this.napping = nap;
+    });
   }
 }
 
