@@ -53,6 +53,8 @@ interface SizeResult {
   bare: { cpuPct: number; rssMean: number; rssMax: number };
   perNode: { server: Record<string, number>; bare: Record<string, number> };
   load: string;
+  /** The server's own account of its memory at the end of the window (its /metrics). */
+  heap: string;
 }
 
 type BareCounts = Record<string, { info: number; client: number; role: number; config: number }>;
@@ -105,6 +107,7 @@ async function measureSize(nodes: number, replicas: number, seconds: number, war
     const [stats1, bare1] = [await commandStats(probe), await bare.report()];
     probe.disconnect();
     const load = machine();
+    const heap = await heapOf(dash.url);
     const perNode = { server: {} as Record<string, number>, bare: {} as Record<string, number> };
     const key = String(probeNode.port);
     for (const [cmd, field] of [["info", "info"], ["client|list", "client"], ["role", "role"], ["config|get", "config"]] as const) {
@@ -114,7 +117,7 @@ async function measureSize(nodes: number, replicas: number, seconds: number, war
       // commandstats also counts the probe's own INFO commandstats calls (2).
       perNode.server[cmd] = (total - b - (cmd === "info" ? 1 : 0)) / elapsed;
     }
-    const result: SizeResult = { nodes, masters, elapsed, server: stats[0]!, bare: stats[1]!, perNode, load };
+    const result: SizeResult = { nodes, masters, elapsed, server: stats[0]!, bare: stats[1]!, perNode, load, heap };
     printSize(result);
 
     if (firstSize && count("trials") > 0) {
@@ -133,6 +136,15 @@ async function measureSize(nodes: number, replicas: number, seconds: number, war
   }
 }
 
+/** V8 heap used/total, external and the large spaces, from the server's process metrics. */
+async function heapOf(url: string): Promise<string> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${BENCH_TOKEN}` } });
+  const text = await res.text();
+  const v = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN) / MB;
+  const spaces = ["old", "new", "code", "large_object"].map((sp) => `${sp} ${v(new RegExp(`^replscope_nodejs_heap_space_size_used_bytes\\{space="${sp}"\\} (\\S+)`, "m")).toFixed(0)}`).join(", ");
+  return `heap used ${v(/^replscope_nodejs_heap_size_used_bytes (\S+)/m).toFixed(0)} of ${v(/^replscope_nodejs_heap_size_total_bytes (\S+)/m).toFixed(0)} MB (${spaces}), external ${v(/^replscope_nodejs_external_memory_bytes (\S+)/m).toFixed(0)} MB`;
+}
+
 const pct = (v: number) => `${v.toFixed(1)} %`;
 const mb = (v: number) => `${(v / MB).toFixed(0)} MB`;
 const rate = (v: number | undefined) => (v ?? 0).toFixed(2);
@@ -142,7 +154,14 @@ function printSize(r: SizeResult): void {
   console.log(`  server CPU               ${pct(r.server.cpuPct)} of one core`);
   console.log(`  bare ioredis loop CPU    ${pct(r.bare.cpuPct)} of one core`);
   console.log(`  ratio server / bare      ${(r.server.cpuPct / r.bare.cpuPct).toFixed(2)}× (target ≤ 3×)`);
+  // Per poll, so a server that falls behind its cadence does not look cheaper than it is.
+  const sInfo = r.perNode.server.info ?? 0;
+  const bInfo = r.perNode.bare.info ?? 0;
+  const perPoll = (cpuPct: number, perNodeRate: number) => (cpuPct * 10) / (perNodeRate * r.nodes);
+  console.log(`  CPU per poll             server ${(1000 * perPoll(r.server.cpuPct, sInfo)).toFixed(0)} µs, bare ${(1000 * perPoll(r.bare.cpuPct, bInfo)).toFixed(0)} µs: ${(perPoll(r.server.cpuPct, sInfo) / perPoll(r.bare.cpuPct, bInfo)).toFixed(2)}×`);
+  if (sInfo < 0.95 * bInfo) console.log(`  NOTE                     the server kept only ${((100 * sInfo) / bInfo).toFixed(0)} % of the bare loop's poll rate (behind its cadence)`);
   console.log(`  server RSS               mean ${mb(r.server.rssMean)}, peak ${mb(r.server.rssMax)} (target ≤ 200 MB at 100 nodes)`);
+  console.log(`  server memory            ${r.heap}`);
   console.log(`  bare loop RSS            mean ${mb(r.bare.rssMean)}, peak ${mb(r.bare.rssMax)}`);
   for (const cmd of ["info", "client|list", "role", "config|get"]) {
     console.log(`  ${`${cmd.toUpperCase()} per node /s`.padEnd(25)}server ${rate(r.perNode.server[cmd])}, bare ${rate(r.perNode.bare[cmd])}`);
