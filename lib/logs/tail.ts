@@ -55,7 +55,8 @@ export function tailFile(filePath: string, opts: TailOptions): StopTail {
   const retryMs = opts.retryMs ?? 1000;
   const maxLineBytes = opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const splitter = new LineSplitter(maxLineBytes);
-  const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  /** The read buffer, only while a step reads (a tail that waits holds none: 64 KB × every node). */
+  let readBuf: Buffer | null = null;
   const waker = new Waker();
 
   let file: OpenLog | null = null;
@@ -138,6 +139,7 @@ export function tailFile(filePath: string, opts: TailOptions): StopTail {
   /** Reads from the current position to EOF (or the per-step cap); true if the cap was hit. */
   async function drain(f: OpenLog, capBytes: number): Promise<boolean> {
     let readThisStep = 0;
+    const buf = (readBuf ??= Buffer.allocUnsafe(CHUNK_BYTES));
     while (!stopped) {
       const { bytesRead } = await f.fh.read(buf, 0, CHUNK_BYTES, f.pos);
       if (bytesRead === 0) return false;
@@ -247,6 +249,7 @@ export function tailFile(filePath: string, opts: TailOptions): StopTail {
         await closeLog(false);
         next = "retry";
       }
+      readBuf = null;
       ensureWatcher();
       if (stopped) break;
       await waker.sleep(next === "now" ? 0 : next === "poll" ? pollMs : retryMs, MIN_GAP_MS);
