@@ -2,7 +2,7 @@
 // only ever delays itself (every round trip is bounded by the node's timeout).
 import type Redis from "ioredis";
 import { parseMasterLink, type MasterLink } from "../redis/client-list";
-import { parseInfo, parseReplication, parseServerFacts } from "../redis/info";
+import { parseInfo, parseReplication, parseServerFacts, type InfoSelection } from "../redis/info";
 import { connectionError, createConnection, describeRedisError, TimeoutError, withTimeout, type ConnectOptions } from "../redis/connection";
 import type { PollResult } from "./reduce";
 import type { NodeConfig, SyncCounters } from "./types";
@@ -26,6 +26,8 @@ function isReply(err: unknown): boolean {
 }
 
 const FULL_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "keyspace", "replication"];
+/** What a frequent poll reads of its INFO replication stats: all of replication, the sync counters of stats. */
+const FAST_FIELDS: InfoSelection = { replication: "", stats: "sync_" };
 
 export class NodePoller {
   private redis: Redis | null = null;
@@ -127,7 +129,7 @@ export class NodePoller {
     const text = (await infoReply) as string;
     const role = await roleReply;
     const masterLink = await linkReply;
-    const sections = parseInfo(text);
+    const sections = parseInfo(text, full ? undefined : FAST_FIELDS);
     if (!sections.replication) throw new UnexpectedReplyError("INFO has no replication section (is this a Sentinel?)");
     if (full) this.lastFullAt = started;
     const repl = parseReplication(sections.replication);
