@@ -36,6 +36,8 @@ const { values: opts } = parseArgs({
     "no-build": { type: "boolean", default: false },
     /** Write a V8 CPU profile of the server (node --cpu-prof) into this folder. */
     "cpu-prof": { type: "string" },
+    /** Extra node flags for the server process, space-separated (e.g. "--heapsnapshot-signal=SIGUSR2"). */
+    "node-flags": { type: "string", default: "" },
   },
 });
 
@@ -95,12 +97,13 @@ async function measureSize(nodes: number, replicas: number, seconds: number, war
   let bare: ReturnType<typeof startBare> | undefined;
   try {
     const profile = opts["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(opts["cpu-prof"])}`] : [];
-    dash = await startDashboard(ROOT, tops.map((m) => m.port), nodes, profile);
+    const flags = String(opts["node-flags"]).split(" ").filter(Boolean);
+    dash = await startDashboard(ROOT, tops.map((m) => m.port), nodes, [...flags, ...profile]);
     bare = startBare(servers.map((s) => s.port));
     console.log(`  server pid ${dash.pid}, bare loop pid ${bare.child.pid}`);
     await sleep(warmup * 1000);
     // One replica's commandstats, minus what the bare loop says it sent there: the server's share.
-    const probeNode = servers[tops.length]!;
+    const probeNode = servers[tops.length] ?? servers[0]!;
     const probe = new Redis({ port: probeNode.port, host: "127.0.0.1" });
     const [stats0, bare0] = [await commandStats(probe), await bare.report()];
     const { elapsed, stats } = await measureProcesses([dash.pid, bare.child.pid!], seconds);

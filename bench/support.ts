@@ -110,7 +110,7 @@ export async function startDashboard(root: string, seedPort: number | number[], 
   const seeds = (Array.isArray(seedPort) ? seedPort : [seedPort]).map((p) => `redis://127.0.0.1:${p}`).join(",");
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-"));
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", "server.ts"], {
+  const child = spawn(process.execPath, [...nodeArgs, ...(process.env.H4_LOADER === "cjs" ? ["--require", "tsx/cjs"] : ["--import", "tsx"]), "server.ts"], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: BENCH_TOKEN, REPLSCOPE_SEEDS: seeds, REPLSCOPE_CONFIG: "", REPLSCOPE_LOG_DIRS: localRedisRoot() },
     stdio: ["ignore", "ignore", "inherit"],
