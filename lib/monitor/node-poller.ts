@@ -119,10 +119,12 @@ export class NodePoller {
     let roleReply: Promise<unknown>;
     let linkReply: Promise<MasterLink | null | undefined>;
     try {
-      roleReply = this.withRole ? withTimeout(this.redis.call("ROLE"), timeout).catch(() => null) : Promise.resolve(null);
+      // No withTimeout around the poll's commands: the connection's commandTimeout (the same
+      // timeout, armed first) already rejects each of them, so a second timer never won the race.
+      roleReply = this.withRole ? this.redis.call("ROLE").catch(() => null) : Promise.resolve(null);
       // Written with INFO on the same connection: one round trip, and at most one client line.
-      linkReply = this.withLink ? this.readMasterLink(timeout) : Promise.resolve(undefined);
-      infoReply = withTimeout(this.redis.call("INFO", ...args), timeout);
+      linkReply = this.withLink ? this.readMasterLink() : Promise.resolve(undefined);
+      infoReply = this.redis.call("INFO", ...args);
     } finally {
       stream?.uncork();
     }
@@ -152,10 +154,10 @@ export class NodePoller {
   }
 
   /** The master-link client, null when there is none; undefined when not known (refused, failed). */
-  private async readMasterLink(timeout: number): Promise<MasterLink | null | undefined> {
+  private async readMasterLink(): Promise<MasterLink | null | undefined> {
     this.commandsSent++;
     try {
-      return parseMasterLink(String(await withTimeout(this.redis!.call("CLIENT", "LIST", "TYPE", "master"), timeout)));
+      return parseMasterLink(String(await this.redis!.call("CLIENT", "LIST", "TYPE", "master")));
     } catch (err) {
       // A refusal is an error reply; a timeout is the connection's problem and INFO reports it.
       if (!(err instanceof TimeoutError)) this.withLink = false;
