@@ -18,7 +18,11 @@ export interface TailOptions {
   onError?: (err: Error) => void;
   /** Called on every change between readable and unreadable (and of the reason). */
   onState?: (state: TailState) => void;
-  /** Stat poll while readable, as a fallback for fs.watch. Default 250 ms. */
+  /**
+   * Stat poll while readable, as a fallback for fs.watch. Default 250 ms; while a directory watch
+   * is in place (it wakes the tail on every write), max(pollMs, 1 s): the poll then only covers
+   * a file system whose watch stays silent (network mounts), at a quarter of the stat calls.
+   */
   pollMs?: number;
   /** Retry delay while the file is missing or unreadable. Default 1000 ms. */
   retryMs?: number;
@@ -36,6 +40,8 @@ export type StopTail = () => Promise<void>;
 const CHUNK_BYTES = 64 * 1024;
 /** Per step, so rotation checks still happen while a writer outruns us. */
 const MAX_BYTES_PER_STEP = 4 * 1024 * 1024;
+/** The fallback stat poll while fs.watch is in place. */
+const WATCHED_POLL_MS = 1000;
 /** Coalesces bursts of fs.watch events (one per write) into one read. */
 const MIN_GAP_MS = 5;
 /** A rename-then-create rotation leaves the path missing for a moment; don't report that. */
@@ -252,7 +258,8 @@ export function tailFile(filePath: string, opts: TailOptions): StopTail {
       readBuf = null;
       ensureWatcher();
       if (stopped) break;
-      await waker.sleep(next === "now" ? 0 : next === "poll" ? pollMs : retryMs, MIN_GAP_MS);
+      const idleMs = watcher ? Math.max(pollMs, WATCHED_POLL_MS) : pollMs;
+      await waker.sleep(next === "now" ? 0 : next === "poll" ? idleMs : retryMs, MIN_GAP_MS);
     }
     await closeLog(false);
   }
