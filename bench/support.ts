@@ -75,6 +75,14 @@ export interface Dashboard {
   stop(): void;
 }
 
+/** The node flags of package.json's `start` script (`NODE_ENV=production node <flags> server.ts`). */
+export function startFlags(root: string): string[] {
+  const start = String((JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts?.start ?? "");
+  const m = /^NODE_ENV=production node ((?:\S+ )*)server\.ts$/.exec(start);
+  if (!m) throw new Error(`package.json start is not "NODE_ENV=production node <flags> server.ts": ${start}`);
+  return m[1]!.split(" ").filter(Boolean);
+}
+
 /**
  * `masters` masters with `replicas` direct replicas each, small servers (no persistence): the shape
  * of bench:poll's load. Started a few at a time so a 2-core box is not swamped.
@@ -110,7 +118,7 @@ export async function startDashboard(root: string, seedPort: number | number[], 
   const seeds = (Array.isArray(seedPort) ? seedPort : [seedPort]).map((p) => `redis://127.0.0.1:${p}`).join(",");
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-"));
-  const child = spawn(process.execPath, [...nodeArgs, ...(process.env.H4_LOADER === "cjs" ? ["--require", "tsx/cjs"] : ["--import", "tsx"]), "server.ts"], {
+  const child = spawn(process.execPath, [...nodeArgs, ...startFlags(root), "server.ts"], {
     cwd: root,
     env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: BENCH_TOKEN, REPLSCOPE_SEEDS: seeds, REPLSCOPE_CONFIG: "", REPLSCOPE_LOG_DIRS: localRedisRoot() },
     stdio: ["ignore", "ignore", "inherit"],
