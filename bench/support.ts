@@ -78,6 +78,8 @@ export interface Dashboard {
 /** The node flags of package.json's `start` script (`NODE_ENV=production node <flags> server.ts`). */
 export function startFlags(root: string): string[] {
   const start = String((JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts?.start ?? "");
+  // `tsx server.ts` (the tsx CLI) runs node with tsx's ESM loader: the same as --import tsx.
+  if (start === "NODE_ENV=production tsx server.ts") return ["--import", "tsx"];
   const m = /^NODE_ENV=production node ((?:\S+ )*)server\.ts$/.exec(start);
   if (!m) throw new Error(`package.json start is not "NODE_ENV=production node <flags> server.ts": ${start}`);
   return m[1]!.split(" ").filter(Boolean);
