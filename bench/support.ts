@@ -103,14 +103,53 @@ export interface Dashboard {
   stop(): void;
 }
 
-/** The production server (as `npm start` runs it) watching `seedPort`, once it sees `nodes` nodes up. */
-export async function startDashboard(root: string, seedPort: number, nodes: number): Promise<Dashboard> {
+/** The node flags of package.json's `start` script (`NODE_ENV=production node <flags> dist/server.js`). */
+export function startFlags(root: string): string[] {
+  const start = String((JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts?.start ?? "");
+  const m = /^NODE_ENV=production node ((?:\S+ )*)dist\/server\.js$/.exec(start);
+  if (!m) throw new Error(`package.json start is not "NODE_ENV=production node <flags> dist/server.js": ${start}`);
+  return m[1]!.split(" ").filter(Boolean);
+}
+
+/**
+ * `masters` masters with `replicas` direct replicas each, small servers (no persistence): the shape
+ * of bench:poll's load. Started a few at a time so a 2-core box is not swamped.
+ */
+export async function startForest(masters: number, replicas: number): Promise<{ masters: LocalRedis[]; servers: LocalRedis[]; parentOf: Map<string, LocalRedis> }> {
+  const args = ["--repl-diskless-sync-delay", "0", "--save", "", "--appendonly", "no"];
+  const tops: LocalRedis[] = [];
+  const servers: LocalRedis[] = [];
+  const parentOf = new Map<string, LocalRedis>();
+  for (let i = 0; i < masters; i += 8) {
+    const started = await Promise.all(Array.from({ length: Math.min(8, masters - i) }, () => startRedis({ args })));
+    tops.push(...started);
+    servers.push(...started);
+  }
+  const jobs = tops.flatMap((m) => Array.from({ length: replicas }, () => m));
+  for (let i = 0; i < jobs.length; i += 8) {
+    await Promise.all(
+      jobs.slice(i, i + 8).map(async (m) => {
+        const s = await startRedis({ args, replicaOf: { host: m.host, port: m.port } });
+        servers.push(s);
+        parentOf.set(s.id, m);
+      }),
+    );
+  }
+  return { masters: tops, servers, parentOf };
+}
+
+/**
+ * The production server (as `npm start` runs it) watching `seedPort` (or several seeds, one
+ * topology), once it sees `nodes` nodes up. `nodeArgs`: extra node flags for the server process.
+ */
+export async function startDashboard(root: string, seedPort: number | number[], nodes: number, nodeArgs: string[] = []): Promise<Dashboard> {
+  const seeds = (Array.isArray(seedPort) ? seedPort : [seedPort]).map((p) => `redis://127.0.0.1:${p}`).join(",");
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-"));
-  // As `npm start` runs it: the compiled server (ensureBuild made it), plain node.
-  const child = spawn(process.execPath, [path.join(SERVER_OUT_DIR, "server.js")], {
+  // As `npm start` runs it: the compiled server (ensureBuild made it), plain node with the start script's flags.
+  const child = spawn(process.execPath, [...nodeArgs, ...startFlags(root), path.join(SERVER_OUT_DIR, "server.js")], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: BENCH_TOKEN, REPLSCOPE_SEEDS: `redis://127.0.0.1:${seedPort}`, REPLSCOPE_CONFIG: "", REPLSCOPE_LOG_DIRS: localRedisRoot() },
+    env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: BENCH_TOKEN, REPLSCOPE_SEEDS: seeds, REPLSCOPE_CONFIG: "", REPLSCOPE_LOG_DIRS: localRedisRoot() },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const url = `http://127.0.0.1:${port}`;
@@ -127,9 +166,9 @@ export async function startDashboard(root: string, seedPort: number, nodes: numb
     } catch {
       /* not listening yet */
     }
-    if (i > 900) {
+    if (i > 1800) {
       stop();
-      throw new Error(`the dashboard did not see all ${nodes} nodes up within 90 s`);
+      throw new Error(`the dashboard did not see all ${nodes} nodes up within 180 s`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -147,6 +186,24 @@ export async function measureProcess(pid: number, seconds: number): Promise<{ el
   }
   const elapsed = (Date.now() - t0) / 1000;
   return { elapsed, cpuPct: ((cpuSeconds(pid) - cpu0) / elapsed) * 100, rssMax };
+}
+
+/** CPU (% of one core), mean and peak RSS of several processes over the same window, sampled each second. */
+export async function measureProcesses(pids: number[], seconds: number): Promise<{ elapsed: number; stats: { cpuPct: number; rssMean: number; rssMax: number }[] }> {
+  const cpu0 = pids.map(cpuSeconds);
+  const rss = pids.map(() => [] as number[]);
+  const t0 = Date.now();
+  while (Date.now() - t0 < seconds * 1000) {
+    pids.forEach((pid, i) => rss[i]!.push(rssBytes(pid)));
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const elapsed = (Date.now() - t0) / 1000;
+  const stats = pids.map((pid, i) => ({
+    cpuPct: ((cpuSeconds(pid) - cpu0[i]!) / elapsed) * 100,
+    rssMean: rss[i]!.reduce((a, b) => a + b, 0) / rss[i]!.length,
+    rssMax: Math.max(...rss[i]!),
+  }));
+  return { elapsed, stats };
 }
 
 /** Resolves (performance.now()) when a delta on this socket shows `nodeId` in `role`. */

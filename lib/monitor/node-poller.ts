@@ -1,8 +1,8 @@
 // One self-scheduling poll loop per node: never overlaps, never dies silently, and a frozen node
 // only ever delays itself (every round trip is bounded by the node's timeout).
 import type Redis from "ioredis";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseMasterLink, type MasterLink } from "../redis/client-list";
+import type { InfoSelection } from "../redis/info";
 import { connectionError, createConnection, describeRedisError, TimeoutError, withTimeout, type ConnectOptions } from "../redis/connection";
 import { pollResultOf, UnexpectedReplyError } from "./poll-result";
 import { exponentialBackoff } from "../retry/backoff";
@@ -25,6 +25,8 @@ function isReply(err: unknown): boolean {
 }
 
 const FULL_SECTIONS = ["server", "clients", "memory", "persistence", "stats", "keyspace", "replication"];
+/** What a frequent poll reads of its INFO replication stats: all of replication, the sync counters of stats. */
+const FAST_FIELDS: InfoSelection = { replication: "", stats: "sync_" };
 
 export class NodePoller {
   private redis: Redis | null = null;
@@ -42,9 +44,13 @@ export class NodePoller {
    * renamed command), so it is not retried every poll.
    */
   private withLink = true;
-  /** An early poll was asked for (pollSoon); `wake` ends the current rest. */
+  /** An early poll was asked for (pollSoon); it ends the current rest when that one is wakeable. */
   private soon = false;
-  private wake: AbortController | null = null;
+  /**
+   * The pause under way between polls: `end` finishes it now. A plain timer and a callback rather
+   * than an AbortSignal per poll: AbortSignal.any and timers/promises cost more than the poll itself.
+   */
+  private napping: { end: () => void; wakeable: boolean } | null = null;
   commandsSent = 0;
 
   constructor(private readonly o: PollerOptions) {}
@@ -55,6 +61,7 @@ export class NodePoller {
 
   stop(): void {
     this.abort.abort();
+    this.napping?.end();
     this.drop();
   }
 
@@ -66,7 +73,7 @@ export class NodePoller {
   pollSoon(): void {
     if (this.failures > 0) return;
     this.soon = true;
-    this.wake?.abort();
+    if (this.napping?.wakeable) this.napping.end();
   }
 
   /** Ask for the slow sections on the next round (e.g. after a role change). */
@@ -104,13 +111,27 @@ export class NodePoller {
     const args = full ? FULL_SECTIONS : ["replication", "stats"];
     this.commandsSent++;
     const sentAt = Date.now();
-    const roleReply = this.withRole ? withTimeout(this.redis.call("ROLE"), timeout).catch(() => null) : Promise.resolve(null);
-    // Written right after INFO on the same connection: one round trip, and at most one client line.
-    const linkReply = this.withLink ? this.readMasterLink(timeout) : Promise.resolve(undefined);
-    const text = (await withTimeout(this.redis.call("INFO", ...args), timeout)) as string;
+    // The poll's commands leave in one write (corked until all are queued): one syscall, not three.
+    const stream = this.redis.stream;
+    stream?.cork();
+    let infoReply: Promise<unknown>;
+    let roleReply: Promise<unknown>;
+    let linkReply: Promise<MasterLink | null | undefined>;
+    try {
+      // No withTimeout around the poll's commands: the connection's commandTimeout (the same
+      // timeout, armed first) already rejects each of them, so a second timer never won the race.
+      roleReply = this.withRole ? this.redis.call("ROLE").catch(() => null) : Promise.resolve(null);
+      // Written with INFO on the same connection: one round trip, and at most one client line.
+      linkReply = this.withLink ? this.readMasterLink() : Promise.resolve(undefined);
+      infoReply = this.redis.call("INFO", ...args);
+    } finally {
+      stream?.uncork();
+    }
+    const text = (await infoReply) as string;
     const role = await roleReply;
     const masterLink = await linkReply;
-    const result = pollResultOf({ info: text, at: Date.now(), sentAt, latencyMs: Date.now() - started, role, masterLink, config });
+    // A fast poll parses what it uses: replication and the sync counters of stats.
+    const result = pollResultOf({ info: text, fields: full ? undefined : FAST_FIELDS, at: Date.now(), sentAt, latencyMs: Date.now() - started, role, masterLink, config });
     if (full) this.lastFullAt = started;
     const repl = result.repl;
     this.withRole = repl.role === "replica" && (repl.linkStatus !== "up" || repl.syncInProgress);
@@ -118,10 +139,10 @@ export class NodePoller {
   }
 
   /** The master-link client, null when there is none; undefined when not known (refused, failed). */
-  private async readMasterLink(timeout: number): Promise<MasterLink | null | undefined> {
+  private async readMasterLink(): Promise<MasterLink | null | undefined> {
     this.commandsSent++;
     try {
-      return parseMasterLink(String(await withTimeout(this.redis!.call("CLIENT", "LIST", "TYPE", "master"), timeout)));
+      return parseMasterLink(String(await this.redis!.call("CLIENT", "LIST", "TYPE", "master")));
     } catch (err) {
       // A refusal is an error reply; a timeout is the connection's problem and INFO reports it.
       if (!(err instanceof TimeoutError)) this.withLink = false;
@@ -228,24 +249,32 @@ export class NodePoller {
   /** Waits until the next poll is due, or an early one that was asked for; false once stopped. */
   private async rest(started: number, waitMs: number): Promise<boolean> {
     const signal = this.abort.signal;
-    const wake = new AbortController();
-    this.wake = wake;
-    try {
-      if (!this.soon || this.failures > 0) await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal: AbortSignal.any([signal, wake.signal]) });
-    } catch {
-      if (signal.aborted) return false;
-    } finally {
-      this.wake = null;
-    }
+    if (signal.aborted) return false;
+    if (!this.soon || this.failures > 0) await this.nap(Math.max(0, waitMs - (Date.now() - started)), true);
+    if (signal.aborted) return false;
     if (this.soon) {
       this.soon = false;
+      // The gap after the last poll's start is kept even when asked again (only stop() ends it).
       const gap = started + Math.max(20, this.o.pollMs / 4) - Date.now();
-      try {
-        if (gap > 0) await sleep(gap, undefined, { signal });
-      } catch {
-        return false;
-      }
+      if (gap > 0) await this.nap(gap, false);
+      if (signal.aborted) return false;
     }
     return true;
+  }
+
+  /** A pause that stop() ends early, and pollSoon() too when `wakeable`. */
+  private nap(ms: number, wakeable: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const nap = {
+        wakeable,
+        end: () => {
+          clearTimeout(timer);
+          if (this.napping === nap) this.napping = null;
+          resolve();
+        },
+      };
+      const timer = setTimeout(nap.end, ms);
+      this.napping = nap;
+    });
   }
 }

@@ -1,7 +1,7 @@
 // Pure: one poll's replies (INFO text, optional ROLE and CLIENT LIST TYPE master) → a PollResult.
 // NodePoller does the I/O and calls this; tests feed it captured INFO fixtures.
 import type { MasterLink } from "../redis/client-list";
-import { parseInfo, parseReplication, parseServerFacts } from "../redis/info";
+import { parseInfo, parseReplication, parseServerFacts, type InfoSelection } from "../redis/info";
 import type { PollResult } from "./reduce";
 import type { NodeConfig, SyncCounters } from "./types";
 
@@ -13,6 +13,8 @@ export class UnexpectedReplyError extends Error {
 export interface PollReplies {
   /** INFO's reply. Sections present decide what is read: facts only with `server` (a full round). */
   info: string;
+  /** Only these sections/field prefixes are parsed (a fast poll); all of them when absent. */
+  fields?: InfoSelection;
   at: number;
   latencyMs: number;
   /** When INFO was sent. */
@@ -27,7 +29,7 @@ export interface PollReplies {
 
 /** Throws UnexpectedReplyError when INFO has no replication section. */
 export function pollResultOf(r: PollReplies): Extract<PollResult, { ok: true }> {
-  const sections = parseInfo(r.info);
+  const sections = parseInfo(r.info, r.fields);
   if (!sections.replication) throw new UnexpectedReplyError("INFO has no replication section (is this a Sentinel?)");
   const repl = parseReplication(sections.replication);
   const full = sections.server !== undefined;

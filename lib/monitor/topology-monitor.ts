@@ -218,7 +218,10 @@ export class TopologyMonitor {
     if (!prev) return;
     const next = applyPoll(prev, r);
     // The same server reached under a second address is one node: keep the first, alias the other.
-    if (next.runId && next.status === "up") {
+    // Checked when this node comes up or its run_id changes: of two addresses of one server, the
+    // second to show (up, run_id) finds the first, so a node already up with the same run_id was
+    // checked then and the scan over every node is not repeated on every poll.
+    if (next.runId && next.status === "up" && (prev.status !== "up" || prev.runId !== next.runId)) {
       for (const other of this.states.values()) {
         if (other.id !== id && other.runId === next.runId && other.status === "up" && other.lastOkAt !== null) {
           this.aliasNode(id, other.id);

@@ -87,6 +87,21 @@ describe("parseInfo on real Redis 7.0.15 INFO", () => {
     assert.deepEqual(parseInfo(""), {});
     assert.deepEqual(parseInfo("\r\n\r\n"), {});
   });
+
+  test("with a selection: only the named sections, only fields with the prefix, the same values", () => {
+    const text = raw("chained-replica.txt");
+    const all = parseInfo(text);
+    const some = parseInfo(text, { replication: "", stats: "sync_" });
+    assert.deepEqual(Object.keys(some), ["stats", "replication"]);
+    assert.deepEqual(some.replication, all.replication);
+    assert.deepEqual(some.stats, { sync_full: all.stats?.sync_full, sync_partial_ok: all.stats?.sync_partial_ok, sync_partial_err: all.stats?.sync_partial_err });
+    assert.deepEqual(parseReplication(some.replication ?? {}), parseReplication(all.replication ?? {}));
+  });
+
+  test("trims each line's end like String.trimEnd (tabs, spaces, NBSP, no LF at the end), never its start", () => {
+    const s = parseInfo("# Server \t\r\n a:1 \t\r\nb:2\u00a0\u2028\r\nc:x:y\u0085\r\nd:\r\n\r\n#  Repl Ication\r\ne:3");
+    assert.deepEqual(s, { server: { " a": "1", b: "2", c: "x:y\u0085", d: "" }, "repl ication": { e: "3" } });
+  });
 });
 
 describe("parseReplication on real Redis 7.0.15 INFO", () => {
