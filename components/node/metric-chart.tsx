@@ -25,10 +25,10 @@ export function MetricChart({ title, t, values, format, testId, resolution, tick
   const enough = domain ? drawn >= 1 : data.length >= 2;
   return (
     <div className="rounded-lg border border-slate-800 bg-slate-900/40 p-3" data-testid={testId} data-points={data.length}>
-      <div className="mb-1 flex items-baseline gap-2 text-xs">
+      <div className="mb-1 flex h-4 items-baseline gap-2 overflow-hidden text-xs leading-4">
         <span className="font-semibold text-slate-300">{title}</span>
         {resolution && (
-          <span className="truncate text-[11px] text-slate-500" data-testid="chart-resolution">
+          <span className="truncate text-[11px] leading-4 text-slate-500" data-testid="chart-resolution">
             {resolution}
           </span>
         )}
