@@ -9,7 +9,7 @@ import { LogPane } from "@/components/logs/log-pane";
 import { BacklogPanel, ReplicaSyncPanel } from "@/components/sync/sync-panel";
 import { RoleBadge } from "@/components/topology/node-card";
 import { InfoGroups } from "./info-groups";
-import { MetricChart } from "./metric-chart";
+import { NodeCharts } from "./node-charts";
 
 function Fact({ label, value, testId }: { label: string; value: React.ReactNode; testId?: string }) {
   return (
@@ -127,18 +127,7 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
         </section>
       )}
 
-      {h && (
-        <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-4">
-          <MetricChart title="ops/s" t={h.t} values={h.opsPerSec} format={formatNumber} testId="chart-ops" />
-          <MetricChart title="used memory" t={h.t} values={h.usedMemory} format={formatBytes} testId="chart-memory" />
-          <MetricChart title="replication offset" t={h.t} values={h.replOffset} format={formatNumber} testId="chart-offset" />
-          {n.role === "replica" ? (
-            <MetricChart title="lag (bytes)" t={h.t} values={h.lagBytes} format={formatBytes} testId="chart-lag" />
-          ) : (
-            <MetricChart title="write rate" t={h.t} values={h.writeRate} format={formatRate} testId="chart-write-rate" />
-          )}
-        </div>
-      )}
+      <NodeCharts id={n.id} topology={data.topology} role={n.role} live={h} />
 
       <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
         <h2 className="mb-2 text-sm font-semibold text-slate-300">Events for this node</h2>
