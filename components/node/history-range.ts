@@ -1,8 +1,9 @@
 // The node page's history ranges: which store tier answers each one, how its points were rolled
 // up (for the chart's label), the `since` to ask for, and the gaps to break the lines at.
-// Pure, so the browser bundle does not pull in the store (kysely); tests/unit/history-range.test.ts
-// holds the mirrored tier table and rollups to lib/store/metrics.ts.
+// Pure: the tiers come from lib/store/tiers.ts, which holds no database code (no kysely in the
+// browser bundle).
 import { SERIES, type HistoryJson, type SeriesName } from "@/lib/monitor/history";
+import { ROLLUP, TIER_SPECS, tierSpecFor, type TierSpec } from "@/lib/store/tiers";
 
 export const RANGES = ["live", "1h", "24h", "7d", "30d"] as const;
 export type HistoryRange = (typeof RANGES)[number];
@@ -17,28 +18,16 @@ export const RANGE_SPAN_MS: Record<StoredRange, number> = {
 
 export const RANGE_LABEL: Record<HistoryRange, string> = { live: "live", "1h": "1 h", "24h": "24 h", "7d": "7 d", "30d": "30 d" };
 
-/** Mirrors lib/store/metrics.ts TIER_SPECS (resolution and how far back each tier keeps). */
-export const TIERS: readonly { stepMs: number; keepMs: number; name: string }[] = [
-  { stepMs: 1000, keepMs: 3600_000, name: "1-second samples" },
-  { stepMs: 60_000, keepMs: 7 * 86400_000, name: "1-minute" },
-  { stepMs: 3600_000, keepMs: 90 * 86400_000, name: "1-hour" },
-];
-
-/** Mirrors lib/store/metrics.ts ROLLUP: how a coarser tier's point summarises its bucket. */
-export const ROLLUP_OF: Record<SeriesName, "last" | "max" | "avg"> = {
-  replOffset: "last",
-  lagBytes: "max",
-  lagSeconds: "max",
-  opsPerSec: "avg",
-  usedMemory: "max",
-  writeRate: "avg",
-};
+/** The store's tiers (lib/store/tiers.ts): resolution and how far back each keeps. */
+export const TIERS = TIER_SPECS;
+/** How a coarser tier's point summarises its bucket. */
+export const ROLLUP_OF = ROLLUP;
 
 const ROLLUP_WORD = { last: "last value", max: "max", avg: "averages" } as const;
 
-/** The tier the store picks for this span (same rule as lib/store/metrics.ts tierFor). */
-export function tierOf(spanMs: number): { stepMs: number; keepMs: number; name: string } {
-  return TIERS.find((s) => spanMs <= s.keepMs) ?? TIERS[TIERS.length - 1]!;
+/** The tier the store picks for this span. */
+export function tierOf(spanMs: number): TierSpec {
+  return tierSpecFor(spanMs);
 }
 
 /** "1-minute max", "1-hour averages", "1-second samples". */

@@ -4,25 +4,12 @@
 // series the way its chart reads it (ROLLUP).
 import { sql, type Kysely } from "kysely";
 import { SERIES, type HistoryJson, type Sample, type SeriesName } from "../monitor/history";
-import type { Database, MetricSamplesTable, TierTable } from "./schema";
+import type { Database, MetricSamplesTable } from "./schema";
+import { ROLLUP, TIER_SPECS, tierSpecFor, type TierTable } from "./tiers";
 import { chunks, type RawQuery } from "./util";
 import type { WriteBehind } from "./write-behind";
 
-export const TIER_SPECS: readonly { table: TierTable; stepMs: number; keepMs: number }[] = [
-  { table: "metric_1s", stepMs: 1000, keepMs: 3600_000 },
-  { table: "metric_1m", stepMs: 60_000, keepMs: 7 * 86400_000 },
-  { table: "metric_1h", stepMs: 3600_000, keepMs: 90 * 86400_000 },
-];
-
-/** last: a counter-like position; max: the worst moment matters (lag, memory peak); avg: rates. */
-export const ROLLUP: Record<SeriesName, "last" | "max" | "avg"> = {
-  replOffset: "last",
-  lagBytes: "max",
-  lagSeconds: "max",
-  opsPerSec: "avg",
-  usedMemory: "max",
-  writeRate: "avg",
-};
+export { ROLLUP, TIER_SPECS };
 
 const COLUMN: Record<SeriesName, keyof MetricSamplesTable> = {
   replOffset: "repl_offset",
@@ -49,7 +36,7 @@ interface Pending {
 
 /** The tier whose resolution suits a chart spanning `spanMs` (and still holds data that old). */
 export function tierFor(spanMs: number): TierTable {
-  return (TIER_SPECS.find((s) => spanMs <= s.keepMs) ?? TIER_SPECS[TIER_SPECS.length - 1]!).table;
+  return tierSpecFor(spanMs).table;
 }
 
 const MAX_PENDING = 200_000;

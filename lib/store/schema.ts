@@ -1,5 +1,6 @@
 // The store's tables as Kysely sees them. Times are epoch milliseconds (bigint columns; the pg pool
 // parses int8 to number). JSON columns are text: both dialects store and return them verbatim.
+import type { TierTable as TierTableName } from "./tiers";
 import type { Generated } from "kysely";
 
 export interface EventsTable {
@@ -116,8 +117,8 @@ export interface AuthSessionsTable {
   expires_at: number;
 }
 
-export const TIERS = ["metric_1s", "metric_1m", "metric_1h"] as const;
-export type TierTable = (typeof TIERS)[number];
+export const TIERS = ["metric_1s", "metric_1m", "metric_1h"] as const satisfies readonly TierTableName[];
+export type TierTable = (typeof TIERS)[number] & TierTableName;
 
 export interface Database {
   events: EventsTable;
