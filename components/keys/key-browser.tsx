@@ -36,6 +36,8 @@ export function KeyBrowser(props: KeyBrowserProps) {
   const [db, setDb] = useState(props.db ?? 0);
   const [matchInput, setMatchInput] = useState(props.match ?? "");
   const [match, setMatch] = useState(props.match ?? "");
+  /** Bumped by every Scan: pressing it again rescans even when the pattern did not change. */
+  const [scanRequest, setScanRequest] = useState(0);
   const [type, setType] = useState("");
   const [mode, setMode] = useState<"list" | "tree">("list");
   const [separator, setSeparator] = useState(":");
@@ -79,7 +81,8 @@ export function KeyBrowser(props: KeyBrowserProps) {
     [node, topology, db, match, type],
   );
 
-  // A new node, db or filter starts a fresh scan; older answers still in flight are ignored.
+  // A new node, db or filter, or another press of Scan, starts a fresh scan; older answers still
+  // in flight are ignored.
   useEffect(() => {
     if (!node || !topology) return;
     const gen = ++generation.current;
@@ -114,7 +117,7 @@ export function KeyBrowser(props: KeyBrowserProps) {
         if (gen === generation.current) setLoading(false);
       }
     })();
-  }, [fetchPage, node, topology]);
+  }, [fetchPage, node, topology, scanRequest]);
 
   useEffect(() => {
     router.replace(keyPageUrl({ node, topology, db, key: selected }), { scroll: false });
@@ -176,7 +179,7 @@ export function KeyBrowser(props: KeyBrowserProps) {
               ))}
             </select>
           </div>
-          <form className="flex gap-2" onSubmit={(e) => { e.preventDefault(); setMatch(matchInput.trim()); }}>
+          <form className="flex gap-2" onSubmit={(e) => { e.preventDefault(); setMatch(matchInput.trim()); setScanRequest((n) => n + 1); }}>
             <input value={matchInput} onChange={(e) => setMatchInput(e.target.value)} placeholder="pattern, e.g. user:* (no * ? [ = exact key)" className={`${input} min-w-0 flex-1 font-mono`} data-testid="pattern" aria-label="pattern" />
             <select value={type} onChange={(e) => setType(e.target.value)} className={input} data-testid="type-filter" aria-label="type">
               {TYPES.map((t) => <option key={t} value={t}>{t || "any type"}</option>)}
