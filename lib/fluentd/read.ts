@@ -100,8 +100,9 @@ export async function readFluentd(redis: Redis, q: FluentQuery): Promise<FluentP
       if (size.length > MAX_HASH_FIELDS) skip(`${size.length} fields, over the ${MAX_HASH_FIELDS} a record may have`);
       else if (size.memory === null) skip("size unknown (MEMORY USAGE failed)");
       else if (size.memory > MAX_RECORD_BYTES) skip(`${formatBytes(size.memory)}, over the ${formatBytes(MAX_RECORD_BYTES)} a record may have`);
-      // At most 256 fields whose exact total (MEMORY USAGE SAMPLES 0) is at most 64 KB: bounded.
-      else reads.push({ ...c, args: ["HGETALL", c.key], bytes: size.memory });
+      // At most 256 fields whose exact total (MEMORY USAGE SAMPLES 0) is at most 64 KB. Read with one
+      // HSCAN COUNT 256, not a whole-hash read: bounded even if the hash grew since it was sized.
+      else reads.push({ ...c, args: ["HSCAN", c.key, "0", "COUNT", String(MAX_HASH_FIELDS)], bytes: size.memory });
     } else if (c.type === "string") {
       if (size.length <= MAX_RECORD_BYTES) reads.push({ ...c, args: ["GETRANGE", c.key, 0, MAX_RECORD_BYTES - 1], bytes: size.length });
     } else {
@@ -136,7 +137,9 @@ export async function readFluentd(redis: Redis, q: FluentQuery): Promise<FluentP
     const results = (await pipe.exec()) ?? [];
     group.forEach((r, j) => {
       const [err, raw] = results[j] ?? [null, null];
-      if (!err && raw !== null) addRecords(records, r, raw);
+      if (err || raw === null) return;
+      const problem = addRecords(records, r, raw);
+      if (problem && skipped.length < MAX_SKIPPED) skipped.push({ key: encodeKey(r.key), reason: problem });
     });
   }
 
@@ -151,19 +154,23 @@ export async function readFluentd(redis: Redis, q: FluentQuery): Promise<FluentP
   return { cursor, scanned, groups, records: groups.reduce((n, g) => n + g.records.length, 0), truncated, skipped };
 }
 
-function addRecords(records: FluentRecord[], r: Read, raw: unknown): void {
+/** Adds the key's records; a reason when the key could not be read whole (it is then skipped). */
+function addRecords(records: FluentRecord[], r: Read, raw: unknown): string | null {
   const token = encodeKey(r.key);
   if (r.type === "hash" && r.hash) {
-    const flat = asBuffers(raw, "HGETALL").map((b) => b.toString("utf8"));
+    const [cursor, fields] = Array.isArray(raw) ? raw : [];
+    // A cursor other than 0: the hash outgrew one bounded HSCAN after it was sized; no partial record.
+    if (String(cursor) !== "0") return `grew past ${MAX_HASH_FIELDS} fields while being read`;
+    const flat = asBuffers(fields, "HSCAN").map((b) => b.toString("utf8"));
     records.push({ tag: r.hash.tag, time: r.hash.time, index: r.hash.index, key: token, source: "hash", record: recordFromHash(flat) });
-    return;
+    return null;
   }
   if (r.type === "string") {
     const rec = parseJsonRecord(asText(raw, "GETRANGE"));
     if (rec) records.push({ tag: r.name, time: timeOfRecord(rec), index: 0, key: token, source: "string", record: rec });
-    return;
+    return null;
   }
-  if (!Array.isArray(raw)) return;
+  if (!Array.isArray(raw)) return null;
   const items = asBuffers(raw, r.type).map((b) => b.toString("utf8"));
   if (r.type === "zset") {
     for (let i = 0; i + 1 < items.length; i += 2) {
@@ -177,6 +184,7 @@ function addRecords(records: FluentRecord[], r: Read, raw: unknown): void {
       if (rec) records.push({ tag: r.name, time: timeOfRecord(rec), index: i, key: token, source: "list", record: rec });
     });
   }
+  return null;
 }
 
 function inWindow(time: number, q: FluentQuery): boolean {

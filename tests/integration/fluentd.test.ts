@@ -50,6 +50,11 @@ test("both plugin layouts are grouped by tag and sorted by time; look-alikes are
   assert.deepEqual(access.sources, ["hash"]);
   assert.ok(access.records.length >= 10);
   assert.ok(access.records.every((r) => typeof r.record.status === "string" && typeof r.record.path === "string"));
+  // Hash records are read with one bounded HSCAN each, never a whole-hash read.
+  const probe = new Redis({ port: topo.master.port, host: "127.0.0.1" });
+  const stats = await probe.info("commandstats").finally(() => probe.disconnect());
+  assert.match(stats, /cmdstat_hscan:calls=\d+/);
+  assert.doesNotMatch(stats, /cmdstat_hgetall:/);
   for (const g of body.groups) {
     for (let i = 1; i < g.records.length; i++) {
       const a = g.records[i - 1]!;
