@@ -13,6 +13,7 @@ import type { Store } from "./store";
 import type { DrillManager } from "./drills/runner";
 import type { CompareRunner } from "./compare/runner";
 import type { KeyConnectionPool } from "./keys/connections";
+import type { TransferManager } from "./backup/logical/jobs";
 
 export interface Runtime {
   config: AppConfig;
@@ -28,6 +29,8 @@ export interface Runtime {
   compare: CompareRunner;
   /** Connections for the key browser, side by side and fluentd reads (not the pollers'). */
   keyPool: KeyConnectionPool;
+  /** Logical export/import jobs and the export files. */
+  transfers: TransferManager;
   /** Ends every live socket (after "log out everywhere"); set once the socket server exists. */
   disconnectSockets: () => void;
   loginLimiter: LoginLimiter;
