@@ -105,7 +105,7 @@ test("export → socket progress → download → streamed import into an empty 
 test("bad input is a 4xx JSON; a corrupt upload is reported at its byte offset", async () => {
   const badPolicy = await api(`/api/import?node=127.0.0.1:${dst.port}&policy=merge`, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: "x" });
   assert.equal(badPolicy.status, 400);
-  assert.match(String(badPolicy.body.error), /policy must be skip, replace or stop/);
+  assert.match(String(badPolicy.body.error), /policy: must be skip, replace or stop/);
   const unknownNode = await api("/api/export", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ node: "127.0.0.1:1" }) });
   assert.equal(unknownNode.status, 404);
   const noJob = await api("/api/export/0123456789abcdef");

@@ -12,8 +12,8 @@ const Query = z.object({
   node: NodeId,
   topology: Topology,
   db: z.coerce.number({ message: "db must be a number" }).int("db must be an integer").min(0, "db must be 0 or more").max(1023, "db must be at most 1023").optional(),
-  policy: z.enum(["skip", "replace", "stop"], { message: "policy must be skip, replace or stop" }),
-  allowReplica: z.enum(["true", "false"], { message: "allowReplica must be true or false" }).optional(),
+  policy: z.enum(["skip", "replace", "stop"], { message: "must be skip, replace or stop" }),
+  allowReplica: z.enum(["true", "false"], { message: "must be true or false" }).optional(),
 });
 
 /**
