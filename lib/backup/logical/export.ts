@@ -52,7 +52,7 @@ export const DEFAULT_SCAN_COUNT = 1000;
 /** Keys per script call: ~4 µs of server time each, so a call stays well under a millisecond. */
 export const DEFAULT_EXPORT_BATCH = 100;
 /** One batch script's DUMP bytes; the keys after this point go to the next call. */
-export const BATCH_REPLY_BYTES = 4 * 1024 * 1024;
+export const BATCH_REPLY_BYTES = 1024 * 1024;
 
 // KEYS: names. ARGV: chunkAboveBytes, batch reply budget, wanted type ("" any).
 // Per key 3 items: type, expireAt, DUMP payload | size (integer: write in parts) | "" (vanished)
@@ -145,9 +145,6 @@ export async function exportNode(redis: Redis, out: Writable, opts: ExportOption
     await w.header(header);
     for (const db of dbs) {
       await ensureDb(redis, db);
-      // The next SCAN page and this page's batch scripts are all sent before the first reply is
-      // awaited (ioredis pipelines them on the one connection): the server never waits on us
-      // between calls. At most one page (scanCount keys) and its replies are in memory.
       const scan = (cursor: string) => {
         const args: string[] = [cursor];
         if (opts.match) args.push("MATCH", opts.match);
@@ -155,26 +152,35 @@ export async function exportNode(redis: Redis, out: Writable, opts: ExportOption
         if (opts.type) args.push("TYPE", opts.type);
         return redis.callBuffer("SCAN", ...args).then((reply) => asScanReply(reply, "SCAN"));
       };
-      let page = await scan("0");
+      // Page N+1's SCAN is sent when page N's replies start being written, and its batch scripts
+      // as soon as that SCAN answers: the server always has the next work queued. At most two
+      // pages (and their replies, each bounded by BATCH_REPLY_BYTES) are in memory.
+      const fire = (cursor: string) =>
+        scan(cursor).then((page) => {
+          const calls: { names: Buffer[]; reply: Promise<unknown[]> }[] = [];
+          for (let i = 0; i < page.items.length; i += batchKeys) {
+            const names = page.items.slice(i, i + batchKeys);
+            const reply = readBatch(redis, names, chunkAbove, opts.type ?? "");
+            reply.catch(() => undefined);
+            calls.push({ names, reply });
+          }
+          return { cursor: page.cursor, calls };
+        });
+      let current = fire("0");
       for (;;) {
         if (opts.signal?.aborted) throw new Error("export cancelled");
-        const next = page.cursor === "0" ? null : scan(page.cursor);
+        const page = await current;
+        const next = page.cursor === "0" ? null : fire(page.cursor);
         next?.catch(() => undefined);
-        const calls: { names: Buffer[]; reply: Promise<unknown[]> }[] = [];
-        for (let i = 0; i < page.items.length; i += batchKeys) {
-          const names = page.items.slice(i, i + batchKeys);
-          calls.push({ names, reply: readBatch(redis, names, chunkAbove, opts.type ?? "") });
-        }
-        for (const c of calls) c.reply.catch(() => undefined);
         let again: Buffer[] = [];
-        for (const c of calls) again = again.concat(await writeBatch(redis, w, db, c.names, await c.reply, progress, types));
+        for (const c of page.calls) again = again.concat(await writeBatch(redis, w, db, c.names, await c.reply, progress, types));
         while (again.length > 0) {
           const names = again.slice(0, batchKeys);
           again = again.slice(batchKeys).concat(await writeBatch(redis, w, db, names, await readBatch(redis, names, chunkAbove, opts.type ?? ""), progress, types));
         }
         report();
         if (!next) break;
-        page = await next;
+        current = next;
       }
     }
     const end = await replPosition(redis);
