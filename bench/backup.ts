@@ -12,7 +12,7 @@ import Redis from "ioredis";
 import { startRedis, stopAll } from "../lib/redis/local-server";
 import { machine, numberOptions, percentile } from "./support";
 
-const opts = numberOptions("npm run bench:backup -- [--keys N] [--batch N] [--scan N] [--import-batch N]", { keys: 1_000_000, batch: 100, scan: 1000, "import-batch": 1000 });
+const opts = numberOptions("npm run bench:backup -- [--keys N] [--batch N] [--scan N] [--import-batch N]", { keys: 1_000_000, batch: 100, scan: 500, "import-batch": 1000 });
 const ARGS = ["--save", "", "--appendonly", "no", "--enable-debug-command", "yes"];
 
 async function load(redis: Redis, n: number): Promise<void> {
