@@ -97,9 +97,16 @@ test("export → socket progress → download → streamed import into an empty 
 
   const audit = await waitFor("audit entries", () => api("/api/audit?limit=100"), (r) => {
     const actions = ((r.body.entries ?? []) as { action: string }[]).map((e) => e.action);
-    return ["export:start", "export:finished", "import:start", "import:finished"].every((x) => actions.includes(x));
+    return ["export:start", "export:finished", "export:download", "import:start", "import:finished"].every((x) => actions.includes(x));
   });
   assert.ok(audit.status === 200);
+});
+
+test("the /transfer page is served and lists the jobs' controls", async () => {
+  const res = await fetch(`${server.url}/transfer`, { headers: auth });
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  for (const id of ["transfer-page", "export-start", "import-start", "import-policy"]) assert.ok(html.includes(`data-testid="${id}"`), id);
 });
 
 test("bad input is a 4xx JSON; a corrupt upload is reported at its byte offset", async () => {
