@@ -166,6 +166,12 @@ export class TransferManager {
     const part = path.join(this.dir, `${job.id}.rsd.part`);
     const out = createWriteStream(part, { flags: "wx", mode: 0o600 });
     const abort = new AbortController();
+    // A failed write (disk full, the dir removed) must end the job, not crash the process.
+    let writeError: Error | null = null;
+    out.on("error", (err) => {
+      writeError = err;
+      abort.abort();
+    });
     const done = (async () => {
       try {
         const { header, trailer } = await exportNode(redis, out, {
@@ -181,7 +187,7 @@ export class TransferManager {
         this.pruneFiles();
       } catch (err) {
         job.status = "failed";
-        job.error = describeRedisError(connectionError(redis, err));
+        job.error = writeError ? `writing ${part}: ${(writeError as Error).message}` : describeRedisError(connectionError(redis, err));
         out.destroy();
         try {
           unlinkSync(part);
