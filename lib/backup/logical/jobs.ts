@@ -4,7 +4,7 @@
 // PROGRESS_MS plus a final report, and a final audit entry. Built by server.ts, closed on shutdown.
 // The I/O around the pure exportNode/importDump.
 import { randomBytes } from "node:crypto";
-import { constants, createReadStream, fstatSync, openSync, createWriteStream, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, type ReadStream } from "node:fs";
+import { lstatSync, closeSync, constants, createReadStream, fstatSync, openSync, createWriteStream, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, type ReadStream } from "node:fs";
 import path from "node:path";
 import type Redis from "ioredis";
 import { connectionError, createConnection, describeRedisError, type ConnectOptions } from "../../redis/connection";
@@ -99,7 +99,7 @@ export class TransferManager {
     if (!TRANSFER_ID.test(id)) return null;
     const file = path.join(this.dir, `${id}.rsd`);
     try {
-      const st = statSync(file);
+      const st = lstatSync(file);
       return st.isFile() ? { path: file, size: st.size } : null;
     } catch {
       return null;
@@ -110,8 +110,18 @@ export class TransferManager {
   openExport(id: string): { stream: ReadStream; size: number } | null {
     const f = this.exportFile(id);
     if (!f) return null;
-    const fd = openSync(f.path, constants.O_RDONLY | constants.O_NOFOLLOW);
-    return { stream: createReadStream("", { fd }), size: fstatSync(fd).size };
+    let fd: number;
+    try {
+      fd = openSync(f.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch {
+      return null; // a symlink (ELOOP) or gone meanwhile
+    }
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeSync(fd);
+      return null;
+    }
+    return { stream: createReadStream("", { fd }), size: st.size };
   }
 
   private newJob(kind: TransferJob["kind"], node: string, topology: string | null, totalUnit: TransferJob["totalUnit"]): TransferJob {
@@ -249,7 +259,7 @@ export class TransferManager {
   private pruneFiles(): void {
     const files = readdirSync(this.dir)
       .filter((n) => /^[0-9a-f]{16}\.rsd$/.test(n))
-      .map((n) => ({ n, at: statSync(path.join(this.dir, n)).mtimeMs }))
+      .map((n) => ({ n, at: lstatSync(path.join(this.dir, n)).mtimeMs }))
       .sort((a, b) => b.at - a.at);
     for (const f of files.slice(MAX_FILES)) unlinkSync(path.join(this.dir, f.n));
   }
