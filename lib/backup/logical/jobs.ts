@@ -15,6 +15,8 @@ import type { DumpSource } from "./reader";
 export const TRANSFER_ID = /^[0-9a-f]{16}$/;
 export const MAX_JOBS = 50;
 export const MAX_FILES = 20;
+/** Exports (and, separately, imports) running at once; one more is refused with 429. */
+export const MAX_RUNNING = 2;
 const PROGRESS_MS = 250;
 
 export interface TransferJob {
@@ -156,6 +158,11 @@ export class TransferManager {
     this.deps.onFinished?.(structuredClone(job));
   }
 
+  private admit(kind: TransferJob["kind"]): void {
+    const running = [...this.jobs.values()].filter((j) => j.kind === kind && j.status === "running").length;
+    if (running >= MAX_RUNNING) throw new TransferRefusedError(`${running} ${kind}s are running: at most ${MAX_RUNNING} at once, try again when one has finished`, 429);
+  }
+
   private async connect(conn: ConnectOptions, name: string): Promise<Redis> {
     // Exports and imports wait on big pipelines: a longer command timeout than a poll's.
     const redis = createConnection({ ...conn, timeoutMs: Math.max(conn.timeoutMs, 30_000), connectionName: name });
@@ -170,6 +177,7 @@ export class TransferManager {
 
   /** Starts an export; answers once it has begun (the job then runs on). */
   async startExport(target: { node: string; topology: string | null; conn: ConnectOptions }, filters: ExportFilters): Promise<TransferJob> {
+    this.admit("export");
     const redis = await this.connect(target.conn, "replscope-export");
     const job = this.newJob("export", target.node, target.topology, "keys");
     job.filters = filters;
@@ -223,6 +231,7 @@ export class TransferManager {
     source: DumpSource,
     opts: { policy: ConflictPolicy; db?: number; allowReplica?: boolean; totalBytes?: number | null },
   ): Promise<TransferJob> {
+    this.admit("import");
     const redis = await this.connect(target.conn, "replscope-import");
     const job = this.newJob("import", target.node, target.topology, "bytes");
     Object.assign(job, { policy: opts.policy, db: opts.db ?? null, total: opts.totalBytes ?? null, restored: 0, skipped: 0, failed: 0, expired: 0 });
