@@ -178,8 +178,15 @@ export class TransferManager {
   /** Starts an export; answers once it has begun (the job then runs on). */
   async startExport(target: { node: string; topology: string | null; conn: ConnectOptions }, filters: ExportFilters): Promise<TransferJob> {
     this.admit("export");
-    const redis = await this.connect(target.conn, "replscope-export");
+    // Listed (and counted as running) before the connect, so two requests cannot both pass admit().
     const job = this.newJob("export", target.node, target.topology, "keys");
+    let redis: Redis;
+    try {
+      redis = await this.connect(target.conn, "replscope-export");
+    } catch (err) {
+      this.jobs.delete(job.id);
+      throw err;
+    }
     job.filters = filters;
     const part = path.join(this.dir, `${job.id}.rsd.part`);
     const out = createWriteStream(part, { flags: "wx", mode: 0o600 });
@@ -232,8 +239,14 @@ export class TransferManager {
     opts: { policy: ConflictPolicy; db?: number; allowReplica?: boolean; totalBytes?: number | null },
   ): Promise<TransferJob> {
     this.admit("import");
-    const redis = await this.connect(target.conn, "replscope-import");
     const job = this.newJob("import", target.node, target.topology, "bytes");
+    let redis: Redis;
+    try {
+      redis = await this.connect(target.conn, "replscope-import");
+    } catch (err) {
+      this.jobs.delete(job.id);
+      throw err;
+    }
     Object.assign(job, { policy: opts.policy, db: opts.db ?? null, total: opts.totalBytes ?? null, restored: 0, skipped: 0, failed: 0, expired: 0 });
     const abort = new AbortController();
     let finished!: () => void;
