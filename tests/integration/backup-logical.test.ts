@@ -63,7 +63,7 @@ async function exportTo(file: string, redis: Redis, opts: Partial<Parameters<typ
   }
 }
 
-async function importFrom(file: string | Buffer, redis: Redis, policy: "skip" | "replace" | "stop", extra: { allowReplica?: boolean; batchKeys?: number } = {}) {
+async function importFrom(file: string | Buffer, redis: Redis, policy: "skip" | "replace" | "stop", extra: { allowReplica?: boolean; batchKeys?: number; db?: number } = {}) {
   const conn = redis.duplicate();
   try {
     const source = typeof file === "string" ? createReadStream(file, { highWaterMark: 4096 }) : [file];
@@ -354,5 +354,19 @@ test("filters: MATCH and TYPE select the keys; the header records them", async (
   } finally {
     await a.flushdb();
     await a.select(0);
+  }
+});
+
+test("an import with db set puts every key of a multi-db file into that db", async () => {
+  const file = path.join(dir, "all.rsd");
+  const res = await importFrom(file, b, "stop", { db: 12 });
+  assert.deepEqual([res.status, res.restored], ["done", 9]);
+  await b.select(12);
+  try {
+    assert.equal(await b.dbsize(), 9);
+    assert.equal(await b.get("in-db-2"), "x");
+  } finally {
+    await b.flushdb();
+    await b.select(0);
   }
 });
