@@ -370,3 +370,25 @@ test("an import with db set puts every key of a multi-db file into that db", asy
     await b.select(0);
   }
 });
+
+test("keys gone (or of another type) between SCAN and the read are skipped and counted as vanished", async () => {
+  const { exportKeys } = await import("../../lib/backup/logical/export");
+  const { DumpWriter } = await import("../../lib/backup/logical/writer");
+  const { PassThrough } = await import("node:stream");
+  await a.select(13);
+  try {
+    await a.set("here", "1");
+    await a.hset("now-a-hash", "f", "v");
+    const out = new PassThrough();
+    out.resume();
+    const w = new DumpWriter(out);
+    const names = ["here", "deleted-meanwhile", "now-a-hash"].map((n) => Buffer.from(n));
+    const any = await exportKeys(a, w, 13, names);
+    assert.deepEqual([any.keys, any.vanished], [2, 1]);
+    const strings = await exportKeys(a, w, 13, names, { type: "string" });
+    assert.deepEqual([strings.keys, strings.vanished, strings.types], [1, 2, { string: 1 }]);
+  } finally {
+    await a.flushdb();
+    await a.select(0);
+  }
+});
