@@ -41,9 +41,3 @@ export function pickNode(views: readonly NodeView[], prefer: string): NodeView |
   }
   return up.find((v) => v.id === prefer);
 }
-
-/** Replicas first (the page's node picker suggests them), then masters, then the rest. */
-export function backupCandidates(views: readonly NodeView[]): NodeView[] {
-  const rank = (v: NodeView) => (v.status !== "up" ? 3 : v.role === "replica" ? 0 : v.role === "master" ? 1 : 2);
-  return [...views].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
-}
