@@ -6,7 +6,7 @@ import type { AppConfig, TopologyConfig } from "../config/load";
 import { connectOptionsFor } from "../keys/node-target";
 import type { MonitorHub } from "../monitor/hub";
 import type { BackupRepo, BackupScheduleRepo } from "../store/backups";
-import { backupFilePath, ensureBackupDir, fileSize, removeFile } from "./files";
+import { backupFilePath, ensureBackupDir, fileSize, removeFile, removeStaleParts } from "./files";
 import { dueSchedules, nextRunAt, retentionVictims } from "./schedule";
 import { runSnapshot } from "./snapshot";
 import { pickNode } from "./source";
@@ -68,6 +68,7 @@ export class BackupManager {
       await deps.backups.save({ ...b, status: "failed", finishedAt: b.finishedAt ?? Date.now(), error: "interrupted: replscope stopped while this backup ran" });
       if (b.file === null) await removeFile(m.filePath(`${b.id}.rdb`) ?? "").catch(() => undefined);
     }
+    await removeStaleParts(deps.config.dataDir);
     m.arm(1000);
     return m;
   }
