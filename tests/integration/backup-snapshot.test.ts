@@ -192,8 +192,28 @@ describe("snapshot backups", () => {
   });
 
   test("a node whose dir is not trusted is fetched with redis-cli --rdb (password by environment)", async () => {
+    // A slow fetch (1 s for its one key), so the monitor polls the node while redis-cli is attached
+    // as an RDB-only replica (INFO lists it as slave0:ip=127.0.0.1,port=0).
+    const lockedCli = (...args: string[]) => execFileSync("redis-cli", ["-p", String(locked.port), "--no-auth-warning", "-a", "locked-pass-123", ...args], { encoding: "utf8" });
+    lockedCli("CONFIG", "SET", "rdb-key-save-delay", "1000000");
     const id = await start(locked.id, "locked");
-    const b = await finished(id);
+    const seen = new Set<string>();
+    let attached = false;
+    const b = await waitFor(
+      `backup ${id} finished`,
+      async () => {
+        attached ||= /slave0:ip=[^,]+,port=0/.test(lockedCli("INFO", "replication"));
+        const topo = (await (await api("/api/topology")).json()) as { topologies: { name: string; nodes: { id: string }[] }[] };
+        for (const t of topo.topologies) for (const n of t.nodes) seen.add(n.id);
+        return get(id);
+      },
+      (x) => x.status !== "running",
+      60_000,
+      100,
+    );
+    lockedCli("CONFIG", "SET", "rdb-key-save-delay", "0");
+    assert.ok(attached, "the fetch was seen attached as a replica");
+    assert.deepEqual([...seen].filter((n) => n.endsWith(":0")), [], "the fetch never shows up as a node to dial");
     assert.equal(b.status, "done", b.error ?? "");
     assert.equal(b.source, "replication");
     assert.equal(b.meta?.position?.source, "rdb-aux");
