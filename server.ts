@@ -10,6 +10,7 @@ import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import { CompareRunner } from "./lib/compare/runner";
+import { BackupManager } from "./lib/backup/manager";
 import { DrillManager } from "./lib/drills/runner";
 import { KeyConnectionPool } from "./lib/keys/connections";
 import { DrillStore } from "./lib/drills/store";
@@ -142,6 +143,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
         result: job.status === "done" ? "ok" : "error", ...(job.error ? { error: job.error } : {}),
       }),
   });
+  const backups = await BackupManager.open({ hub, config, backups: store.backups, schedules: store.backupSchedules });
   setRuntime({
     config,
     hub,
@@ -154,6 +156,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     compare,
     keyPool,
     transfers,
+    backups,
     loginLimiter: new LoginLimiter(),
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
@@ -256,6 +259,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       hub.stop();
       await compare.close();
       await transfers.close();
+      await backups.close();
       keyPool.close();
       for (const s of upgraded) s.destroy();
       offPoll();

@@ -12,6 +12,7 @@ const NAV = [
   { href: "/transfer", label: "Export/Import" },
   { href: "/fluentd", label: "Fluentd" },
   { href: "/drills", label: "Drills" },
+  { href: "/backups", label: "Backups" },
   { href: "/audit", label: "Audit" },
 ];
 
