@@ -29,3 +29,20 @@ export function persistenceBadges(p: NodePersistence | null): PersistenceBadge[]
   if (!p) return [];
   return p.hazards.filter((h) => h.severity !== "info").map(({ kind, severity, badge, text }) => ({ kind, severity, badge, text }));
 }
+
+export type Freshness =
+  | { kind: "unknown"; reason: string }
+  | { kind: "current" }
+  | { kind: "last-seen"; ageMs: number; reason: string };
+
+/**
+ * Whether the persistence values can be shown as current: the node answers and its last full INFO
+ * is recent (three INFO periods, 10 s at least). Otherwise they are last-seen, with their age.
+ */
+export function persistenceFreshness(s: NodeState, sampledAt: number | null, now: number, infoMs: number): Freshness {
+  if (sampledAt === null || !s.info?.persistence) return { kind: "unknown", reason: "this node has not reported INFO persistence yet" };
+  const ageMs = Math.max(0, now - sampledAt);
+  if (s.status !== "up") return { kind: "last-seen", ageMs, reason: s.lastError ? `not answering: ${s.lastError}` : "not answering" };
+  if (ageMs > Math.max(3 * infoMs, 10_000)) return { kind: "last-seen", ageMs, reason: "no full INFO round since" };
+  return { kind: "current" };
+}
