@@ -32,6 +32,7 @@ export const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = {
   "/api/nodes/[id]/logs": ["GET"],
   "/api/nodes/[id]/persistence": ["GET"],
   "/api/topology": ["GET"],
+  "/api/topology/restore-plan": ["GET"],
   "/metrics": ["GET"],
 };
 

@@ -46,3 +46,19 @@ export function persistenceFreshness(s: NodeState, sampledAt: number | null, now
   if (ageMs > Math.max(3 * infoMs, 10_000)) return { kind: "last-seen", ageMs, reason: "no full INFO round since" };
   return { kind: "current" };
 }
+
+/** GET /api/nodes/{id}/persistence. */
+export interface PersistenceReport {
+  topology: string;
+  node: string;
+  role: "master" | "replica" | "unknown";
+  status: "up" | "down";
+  freshness: Freshness;
+  /** epoch ms (server clock) of the INFO the view was built from; null: none yet. */
+  sampledAt: number | null;
+  /** The server's clock when answering. */
+  now: number;
+  noSaveSeconds: number;
+  view: PersistenceView | null;
+  hazards: Hazard[];
+}
