@@ -6,6 +6,10 @@ import { parseInfo } from "../../lib/redis/info";
 import { nextSaveMark, type SaveMark } from "../../lib/persistence/save-cause";
 import { parseSavePoints, persistenceView, saveObservation, type PersistenceConfig } from "../../lib/persistence/view";
 import { DEFAULT_NO_SAVE_SECONDS, persistenceHazards, roughAge } from "../../lib/persistence/hazards";
+import { diffView } from "../../lib/realtime/view-diff";
+import { buildViews } from "../../lib/monitor/view";
+import { applyPoll, initialState } from "../../lib/monitor/reduce";
+import { pollResultOf } from "../../lib/monitor/poll-result";
 import { raw, setFields } from "../support/info-fixtures";
 
 const info = (name: string, edits: Record<string, string> = {}) => parseInfo(setFields(raw(name), edits));
@@ -174,5 +178,20 @@ describe("persistenceHazards", () => {
     assert.equal(roughAge(30), "1 min");
     assert.equal(roughAge(7200), "2 h");
     assert.equal(roughAge(3 * 86400 + 5), "3 d");
+  });
+});
+
+describe("persistence badges on the node view", () => {
+  test("diffView compares the badge list by content: equal lists send nothing, a new badge is a patch", () => {
+    const config = { logfile: null, dir: null, disklessSync: false, disklessSyncDelay: null, save: "", appendonly: false, readAt: 1 };
+    const state = (text: string) => applyPoll(initialState("127.0.0.1:27811", "127.0.0.1", 27811), pollResultOf({ info: text, at: 1000, latencyMs: 1, config }));
+    const off = raw("persistence-off-after-full-sync.txt");
+    const a = buildViews([state(off)], undefined, undefined, undefined, 1000)[0]!;
+    const b = buildViews([state(off)], undefined, undefined, undefined, 1000)[0]!;
+    assert.deepEqual(a.persistenceBadges?.map((x) => x.badge), ["persistence off"]);
+    assert.notEqual(a.persistenceBadges, b.persistenceBadges);
+    assert.equal(diffView(a, b), undefined);
+    const failed = buildViews([state(setFields(off, { rdb_last_bgsave_status: "err" }))], undefined, undefined, undefined, 1000)[0]!;
+    assert.deepEqual(diffView(a, failed)?.persistenceBadges?.map((x) => x.badge), ["persistence off", "last BGSAVE failed"]);
   });
 });
