@@ -91,7 +91,7 @@ export function PersistencePanel({ id, topology }: { id: string; topology: strin
       </div>
 
       {report.hazards.length > 0 && (
-        <ul className="mb-3 space-y-1.5" data-testid="persistence-hazards">
+        <ul className={`mb-3 space-y-1.5 ${current ? "" : "opacity-60"}`} data-testid="persistence-hazards">
           {report.hazards.map((h) => (
             <li key={h.kind} className={`rounded border px-2.5 py-1.5 text-xs ${HAZARD_CLASS[h.severity]}`} data-testid={`hazard-${h.kind}`} data-severity={h.severity}>
               <span className="font-semibold">{h.badge}: </span>
