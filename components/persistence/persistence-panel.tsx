@@ -56,11 +56,13 @@ function usePersistence(id: string, topology: string): { report: PersistenceRepo
   return state;
 }
 
-export function PersistencePanel({ id, topology }: { id: string; topology: string }) {
+export function PersistencePanel({ id, topology, masterId }: { id: string; topology: string; masterId: string | null }) {
   const { report, error } = usePersistence(id, topology);
   // The server's clock, ticking every second: ages are counted on the same clock as sampledAt.
   const { now } = useLiveTopology();
-  const planHref = `/restore-plan?topology=${encodeURIComponent(topology)}`;
+  // The plan for this node's replication group: its own when it is a master, its master's otherwise.
+  const group = masterId ?? (report?.role === "master" ? id : null);
+  const planHref = `/restore-plan?topology=${encodeURIComponent(topology)}${group ? `&master=${encodeURIComponent(group)}` : ""}`;
   if (!report) {
     return (
       <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4" data-testid="persistence-panel" data-freshness="loading">

@@ -21,6 +21,21 @@ export function RestorePlanView({ plan, at }: { plan: RestorePlan; at: number })
         )}
       </p>
 
+      {plan.masters.length > 1 && (
+        <nav className="flex flex-wrap items-center gap-2 text-sm" data-testid="restore-master-choice">
+          <span className="text-slate-400">Plan for the master:</span>
+          {plan.masters.map((m) => (
+            <Link
+              key={m}
+              href={`/restore-plan?topology=${encodeURIComponent(plan.topology)}&master=${encodeURIComponent(m)}`}
+              className={`rounded border px-2 py-0.5 font-mono ${m === plan.master ? "border-sky-400 text-sky-200" : "border-slate-700 text-slate-300 hover:border-slate-500"}`}
+            >
+              {m}
+            </Link>
+          ))}
+        </nav>
+      )}
+
       <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
         <h2 className="mb-2 text-sm font-semibold text-slate-300">What will happen</h2>
         <ul className="space-y-2" data-testid="restore-consequences">

@@ -54,6 +54,8 @@ export interface RestoreConsequence {
 export interface RestorePlan {
   topology: string;
   master: string | null;
+  /** Every node that says it is master: with more than one, the plan is for the one chosen. */
+  masters: string[];
   replicas: string[];
   consequences: RestoreConsequence[];
   steps: RestoreStep[];
@@ -63,12 +65,46 @@ function list(ids: string[]): string {
   return ids.length === 0 ? "none" : ids.join(", ");
 }
 
-export function restorePlan(t: RestoreTopology): RestorePlan {
+/** Every replica below `master`, directly or through other replicas (chained), nearest first. */
+function below(nodes: RestoreNode[], master: string): RestoreNode[] {
+  const out: RestoreNode[] = [];
+  const seen = new Set([master]);
+  for (let i = -1; i < out.length; i++) {
+    const parent = i < 0 ? master : out[i]!.id;
+    for (const n of nodes) {
+      if (n.role === "replica" && n.masterId === parent && !seen.has(n.id)) {
+        seen.add(n.id);
+        out.push(n);
+      }
+    }
+  }
+  return out;
+}
+
+/** A replica's chain followed up to the node at its top (a replica's page links to its group). */
+function rootOf(nodes: RestoreNode[], id: string): string {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  let at = id;
+  for (let hops = 0; hops <= nodes.length; hops++) {
+    const n = byId.get(at);
+    if (!n || n.role !== "replica" || !n.masterId) return at;
+    at = n.masterId;
+  }
+  return at;
+}
+
+/**
+ * The plan for restoring an RDB into `chosen` (a master's id) and the replicas below it; without
+ * `chosen`, for the topology's only master. Several masters and none chosen: no steps, the choice.
+ */
+export function restorePlan(t: RestoreTopology, chosen?: string): RestorePlan {
   const masters = t.nodes.filter((n) => n.role === "master");
-  const master = masters.length === 1 ? masters[0]! : null;
+  const ids = masters.map((m) => m.id);
+  const root = chosen === undefined ? undefined : rootOf(t.nodes, chosen);
+  const master = root !== undefined ? (masters.find((m) => m.id === root) ?? null) : masters.length === 1 ? masters[0]! : null;
   const replicas = master ? t.nodes.filter((n) => n.role === "replica" && n.masterId === master.id) : [];
   // Sub-replicas follow their replica, which follows the master: they roll back with it.
-  const downstream = master ? t.nodes.filter((n) => n.role === "replica" && n.id !== master.id) : [];
+  const downstream = master ? below(t.nodes, master.id) : [];
   const consequences: RestoreConsequence[] = [];
   const steps: RestoreStep[] = [];
   const sentinel = t.sentinelCount > 0 || t.sentinelMasters.length > 0;
@@ -77,9 +113,14 @@ export function restorePlan(t: RestoreTopology): RestorePlan {
   if (!master) {
     consequences.push({
       kind: "no-master",
-      text: masters.length === 0 ? "No master is known in this topology right now: the plan below cannot name the node to restore." : `${masters.length} nodes say they are master (${list(masters.map((m) => m.id))}): settle which one is the master before restoring anything.`,
+      text:
+        chosen !== undefined
+          ? `${chosen} is not a master in this topology right now (masters: ${list(ids)}).`
+          : masters.length === 0
+            ? "No master is known in this topology right now: the plan cannot name the node to restore."
+            : `${masters.length} nodes say they are master (${list(ids)}): choose the one whose data the backup replaces. If they should be one replication group, settle which is the master before restoring anything.`,
     });
-    return { topology: t.name, master: null, replicas: [], consequences, steps };
+    return { topology: t.name, master: null, masters: ids, replicas: [], consequences, steps };
   }
 
   const aof = master.aofEnabled;
@@ -190,7 +231,7 @@ export function restorePlan(t: RestoreTopology): RestorePlan {
       why: "Until then no replica can be promoted if the master really fails.",
     });
   }
-  return { topology: t.name, master: master.id, replicas: downstream.map((n) => n.id), consequences, steps };
+  return { topology: t.name, master: master.id, masters: ids, replicas: downstream.map((n) => n.id), consequences, steps };
 }
 
 /** host of host:port (IPv6 bracketed in ids). */

@@ -102,6 +102,10 @@ describe("persistence API", () => {
     assert.equal(plan.master, master.id);
     assert.ok(plan.replicas.includes(servers[1]!.id));
     assert.ok(plan.consequences.some((c) => c.kind === "persistence-off"));
+    const badMaster = await fetch(`${server.url}/api/topology/restore-plan?topology=off&master=nope`, { headers: AUTH });
+    assert.equal(badMaster.status, 400);
+    const viaReplica = await get<{ plan: RestorePlan }>(`/api/topology/restore-plan?topology=off&master=${encodeURIComponent(servers[1]!.id)}`);
+    assert.equal(viaReplica.plan.master, master.id, "a replica's id leads to its group's master");
     const page = await fetch(`${server.url}/restore-plan?topology=off`, { headers: { cookie: await login(server.url) } });
     assert.equal(page.status, 200);
     assert.match(await page.text(), /data-testid="restore-steps"/);

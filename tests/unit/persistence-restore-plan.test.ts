@@ -74,3 +74,27 @@ describe("restorePlan", () => {
     assert.match(split.consequences[0]!.text, /2 nodes say they are master/);
   });
 });
+
+describe("restorePlan with several masters", () => {
+  const nodes = [
+    node("127.0.0.1:7000", "master"),
+    node("127.0.0.1:7001", "replica"),
+    node("127.0.0.1:7003", "replica", { masterId: "127.0.0.1:7001" }),
+    node("127.0.0.1:8000", "master"),
+    node("127.0.0.1:8001", "replica", { masterId: "127.0.0.1:8000" }),
+  ];
+  test("none chosen: no steps, the masters to choose from", () => {
+    const p = restorePlan(topo(nodes));
+    assert.equal(p.master, null);
+    assert.deepEqual(p.masters, ["127.0.0.1:7000", "127.0.0.1:8000"]);
+    assert.deepEqual(p.steps, []);
+  });
+  test("one chosen: its group only, chained replicas included; a replica's id leads to its group's master", () => {
+    const p = restorePlan(topo(nodes), "127.0.0.1:7000");
+    assert.equal(p.master, "127.0.0.1:7000");
+    assert.deepEqual(p.replicas, ["127.0.0.1:7001", "127.0.0.1:7003"]);
+    assert.doesNotMatch(allCommands(p), /8001/);
+    assert.equal(restorePlan(topo(nodes), "127.0.0.1:7003").master, "127.0.0.1:7000");
+    assert.equal(restorePlan(topo(nodes), "127.0.0.1:9999").master, null);
+  });
+});
