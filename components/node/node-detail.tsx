@@ -128,7 +128,7 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
         </section>
       )}
 
-      <PersistencePanel id={n.id} topology={data.topology} masterId={n.role === "replica" ? n.masterId : null} />
+      <PersistencePanel id={n.id} topology={data.topology} masterId={n.role === "replica" ? n.masterId : null} report={data.persistence} connected={live} />
 
       <NodeCharts id={n.id} topology={data.topology} role={n.role} live={h} />
 

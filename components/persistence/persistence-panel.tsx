@@ -1,13 +1,9 @@
 "use client";
 import Link from "next/link";
-import { useEffect, useState } from "react";
 import { formatBytes, formatClock, formatDuration, formatNumber } from "@/lib/format";
 import type { Hazard } from "@/lib/persistence/hazards";
 import type { PersistenceReport } from "@/lib/persistence/of-state";
-import { apiJson } from "@/components/keys/api";
 import { useLiveTopology } from "@/components/realtime/socket-provider";
-
-const REFRESH_MS = 5000;
 
 const HAZARD_CLASS: Record<Hazard["severity"], string> = {
   critical: "border-rose-500/40 bg-rose-950/30 text-rose-200",
@@ -30,34 +26,13 @@ function yesNo(v: boolean | null): string {
   return v === null ? "unknown" : v ? "yes" : "no";
 }
 
-/** Follows GET /api/nodes/{id}/persistence (a self-scheduling loop, stopped on unmount). */
-function usePersistence(id: string, topology: string): { report: PersistenceReport | null; error: string | null } {
-  const [state, setState] = useState<{ report: PersistenceReport | null; error: string | null }>({ report: null, error: null });
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const url = `/api/nodes/${encodeURIComponent(id)}/persistence?topology=${encodeURIComponent(topology)}`;
-    const tick = async () => {
-      try {
-        const report = await apiJson<PersistenceReport>(url);
-        if (!stopped) setState({ report, error: null });
-      } catch (err) {
-        // Keep the last answer on screen, marked as not current.
-        if (!stopped) setState((s) => ({ ...s, error: err instanceof Error ? err.message : String(err) }));
-      }
-      if (!stopped) timer = setTimeout(() => void tick(), REFRESH_MS);
-    };
-    void tick();
-    return () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-    };
-  }, [id, topology]);
-  return state;
-}
-
-export function PersistencePanel({ id, topology, masterId }: { id: string; topology: string; masterId: string | null }) {
-  const { report, error } = usePersistence(id, topology);
+/**
+ * The node's persistence, from the node channel (lib/persistence via buildNodeDetail): `report`
+ * undefined while the feed has none, `connected` false when the socket is down (then nothing
+ * here is current, whatever the report said when it came).
+ */
+export function PersistencePanel({ id, topology, masterId, report, connected }: { id: string; topology: string; masterId: string | null; report: PersistenceReport | null | undefined; connected: boolean }) {
+  const error = connected ? null : "live updates are not connected";
   // The server's clock, ticking every second: ages are counted on the same clock as sampledAt.
   const { now } = useLiveTopology();
   // The plan for this node's replication group: its own when it is a master, its master's otherwise.
@@ -67,17 +42,17 @@ export function PersistencePanel({ id, topology, masterId }: { id: string; topol
     return (
       <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4" data-testid="persistence-panel" data-freshness="loading">
         <h2 className="mb-2 text-sm font-semibold text-slate-300">Persistence</h2>
-        <p className="text-xs text-slate-400">{error ? `Could not read: ${error}` : "Loading…"}</p>
+        <p className="text-xs text-slate-400">{error ? `Unknown: ${error}` : "Loading…"}</p>
       </section>
     );
   }
   const v = report.view;
   const f = report.freshness;
-  // Not current when the node's INFO is old, or when our own last fetch failed.
-  const current = f.kind === "current" && !error;
-  const ageMs = report.sampledAt === null ? null : Math.max(now, report.now) - report.sampledAt;
+  const ageMs = report.sampledAt === null ? null : Math.max(0, now - report.sampledAt);
+  // Current only while the server says so, the socket is up and the sample is young by our clock too.
+  const current = f.kind === "current" && !error && ageMs !== null && ageMs <= report.freshForMs;
   return (
-    <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4" data-testid="persistence-panel" data-freshness={error ? "last-seen" : f.kind}>
+    <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4" data-testid="persistence-panel" data-freshness={current ? "current" : f.kind === "unknown" ? "unknown" : "last-seen"}>
       <div className="mb-2 flex flex-wrap items-center gap-2">
         <h2 className="text-sm font-semibold text-slate-300">Persistence</h2>
         <span className={`text-xs ${current ? "text-slate-500" : "text-amber-300"}`} data-testid="persistence-freshness">
@@ -85,7 +60,7 @@ export function PersistencePanel({ id, topology, masterId }: { id: string; topol
             ? `unknown — ${f.reason}`
             : current
               ? `read ${formatClock(report.sampledAt)}`
-              : `last seen ${formatDuration(ageMs)} ago — not current${f.kind === "last-seen" ? ` (${f.reason})` : ""}${error ? ` (refresh failed: ${error})` : ""}`}
+              : `last seen ${formatDuration(ageMs)} ago — not current${f.kind === "last-seen" ? ` (${f.reason})` : ""}${error ? ` (${error})` : ""}`}
         </span>
         <Link href={planHref} className="ml-auto text-xs text-sky-300 hover:underline" data-testid="restore-plan-link">
           Restoring an RDB into this topology →
@@ -151,7 +126,7 @@ export function PersistencePanel({ id, topology, masterId }: { id: string; topol
               {v.config.save === null ? "unknown (CONFIG refused or not read)" : v.config.save === "" ? '"" (no save points)' : v.config.save}
             </Row>
             <Row label="appendonly">{yesNo(v.config.appendonly)}</Row>
-            <Row label="config read">{v.config.readAt === null ? "—" : `${formatDuration(report.now - v.config.readAt)} ago`}</Row>
+            <Row label="config read">{v.config.readAt === null ? "—" : `${formatDuration(Math.max(0, now - v.config.readAt))} ago`}</Row>
             <Row label="no-save threshold">{formatDuration(report.noSaveSeconds * 1000)}</Row>
           </div>
         </div>

@@ -1,6 +1,6 @@
 // Pure: a node's persistence view and hazards from what the monitor already holds (its last full
 // INFO, the CONFIG it read, the save mark), so neither the API nor the overview polls anything new.
-import type { NodeConfig, NodeState, PersistenceBadge } from "../monitor/types";
+import type { NodeConfig, NodeState, NodeView, PersistenceBadge } from "../monitor/types";
 import { persistenceHazards, type Hazard } from "./hazards";
 import { persistenceView, type PersistenceConfig, type PersistenceView } from "./view";
 
@@ -30,10 +30,13 @@ export function persistenceBadges(p: NodePersistence | null): PersistenceBadge[]
   return p.hazards.filter((h) => h.severity !== "info").map(({ kind, severity, badge, text }) => ({ kind, severity, badge, text }));
 }
 
-export type Freshness =
-  | { kind: "unknown"; reason: string }
-  | { kind: "current" }
-  | { kind: "last-seen"; ageMs: number; reason: string };
+/** Whether the view is current; its age is counted from `sampledAt` by whoever shows it. */
+export type Freshness = { kind: "unknown"; reason: string } | { kind: "current" } | { kind: "last-seen"; reason: string };
+
+/** How long a persistence sample counts as current: three INFO periods, 10 s at least. */
+export function freshForMs(infoMs: number): number {
+  return Math.max(3 * infoMs, 10_000);
+}
 
 /**
  * Whether the persistence values can be shown as current: the node answers and its last full INFO
@@ -41,13 +44,12 @@ export type Freshness =
  */
 export function persistenceFreshness(s: NodeState, sampledAt: number | null, now: number, infoMs: number): Freshness {
   if (sampledAt === null || !s.info?.persistence) return { kind: "unknown", reason: "this node has not reported INFO persistence yet" };
-  const ageMs = Math.max(0, now - sampledAt);
-  if (s.status !== "up") return { kind: "last-seen", ageMs, reason: s.lastError ? `not answering: ${s.lastError}` : "not answering" };
-  if (ageMs > Math.max(3 * infoMs, 10_000)) return { kind: "last-seen", ageMs, reason: "no full INFO round since" };
+  if (s.status !== "up") return { kind: "last-seen", reason: s.lastError ? `not answering: ${s.lastError}` : "not answering" };
+  if (now - sampledAt > freshForMs(infoMs)) return { kind: "last-seen", reason: "no full INFO round since" };
   return { kind: "current" };
 }
 
-/** GET /api/nodes/{id}/persistence. */
+/** The node page's persistence data (socket node channel) and, with `now` and `ageMs`, GET /api/nodes/{id}/persistence. */
 export interface PersistenceReport {
   topology: string;
   node: string;
@@ -56,9 +58,31 @@ export interface PersistenceReport {
   freshness: Freshness;
   /** epoch ms (server clock) of the INFO the view was built from; null: none yet. */
   sampledAt: number | null;
-  /** The server's clock when answering. */
-  now: number;
+  /** A sample older than this is not current (a viewer re-checks with its own clock). */
+  freshForMs: number;
   noSaveSeconds: number;
   view: PersistenceView | null;
   hazards: Hazard[];
+}
+
+export interface PersistenceSource {
+  topology: string;
+  infoMs: number;
+  noSaveSeconds: number;
+}
+
+export function persistenceReport(state: NodeState | undefined, view: NodeView, src: PersistenceSource, now: number): PersistenceReport {
+  const p = state ? nodePersistence(state, now, src.noSaveSeconds) : null;
+  return {
+    topology: src.topology,
+    node: view.id,
+    role: view.role,
+    status: view.status,
+    freshness: state ? persistenceFreshness(state, p?.sampledAt ?? null, now, src.infoMs) : { kind: "unknown", reason: "not polled yet" },
+    sampledAt: p?.sampledAt ?? null,
+    freshForMs: freshForMs(src.infoMs),
+    noSaveSeconds: src.noSaveSeconds,
+    view: p?.view ?? null,
+    hazards: p?.hazards ?? [],
+  };
 }

@@ -9,6 +9,7 @@ import type { LogEntry, LogSourceState } from "../logs/node-logs";
 import type { HistoryJson } from "../monitor/history";
 import type { ReplicaLine } from "../monitor/types";
 import type { InfoSections } from "../redis/info";
+import type { PersistenceReport } from "../persistence/of-state";
 
 export type { Alert, SentinelView };
 
@@ -89,6 +90,8 @@ export interface NodeDetail {
   replicaViews: NodeView[];
   history: HistoryJson | null;
   events: TimelineEvent[];
+  /** The persistence panel (lib/persistence); optional: built only by buildNodeDetail. */
+  persistence?: PersistenceReport | null;
 }
 
 export interface NodeSnapshot {
@@ -113,6 +116,8 @@ export interface NodeDelta {
   /** Chart points newer than the last ones sent (columnar, like `history`). */
   points?: HistoryJson;
   events?: TimelineEvent[];
+  /** Paced like `info` (it changes with every full INFO round). */
+  persistence?: PersistenceReport | null;
 }
 
 export interface NodeTarget {

@@ -28,7 +28,7 @@ describe("persistence API", () => {
     if (res.status !== 200) throw new Error(`${p}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
-  const persistence = (id: string) => get<PersistenceReport>(`/api/nodes/${encodeURIComponent(id)}/persistence`);
+  const persistence = (id: string) => get<PersistenceReport & { now: number; ageMs: number | null }>(`/api/nodes/${encodeURIComponent(id)}/persistence`);
 
   before(async () => {
     master = await startRedis({ args: DISK_SYNC });
