@@ -108,7 +108,9 @@ export function restorePlan(t: RestoreTopology, chosen?: string): RestorePlan {
   const consequences: RestoreConsequence[] = [];
   const steps: RestoreStep[] = [];
   const sentinel = t.sentinelCount > 0 || t.sentinelMasters.length > 0;
-  const name = t.sentinelMasters[0] ?? "<master-name>";
+  // Names and addresses come from the servers: only plain ones go into a command to paste.
+  const first = t.sentinelMasters[0];
+  const name = first !== undefined && SAFE_NAME.test(first) ? first : "<master-name>";
 
   if (!master) {
     consequences.push({
@@ -234,14 +236,20 @@ export function restorePlan(t: RestoreTopology, chosen?: string): RestorePlan {
   return { topology: t.name, master: master.id, masters: ids, replicas: downstream.map((n) => n.id), consequences, steps };
 }
 
-/** host of host:port (IPv6 bracketed in ids). */
+/** What may appear as a word in a shell command the operator pastes (no metacharacters, no leading "-"). */
+const SAFE_NAME = /^[A-Za-z0-9._][A-Za-z0-9._-]{0,127}$/;
+const SAFE_HOST = /^[A-Za-z0-9.:_][A-Za-z0-9.:_-]{0,254}$/;
+
+/** host of host:port (IPv6 bracketed in ids); a placeholder for anything not plainly a host. */
 function hostOf(id: string): string {
   const i = id.lastIndexOf(":");
-  const host = i < 0 ? id : id.slice(0, i);
-  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  const raw = i < 0 ? id : id.slice(0, i);
+  const host = raw.startsWith("[") && raw.endsWith("]") ? raw.slice(1, -1) : raw;
+  return SAFE_HOST.test(host) ? host : "<host>";
 }
 
 function portOf(id: string): string {
   const i = id.lastIndexOf(":");
-  return i < 0 ? "6379" : id.slice(i + 1);
+  const port = i < 0 ? "" : id.slice(i + 1);
+  return /^\d{1,5}$/.test(port) ? port : "<port>";
 }

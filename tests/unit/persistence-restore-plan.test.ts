@@ -98,3 +98,12 @@ describe("restorePlan with several masters", () => {
     assert.equal(restorePlan(topo(nodes), "127.0.0.1:9999").master, null);
   });
 });
+
+test("names from the servers go into pasted commands only when plain words", () => {
+  const p = restorePlan(topo(threeNodes(), ["x; rm -rf /"]));
+  const cmds = allCommands(p);
+  assert.doesNotMatch(cmds, /rm -rf/);
+  assert.match(cmds, /SENTINEL SET <master-name> down-after-milliseconds/);
+  const odd = restorePlan(topo([node("-h:7000", "master")]));
+  assert.match(allCommands(odd), /redis-cli -h <host> -p 7000 SHUTDOWN NOSAVE/);
+});
