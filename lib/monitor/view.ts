@@ -5,7 +5,7 @@ import { appliedLag, masterThenReplica, replicaThenMaster } from "./consistent";
 import { backlogCoverage, backlogTtlRemaining, positionOf } from "./sync";
 import type { NodeState, NodeView } from "./types";
 import { DEFAULT_NO_SAVE_SECONDS } from "../persistence/hazards";
-import { nodePersistence, persistenceBadges } from "../persistence/of-state";
+import { nodeBadges } from "../persistence/of-state";
 
 export type Resolve = (address: string) => string;
 
@@ -177,7 +177,7 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     syncStartOffset: isReplica ? (resync.syncStart?.(s.id)?.offset ?? null) : null,
     syncStartKind: isReplica ? (resync.syncStart?.(s.id)?.kind ?? null) : null,
     peerNote: peerNote(s, byId, resolve, policy),
-    persistenceBadges: persistenceBadges(nodePersistence(s, now, noSaveSeconds)),
+    persistenceBadges: nodeBadges(s, now, noSaveSeconds),
   };
 }
 

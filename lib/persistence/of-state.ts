@@ -30,6 +30,23 @@ export function persistenceBadges(p: NodePersistence | null): PersistenceBadge[]
   return p.hazards.filter((h) => h.severity !== "info").map(({ kind, severity, badge, text }) => ({ kind, severity, badge, text }));
 }
 
+/**
+ * Views are rebuilt many times a second for every node, but the badges only change with a new
+ * full INFO (a new `info` object), a new CONFIG reading or save mark, or as the no-save age
+ * crosses a threshold: kept per INFO object and recomputed once a minute at most otherwise.
+ */
+const badgeCache = new WeakMap<object, { config: NodeConfig | null; mark: NodeState["saveMark"]; minute: number; noSaveSeconds: number; badges: PersistenceBadge[] }>();
+
+export function nodeBadges(s: NodeState, now: number, noSaveSeconds: number): PersistenceBadge[] {
+  if (!s.info) return [];
+  const minute = Math.floor(now / 60_000);
+  const hit = badgeCache.get(s.info);
+  if (hit && hit.config === s.nodeConfig && hit.mark === s.saveMark && hit.minute === minute && hit.noSaveSeconds === noSaveSeconds) return hit.badges;
+  const badges = persistenceBadges(nodePersistence(s, now, noSaveSeconds));
+  badgeCache.set(s.info, { config: s.nodeConfig, mark: s.saveMark, minute, noSaveSeconds, badges });
+  return badges;
+}
+
 /** Whether the view is current; its age is counted from `sampledAt` by whoever shows it. */
 export type Freshness = { kind: "unknown"; reason: string } | { kind: "current" } | { kind: "last-seen"; reason: string };
 

@@ -21,6 +21,7 @@ describe("persistence API", () => {
   const servers: LocalRedis[] = [];
   let master: LocalRedis;
   let lone: LocalRedis;
+  let locked: LocalRedis;
   let server: ServerProcess;
   let dir: string;
   const get = async <T>(p: string): Promise<T> => {
@@ -36,11 +37,15 @@ describe("persistence API", () => {
     servers.push(await startRedis({ args: DISK_SYNC, replicaOf: { host: master.host, port: master.port } }));
     lone = await startRedis({ args: FAST_SYNC });
     servers.push(lone);
+    // CONFIG refused by ACL before the dashboard first connects: save points unknown, never guessed.
+    locked = await startRedis({ args: FAST_SYNC });
+    servers.push(locked);
+    await cli(locked.port, "ACL", "SETUSER", "default", "-config");
     await waitFor("replica link up", () => cli(servers[1]!.port, "INFO", "replication"), (t) => t.includes("master_link_status:up"));
     dir = mkdtempSync(path.join(tmpdir(), "replscope-persist-"));
     const file = path.join(dir, "config.json");
     const seeds = (s: LocalRedis) => [`redis://127.0.0.1:${s.port}`];
-    writeFileSync(file, JSON.stringify({ topologies: [{ name: "off", seeds: seeds(master), infoMs: 500, drills: false }, { name: "lone", seeds: seeds(lone), infoMs: 500, drills: false }] }));
+    writeFileSync(file, JSON.stringify({ topologies: [{ name: "off", seeds: seeds(master), infoMs: 500, drills: false }, { name: "lone", seeds: seeds(lone), infoMs: 500, drills: false }, { name: "locked", seeds: seeds(locked), infoMs: 500, drills: false }] }));
     server = await startServer({ REPLSCOPE_CONFIG: file, REPLSCOPE_POLL_MS: "100" });
   });
   after(async () => {
@@ -90,6 +95,14 @@ describe("persistence API", () => {
     assert.match(r.hazards.find((h) => h.kind === "bgsave-failed")!.text, /rdb_last_bgsave_status:err/);
     const topo = await get<{ topologies: { name: string; nodes: NodeView[] }[] }>("/api/topology");
     assert.ok(topo.topologies.find((t) => t.name === "lone")?.nodes[0]?.persistenceBadges?.some((b) => b.badge === "last BGSAVE failed"));
+  });
+
+  test("CONFIG refused (ACL): save points unknown, a note instead of a verdict", async () => {
+    const r = await waitFor("locked sampled", () => persistence(locked.id), (p) => p.view !== null && p.freshness.kind === "current");
+    assert.equal(r.view?.config.save, null);
+    assert.equal(r.view?.config.savePoints, null);
+    assert.deepEqual(r.hazards.map((h) => h.kind), ["config-unknown"]);
+    assert.equal(r.view?.aof.enabled, false, "AOF still known from INFO");
   });
 
   test("unknown node is 404 JSON; the restore plan names this topology's master and replicas", async () => {
