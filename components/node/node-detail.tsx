@@ -8,6 +8,7 @@ import { EventList } from "@/components/timeline/event-list";
 import { LogPane } from "@/components/logs/log-pane";
 import { BacklogPanel, ReplicaSyncPanel } from "@/components/sync/sync-panel";
 import { RoleBadge } from "@/components/topology/node-card";
+import { PersistencePanel } from "@/components/persistence/persistence-panel";
 import { InfoGroups } from "./info-groups";
 import { NodeCharts } from "./node-charts";
 
@@ -126,6 +127,8 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
           </div>
         </section>
       )}
+
+      <PersistencePanel id={n.id} topology={data.topology} masterId={n.role === "replica" ? n.masterId : null} report={data.persistence} connected={live} />
 
       <NodeCharts id={n.id} topology={data.topology} role={n.role} live={h} />
 

@@ -3,6 +3,7 @@ import type { NodeView } from "@/lib/monitor/types";
 import type { LagPoint } from "@/lib/realtime/events";
 import { formatBytes, formatDuration, formatNumber, formatRate } from "@/lib/format";
 import { coverageReading, lagReading, lastResyncReading, syncReading, TONE_CLASS } from "@/components/sync/sync-text";
+import { PersistenceBadges } from "@/components/persistence/persistence-badges";
 import { Sparkline } from "./sparkline";
 
 function Row({ label, children, testId }: { label: string; children: React.ReactNode; testId?: string }) {
@@ -108,6 +109,7 @@ export function NodeCard({ node, lag, topology, now }: { node: NodeView; lag: La
           values below last seen {formatDuration(now - node.lastSeenAt)} ago
         </div>
       )}
+      <PersistenceBadges badges={node.persistenceBadges} stale={stale} />
       {node.writesRefused && (
         <div className="mt-1 rounded bg-rose-500/15 px-1.5 py-0.5 text-[11px] text-rose-200" data-testid="writes-refused">
           refusing writes (NOREPLICAS): {node.goodReplicas} of {node.minReplicasToWrite} required replicas acknowledging

@@ -18,6 +18,11 @@ export const AlertRulesSchema = z.strictObject({
   fullResync: z.boolean().default(true),
   writableReplica: z.boolean().default(true),
   linkDown: z.boolean().default(true),
+  /**
+   * Persistence panel: no successful RDB save for this many hours is a hazard (badge "no save for
+   * …"), on nodes with save points set. Not an alert of its own.
+   */
+  noSaveHours: z.number().positive().max(24 * 365).default(24),
 });
 export type AlertRules = z.output<typeof AlertRulesSchema>;
 export type AlertRulesInput = z.input<typeof AlertRulesSchema>;

@@ -40,7 +40,9 @@ export const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = {
   "/api/nodes/[id]/key/ttl": ["POST"],
   "/api/nodes/[id]/keys": ["GET"],
   "/api/nodes/[id]/logs": ["GET"],
+  "/api/nodes/[id]/persistence": ["GET"],
   "/api/topology": ["GET"],
+  "/api/topology/restore-plan": ["GET"],
   "/metrics": ["GET"],
 };
 

@@ -18,7 +18,12 @@ export interface PollerOptions {
   onResult: (r: PollResult) => void;
 }
 
-const CONFIG_NAMES = ["logfile", "dir", "repl-diskless-sync", "repl-diskless-sync-delay", "repl-backlog-ttl", "repl-timeout", "min-replicas-to-write"];
+const CONFIG_NAMES = ["logfile", "dir", "repl-diskless-sync", "repl-diskless-sync-delay", "repl-backlog-ttl", "repl-timeout", "min-replicas-to-write", "save", "appendonly"];
+/**
+ * CONFIG is read on connect and again this often: `save` and `appendonly` are changed at runtime
+ * (CONFIG SET), and the persistence panel must not call a node safe on an hour-old reading.
+ */
+const CONFIG_REFRESH_MS = 60_000;
 /** A reply from the server (auth refused, NOPERM, LOADING …), as opposed to no answer at all. */
 function isReply(err: unknown): boolean {
   return err instanceof UnexpectedReplyError || (err as { name?: unknown } | null)?.name === "ReplyError";
@@ -34,6 +39,7 @@ export class NodePoller {
   private failures = 0;
   private lastFullAt = 0;
   private configPending = true;
+  private configReadAt = 0;
   /** A replica whose link is not up also gets ROLE, the only place Redis names its handshake state. */
   private withRole = false;
   /**
@@ -105,6 +111,7 @@ export class NodePoller {
         throw err;
       }
     }
+    if (full && started - this.configReadAt >= CONFIG_REFRESH_MS) this.configPending = true;
     const config = this.configPending ? await this.readConfig(timeout) : undefined;
     // Every node sends its sync counters every poll, so resyncs are attributed fast: a replica too,
     // since it can serve a sub-replica between two polls (psync2 chains), and a count needs a baseline.
@@ -153,6 +160,7 @@ export class NodePoller {
   /** Once per connection: where the log is and how full syncs start. NOPERM etc. just mean "unknown". */
   private async readConfig(timeout: number): Promise<NodeConfig | undefined> {
     this.configPending = false;
+    this.configReadAt = Date.now();
     try {
       this.commandsSent++;
       const reply = (await withTimeout(
@@ -173,6 +181,9 @@ export class NodePoller {
         replBacklogTtl: int("repl-backlog-ttl"),
         replTimeout: int("repl-timeout"),
         minReplicasToWrite: int("min-replicas-to-write"),
+        save: map.get("save") ?? null,
+        appendonly: map.has("appendonly") ? map.get("appendonly") === "yes" : null,
+        readAt: Date.now(),
       };
     } catch (err) {
       if (/timeout|no reply/i.test(String(err))) throw err;

@@ -2,6 +2,8 @@
 import type { MasterLink } from "../redis/client-list";
 import type { InfoSections, ReplicationInfo, ServerFacts } from "../redis/info";
 import { pushSample } from "./consistent";
+import { nextSaveMark } from "../persistence/save-cause";
+import { saveObservation } from "../persistence/view";
 import type { NodeConfig, NodeState, SyncCounters } from "./types";
 
 /**
@@ -41,6 +43,7 @@ export function initialState(id: string, host: string, port: number): NodeState 
     noReplicasSince: null,
     noReplicasSinceKnown: false,
     lineStateSince: {},
+    saveMark: null,
   };
 }
 
@@ -117,6 +120,8 @@ export function applyPoll(prev: NodeState, r: PollResult): NodeState {
     repl: r.repl,
     facts,
     info: r.info ?? prev.info,
+    // Persistence fields come with the full INFO rounds only.
+    saveMark: r.info ? nextSaveMark(prev.saveMark, saveObservation(r.info, r.at)) : (prev.saveMark ?? null),
     linkDownSince: nextLinkDownSince(prev, r.repl, r.at),
     writeRate: nextWriteRate(prev, r.repl, r.at),
     syncCounters: counters ?? prev.syncCounters,

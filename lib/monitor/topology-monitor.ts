@@ -128,6 +128,11 @@ export class TopologyMonitor {
     if (e.kind === "sentinel:+switch-master") this.discoverFromSentinels();
   }
 
+  /** The persistence hazard threshold (alerts.noSaveHours), in seconds. */
+  noSaveSeconds(): number {
+    return (this.config.alerts?.noSaveHours ?? 24) * 3600;
+  }
+
   sentinelViews(): SentinelView[] {
     return this.sentinels?.views() ?? [];
   }
@@ -173,7 +178,7 @@ export class TopologyMonitor {
   resolve = (address: string): string => this.aliases.get(address) ?? address;
 
   views(): NodeView[] {
-    return buildViews(this.states.values(), this.resolve, this.resyncInfo, this.peerPolicy);
+    return buildViews(this.states.values(), this.resolve, this.resyncInfo, this.peerPolicy, Date.now(), this.noSaveSeconds());
   }
 
   state(id: string): NodeState | undefined {

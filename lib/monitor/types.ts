@@ -1,6 +1,8 @@
 // The monitor's typed state. Pure data; shared by the poller, the diff and the views.
 import type { InfoSections, KeyspaceDb, ReplicaLine, ReplicationInfo, ServerFacts } from "../redis/info";
 import type { MasterLink } from "../redis/client-list";
+import type { SaveMark } from "../persistence/save-cause";
+import type { Hazard } from "../persistence/hazards";
 
 export type NodeRole = "master" | "replica";
 
@@ -48,6 +50,8 @@ export interface NodeState {
   noReplicasSinceKnown: boolean;
   /** Master: per replica line (ip:port as it reports), its state and the earliest moment it can have entered it. */
   lineStateSince: Record<string, { state: string; since: number }>;
+  /** Why rdb_last_save_time last moved, followed across full INFO rounds (lib/persistence/save-cause.ts). */
+  saveMark?: SaveMark | null;
 }
 
 /** One INFO replication reading with its send/receive times, for ordered comparisons (consistent.ts). */
@@ -80,6 +84,11 @@ export interface NodeConfig {
   replTimeout?: number | null;
   /** min-replicas-to-write: with fewer good replicas the master refuses writes (NOREPLICAS). */
   minReplicasToWrite?: number | null;
+  /** `save` as CONFIG GET returns it ("" = no save points). */
+  save?: string | null;
+  appendonly?: boolean | null;
+  /** epoch ms this config was read (it is re-read now and then, see node-poller.ts). */
+  readAt?: number;
 }
 
 /** The node as the browser and the API see it: derived, flat, serialisable. */
@@ -172,6 +181,10 @@ export interface NodeView {
    * outside discovery.allow, or never answering. Plain text, bounded; null when there are none.
    */
   peerNote: string | null;
+  /** Persistence hazards worth a badge (warning, critical), from the last full INFO; [] when none or unknown. */
+  persistenceBadges?: PersistenceBadge[];
 }
+
+export type PersistenceBadge = Pick<Hazard, "kind" | "severity" | "badge" | "text">;
 
 export type { KeyspaceDb, ReplicaLine };

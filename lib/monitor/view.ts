@@ -4,6 +4,8 @@ import type { ResyncOutcome } from "./resync-tracker";
 import { appliedLag, masterThenReplica, replicaThenMaster } from "./consistent";
 import { backlogCoverage, backlogTtlRemaining, positionOf } from "./sync";
 import type { NodeState, NodeView } from "./types";
+import { DEFAULT_NO_SAVE_SECONDS } from "../persistence/hazards";
+import { nodeBadges } from "../persistence/of-state";
 
 export type Resolve = (address: string) => string;
 
@@ -49,11 +51,12 @@ export function buildViews(
   resync: ResyncInfo = NO_RESYNC,
   policy: PeerPolicy = SHOW_ALL,
   now = Date.now(),
+  noSaveSeconds = DEFAULT_NO_SAVE_SECONDS,
 ): NodeView[] {
   const byId = new Map<string, NodeState>();
   for (const s of states) byId.set(s.id, s);
   const views: NodeView[] = [];
-  for (const s of byId.values()) if (isShown(s, policy)) views.push(buildView(s, byId, resolve, resync, policy, now));
+  for (const s of byId.values()) if (isShown(s, policy)) views.push(buildView(s, byId, resolve, resync, policy, now, noSaveSeconds));
   return views.sort(compareViews);
 }
 
@@ -93,7 +96,7 @@ function replicaReadings(s: NodeState, master: NodeState | undefined, now: numbe
   return { lag: applied.bytes, lagUnknown: applied.unknown, coverage, ttl };
 }
 
-function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve, resync: ResyncInfo, policy: PeerPolicy, now: number): NodeView {
+function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve, resync: ResyncInfo, policy: PeerPolicy, now: number, noSaveSeconds: number): NodeView {
   const rawMaster = masterIdOf(s);
   const masterId = rawMaster ? resolve(rawMaster) : null;
   const master = masterId ? byId.get(masterId) : undefined;
@@ -174,6 +177,7 @@ function buildView(s: NodeState, byId: Map<string, NodeState>, resolve: Resolve,
     syncStartOffset: isReplica ? (resync.syncStart?.(s.id)?.offset ?? null) : null,
     syncStartKind: isReplica ? (resync.syncStart?.(s.id)?.kind ?? null) : null,
     peerNote: peerNote(s, byId, resolve, policy),
+    persistenceBadges: nodeBadges(s, now, noSaveSeconds),
   };
 }
 

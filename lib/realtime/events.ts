@@ -10,6 +10,7 @@ import type { HistoryJson } from "../monitor/history";
 import type { ReplicaLine } from "../monitor/types";
 import type { InfoSections } from "../redis/info";
 import type { TransferJob } from "../backup/logical/jobs";
+import type { PersistenceReport } from "../persistence/of-state";
 
 export type { Alert, SentinelView };
 
@@ -96,6 +97,8 @@ export interface NodeDetail {
   replicaViews: NodeView[];
   history: HistoryJson | null;
   events: TimelineEvent[];
+  /** The persistence panel (lib/persistence); optional: built only by buildNodeDetail. */
+  persistence?: PersistenceReport | null;
 }
 
 export interface NodeSnapshot {
@@ -120,6 +123,8 @@ export interface NodeDelta {
   /** Chart points newer than the last ones sent (columnar, like `history`). */
   points?: HistoryJson;
   events?: TimelineEvent[];
+  /** Paced like `info` (it changes with every full INFO round). */
+  persistence?: PersistenceReport | null;
 }
 
 export interface NodeTarget {

@@ -4,13 +4,14 @@ import type { HistoryJson } from "../monitor/history";
 import type { TopologyMonitor } from "../monitor/topology-monitor";
 import type { NodeView } from "../monitor/types";
 import type { NodeDelta, NodeDetail, NodePatch } from "./events";
+import { persistenceReport } from "../persistence/of-state";
 
 /** The chart window a snapshot carries (the page's charts show the last 15 minutes). */
 export const SNAPSHOT_HISTORY_MS = 15 * 60 * 1000;
 const EVENTS_SCANNED = 500;
 const EVENTS_KEPT = 100;
 
-export function buildNodeDetail(monitor: TopologyMonitor, view: NodeView, sinceMs: number): NodeDetail {
+export function buildNodeDetail(monitor: TopologyMonitor, view: NodeView, sinceMs: number, now = Date.now()): NodeDetail {
   const state = monitor.state(view.id);
   return {
     topology: monitor.name,
@@ -23,6 +24,7 @@ export function buildNodeDetail(monitor: TopologyMonitor, view: NodeView, sinceM
     replicaViews: monitor.views().filter((v) => v.masterId === view.id),
     history: monitor.history(view.id, sinceMs) ?? null,
     events: monitor.recentEvents(EVENTS_SCANNED).filter((e) => e.node === view.id).slice(-EVENTS_KEPT),
+    persistence: persistenceReport(state, view, { topology: monitor.name, infoMs: monitor.config.infoMs, noSaveSeconds: monitor.noSaveSeconds() }, now),
   };
 }
 
@@ -37,10 +39,10 @@ export interface NodeMemo {
 }
 
 const WHOLE = ["lastOkAt", "pollLatencyMs", "backlog", "replicas"] as const;
-type WholeField = (typeof WHOLE)[number] | "info";
+type WholeField = (typeof WHOLE)[number] | "info" | "persistence";
 
 export function memoOf(d: NodeDetail, now: number): NodeMemo {
-  const json: NodeMemo["json"] = { info: JSON.stringify(d.info) };
+  const json: NodeMemo["json"] = { info: JSON.stringify(d.info), persistence: JSON.stringify(d.persistence ?? null) };
   for (const f of WHOLE) json[f] = JSON.stringify(d[f]);
   return { view: d.node, replicaViews: d.replicaViews, json, lastPointAt: d.history?.t.at(-1) ?? -Infinity, lastEventId: d.events.at(-1)?.id ?? 0, infoSentAt: now };
 }
@@ -110,6 +112,14 @@ export function nodeDelta(memo: NodeMemo, next: NodeDetail, key: string, now: nu
     if (s !== json.info) {
       json.info = s;
       delta.info = next.info;
+      infoSentAt = now;
+      changed = true;
+    }
+    // Built from the same full INFO rounds: it goes out with INFO's pace.
+    const p = JSON.stringify(next.persistence ?? null);
+    if (p !== json.persistence) {
+      json.persistence = p;
+      delta.persistence = next.persistence ?? null;
       infoSentAt = now;
       changed = true;
     }

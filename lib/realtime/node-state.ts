@@ -31,6 +31,7 @@ export function applyNodeDelta(d: NodeDetail, delta: NodeDelta): NodeDetail {
   const next: NodeDetail = { ...d };
   if (delta.node) next.node = { ...d.node, ...delta.node } as NodeView;
   if (delta.info !== undefined) next.info = delta.info;
+  if (delta.persistence !== undefined) next.persistence = delta.persistence;
   if (delta.lastOkAt !== undefined) next.lastOkAt = delta.lastOkAt;
   if (delta.pollLatencyMs !== undefined) next.pollLatencyMs = delta.pollLatencyMs;
   if (delta.backlog !== undefined) next.backlog = delta.backlog;

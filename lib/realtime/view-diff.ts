@@ -28,7 +28,10 @@ export function diffView(prev: NodeView | undefined, next: NodeView, skip?: Read
   for (const [name] of Object.entries(next)) {
     const k = name as keyof NodeView;
     if (skip?.has(k)) continue;
-    if (prev[k] !== next[k]) {
+    const a = prev[k];
+    const b = next[k];
+    // Scalars by value; the few list fields (persistenceBadges) by content, not identity.
+    if (a !== b && !(typeof b === "object" && b !== null && typeof a === "object" && a !== null && JSON.stringify(a) === JSON.stringify(b))) {
       out[k] = next[k];
       changed = true;
     }

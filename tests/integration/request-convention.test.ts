@@ -68,7 +68,9 @@ function cases(node: string): Record<string, RouteCase> {
     "/api/nodes/[id]/key/ttl": { path: `/api/nodes/${n}/key/ttl`, id: n, badBody: { method: "POST", body: { key: "a", ttl: 0 }, field: "ttl" } },
     "/api/nodes/[id]/keys": { path: `/api/nodes/${n}/keys`, id: n },
     "/api/nodes/[id]/logs": { path: `/api/nodes/${n}/logs`, id: n },
+    "/api/nodes/[id]/persistence": { path: `/api/nodes/${n}/persistence`, id: n },
     "/api/topology": { path: "/api/topology" },
+    "/api/topology/restore-plan": { path: "/api/topology/restore-plan?topology=main" },
     "/metrics": { path: "/metrics" },
   };
 }

@@ -49,7 +49,7 @@ function replay(seconds: number, at: (s: number) => AlertNode[], rules: AlertRul
 }
 
 test("rules: defaults, partial input, unknown keys and nonsense rejected", () => {
-  assert.deepEqual(DEFAULT_ALERT_RULES, { lagBytes: MiB, lagSeconds: 10, forSeconds: 10, backlogShare: 0.5, fullResync: true, writableReplica: true, linkDown: true });
+  assert.deepEqual(DEFAULT_ALERT_RULES, { lagBytes: MiB, lagSeconds: 10, forSeconds: 10, backlogShare: 0.5, fullResync: true, writableReplica: true, linkDown: true, noSaveHours: 24 });
   const r = AlertRulesSchema.parse({ lagBytes: 10, expectedReplicas: 2 });
   assert.equal(r.lagBytes, 10);
   assert.equal(r.expectedReplicas, 2);

@@ -96,3 +96,19 @@ test("replica views go out as patches: changed fields, new replicas whole, gone 
   const applied = applyNodeDelta(base, delta!);
   assert.deepEqual(applied.replicaViews, next.replicaViews, "the browser ends with the server's list");
 });
+
+test("persistence goes out with INFO's pace when it changed, and the browser's copy takes it", () => {
+  const report = (kind: "current" | "last-seen") => ({
+    topology: "t", node: "127.0.0.1:6380", role: "master" as const, status: "up" as const,
+    freshness: kind === "current" ? { kind } : { kind, reason: "not answering" },
+    sampledAt: T0, freshForMs: 10_000, noSaveSeconds: 86_400, view: null, hazards: [],
+  });
+  const base = detail({ persistence: report("current") });
+  const memo = memoOf(base, T0);
+  const next = { ...base, persistence: report("last-seen") };
+  assert.equal(nodeDelta(memo, next, "k", T0 + 1000, 5000).delta?.persistence, undefined, "not before INFO's pace");
+  const { delta } = nodeDelta(memo, next, "k", T0 + 5000, 5000);
+  assert.deepEqual(delta?.persistence?.freshness, { kind: "last-seen", reason: "not answering" });
+  assert.equal(applyNodeDelta(base, delta!).persistence?.freshness.kind, "last-seen");
+  assert.equal(nodeDelta(memoOf(next, T0), next, "k", T0 + 5000, 5000).delta?.persistence, undefined, "unchanged: not resent");
+});

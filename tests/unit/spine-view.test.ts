@@ -165,6 +165,8 @@ describe("buildViews on a topology built from real INFO", () => {
       syncStartOffset: null,
       syncStartKind: null,
       peerNote: null,
+      // No CONFIG read in these fixtures: save points unknown, nothing worth a badge.
+      persistenceBadges: [],
     } satisfies NodeView);
     const m = byId(views, M);
     assert.equal(m.role, "master");
