@@ -10,6 +10,7 @@ import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import { CompareRunner } from "./lib/compare/runner";
+import { BackupManager } from "./lib/backup/manager";
 import { DrillManager } from "./lib/drills/runner";
 import { KeyConnectionPool } from "./lib/keys/connections";
 import { DrillStore } from "./lib/drills/store";
@@ -128,6 +129,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   const drills = await DrillManager.open(hub, new DrillStore(store.drills), (d) => socketsRef.current?.channels.drillUpdated(d));
   const compare = await CompareRunner.open({ hub, reports: store.compare, onUpdate: (s) => socketsRef.current?.channels.compareUpdated(s.id) });
   const keyPool = new KeyConnectionPool();
+  const backups = await BackupManager.open({ hub, config, backups: store.backups, schedules: store.backupSchedules });
   setRuntime({
     config,
     hub,
@@ -139,6 +141,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     drills,
     compare,
     keyPool,
+    backups,
     loginLimiter: new LoginLimiter(),
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
@@ -240,6 +243,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     close: async () => {
       hub.stop();
       await compare.close();
+      await backups.close();
       keyPool.close();
       for (const s of upgraded) s.destroy();
       offPoll();

@@ -13,6 +13,7 @@ import type { Store } from "./store";
 import type { DrillManager } from "./drills/runner";
 import type { CompareRunner } from "./compare/runner";
 import type { KeyConnectionPool } from "./keys/connections";
+import type { BackupManager } from "./backup/manager";
 
 export interface Runtime {
   config: AppConfig;
@@ -28,6 +29,8 @@ export interface Runtime {
   compare: CompareRunner;
   /** Connections for the key browser, side by side and fluentd reads (not the pollers'). */
   keyPool: KeyConnectionPool;
+  /** Snapshot backups, the catalogue and the backup schedules' loop. */
+  backups: BackupManager;
   /** Ends every live socket (after "log out everywhere"); set once the socket server exists. */
   disconnectSockets: () => void;
   loginLimiter: LoginLimiter;

@@ -11,6 +11,7 @@ const NAV = [
   { href: "/compare", label: "Compare" },
   { href: "/fluentd", label: "Fluentd" },
   { href: "/drills", label: "Drills" },
+  { href: "/backups", label: "Backups" },
   { href: "/audit", label: "Audit" },
 ];
 

@@ -39,6 +39,11 @@ export interface TopologyConfig {
   logDirs?: string[];
   /** Never read as a log, even inside logDirs: replscope's data dir, config file and TLS key. */
   privatePaths?: string[];
+  /**
+   * Directories where a node's RDB file (CONFIG GET dir + dbfilename, loopback nodes only) may be
+   * copied from as a backup. Unset or empty: snapshots are fetched over replication instead.
+   */
+  backupSourceDirs?: string[];
   /** Announced addresses replscope may dial; unset means every announced node (like Sentinel). */
   discoveryAllow?: AllowEntry[];
   /** A down node no live node lists is forgotten after this long. Default FORGET_AFTER_MS. */
@@ -94,11 +99,19 @@ const EnvSchema = z.object({
     .transform((s) => s.split(":").filter(Boolean))
     .refine((dirs) => dirs.every((d) => d.startsWith("/") && !d.split("/").includes("..")), "use absolute paths without '..', separated by ':'")
     .optional(),
+  /** Backup source directories, ':'-separated (like REPLSCOPE_LOG_DIRS). */
+  REPLSCOPE_BACKUP_SOURCE_DIRS: z
+    .string()
+    .max(16_384)
+    .transform((s) => s.split(":").filter(Boolean))
+    .refine((dirs) => dirs.every((d) => d.startsWith("/") && !d.split("/").includes("..")), "use absolute paths without '..', separated by ':'")
+    .optional(),
 });
 
 interface Shared {
   pollMs: number;
   logDirs: string[];
+  backupSourceDirs: string[];
   privatePaths: string[];
 }
 
@@ -122,6 +135,7 @@ function defaults(t: TopologyInput, shared: Shared): TopologyConfig {
     sentinels: t.sentinels,
     sentinelMaster: t.sentinelMaster,
     logDirs: [...new Set([...shared.logDirs, ...(t.logDirs ?? [])].map((d) => path.resolve(d)))],
+    backupSourceDirs: [...new Set([...shared.backupSourceDirs, ...(t.backupSourceDirs ?? [])].map((d) => path.resolve(d)))],
     privatePaths: shared.privatePaths,
     discoveryAllow: t.discovery?.allow,
     forgetAfterMs: t.forgetAfterMs ?? FORGET_AFTER_MS,
@@ -181,6 +195,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
   const shared: Shared = {
     pollMs: env.REPLSCOPE_POLL_MS,
     logDirs: [...(env.REPLSCOPE_LOG_DIRS ?? []), ...(parsed.data.logDirs ?? [])],
+    backupSourceDirs: [...(env.REPLSCOPE_BACKUP_SOURCE_DIRS ?? []), ...(parsed.data.backupSourceDirs ?? [])],
     // Every topology's TLS key is off limits to every topology's log reading.
     privatePaths: [
       dataDir,

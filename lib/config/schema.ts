@@ -114,6 +114,8 @@ export const TopologySchema = z
     expectedReplicas: z.number().int().min(0).max(1000).optional(),
     drills: z.boolean().optional(),
     logDirs: LogDirs.optional(),
+    /** Directories whose RDB files may be copied as backups when a node on this host names them. */
+    backupSourceDirs: LogDirs.optional(),
     discovery: Discovery.optional(),
     /** A down node that no live node lists any more is dropped after this long (default 10 min). */
     forgetAfterMs: z.number().int().min(1000).max(7 * 24 * 3600_000).optional(),
@@ -142,6 +144,8 @@ export const ConfigFileSchema = z
     topologies: z.array(TopologySchema).min(1, "at least one topology is needed"),
     /** Log directories for every topology (each topology may add its own). */
     logDirs: LogDirs.optional(),
+    /** Backup source directories for every topology (each topology may add its own). */
+    backupSourceDirs: LogDirs.optional(),
     users: z.array(UserSchema).max(1000).optional(),
     /** Viewers see key values unless this is false. */
     viewerValues: z.boolean().optional(),

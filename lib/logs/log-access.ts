@@ -4,7 +4,7 @@
 import { constants } from "node:fs";
 import { open, realpath, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { DEFAULT_LOG_DIRS, logPathRefusal, NEVER_READ_DIRS, type LogAccessPolicy } from "./log-path";
+import { DEFAULT_LOG_DIRS, LOG_PURPOSE, logPathRefusal, NEVER_READ_DIRS, type LogAccessPolicy, type PathPurpose } from "./log-path";
 
 /** What the config says, before symlinks are resolved. */
 export interface LogDirsConfig {
@@ -28,10 +28,32 @@ async function spellings(dirs: readonly string[]): Promise<string[]> {
 }
 
 export async function resolvePolicy(c: LogDirsConfig): Promise<LogAccessPolicy> {
-  return {
-    allow: await spellings([...DEFAULT_LOG_DIRS, ...(c.logDirs ?? [])]),
-    deny: [...NEVER_READ_DIRS, ...(await spellings(c.privatePaths ?? []))],
-  };
+  return resolveDirsPolicy([...DEFAULT_LOG_DIRS, ...(c.logDirs ?? [])], c.privatePaths ?? []);
+}
+
+/** The policy for any file a node names: allowed dirs as configured, never the private paths. */
+export async function resolveDirsPolicy(allow: readonly string[], privatePaths: readonly string[]): Promise<LogAccessPolicy> {
+  return { allow: await spellings(allow), deny: [...NEVER_READ_DIRS, ...(await spellings(privatePaths))] };
+}
+
+/**
+ * Opens `filePath` read-only when its real path is a regular file the policy allows (else
+ * LogRefusedError, code EREFUSED): O_NOFOLLOW and an inode check, so what is opened is exactly
+ * the file that was checked. For logs and for any other file a node names (backup sources).
+ */
+export async function openGuarded(filePath: string, policy: LogAccessPolicy, purpose: PathPurpose = LOG_PURPOSE): Promise<FileHandle> {
+  const real = await realpath(filePath);
+  const refusal = logPathRefusal(real, policy, purpose);
+  if (refusal) throw new LogRefusedError(refusal);
+  const st = await stat(real);
+  if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: st.isDirectory() ? "EISDIR" : "ENOTFILE" });
+  const fh = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const opened = await fh.stat().catch(() => null);
+  if (!opened || opened.ino !== st.ino || opened.dev !== st.dev || !opened.isFile()) {
+    await fh.close().catch(() => undefined);
+    throw new LogRefusedError(`${real} changed while it was being opened`);
+  }
+  return fh;
 }
 
 /**
@@ -39,19 +61,5 @@ export async function resolvePolicy(c: LogDirsConfig): Promise<LogAccessPolicy> 
  * and anything but a regular file before opening it, so a FIFO or device never blocks the tailer.
  */
 export function guardedOpener(c: LogDirsConfig): (filePath: string) => Promise<FileHandle> {
-  return async (filePath) => {
-    const real = await realpath(filePath);
-    const refusal = logPathRefusal(real, await resolvePolicy(c));
-    if (refusal) throw new LogRefusedError(refusal);
-    const st = await stat(real);
-    if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: st.isDirectory() ? "EISDIR" : "ENOTFILE" });
-    // O_NOFOLLOW and the inode check: what gets opened is exactly the file that was checked.
-    const fh = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const opened = await fh.stat().catch(() => null);
-    if (!opened || opened.ino !== st.ino || opened.dev !== st.dev || !opened.isFile()) {
-      await fh.close().catch(() => undefined);
-      throw new LogRefusedError(`${real} changed while it was being opened`);
-    }
-    return fh;
-  };
+  return async (filePath) => openGuarded(filePath, await resolvePolicy(c));
 }

@@ -55,18 +55,35 @@ export function isInside(dir: string, p: string): boolean {
 }
 
 /**
- * Why the file at `realPath` (symlinks already resolved) must not be read as a node's log, or null
- * when it may be. The caller also checks that it is a regular file.
+ * How refusals name what a node's path was going to be used as. The same rule guards other files
+ * a node names (an RDB file to back up: "backup source", config key "backupSourceDirs").
  */
-export function logPathRefusal(realPath: string, policy: LogAccessPolicy): string | null {
+export interface PathPurpose {
+  /** "a log", "a backup source" */
+  asWhat: string;
+  /** "log directories", "backup source directories" */
+  dirsName: string;
+  /** The config key listing them. */
+  configKey: string;
+  /** What else the operator can do, e.g. `, or set "logFile" for this node`. */
+  otherwise: string;
+}
+
+export const LOG_PURPOSE: PathPurpose = { asWhat: "a log", dirsName: "log directories", configKey: "logDirs", otherwise: ', or set "logFile" for this node' };
+
+/**
+ * Why the file at `realPath` (symlinks already resolved) must not be read as a node's log (or
+ * whatever `purpose` says), or null when it may be. The caller also checks it is a regular file.
+ */
+export function logPathRefusal(realPath: string, policy: LogAccessPolicy, purpose: PathPurpose = LOG_PURPOSE): string | null {
   if (!path.isAbsolute(realPath)) return `${realPath} is not an absolute path`;
   const denied = policy.deny.find((d) => isInside(d, realPath));
   if (denied) {
     return NEVER_READ_DIRS.includes(denied)
-      ? `${realPath} is under ${denied}, which replscope never reads as a log`
-      : `${realPath} is replscope's own data (${denied}), which is never served as a log`;
+      ? `${realPath} is under ${denied}, which replscope never reads as ${purpose.asWhat}`
+      : `${realPath} is replscope's own data (${denied}), which is never served as ${purpose.asWhat}`;
   }
   if (policy.allow.some((d) => isInside(d, realPath))) return null;
-  const shown = policy.allow.slice(0, 5).join(", ") + (policy.allow.length > 5 ? ", …" : "");
-  return `${realPath} is outside the allowed log directories (${shown}); add its directory to "logDirs" in the config file, or set "logFile" for this node`;
+  const shown = policy.allow.length === 0 ? "none configured" : policy.allow.slice(0, 5).join(", ") + (policy.allow.length > 5 ? ", …" : "");
+  return `${realPath} is outside the allowed ${purpose.dirsName} (${shown}); add its directory to "${purpose.configKey}" in the config file${purpose.otherwise}`;
 }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import { AuditRepo } from "./audit";
 import { AuthRepo } from "./auth";
+import { BackupRepo, BackupScheduleRepo } from "./backups";
 import { CompareRepo } from "./compare";
 import { DrillRepo } from "./drills";
 import { EventRepo } from "./events";
@@ -47,6 +48,9 @@ export interface Store {
   readonly drills: DrillRepo;
   readonly compare: CompareRepo;
   readonly auth: AuthRepo;
+  /** The backup catalogue (snapshot and logical) and its schedules. */
+  readonly backups: BackupRepo;
+  readonly backupSchedules: BackupScheduleRepo;
   /** Queues statements for the next batched commit (≤ flushMs). */
   enqueue(...qs: RawQuery[]): void;
   /** Commits statements now, in one transaction. */
@@ -148,6 +152,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     drills: new DrillRepo(db, commit),
     compare: new CompareRepo(db, commit),
     auth: new AuthRepo(db, commit),
+    backups: new BackupRepo(db),
+    backupSchedules: new BackupScheduleRepo(db),
     enqueue: (...qs) => writer.enqueue(...qs),
     commit,
     flush: () => writer.flush(),

@@ -148,8 +148,64 @@ const drillSummary: Migration = {
   },
 };
 
+/**
+ * Backups (snapshot RDBs now, logical exports later) and their schedules. The verify_* columns
+ * take a restore drill's result; meta is JSON for what a kind needs beyond the shared columns.
+ */
+const backups: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable("backups")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("topology", "text", (c) => c.notNull())
+      .addColumn("node", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("origin", "text", (c) => c.notNull())
+      .addColumn("requested_by", "text", (c) => c.notNull())
+      .addColumn("started_at", "bigint", (c) => c.notNull())
+      .addColumn("finished_at", "bigint")
+      .addColumn("replid", "text")
+      .addColumn("offset", "bigint")
+      .addColumn("bytes", "bigint")
+      .addColumn("sha256", "text")
+      .addColumn("file", "text")
+      .addColumn("source", "text")
+      .addColumn("check_status", "text")
+      .addColumn("check_detail", "text")
+      .addColumn("error", "text")
+      .addColumn("keys", "bigint")
+      .addColumn("meta", "text")
+      .addColumn("verified_at", "bigint")
+      .addColumn("verify_status", "text")
+      .addColumn("verify_detail", "text")
+      .addColumn("updated_at", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("backups_started_at").on("backups").column("started_at").execute();
+    await db.schema.createIndex("backups_topology_started_at").on("backups").columns(["topology", "started_at"]).execute();
+    await db.schema.createIndex("backups_origin_started_at").on("backups").columns(["origin", "started_at"]).execute();
+    await db.schema.createIndex("backups_status").on("backups").column("status").execute();
+    await db.schema
+      .createTable("backup_schedules")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("topology", "text", (c) => c.notNull())
+      .addColumn("every_hours", "double precision")
+      .addColumn("daily_at", "text")
+      .addColumn("prefer", "text", (c) => c.notNull())
+      .addColumn("keep_last", "integer")
+      .addColumn("keep_days", "double precision")
+      .addColumn("enabled", "integer", (c) => c.notNull())
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addColumn("last_run_at", "bigint")
+      .addColumn("next_run_at", "bigint")
+      .addColumn("last_backup_id", "text")
+      .execute();
+    await db.schema.createIndex("backup_schedules_next_run_at").on("backup_schedules").column("next_run_at").execute();
+  },
+};
+
 export function migrations(dialect: DialectName): MigrationProvider {
   return {
-    getMigrations: () => Promise.resolve({ "0001_initial": initial(dialect), "0002_drill_summary": drillSummary }),
+    getMigrations: () => Promise.resolve({ "0001_initial": initial(dialect), "0002_drill_summary": drillSummary, "0003_backups": backups }),
   };
 }

@@ -117,6 +117,58 @@ export interface AuthSessionsTable {
   expires_at: number;
 }
 
+/** A backup: a snapshot RDB (kind "rdb") or a logical export (kind "logical"). Migration 0003. */
+export interface BackupsTable {
+  id: string;
+  kind: string;
+  topology: string;
+  node: string;
+  /** running | done | failed */
+  status: string;
+  /** manual | schedule:<id> */
+  origin: string;
+  requested_by: string;
+  started_at: number;
+  finished_at: number | null;
+  /** The backup's replication position: master_replid and offset. */
+  replid: string | null;
+  offset: number | null;
+  bytes: number | null;
+  sha256: string | null;
+  /** File name inside <dataDir>/backups (never a path). */
+  file: string | null;
+  /** How the RDB reached us: file | replication. */
+  source: string | null;
+  check_status: string | null;
+  check_detail: string | null;
+  error: string | null;
+  keys: number | null;
+  /** JSON object or null. */
+  meta: string | null;
+  verified_at: number | null;
+  verify_status: string | null;
+  verify_detail: string | null;
+  updated_at: number;
+}
+
+export interface BackupSchedulesTable {
+  id: string;
+  topology: string;
+  every_hours: number | null;
+  /** HH:MM, UTC. */
+  daily_at: string | null;
+  /** replica | master | a node id */
+  prefer: string;
+  keep_last: number | null;
+  keep_days: number | null;
+  /** 0 | 1 (both dialects). */
+  enabled: number;
+  created_at: number;
+  last_run_at: number | null;
+  next_run_at: number | null;
+  last_backup_id: string | null;
+}
+
 export const TIERS = ["metric_1s", "metric_1m", "metric_1h"] as const satisfies readonly TierTableName[];
 export type TierTable = (typeof TIERS)[number] & TierTableName;
 
@@ -134,4 +186,6 @@ export interface Database {
   auth_state: AuthStateTable;
   auth_users: AuthUsersTable;
   auth_sessions: AuthSessionsTable;
+  backups: BackupsTable;
+  backup_schedules: BackupSchedulesTable;
 }

@@ -258,6 +258,36 @@ for (const make of [sqliteBackend, postgresBackend]) {
       assert.deepEqual(await store.auth.sessions(0), []);
     });
 
+    test("backups and backup schedules round-trip (migration 0003)", async () => {
+      const base = {
+        kind: "rdb", topology: "main", node: "127.0.0.1:7001", status: "running", origin: "manual", requestedBy: "alice", finishedAt: null,
+        replid: null, offset: null, bytes: null, sha256: null, file: null, source: null, checkStatus: null, checkDetail: null, error: null, keys: null,
+        meta: null, verifiedAt: null, verifyStatus: null, verifyDetail: null,
+      } as const;
+      await store.backups.save({ ...base, id: "20261130T010000Z-00000001", startedAt: 1_000 });
+      await store.backups.save({ ...base, id: "20261130T010000Z-00000002", startedAt: 2_000, origin: "schedule:0123456789abcdef", topology: "other" });
+      // A big offset and byte count survive both dialects as numbers.
+      const done = { ...base, id: "20261130T010000Z-00000001", startedAt: 1_000, status: "done", finishedAt: 5_000, replid: "a".repeat(40), offset: 2 ** 40 + 7, bytes: 3 * 2 ** 32, sha256: "f".repeat(64), file: "20261130T010000Z-00000001.rdb", source: "file", checkStatus: "ok", keys: 12, meta: { position: { source: "rdb-aux" } } } as const;
+      await store.backups.save(done);
+      assert.deepEqual(await store.backups.get(done.id), done);
+      assert.deepEqual((await store.backups.list()).map((x) => x.id), ["20261130T010000Z-00000002", done.id]);
+      assert.deepEqual((await store.backups.list({ topology: "main" })).map((x) => x.id), [done.id]);
+      assert.deepEqual((await store.backups.list({ origin: "schedule:0123456789abcdef" })).map((x) => x.id), ["20261130T010000Z-00000002"]);
+      assert.deepEqual((await store.backups.running()).map((x) => x.id), ["20261130T010000Z-00000002"]);
+      assert.equal(await store.backups.setVerification(done.id, { at: 9_000, status: "verified", detail: "12 keys, 0 differences" }), true);
+      assert.equal((await store.backups.get(done.id))?.verifyDetail, "12 keys, 0 differences");
+      assert.equal(await store.backups.remove(done.id), true);
+      assert.equal(await store.backups.remove(done.id), false);
+
+      const sch = { id: "0123456789abcdef", topology: "main", everyHours: 1.5, dailyAt: null, prefer: "replica", keepLast: 3, keepDays: 0.5, enabled: true, createdAt: 1, lastRunAt: null, nextRunAt: 1, lastBackupId: null };
+      await store.backupSchedules.save(sch);
+      await store.backupSchedules.save({ ...sch, enabled: false, lastRunAt: 2, nextRunAt: 5_400_002, lastBackupId: "20261130T010000Z-00000002" });
+      assert.deepEqual(await store.backupSchedules.get(sch.id), { ...sch, enabled: false, lastRunAt: 2, nextRunAt: 5_400_002, lastBackupId: "20261130T010000Z-00000002" });
+      assert.equal((await store.backupSchedules.list()).length, 1);
+      assert.equal(await store.backupSchedules.remove(sch.id), true);
+      assert.equal(await store.backupSchedules.get(sch.id), null);
+    });
+
     test("legacy data dir (today's JSONL) is imported once, then moved aside, never deleted", async () => {
       // A location of its own (a fresh database on PostgreSQL): ids 1… are taken by the tests above.
       const fresh = await make();

@@ -1,0 +1,5 @@
+import { BackupsView } from "@/components/backups/backups-view";
+
+export default function BackupsPage() {
+  return <BackupsView />;
+}

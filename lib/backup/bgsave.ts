@@ -1,0 +1,65 @@
+// Pure: following a BGSAVE through INFO persistence, and Redis's own words when it failed.
+import { parseInfo } from "../redis/info";
+
+export interface SaveState {
+  inProgress: boolean;
+  /** rdb_saves (Redis 7.0+): counts finished saves, failed ones too; null on older servers. */
+  saves: number | null;
+  lastStatus: string | null;
+  lastTimeSec: number | null;
+  /** INFO replication: the node's replication id and offset when read (a range bound, not the fork's). */
+  replid: string | null;
+  offset: number | null;
+}
+
+const int = (v: string | undefined): number | null => (v !== undefined && /^-?\d+$/.test(v) ? Number(v) : null);
+
+export function saveState(infoText: string): SaveState {
+  const s = parseInfo(infoText);
+  const p = s.persistence ?? {};
+  const r = s.replication ?? {};
+  return {
+    inProgress: p.rdb_bgsave_in_progress === "1",
+    saves: int(p.rdb_saves),
+    lastStatus: p.rdb_last_bgsave_status ?? null,
+    lastTimeSec: int(p.rdb_last_bgsave_time_sec),
+    replid: r.master_replid ?? null,
+    offset: int(r.master_repl_offset),
+  };
+}
+
+/**
+ * Our save is over once no save runs and rdb_saves has moved past its value before BGSAVE (a
+ * save we queued behind another one moves it twice; the first move may be the other one's).
+ */
+export function saveFinished(before: SaveState, now: SaveState, sawOurs: boolean): boolean {
+  if (now.inProgress) return false;
+  if (before.saves !== null && now.saves !== null) return now.saves > before.saves + (before.inProgress ? 1 : 0);
+  return sawOurs;
+}
+
+export type BgsaveRefusal = "rdb-in-progress" | "child-busy" | "other";
+
+/** What a BGSAVE error reply means for the job: wait and retry, BGSAVE SCHEDULE, or give up. */
+export function classifyBgsaveError(message: string): BgsaveRefusal {
+  if (/Background save already in progress/i.test(message)) return "rdb-in-progress";
+  if (/Another child process is active|BGSAVE SCHEDULE/i.test(message)) return "child-busy";
+  return "other";
+}
+
+/**
+ * The reason a background save failed, from the node's log lines (oldest first): the warning
+ * lines after the last "Background saving started", e.g. "Failed opening the temp RDB file
+ * temp-9630.rdb (in server root dir unknown) for saving: No such file or directory".
+ */
+export function bgsaveFailureReason(lines: readonly string[]): string | null {
+  let start = -1;
+  lines.forEach((l, i) => {
+    if (/Background saving started/.test(l)) start = i;
+  });
+  const after = lines.slice(start + 1);
+  const reasons = after
+    .map((l) => /^\d+:[A-Z] .*? [#] (.*)$/.exec(l)?.[1]?.trim())
+    .filter((m): m is string => !!m && !/^Background saving error$/.test(m));
+  return reasons.length ? reasons.slice(0, 3).join("; ").slice(0, 1000) : null;
+}

@@ -1,0 +1,314 @@
+// Starts and tracks snapshot backups, runs the schedules and their retention. Built once by
+// server.ts (the composition root), reached by route handlers through the runtime, closed on
+// shutdown. At most one backup per node and MAX_RUNNING in all; the catalogue lives in the store.
+import { randomBytes } from "node:crypto";
+import type { AppConfig, TopologyConfig } from "../config/load";
+import { connectOptionsFor } from "../keys/node-target";
+import type { MonitorHub } from "../monitor/hub";
+import type { BackupRepo, BackupScheduleRepo } from "../store/backups";
+import { backupFilePath, ensureBackupDir, fileSize, removeFile } from "./files";
+import { dueSchedules, nextRunAt, retentionVictims } from "./schedule";
+import { runSnapshot } from "./snapshot";
+import { pickNode } from "./source";
+import { SCHEDULE_ID, type Backup, type BackupSchedule } from "./types";
+
+export const MAX_RUNNING = 4;
+/** The schedule loop looks at least this often (schedules changed through the API wake it at once). */
+const TICK_MS = 30_000;
+
+export type StartResult = { id: string } | { status: number; error: string };
+
+export interface BackupManagerDeps {
+  hub: MonitorHub;
+  config: AppConfig;
+  backups: BackupRepo;
+  schedules: BackupScheduleRepo;
+  /** A BGSAVE / fetch / check may take this long (default 1 h). */
+  saveTimeoutMs?: number;
+  pollMs?: number;
+}
+
+export interface ScheduleInput {
+  topology: string;
+  everyHours?: number | null;
+  dailyAt?: string | null;
+  prefer?: string;
+  keepLast?: number | null;
+  keepDays?: number | null;
+  enabled?: boolean;
+  nextRunAt?: number | null;
+}
+
+interface Running {
+  backup: Backup;
+  ctl: AbortController;
+  done: Promise<void>;
+}
+
+function newBackupId(now: number): string {
+  const iso = new Date(now).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+  return `${iso}-${randomBytes(4).toString("hex")}`;
+}
+
+export class BackupManager {
+  private readonly running = new Map<string, Running>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private ticking: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly deps: BackupManagerDeps) {}
+
+  /** Marks backups a previous process left running as failed, then starts the schedule loop. */
+  static async open(deps: BackupManagerDeps): Promise<BackupManager> {
+    const m = new BackupManager(deps);
+    for (const b of await deps.backups.running()) {
+      await deps.backups.save({ ...b, status: "failed", finishedAt: b.finishedAt ?? Date.now(), error: "interrupted: replscope stopped while this backup ran" });
+      if (b.file === null) await removeFile(m.filePath(`${b.id}.rdb`) ?? "").catch(() => undefined);
+    }
+    m.arm(1000);
+    return m;
+  }
+
+  private filePath(file: string): string | null {
+    return backupFilePath(this.deps.config.dataDir, file);
+  }
+
+  private topologyConfig(name: string): TopologyConfig | undefined {
+    return this.deps.config.topologies.find((t) => t.name === name);
+  }
+
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  /** Starts a snapshot of `node`; 404 unknown node, 409 one already running there, 429 too many. */
+  async start(o: { node: string; topology?: string; origin: string; requestedBy: string }): Promise<StartResult> {
+    if (this.closed) return { status: 503, error: "replscope is shutting down" };
+    const found = this.deps.hub.findNode(o.node, o.topology);
+    if (!found) return { status: 404, error: `no node ${o.node} in ${o.topology ? `topology "${o.topology}"` : "any topology"}` };
+    const { monitor, view } = found;
+    const busy = [...this.running.values()].find((r) => r.backup.node === view.id && r.backup.topology === monitor.config.name);
+    if (busy) return { status: 409, error: `a backup of ${view.id} is already running (${busy.backup.id})` };
+    if (this.running.size >= MAX_RUNNING) return { status: 429, error: `${MAX_RUNNING} backups are already running; try again when one has finished` };
+    const t = monitor.config;
+    const now = Date.now();
+    const id = newBackupId(now);
+    const backup: Backup = {
+      id,
+      kind: "rdb",
+      topology: t.name,
+      node: view.id,
+      status: "running",
+      origin: o.origin,
+      requestedBy: o.requestedBy,
+      startedAt: now,
+      finishedAt: null,
+      replid: null,
+      offset: null,
+      bytes: null,
+      sha256: null,
+      file: null,
+      source: null,
+      checkStatus: null,
+      checkDetail: null,
+      error: null,
+      keys: null,
+      meta: { role: view.role },
+      verifiedAt: null,
+      verifyStatus: null,
+      verifyDetail: null,
+    };
+    await this.deps.backups.save(backup);
+    const dir = await ensureBackupDir(this.deps.config.dataDir);
+    const conn = connectOptionsFor(t, view);
+    const ctl = new AbortController();
+    const entry: Running = { backup, ctl, done: Promise.resolve() };
+    this.running.set(id, entry);
+    entry.done = (async () => {
+      try {
+        const final = await runSnapshot(backup, {
+          conn: { ...conn, timeoutMs: Math.max(conn.timeoutMs, 5000) },
+          fetch: { host: conn.host, port: conn.port, username: conn.username, password: conn.password, tls: conn.tls },
+          backupSourceDirs: t.backupSourceDirs ?? [],
+          logDirs: t.logDirs ?? [],
+          privatePaths: t.privatePaths ?? [this.deps.config.dataDir],
+          logFile: t.nodes[view.id]?.logFile,
+          dest: `${dir}/${id}.rdb`,
+          save: async (b) => {
+            entry.backup = b;
+            await this.deps.backups.save(b);
+          },
+          signal: ctl.signal,
+          saveTimeoutMs: this.deps.saveTimeoutMs ?? 3600_000,
+          pollMs: this.deps.pollMs,
+        });
+        await this.deps.backups.save(final);
+      } catch (err) {
+        console.error("replscope: backup bookkeeping failed", err);
+      } finally {
+        this.running.delete(id);
+      }
+    })();
+    return { id };
+  }
+
+  async get(id: string): Promise<Backup | null> {
+    return (await this.deps.backups.get(id)) ?? null;
+  }
+
+  list(o: { topology?: string; limit?: number } = {}): Promise<Backup[]> {
+    return this.deps.backups.list(o);
+  }
+
+  /** The catalogued file of a backup: its path and size, or null when there is none. */
+  async file(id: string): Promise<{ backup: Backup; path: string; size: number } | null> {
+    const b = await this.deps.backups.get(id);
+    if (!b?.file || b.status !== "done") return null;
+    const p = this.filePath(b.file);
+    const size = p ? await fileSize(p) : null;
+    return p && size !== null ? { backup: b, path: p, size } : null;
+  }
+
+  /** Deletes a finished backup (file, then row). 409 while it runs. */
+  async remove(id: string): Promise<{ deleted: true } | { status: number; error: string }> {
+    if (this.running.has(id)) return { status: 409, error: `backup ${id} is still running` };
+    const b = await this.deps.backups.get(id);
+    if (!b) return { status: 404, error: `no backup ${id}` };
+    if (b.status === "running") return { status: 409, error: `backup ${id} is still running` };
+    await this.deleteBackup(b);
+    return { deleted: true };
+  }
+
+  private async deleteBackup(b: Backup): Promise<void> {
+    const p = b.file ? this.filePath(b.file) : null;
+    if (p) await removeFile(p);
+    await this.deps.backups.remove(b.id);
+  }
+
+  // ---- schedules ----
+
+  listSchedules(): Promise<BackupSchedule[]> {
+    return this.deps.schedules.list();
+  }
+
+  getSchedule(id: string): Promise<BackupSchedule | null> {
+    return SCHEDULE_ID.test(id) ? this.deps.schedules.get(id) : Promise.resolve(null);
+  }
+
+  async createSchedule(input: ScheduleInput): Promise<BackupSchedule | { status: number; error: string }> {
+    if (!this.topologyConfig(input.topology)) return { status: 404, error: `no topology "${input.topology}"` };
+    const now = Date.now();
+    const s: BackupSchedule = {
+      id: randomBytes(8).toString("hex"),
+      topology: input.topology,
+      everyHours: input.everyHours ?? null,
+      dailyAt: input.dailyAt ?? null,
+      prefer: input.prefer ?? "replica",
+      keepLast: input.keepLast ?? null,
+      keepDays: input.keepDays ?? null,
+      enabled: input.enabled ?? true,
+      createdAt: now,
+      lastRunAt: null,
+      nextRunAt: null,
+      lastBackupId: null,
+    };
+    s.nextRunAt = input.nextRunAt ?? nextRunAt(s, now - 1);
+    await this.deps.schedules.save(s);
+    this.arm(0);
+    return s;
+  }
+
+  async updateSchedule(id: string, patch: Omit<Partial<ScheduleInput>, "topology">): Promise<BackupSchedule | null> {
+    const cur = await this.getSchedule(id);
+    if (!cur) return null;
+    const next: BackupSchedule = {
+      ...cur,
+      ...(patch.everyHours !== undefined ? { everyHours: patch.everyHours, dailyAt: patch.everyHours === null ? cur.dailyAt : null } : {}),
+      ...(patch.dailyAt !== undefined ? { dailyAt: patch.dailyAt, everyHours: patch.dailyAt === null ? cur.everyHours : null } : {}),
+      ...(patch.prefer !== undefined ? { prefer: patch.prefer } : {}),
+      ...(patch.keepLast !== undefined ? { keepLast: patch.keepLast } : {}),
+      ...(patch.keepDays !== undefined ? { keepDays: patch.keepDays } : {}),
+      ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+    };
+    const timingChanged = patch.everyHours !== undefined || patch.dailyAt !== undefined;
+    next.nextRunAt = patch.nextRunAt !== undefined ? patch.nextRunAt : timingChanged ? nextRunAt(next, Date.now()) : cur.nextRunAt;
+    await this.deps.schedules.save(next);
+    this.arm(0);
+    return next;
+  }
+
+  async removeSchedule(id: string): Promise<boolean> {
+    return SCHEDULE_ID.test(id) ? this.deps.schedules.remove(id) : false;
+  }
+
+  /** (Re)arms the self-scheduling loop: one tick at a time, never overlapping. */
+  private arm(inMs: number): void {
+    if (this.closed) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.ticking = this.ticking
+        .then(() => this.tick())
+        .catch((err: unknown) => console.error("replscope: backup schedule tick failed", err))
+        .finally(() => {
+          if (!this.closed && this.timer === null) this.arm(TICK_MS);
+        });
+    }, inMs);
+    this.timer.unref();
+  }
+
+  /** Runs every due schedule, then retention for every schedule. Exposed for tests and the loop. */
+  async tick(now = Date.now()): Promise<void> {
+    const all = await this.deps.schedules.list();
+    for (const s of dueSchedules(all, now)) {
+      if (this.closed) return;
+      const monitor = this.deps.hub.get(s.topology);
+      const node = monitor ? pickNode(monitor.views(), s.prefer) : undefined;
+      const origin = `schedule:${s.id}`;
+      let backupId: string | null = null;
+      if (node) {
+        const r = await this.start({ node: node.id, topology: s.topology, origin, requestedBy: "schedule" });
+        if ("id" in r) backupId = r.id;
+        else if (r.status === 409 || r.status === 429) continue; // busy: try again on the next tick
+      }
+      if (!backupId) backupId = await this.recordSkipped(s, origin, node ? "could not start" : `no node to back up (prefer ${s.prefer}) in topology "${s.topology}"`);
+      const ran = { ...s, lastRunAt: now, lastBackupId: backupId };
+      await this.deps.schedules.save({ ...ran, nextRunAt: nextRunAt(ran, now) });
+    }
+    for (const s of all) await this.retain(s, now);
+  }
+
+  /** A run that found nothing to back up is still a catalogue entry: failed, with why. */
+  private async recordSkipped(s: BackupSchedule, origin: string, why: string): Promise<string> {
+    const now = Date.now();
+    const id = newBackupId(now);
+    await this.deps.backups.save({
+      id, kind: "rdb", topology: s.topology, node: s.prefer, status: "failed", origin, requestedBy: "schedule", startedAt: now, finishedAt: now,
+      replid: null, offset: null, bytes: null, sha256: null, file: null, source: null, checkStatus: null, checkDetail: null, error: why, keys: null, meta: null,
+      verifiedAt: null, verifyStatus: null, verifyDetail: null,
+    });
+    return id;
+  }
+
+  /** Deletes what the schedule's retention no longer keeps (files first, never a running backup). */
+  async retain(s: BackupSchedule, now = Date.now()): Promise<number> {
+    const mine = await this.deps.backups.list({ origin: `schedule:${s.id}`, limit: 1000 });
+    const victims = new Set(retentionVictims(mine, s, now));
+    let n = 0;
+    for (const b of mine) {
+      if (!victims.has(b.id) || this.running.has(b.id)) continue;
+      await this.deleteBackup(b);
+      n++;
+    }
+    return n;
+  }
+
+  /** Stops the loop and cancels running jobs (each records itself failed), waiting at most 5 s. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    const jobs = [...this.running.values()];
+    for (const r of jobs) r.ctl.abort();
+    await Promise.race([Promise.all([this.ticking, ...jobs.map((r) => r.done)]), new Promise((r) => setTimeout(r, 5000).unref())]);
+  }
+}

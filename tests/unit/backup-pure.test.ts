@@ -1,0 +1,204 @@
+// The pure parts of snapshot backups: the RDB header's aux fields (on a real Redis 7.0.15 RDB),
+// following a BGSAVE, the redis-cli command line, schedules and retention.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { bgsaveFailureReason, classifyBgsaveError, saveFinished, saveState, type SaveState } from "@/lib/backup/bgsave";
+import { lzfDecompress, parseRdbHeader, RdbParseError } from "@/lib/backup/rdb-aux";
+import { dueSchedules, nextRunAt, retentionVictims } from "@/lib/backup/schedule";
+import { rdbSourcePath } from "@/lib/backup/source";
+import { checkRdbCommand, parseCheckRdb, redisCliFailure, redisCliRdbCommand, toolEnv } from "@/lib/backup/tools";
+import type { BackupSchedule } from "@/lib/backup/types";
+
+const RDB = path.join(__dirname, "..", "fixtures", "redis-7.0.15", "rdb");
+
+describe("RDB header aux fields", () => {
+  const file = readFileSync(path.join(RDB, "replica-bgsave.rdb"));
+
+  it("reads repl-id and repl-offset of a replica's BGSAVE (the fork's position)", () => {
+    const h = parseRdbHeader(file);
+    assert.equal(h.version, 10);
+    assert.equal(h.replid, "a19dcd4a873b3c1f55e94a0077af13b58d28bb40");
+    assert.equal(h.offset, 91);
+    assert.equal(h.aux["redis-ver"], "7.0.15");
+    assert.equal(h.aux.ctime, "1796004261");
+    assert.equal(h.aux["repl-stream-db"], "0");
+  });
+
+  it("agrees with redis-check-rdb's reading of the same file", () => {
+    const check = readFileSync(path.join(RDB, "replica-bgsave.check.txt"), "utf8");
+    const h = parseRdbHeader(file);
+    for (const [k, v] of Object.entries(h.aux)) assert.ok(check.includes(`AUX FIELD ${k} = '${v}'`), `${k}=${v}`);
+  });
+
+  it("keeps the complete fields of a header cut short, and refuses what is not an RDB", () => {
+    const cut = parseRdbHeader(file.subarray(0, 100));
+    assert.equal(cut.aux["redis-ver"], "7.0.15");
+    assert.equal(cut.replid, null);
+    assert.throws(() => parseRdbHeader(Buffer.from("NOTREDIS0010")), RdbParseError);
+    assert.throws(() => parseRdbHeader(Buffer.from("REDIS")), RdbParseError);
+  });
+
+  it("decompresses LZF (literal runs and back references)", () => {
+    // "abcabcabc": literal "abc" (ctrl 2), then a back reference of 6 bytes at distance 3 (len-2=4 → ctrl 0x80, offset 2).
+    const out = lzfDecompress(Buffer.from([2, 0x61, 0x62, 0x63, 0x80, 2]), 9);
+    assert.equal(out.toString(), "abcabcabc");
+    assert.throws(() => lzfDecompress(Buffer.from([2, 0x61]), 3), RdbParseError);
+  });
+});
+
+const info = (o: { inProgress?: boolean; saves?: number; status?: string; replid?: string; offset?: number }) =>
+  [
+    "# Persistence",
+    `rdb_bgsave_in_progress:${o.inProgress ? 1 : 0}`,
+    `rdb_last_bgsave_status:${o.status ?? "ok"}`,
+    "rdb_last_bgsave_time_sec:0",
+    `rdb_saves:${o.saves ?? 0}`,
+    "# Replication",
+    `master_replid:${o.replid ?? "a".repeat(40)}`,
+    `master_repl_offset:${o.offset ?? 0}`,
+  ].join("\r\n");
+
+describe("following a BGSAVE", () => {
+  it("reads INFO persistence and replication", () => {
+    const s = saveState(info({ inProgress: true, saves: 3, offset: 91 }));
+    assert.deepEqual(s, { inProgress: true, saves: 3, lastStatus: "ok", lastTimeSec: 0, replid: "a".repeat(40), offset: 91 });
+  });
+
+  it("is finished once no save runs and rdb_saves moved (twice when another save ran first)", () => {
+    const idle: SaveState = saveState(info({ saves: 1 }));
+    assert.equal(saveFinished(idle, saveState(info({ inProgress: true, saves: 1 })), true), false);
+    assert.equal(saveFinished(idle, saveState(info({ saves: 2 })), true), true);
+    const busy = saveState(info({ inProgress: true, saves: 1 }));
+    assert.equal(saveFinished(busy, saveState(info({ saves: 2 })), true), false);
+    assert.equal(saveFinished(busy, saveState(info({ saves: 3 })), true), true);
+  });
+
+  it("tells a running RDB save from another child from a real refusal", () => {
+    assert.equal(classifyBgsaveError("ERR Background save already in progress"), "rdb-in-progress");
+    assert.equal(classifyBgsaveError("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."), "child-busy");
+    assert.equal(classifyBgsaveError("NOPERM this user has no permissions to run the 'bgsave' command"), "other");
+  });
+
+  it("takes Redis's reason from the log lines after the last save started (real 7.0.15 lines)", () => {
+    const lines = [
+      "9599:M 30 Nov 2026 02:03:21.001 * Background saving started by pid 9620",
+      "9620:C 30 Nov 2026 02:03:21.010 # Failed opening the temp RDB file temp-9620.rdb (in server root dir /x) for saving: Permission denied",
+      "9599:M 30 Nov 2026 02:03:22.004 * Background saving started by pid 9630",
+      "9630:C 30 Nov 2026 02:03:22.004 # Failed opening the temp RDB file temp-9630.rdb (in server root dir unknown) for saving: No such file or directory",
+      "9599:M 30 Nov 2026 02:03:22.071 # Background saving error",
+    ];
+    assert.equal(bgsaveFailureReason(lines), "Failed opening the temp RDB file temp-9630.rdb (in server root dir unknown) for saving: No such file or directory");
+    assert.equal(bgsaveFailureReason(["9599:M 30 Nov 2026 02:03:22.004 * DB saved on disk"]), null);
+  });
+});
+
+describe("redis-cli --rdb and redis-check-rdb command lines", () => {
+  it("passes the password in REDISCLI_AUTH, never in argv", () => {
+    const cmd = redisCliRdbCommand({ host: "127.0.0.1", port: 6390, username: "backup", password: "s3cret-pass" }, "/data/backups/x.part");
+    assert.deepEqual(cmd.args, ["-h", "127.0.0.1", "-p", "6390", "--user", "backup", "--no-auth-warning", "--rdb", "/data/backups/x.part"]);
+    assert.ok(!cmd.args.some((a) => a.includes("s3cret-pass")));
+    assert.deepEqual(cmd.env, { REDISCLI_AUTH: "s3cret-pass" });
+    assert.ok(!cmd.args.includes("-a") && !cmd.args.includes("--pass"));
+  });
+
+  it("sets no REDISCLI_AUTH without a password (an empty one would make redis-cli send AUTH)", () => {
+    assert.deepEqual(redisCliRdbCommand({ host: "127.0.0.1", port: 1 }, "/f").env, {});
+  });
+
+  it("adds the topology's TLS settings", () => {
+    const cmd = redisCliRdbCommand({ host: "::1", port: 6380, tls: { ca: "/ca.pem", cert: "/c.pem", key: "/k.pem", servername: "redis.local", rejectUnauthorized: false } }, "/f");
+    assert.deepEqual(cmd.args.slice(4), ["--tls", "--cacert", "/ca.pem", "--cert", "/c.pem", "--key", "/k.pem", "--sni", "redis.local", "--insecure", "--no-auth-warning", "--rdb", "/f"]);
+  });
+
+  it("gives tools a scrubbed environment (no REPLSCOPE_* secrets, no stale REDISCLI_AUTH)", () => {
+    process.env.REPLSCOPE_PASSWORD_TEST_ONLY = "x";
+    process.env.REDISCLI_AUTH = "stale";
+    try {
+      const env = toolEnv({});
+      assert.equal(env.REPLSCOPE_PASSWORD_TEST_ONLY, undefined);
+      assert.equal(env.REDISCLI_AUTH, undefined);
+      assert.equal(env.PATH, process.env.PATH);
+    } finally {
+      delete process.env.REPLSCOPE_PASSWORD_TEST_ONLY;
+      delete process.env.REDISCLI_AUTH;
+    }
+  });
+
+  it("reads redis-check-rdb's verdict and key count (real output)", () => {
+    const out = readFileSync(path.join(RDB, "replica-bgsave.check.txt"), "utf8");
+    assert.deepEqual(parseCheckRdb(out, 0).ok, true);
+    assert.equal(parseCheckRdb(out, 0).keys, 2);
+    assert.equal(parseCheckRdb("--- RDB ERROR DETECTED ---\n[offset 9] Unexpected EOF reading RDB file", 1).ok, false);
+    assert.deepEqual(checkRdbCommand("/f").args, ["/f"]);
+  });
+
+  it("says why a fetch failed, in redis-cli's words or 'not installed'", () => {
+    const refused = redisCliFailure({ code: 1, signal: null, timedOut: false, spawnError: null, output: "sending REPLCONF capa eof\nSYNC with master failed: -NOPERM this user has no permissions to run the 'sync' command\n" });
+    assert.match(refused, /NOPERM/);
+    assert.doesNotMatch(refused, /sending REPLCONF/);
+    assert.equal(redisCliFailure({ code: null, signal: null, timedOut: false, spawnError: "redis-cli is not installed (not found on PATH)", output: "" }), "redis-cli is not installed (not found on PATH)");
+  });
+});
+
+describe("where a node's RDB file may be copied from", () => {
+  const base = { host: "127.0.0.1", dir: "/var/lib/redis", dbfilename: "dump.rdb", configKnown: true, trustedDirs: 1 };
+  it("joins dir and dbfilename for a loopback node", () => assert.deepEqual(rdbSourcePath(base), { path: "/var/lib/redis/dump.rdb" }));
+  it("refuses remote nodes, unknown or odd paths, and no configured dirs", () => {
+    for (const o of [{ host: "10.0.0.5" }, { trustedDirs: 0 }, { configKnown: false }, { dir: "relative" }, { dbfilename: "../x.rdb" }, { dir: "/a\0b" }]) {
+      assert.ok("unusable" in rdbSourcePath({ ...base, ...o }), JSON.stringify(o));
+    }
+  });
+});
+
+const HOUR = 3600_000;
+const sched = (o: Partial<BackupSchedule>): BackupSchedule => ({
+  id: "0123456789abcdef", topology: "main", everyHours: null, dailyAt: null, prefer: "replica", keepLast: null, keepDays: null,
+  enabled: true, createdAt: Date.UTC(2026, 10, 30, 1, 0), lastRunAt: null, nextRunAt: null, lastBackupId: null, ...o,
+});
+
+describe("schedule next run", () => {
+  it("every N hours: at creation first, then N hours after the last run", () => {
+    const s = sched({ everyHours: 6 });
+    assert.equal(nextRunAt(s, s.createdAt), s.createdAt);
+    assert.equal(nextRunAt({ ...s, lastRunAt: s.createdAt }, s.createdAt), s.createdAt + 6 * HOUR);
+  });
+  it("every N hours after an outage: the next slot after now, not a burst", () => {
+    const last = Date.UTC(2026, 10, 30, 0, 0);
+    const now = last + 20 * HOUR + 5;
+    assert.equal(nextRunAt(sched({ everyHours: 6, lastRunAt: last }), now), last + 24 * HOUR);
+  });
+  it("daily at HH:MM UTC: today if still ahead, else tomorrow", () => {
+    const s = sched({ dailyAt: "03:30" });
+    assert.equal(nextRunAt(s, Date.UTC(2026, 10, 30, 2, 0)), Date.UTC(2026, 10, 30, 3, 30));
+    assert.equal(nextRunAt(s, Date.UTC(2026, 10, 30, 3, 30)), Date.UTC(2026, 11, 1, 3, 30));
+    assert.equal(nextRunAt(s, Date.UTC(2026, 11, 31, 23, 59)), Date.UTC(2027, 0, 1, 3, 30));
+  });
+  it("due: enabled schedules whose time has come, earliest first", () => {
+    const now = Date.UTC(2026, 10, 30, 5);
+    const due = dueSchedules([sched({ id: "a", nextRunAt: now }), sched({ id: "b", nextRunAt: now - 10 }), sched({ id: "c", nextRunAt: now + 1 }), sched({ id: "d", nextRunAt: now - 5, enabled: false })], now);
+    assert.deepEqual(due.map((s) => s.id), ["b", "a"]);
+  });
+});
+
+describe("retention", () => {
+  const now = Date.UTC(2026, 10, 30, 12);
+  const b = (id: string, hoursAgo: number, status: "done" | "failed" | "running" = "done") => ({ id, status, startedAt: now - hoursAgo * HOUR });
+  const all = [b("b1", 1), b("b2", 2, "failed"), b("b3", 3), b("b4", 30), b("b5", 50, "running"), b("b6", 80)];
+
+  it("keepLast K keeps the newest K good backups and newer failures", () => {
+    assert.deepEqual(retentionVictims(all, { keepLast: 2, keepDays: null }, now).sort(), ["b4", "b6"]);
+  });
+  it("keepDays D keeps what started in the last D days", () => {
+    assert.deepEqual(retentionVictims(all, { keepLast: null, keepDays: 1 }, now).sort(), ["b4", "b6"]);
+    assert.deepEqual(retentionVictims(all, { keepLast: null, keepDays: 2 }, now), ["b6"]);
+  });
+  it("both rules: whatever either keeps stays", () => {
+    assert.deepEqual(retentionVictims(all, { keepLast: 1, keepDays: 2 }, now), ["b6"]);
+  });
+  it("never a running backup, and nothing without a rule", () => {
+    assert.ok(!retentionVictims(all, { keepLast: 1, keepDays: null }, now).includes("b5"));
+    assert.deepEqual(retentionVictims(all, { keepLast: null, keepDays: null }, now), []);
+  });
+});
