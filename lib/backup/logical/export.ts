@@ -1,0 +1,223 @@
+// Exports one node's keys to a .rsd stream: SCAN (COUNT bounded, MATCH/TYPE filters) per db, then
+// one read-only Lua script per batch that returns, for each key, its type, PEXPIRETIME and either
+// its DUMP or (when STRLEN / MEMORY USAGE is above chunkAboveBytes) its size, so the big ones are
+// read in windows afterwards (./chunks.ts). The script also stops DUMPing once a batch's reply
+// reaches BATCH_REPLY_BYTES and hands the rest back for the next call, so neither a reply nor the
+// server time of one call grows with the values' sizes. A key gone between SCAN and the script is
+// counted as vanished. The replication position (master_replid + master_repl_offset) is read
+// before the first SCAN and after the last key.
+//
+// STABLE API: exportNode(redis, out, opts) -> ExportResult. `redis` must be a dedicated
+// connection (it is SELECTed through the dbs).
+import type Redis from "ioredis";
+import type { Writable } from "node:stream";
+import { ensureDb } from "../../redis/db";
+import { parseInfo } from "../../redis/info";
+import { asScanReply } from "../../redis/reply";
+import { DEFAULT_CHUNK_ABOVE_BYTES, writeParts } from "./chunks";
+import { FORMAT_VERSION, KEY_TYPES, MAX_RECORD_BYTES, type DumpHeader, type DumpTrailer, type KeyType } from "./format";
+import { DumpWriter } from "./writer";
+
+export interface ExportFilters {
+  match?: string | null;
+  db?: number | null;
+  type?: string | null;
+}
+
+export interface ExportProgress {
+  keys: number;
+  bytes: number;
+  vanished: number;
+  chunked: number;
+  /** Keys in the exported dbs when the export started (DBSIZE), for the ETA. */
+  total: number;
+}
+
+export interface ExportOptions extends ExportFilters {
+  node: string;
+  topology?: string | null;
+  chunkAboveBytes?: number;
+  scanCount?: number;
+  batchKeys?: number;
+  onProgress?: (p: ExportProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExportResult {
+  header: DumpHeader;
+  trailer: DumpTrailer;
+}
+
+export const DEFAULT_SCAN_COUNT = 1000;
+/** Keys per script call: ~4 µs of server time each, so a call stays well under a millisecond. */
+export const DEFAULT_EXPORT_BATCH = 100;
+/** One batch script's DUMP bytes; the keys after this point go to the next call. */
+export const BATCH_REPLY_BYTES = 4 * 1024 * 1024;
+
+// KEYS: names. ARGV: chunkAboveBytes, batch reply budget, wanted type ("" any).
+// Per key 3 items: type, expireAt, DUMP payload | size (integer: write in parts) | "" (vanished)
+// | "again" (budget spent: ask again).
+const READ_SCRIPT = `
+local limit = tonumber(ARGV[1])
+local budget = tonumber(ARGV[2])
+local wanted = ARGV[3]
+local spent = 0
+local out = {}
+for i, k in ipairs(KEYS) do
+  if spent >= budget then
+    out[#out + 1] = 'again'; out[#out + 1] = 0; out[#out + 1] = ''
+  else
+    local t = redis.call('TYPE', k).ok
+    if t == 'none' or (wanted ~= '' and t ~= wanted) then
+      out[#out + 1] = 'none'; out[#out + 1] = 0; out[#out + 1] = ''
+    else
+      local exp = redis.call('PEXPIRETIME', k)
+      local size
+      if t == 'string' then size = redis.call('STRLEN', k)
+      else size = redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '5') or 0 end
+      out[#out + 1] = t; out[#out + 1] = exp
+      if size > limit and t ~= 'string' and t ~= 'list' and t ~= 'set' and t ~= 'zset' and t ~= 'hash' and t ~= 'stream' then
+        size = 0
+      end
+      if size > limit then
+        out[#out + 1] = size
+      else
+        local d = redis.call('DUMP', k)
+        spent = spent + #d
+        out[#out + 1] = d
+      end
+    end
+  end
+end
+return out
+`;
+
+async function replPosition(redis: Redis): Promise<{ replid: string; offset: number; role: string }> {
+  const r = parseInfo(await redis.info("replication")).replication ?? {};
+  return { replid: r.master_replid ?? "", offset: Number(r.master_repl_offset ?? 0), role: r.role ?? "unknown" };
+}
+
+async function keyspaceDbs(redis: Redis): Promise<Map<number, number>> {
+  const ks = parseInfo(await redis.info("keyspace")).keyspace ?? {};
+  const dbs = new Map<number, number>();
+  for (const [name, v] of Object.entries(ks)) {
+    const m = /^db(\d+)$/.exec(name);
+    const keys = /keys=(\d+)/.exec(v);
+    if (m) dbs.set(Number(m[1]), keys ? Number(keys[1]) : 0);
+  }
+  return dbs;
+}
+
+function asType(t: string): KeyType {
+  return (KEY_TYPES as readonly string[]).includes(t) ? (t as KeyType) : "other";
+}
+
+/** Writes the whole export to `out` (ending it) and returns the header and trailer written. */
+export async function exportNode(redis: Redis, out: Writable, opts: ExportOptions): Promise<ExportResult> {
+  const chunkAbove = Math.min(opts.chunkAboveBytes ?? DEFAULT_CHUNK_ABOVE_BYTES, MAX_RECORD_BYTES / 4);
+  const scanCount = opts.scanCount ?? DEFAULT_SCAN_COUNT;
+  const batchKeys = opts.batchKeys ?? DEFAULT_EXPORT_BATCH;
+  const server = parseInfo(await redis.info("server")).server ?? {};
+  const start = await replPosition(redis);
+  const present = await keyspaceDbs(redis);
+  const dbs = opts.db !== undefined && opts.db !== null ? [opts.db] : [...present.keys()].sort((a, b) => a - b);
+  const header: DumpHeader = {
+    format: "replscope-dump",
+    version: FORMAT_VERSION,
+    source: { node: opts.node, topology: opts.topology ?? null },
+    redisVersion: server.redis_version ?? "unknown",
+    role: start.role,
+    replid: start.replid,
+    offset: start.offset,
+    filters: { match: opts.match ?? null, db: opts.db ?? null, type: opts.type ?? null },
+    dbs,
+    startedAt: Date.now(),
+    chunkAboveBytes: chunkAbove,
+  };
+  const w = new DumpWriter(out);
+  const progress: ExportProgress = { keys: 0, bytes: 0, vanished: 0, chunked: 0, total: dbs.reduce((n, db) => n + (present.get(db) ?? 0), 0) };
+  const types: Record<string, number> = {};
+  const report = () => {
+    progress.bytes = w.bytes;
+    opts.onProgress?.({ ...progress });
+  };
+  try {
+    await w.header(header);
+    for (const db of dbs) {
+      await ensureDb(redis, db);
+      // The next SCAN page and this page's batch scripts are all sent before the first reply is
+      // awaited (ioredis pipelines them on the one connection): the server never waits on us
+      // between calls. At most one page (scanCount keys) and its replies are in memory.
+      const scan = (cursor: string) => {
+        const args: string[] = [cursor];
+        if (opts.match) args.push("MATCH", opts.match);
+        args.push("COUNT", String(scanCount));
+        if (opts.type) args.push("TYPE", opts.type);
+        return redis.callBuffer("SCAN", ...args).then((reply) => asScanReply(reply, "SCAN"));
+      };
+      let page = await scan("0");
+      for (;;) {
+        if (opts.signal?.aborted) throw new Error("export cancelled");
+        const next = page.cursor === "0" ? null : scan(page.cursor);
+        next?.catch(() => undefined);
+        const calls: { names: Buffer[]; reply: Promise<unknown[]> }[] = [];
+        for (let i = 0; i < page.items.length; i += batchKeys) {
+          const names = page.items.slice(i, i + batchKeys);
+          calls.push({ names, reply: readBatch(redis, names, chunkAbove, opts.type ?? "") });
+        }
+        for (const c of calls) c.reply.catch(() => undefined);
+        let again: Buffer[] = [];
+        for (const c of calls) again = again.concat(await writeBatch(redis, w, db, c.names, await c.reply, progress, types));
+        while (again.length > 0) {
+          const names = again.slice(0, batchKeys);
+          again = again.slice(batchKeys).concat(await writeBatch(redis, w, db, names, await readBatch(redis, names, chunkAbove, opts.type ?? ""), progress, types));
+        }
+        report();
+        if (!next) break;
+        page = await next;
+      }
+    }
+    const end = await replPosition(redis);
+    const trailer = await w.trailer({ keys: progress.keys, types, chunked: progress.chunked, vanished: progress.vanished, replid: end.replid, offset: end.offset, finishedAt: Date.now() });
+    report();
+    return { header, trailer };
+  } catch (err) {
+    out.destroy();
+    throw err;
+  }
+}
+
+function readBatch(redis: Redis, names: Buffer[], chunkAbove: number, wanted: string): Promise<unknown[]> {
+  return redis.callBuffer("EVAL_RO", READ_SCRIPT, String(names.length), ...names, String(chunkAbove), String(BATCH_REPLY_BYTES), wanted) as Promise<unknown[]>;
+}
+
+/** Writes one script reply for `names`; returns the names the reply budget left for the next call. */
+async function writeBatch(redis: Redis, w: DumpWriter, db: number, names: Buffer[], reply: unknown[], progress: ExportProgress, types: Record<string, number>): Promise<Buffer[]> {
+  const again: Buffer[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const t = String(reply[3 * i]);
+    const expireAt = Number(reply[3 * i + 1]);
+    const value = reply[3 * i + 2];
+    if (t === "again") {
+      again.push(name);
+      continue;
+    }
+    if (t === "none") {
+      progress.vanished++;
+      continue;
+    }
+    const type = asType(t);
+    if (Buffer.isBuffer(value)) {
+      await w.key(db, name, type, expireAt, value);
+    } else {
+      await w.beginChunked(db, name, type, expireAt);
+      const elements = await writeParts(redis, w, name, type, Number(value));
+      await w.endChunked(elements);
+      progress.chunked++;
+    }
+    progress.keys++;
+    types[type] = (types[type] ?? 0) + 1;
+  }
+  return again;
+}
