@@ -14,6 +14,7 @@ import { BackupManager } from "./lib/backup/manager";
 import { DrillManager } from "./lib/drills/runner";
 import { KeyConnectionPool } from "./lib/keys/connections";
 import { DrillStore } from "./lib/drills/store";
+import { TransferManager } from "./lib/backup/logical/jobs";
 import { createMetrics } from "./lib/metrics/collect";
 import { MonitorHub } from "./lib/monitor/hub";
 import { eventStoreOn } from "./lib/timeline/store";
@@ -21,7 +22,7 @@ import { openStore } from "./lib/store";
 import { importLegacy } from "./lib/store/legacy-import";
 import { attachSocketServer } from "./lib/realtime/socket-server";
 import { setRuntime } from "./lib/runtime";
-import { declaredLength, MAX_BODY_BYTES } from "./lib/http/body";
+import { bodyLimitFor, declaredLength } from "./lib/http/body";
 import { guardFrontDoor, type Refusal } from "./lib/http/front-door";
 import { allowedHosts, hostAllowed } from "./lib/http/host";
 import { methodNotAllowed } from "./lib/http/method-table";
@@ -76,7 +77,7 @@ function contentSecurityPolicy(nonce: string, dev: boolean): string {
  * read differently from how it is written (400), a Host this server does not answer for (421: DNS
  * rebinding), a declared body larger than any route accepts (413, without reading it).
  */
-function frontDoorCheck(req: IncomingMessage, hosts: Set<string>): Refusal | null {
+function frontDoorCheck(req: IncomingMessage, hosts: Set<string>, importMaxBytes: number | undefined): Refusal | null {
   const problem = pathProblem(req.url ?? "");
   if (problem) return { status: 400, error: problem };
   if (!hostAllowed(hosts, req.headers.host)) {
@@ -85,7 +86,9 @@ function frontDoorCheck(req: IncomingMessage, hosts: Set<string>): Refusal | nul
   }
   const length = declaredLength(req.headers["content-length"]);
   if (Number.isNaN(length)) return { status: 400, error: "Content-Length is not a number" };
-  if (length !== null && length > MAX_BODY_BYTES) return { status: 413, error: `body too large (at most ${MAX_BODY_BYTES} bytes)` };
+  // Only POST /api/import (a dump file, streamed to the importer) may be larger than MAX_BODY_BYTES.
+  const limit = bodyLimitFor(req.method, pathOf(req.url ?? "/"), importMaxBytes);
+  if (length !== null && length > limit) return { status: 413, error: `body too large (at most ${limit} bytes)` };
   return null;
 }
 
@@ -130,6 +133,17 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   const compare = await CompareRunner.open({ hub, reports: store.compare, onUpdate: (s) => socketsRef.current?.channels.compareUpdated(s.id) });
   const keyPool = new KeyConnectionPool();
   const backups = await BackupManager.open({ hub, config, backups: store.backups, schedules: store.backupSchedules });
+  // Logical export/import: progress to the sockets, and the final report to the audit log.
+  const transfers = new TransferManager({
+    dataDir: config.dataDir,
+    onUpdate: (job) => socketsRef.current?.channels.transferUpdated(job),
+    onFinished: (job) =>
+      audit.append({
+        at: Date.now(), user: "replscope", role: "system", action: `${job.kind}:finished`, topology: job.topology, nodes: [job.node],
+        params: { id: job.id, status: job.status, keys: job.keys, bytes: job.bytes, ...(job.kind === "import" ? { restored: job.restored, skipped: job.skipped, failed: job.failed, expired: job.expired, errorOffset: job.errorOffset } : { vanished: job.vanished, sha256: job.sha256 }) },
+        result: job.status === "done" ? "ok" : "error", ...(job.error ? { error: job.error } : {}),
+      }),
+  });
   setRuntime({
     config,
     hub,
@@ -142,6 +156,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     compare,
     keyPool,
     backups,
+    transfers,
     loginLimiter: new LoginLimiter(),
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
@@ -198,7 +213,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     });
   });
   const upgrade = app.getUpgradeHandler();
-  const io = attachSocketServer(httpServer, hub, auth, {}, { drills, compare: () => compare, viewerValues: config.viewerValues });
+  const io = attachSocketServer(httpServer, hub, auth, {}, { drills, compare: () => compare, transfers: () => transfers, viewerValues: config.viewerValues });
   socketsRef.current = io;
   // socket.io handles its own path; everything else (Next dev HMR) goes to Next. Upgraded sockets
   // are not tracked by http.Server, so keep them to close them on shutdown.
@@ -213,7 +228,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   // Installed last, so that it sits in front of socket.io's and Next's listeners too. The Host
   // names depend on the port actually bound (PORT=0 picks one), hence filled in after listen.
   let hosts = new Set<string>();
-  guardFrontDoor(httpServer, (req) => frontDoorCheck(req, hosts));
+  guardFrontDoor(httpServer, (req) => frontDoorCheck(req, hosts, config.importMaxBytes));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -244,6 +259,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       hub.stop();
       await compare.close();
       await backups.close();
+      await transfers.close();
       keyPool.close();
       for (const s of upgraded) s.destroy();
       offPoll();

@@ -14,6 +14,7 @@ import type { DrillManager } from "./drills/runner";
 import type { CompareRunner } from "./compare/runner";
 import type { KeyConnectionPool } from "./keys/connections";
 import type { BackupManager } from "./backup/manager";
+import type { TransferManager } from "./backup/logical/jobs";
 
 export interface Runtime {
   config: AppConfig;
@@ -31,6 +32,8 @@ export interface Runtime {
   keyPool: KeyConnectionPool;
   /** Snapshot backups, the catalogue and the backup schedules' loop. */
   backups: BackupManager;
+  /** Logical export/import jobs and the export files. */
+  transfers: TransferManager;
   /** Ends every live socket (after "log out everywhere"); set once the socket server exists. */
   disconnectSockets: () => void;
   loginLimiter: LoginLimiter;

@@ -9,6 +9,7 @@ const NAV = [
   { href: "/timeline", label: "Timeline" },
   { href: "/keys", label: "Keys" },
   { href: "/compare", label: "Compare" },
+  { href: "/transfer", label: "Export/Import" },
   { href: "/fluentd", label: "Fluentd" },
   { href: "/drills", label: "Drills" },
   { href: "/backups", label: "Backups" },

@@ -71,6 +71,8 @@ export interface AppConfig {
   password?: string;
   apiToken?: string;
   topologies: TopologyConfig[];
+  /** REPLSCOPE_IMPORT_MAX_BYTES: the largest dump POST /api/import accepts (default IMPORT_MAX_BYTES). */
+  importMaxBytes?: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -84,6 +86,7 @@ const EnvSchema = z.object({
     .refine((u) => URL.canParse(u) && ["", "/"].includes(new URL(u).pathname), "REPLSCOPE_PUBLIC_URL is scheme://host[:port] only (no path)")
     .optional(),
   REPLSCOPE_DATA_DIR: z.string().min(1).default("./.replscope"),
+  REPLSCOPE_IMPORT_MAX_BYTES: z.coerce.number().int().min(1024 * 1024, "REPLSCOPE_IMPORT_MAX_BYTES must be at least 1048576").max(2 ** 50, "REPLSCOPE_IMPORT_MAX_BYTES is too large").optional(),
   REPLSCOPE_DATABASE_URL: z
     .string()
     .refine((u) => /^postgres(ql)?:\/\/./.test(u) && URL.canParse(u), "REPLSCOPE_DATABASE_URL must be a PostgreSQL URL like postgres://user@db.example.com:5432/replscope (unset it to use SQLite in the data dir)")
@@ -214,6 +217,7 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
     users: parsed.data.users ?? [],
     viewerValues: parsed.data.viewerValues ?? true,
     topologies: parsed.data.topologies.map((t) => defaults(t, shared)),
+    ...(env.REPLSCOPE_IMPORT_MAX_BYTES !== undefined ? { importMaxBytes: env.REPLSCOPE_IMPORT_MAX_BYTES } : {}),
   };
 }
 

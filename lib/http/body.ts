@@ -7,6 +7,39 @@ import { issueError } from "./issues";
 /** The largest body any route accepts; the server refuses a bigger Content-Length up front. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * POST /api/import is the one route whose body is bigger: a dump file, streamed to the importer as
+ * it arrives (never buffered), counted while it streams. Default 4 GiB; REPLSCOPE_IMPORT_MAX_BYTES.
+ */
+export const IMPORT_MAX_BYTES = 4 * 1024 * 1024 * 1024;
+export const IMPORT_PATH = "/api/import";
+
+/** The largest body the front door lets through for this request. */
+export function bodyLimitFor(method: string | undefined, pathname: string, importMaxBytes = IMPORT_MAX_BYTES): number {
+  return method === "POST" && pathname === IMPORT_PATH ? importMaxBytes : MAX_BODY_BYTES;
+}
+
+/**
+ * A request body as an async byte source that throws a 413 once more than `maxBytes` has come
+ * (for bodies sent without Content-Length, or a client that sends more than it declared).
+ */
+export async function* boundedBody(body: ReadableStream<Uint8Array> | null, maxBytes: number): AsyncGenerator<Uint8Array> {
+  if (!body) return;
+  const reader = body.getReader();
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      total += value.byteLength;
+      if (total > maxBytes) throw tooLarge(maxBytes);
+      yield value;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 /** The bound for an ordinary JSON body (the key routes raise it to carry long key names). */
 export const JSON_BODY_MAX_BYTES = 64 * 1024;
 

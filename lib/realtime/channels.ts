@@ -7,13 +7,13 @@ import { redactReport } from "../compare/report";
 import type { Drill } from "../drills/types";
 import type { MonitorHub } from "../monitor/hub";
 import { NODE_ID } from "../redis/address";
-import type { ChannelGone, DrillSummary, NodeTarget, SubscribeAck } from "./events";
+import type { ChannelGone, DrillSummary, NodeTarget, SubscribeAck, TransferJob } from "./events";
 import { nodeKey } from "./events";
 import { buildNodeDetail, memoOf, nodeDelta, SNAPSHOT_HISTORY_MS, type NodeMemo } from "./node-detail";
 import type { ReplscopeIo, ReplscopeSocket } from "./socket-types";
 
 /** Subscriptions one socket may hold per channel: a page needs one or two; more is a bug or abuse. */
-export const LIMITS = { node: 4, logs: 2, drill: 4, compare: 4 } as const;
+export const LIMITS = { node: 4, logs: 2, drill: 4, compare: 4, transfer: 4 } as const;
 type Channel = keyof typeof LIMITS;
 
 export interface ChannelDeps {
@@ -24,6 +24,8 @@ export interface ChannelDeps {
   compare?: () => { get(id: string): Promise<CompareReport | null>; live(id: string): CompareReport | null; isRunning(id: string): boolean } | undefined;
   /** Viewers see compare details derived from values only when the config allows it. */
   viewerValues: boolean;
+  /** Logical export/import jobs (resolved on use, like compare). */
+  transfers?: () => { get(id: string): TransferJob | null } | undefined;
 }
 
 export interface ChannelOptions {
@@ -131,6 +133,11 @@ export class Channels {
       const id = idOf(raw, DRILL_ID, "drill");
       if (typeof id === "string") void socket.leave(room("drill", id));
     });
+    socket.on("transfer:subscribe", (raw, ack) => reply(ack, this.subscribeTransfer(socket, raw, admit)));
+    socket.on("transfer:unsubscribe", (raw) => {
+      const id = idOf(raw, JOB_ID, "transfer");
+      if (typeof id === "string") void socket.leave(room("transfer", id));
+    });
     socket.on("compare:subscribe", (raw, ack) => reply(ack, this.subscribeCompare(socket, raw, admit)));
     socket.on("compare:unsubscribe", (raw) => {
       const id = idOf(raw, JOB_ID, "compare");
@@ -209,6 +216,29 @@ export class Channels {
       this.schedule("compare", this.opts.compareMs);
     }
     return { ok: true };
+  }
+
+  private subscribeTransfer(socket: ReplscopeSocket, raw: unknown, admit: (c: Channel, k: string) => SubscribeAck | null): SubscribeAck {
+    const id = idOf(raw, JOB_ID, "transfer");
+    if (typeof id !== "string") return fail(400, id.error);
+    const job = this.deps.transfers?.()?.get(id);
+    if (!job) return fail(404, `no export or import job ${id}`);
+    const refused = admit("transfer", id);
+    if (refused) return refused;
+    void socket.join(room("transfer", id));
+    socket.emit("transfer:progress", { at: Date.now(), job: structuredClone(job) });
+    return { ok: true };
+  }
+
+  /**
+   * A transfer job's progress (the manager sends at most a few a second, and always the final
+   * report): the whole job to its room, a summary without key names to every socket.
+   */
+  transferUpdated(job: TransferJob): void {
+    const at = Date.now();
+    if (this.occupied(room("transfer", job.id))) this.io.to(room("transfer", job.id)).emit("transfer:progress", { at, job });
+    const { restoredKeys: _keys, failures: _failures, ...summary } = job;
+    this.io.emit("transfers:summary", { at, job: summary });
   }
 
   /** The drill manager's onUpdate: coalesced, then to every socket (summary) and the drill's room (detail). */

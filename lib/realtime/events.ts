@@ -9,6 +9,7 @@ import type { LogEntry, LogSourceState } from "../logs/node-logs";
 import type { HistoryJson } from "../monitor/history";
 import type { ReplicaLine } from "../monitor/types";
 import type { InfoSections } from "../redis/info";
+import type { TransferJob } from "../backup/logical/jobs";
 
 export type { Alert, SentinelView };
 
@@ -54,6 +55,10 @@ export interface ServerToClientEvents {
   "drills:summary": (d: { at: number; drill: DrillSummary }) => void;
   "drill:update": (u: DrillUpdate) => void;
   "compare:update": (u: CompareUpdate) => void;
+  /** A logical export/import job's progress (keys, bytes, rate, ETA) and its final report, to its room. */
+  "transfer:progress": (u: TransferUpdate) => void;
+  /** Every transfer job's progress without the key list, to every socket (the transfer page's list). */
+  "transfers:summary": (u: TransferUpdate) => void;
   "channel:gone": (g: ChannelGone) => void;
 }
 
@@ -68,6 +73,8 @@ export interface ClientToServerEvents {
   "drill:unsubscribe": (t: { id: string }) => void;
   "compare:subscribe": (t: { id: string }, ack: (a: SubscribeAck) => void) => void;
   "compare:unsubscribe": (t: { id: string }) => void;
+  "transfer:subscribe": (t: { id: string }, ack: (a: SubscribeAck) => void) => void;
+  "transfer:unsubscribe": (t: { id: string }) => void;
 }
 
 export const SOCKET_PATH = "/socket.io";
@@ -144,10 +151,17 @@ export interface CompareUpdate {
   report: CompareReport;
 }
 
+export type { TransferJob };
+
+export interface TransferUpdate {
+  at: number;
+  job: TransferJob;
+}
+
 /** Why a subscription ended from the server's side (the node left the topology, …). */
 export interface ChannelGone {
   at: number;
-  channel: "node" | "logs" | "drill" | "compare";
+  channel: "node" | "logs" | "drill" | "compare" | "transfer";
   key: string;
   error: string;
 }

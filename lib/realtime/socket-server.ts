@@ -60,7 +60,7 @@ export function attachSocketServer(
   });
 
   const broadcaster = new Broadcaster(hub, (d) => io.emit("topology:delta", d), opts);
-  const channels = new Channels(io, { hub, viewerValues: sources.viewerValues ?? true, drills: sources.drills, compare: sources.compare }, channelOpts);
+  const channels = new Channels(io, { hub, viewerValues: sources.viewerValues ?? true, drills: sources.drills, compare: sources.compare, transfers: sources.transfers }, channelOpts);
 
   io.on("connection", (socket) => {
     const sid = typeof socket.data.sid === "string" ? socket.data.sid : undefined;

@@ -276,3 +276,64 @@ test("a read-only replica is refused up front; a writable one only with allowRep
     await r.config("SET", "replica-read-only", "yes");
   }
 });
+
+test("100,000 keys of every type with TTLs and a stream with groups: DEBUG DIGEST and the compare engine agree", async () => {
+  const { readFingerprintsFast } = await import("../../lib/redis/script-fingerprint");
+  const { compareFingerprints } = await import("../../lib/redis/fingerprint");
+  await a.select(9);
+  await b.select(9);
+  try {
+    await a.call("DEBUG", "POPULATE", "60000", "str", "16");
+    await a.call(
+      "EVAL",
+      `for i = 1, 10000 do
+        redis.call('HSET', 'hash:' .. i, 'a', i, 'b', 'two', 'c', 'three')
+        redis.call('RPUSH', 'list:' .. i, 'x', i, 'z')
+        redis.call('SADD', 'set:' .. i, 'm1', 'm' .. i)
+        if i < 10000 then redis.call('ZADD', 'zset:' .. i, 1, 'a', i / 3, 'b') end
+      end
+      return 1`,
+      "0",
+    );
+    for (let i = 1; i <= 50; i++) await a.xadd("events", `${i}-0`, "n", String(i));
+    await a.xgroup("CREATE", "events", "workers", "0");
+    await a.xgroup("CREATE", "events", "audit", "$");
+    await a.xreadgroup("GROUP", "workers", "w1", "COUNT", "10", "STREAMS", "events", ">");
+    await a.call("EVAL", "local c='0' local n=0 repeat local r=redis.call('SCAN', c, 'COUNT', 1000) c=r[1] for _,k in ipairs(r[2]) do n=n+1 if n % 7 == 0 then redis.call('PEXPIRE', k, 3600000 + n) end end until c=='0' return n", "0");
+    assert.equal(await a.dbsize(), 100_000);
+
+    const file = path.join(dir, "100k.rsd");
+    const { trailer } = await exportTo(file, a, { db: 9 });
+    assert.equal(trailer.keys, 100_000);
+    assert.deepEqual(trailer.types, { string: 60_000, hash: 10_000, list: 10_000, set: 10_000, zset: 9_999, stream: 1 });
+    const res = await importFrom(file, b, "stop");
+    assert.equal(res.status, "done", String(res.error));
+    assert.equal(res.restored, 100_000);
+    assert.equal(await b.dbsize(), 100_000);
+    assert.equal(String(await b.call("DEBUG", "DIGEST")), String(await a.call("DEBUG", "DIGEST")));
+
+    // The compare engine's fingerprints (type, length, content digest, absolute expiry) key by key.
+    let compared = 0;
+    let differences = 0;
+    let cursor = "0";
+    do {
+      const [next, names] = await a.scanBuffer(cursor, "COUNT", "1000");
+      cursor = String(next);
+      const [fa, fb] = await Promise.all([readFingerprintsFast(a, names, { db: 9 }), readFingerprintsFast(b, names, { db: 9 })]);
+      names.forEach((_, i) => {
+        compared++;
+        if (compareFingerprints(fa[i] ?? null, fb[i] ?? null, 0) !== null) differences++;
+      });
+    } while (cursor !== "0");
+    assert.equal(compared, 100_000);
+    assert.equal(differences, 0);
+    const expires = async (c: Redis) => Number(/db9:keys=\d+,expires=(\d+)/.exec(await c.info("keyspace"))?.[1]);
+    assert.equal(await expires(b), await expires(a));
+    assert.ok((await expires(a)) >= 14_000, "one key in seven has a TTL");
+  } finally {
+    await a.flushdb();
+    await b.flushdb();
+    await a.select(0);
+    await b.select(0);
+  }
+});

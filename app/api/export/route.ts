@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { Db, Pattern, Topology, TypeName } from "@/lib/http/keys-request";
+import { json } from "@/lib/http/respond";
+import { route } from "@/lib/http/route";
+import { NodeId, refusalsAsHttp, transferTarget, transfers } from "@/lib/http/transfer-request";
+
+export const dynamic = "force-dynamic";
+
+const Body = z.object({ node: NodeId, topology: Topology, match: Pattern, db: Db.optional(), type: TypeName });
+
+/** Recent export and import jobs, newest first. */
+export const GET = route({}, ({ rt }) => ({ jobs: transfers(rt).list() }));
+
+export const POST = route(
+  {
+    body: Body,
+    action: ({ body }) => ({ action: "export:start", topology: body.topology ?? null, nodes: [body.node], params: { match: body.match ?? null, db: body.db ?? null, type: body.type ?? null } }),
+  },
+  async ({ rt, body }) => {
+    const target = transferTarget(rt, body.node, body.topology);
+    const job = await refusalsAsHttp(transfers(rt).startExport(target, { match: body.match ?? null, db: body.db ?? null, type: body.type ?? null }));
+    return json(job, 202);
+  },
+);

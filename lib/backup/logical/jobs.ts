@@ -1,0 +1,263 @@
+// Export and import jobs: a bounded in-memory list (the last MAX_JOBS), export files under
+// <dataDir>/exports/<id>.rsd (written as <id>.rsd.part, renamed when whole; at most MAX_FILES
+// kept, oldest deleted; leftovers of a crash removed at start), progress published at most every
+// PROGRESS_MS plus a final report, and a final audit entry. Built by server.ts, closed on shutdown.
+// The I/O around the pure exportNode/importDump.
+import { randomBytes } from "node:crypto";
+import { constants, createReadStream, fstatSync, openSync, createWriteStream, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, type ReadStream } from "node:fs";
+import path from "node:path";
+import type Redis from "ioredis";
+import { connectionError, createConnection, describeRedisError, type ConnectOptions } from "../../redis/connection";
+import { exportNode, type ExportFilters } from "./export";
+import { importDump, ImportRefusedError, type ConflictPolicy, type ImportResult } from "./import";
+import type { DumpSource } from "./reader";
+
+export const TRANSFER_ID = /^[0-9a-f]{16}$/;
+export const MAX_JOBS = 50;
+export const MAX_FILES = 20;
+const PROGRESS_MS = 250;
+
+export interface TransferJob {
+  id: string;
+  kind: "export" | "import";
+  status: "running" | "done" | "stopped" | "failed";
+  node: string;
+  topology: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+  keys: number;
+  bytes: number;
+  /** Total to reach, for the ETA: keys (export: DBSIZE at start) or bytes (import: Content-Length). */
+  total: number | null;
+  totalUnit: "keys" | "bytes";
+  /** Keys per second so far. */
+  rate: number;
+  etaMs: number | null;
+  error: string | null;
+  // Export
+  filters?: ExportFilters;
+  vanished?: number;
+  chunked?: number;
+  replid?: string;
+  offset?: number;
+  sha256?: string;
+  // Import
+  policy?: ConflictPolicy;
+  db?: number | null;
+  restored?: number;
+  skipped?: number;
+  failed?: number;
+  expired?: number;
+  errorOffset?: number | null;
+  conflictKey?: string | null;
+  restoredKeys?: string[];
+  failures?: { key: string; error: string }[];
+  source?: { node: string; replid: string; offset: number; keys: number | null } | null;
+}
+
+export interface TransferDeps {
+  dataDir: string;
+  /** A job's state changed (rate-limited while running; always the final one). */
+  onUpdate?: (job: TransferJob) => void;
+  /** The final report of a job, for the audit log. */
+  onFinished?: (job: TransferJob) => void;
+}
+
+export class TransferRefusedError extends Error {
+  override name = "TransferRefusedError";
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export class TransferManager {
+  private readonly jobs = new Map<string, TransferJob>();
+  private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly lastSent = new Map<string, number>();
+  readonly dir: string;
+
+  constructor(private readonly deps: TransferDeps) {
+    this.dir = path.join(deps.dataDir, "exports");
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    for (const name of readdirSync(this.dir)) if (name.endsWith(".part")) unlinkSync(path.join(this.dir, name));
+    this.pruneFiles();
+  }
+
+  list(): TransferJob[] {
+    return [...this.jobs.values()].sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  get(id: string): TransferJob | null {
+    return this.jobs.get(id) ?? null;
+  }
+
+  /** The finished export file of `id` (also one from before a restart), or null. */
+  exportFile(id: string): { path: string; size: number } | null {
+    if (!TRANSFER_ID.test(id)) return null;
+    const file = path.join(this.dir, `${id}.rsd`);
+    try {
+      const st = statSync(file);
+      return st.isFile() ? { path: file, size: st.size } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A read stream of an export file that cannot follow a symlink planted in the exports dir. */
+  openExport(id: string): { stream: ReadStream; size: number } | null {
+    const f = this.exportFile(id);
+    if (!f) return null;
+    const fd = openSync(f.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    return { stream: createReadStream("", { fd }), size: fstatSync(fd).size };
+  }
+
+  private newJob(kind: TransferJob["kind"], node: string, topology: string | null, totalUnit: TransferJob["totalUnit"]): TransferJob {
+    const job: TransferJob = {
+      id: randomBytes(8).toString("hex"), kind, status: "running", node, topology, startedAt: Date.now(), finishedAt: null,
+      keys: 0, bytes: 0, total: null, totalUnit, rate: 0, etaMs: null, error: null,
+    };
+    this.jobs.set(job.id, job);
+    // Oldest finished jobs go first; running ones are never dropped.
+    for (const old of [...this.jobs.values()].sort((a, b) => a.startedAt - b.startedAt)) {
+      if (this.jobs.size <= MAX_JOBS) break;
+      if (old.status !== "running") this.jobs.delete(old.id);
+    }
+    return job;
+  }
+
+  private progress(job: TransferJob, force = false): void {
+    const elapsed = Math.max(1, Date.now() - job.startedAt);
+    job.rate = Math.round((job.keys * 1000) / elapsed);
+    const done = job.totalUnit === "keys" ? job.keys : job.bytes;
+    job.etaMs = job.total && done > 0 && job.status === "running" ? Math.max(0, Math.round(((job.total - done) * elapsed) / done)) : null;
+    const now = Date.now();
+    if (!force && now - (this.lastSent.get(job.id) ?? 0) < PROGRESS_MS) return;
+    this.lastSent.set(job.id, now);
+    this.deps.onUpdate?.(structuredClone(job));
+  }
+
+  private finish(job: TransferJob): void {
+    job.finishedAt = Date.now();
+    this.progress(job, true);
+    this.lastSent.delete(job.id);
+    this.deps.onFinished?.(structuredClone(job));
+  }
+
+  private async connect(conn: ConnectOptions, name: string): Promise<Redis> {
+    // Exports and imports wait on big pipelines: a longer command timeout than a poll's.
+    const redis = createConnection({ ...conn, timeoutMs: Math.max(conn.timeoutMs, 30_000), connectionName: name });
+    try {
+      await redis.connect();
+      return redis;
+    } catch (err) {
+      redis.disconnect();
+      throw new TransferRefusedError(`cannot connect to ${conn.host}:${conn.port}: ${describeRedisError(connectionError(redis, err))}`, 502);
+    }
+  }
+
+  /** Starts an export; answers once it has begun (the job then runs on). */
+  async startExport(target: { node: string; topology: string | null; conn: ConnectOptions }, filters: ExportFilters): Promise<TransferJob> {
+    const redis = await this.connect(target.conn, "replscope-export");
+    const job = this.newJob("export", target.node, target.topology, "keys");
+    job.filters = filters;
+    const part = path.join(this.dir, `${job.id}.rsd.part`);
+    const out = createWriteStream(part, { flags: "wx", mode: 0o600 });
+    const abort = new AbortController();
+    const done = (async () => {
+      try {
+        const { header, trailer } = await exportNode(redis, out, {
+          node: target.node, topology: target.topology, ...filters, signal: abort.signal,
+          onProgress: (p) => {
+            Object.assign(job, { keys: p.keys, bytes: p.bytes, vanished: p.vanished, chunked: p.chunked, total: p.total });
+            this.progress(job);
+          },
+        });
+        renameSync(part, path.join(this.dir, `${job.id}.rsd`));
+        Object.assign(job, { status: "done", keys: trailer.keys, vanished: trailer.vanished, chunked: trailer.chunked, replid: header.replid, offset: header.offset, sha256: trailer.sha256 });
+        job.bytes = statSync(path.join(this.dir, `${job.id}.rsd`)).size;
+        this.pruneFiles();
+      } catch (err) {
+        job.status = "failed";
+        job.error = describeRedisError(connectionError(redis, err));
+        out.destroy();
+        try {
+          unlinkSync(part);
+        } catch {
+          /* never created */
+        }
+      } finally {
+        redis.disconnect();
+        this.running.delete(job.id);
+        this.finish(job);
+      }
+    })();
+    this.running.set(job.id, { abort, done });
+    return structuredClone(job);
+  }
+
+  /**
+   * Runs an import from `source` (a request body) to completion and returns the final job. The
+   * job is listed (and its progress published) from the start, so another page can follow it.
+   */
+  async runImport(
+    target: { node: string; topology: string | null; conn: ConnectOptions },
+    source: DumpSource,
+    opts: { policy: ConflictPolicy; db?: number; allowReplica?: boolean; totalBytes?: number | null },
+  ): Promise<TransferJob> {
+    const redis = await this.connect(target.conn, "replscope-import");
+    const job = this.newJob("import", target.node, target.topology, "bytes");
+    Object.assign(job, { policy: opts.policy, db: opts.db ?? null, total: opts.totalBytes ?? null, restored: 0, skipped: 0, failed: 0, expired: 0 });
+    const abort = new AbortController();
+    let finished!: () => void;
+    this.running.set(job.id, { abort, done: new Promise<void>((r) => (finished = r)) });
+    this.progress(job, true);
+    try {
+      const result = await importDump(redis, source, {
+        policy: opts.policy, db: opts.db, allowReplica: opts.allowReplica, signal: abort.signal, listLimit: 200,
+        onProgress: (p) => {
+          Object.assign(job, p);
+          this.progress(job);
+        },
+      });
+      applyResult(job, result);
+    } catch (err) {
+      job.status = "failed";
+      job.error = err instanceof ImportRefusedError ? err.message : describeRedisError(connectionError(redis, err));
+      if (err instanceof ImportRefusedError) {
+        this.jobs.delete(job.id);
+        throw new TransferRefusedError(err.message, 409);
+      }
+    } finally {
+      redis.disconnect();
+      this.running.delete(job.id);
+      finished();
+      if (this.jobs.has(job.id)) this.finish(job);
+    }
+    return structuredClone(job);
+  }
+
+  /** Keeps the newest MAX_FILES export files. */
+  private pruneFiles(): void {
+    const files = readdirSync(this.dir)
+      .filter((n) => /^[0-9a-f]{16}\.rsd$/.test(n))
+      .map((n) => ({ n, at: statSync(path.join(this.dir, n)).mtimeMs }))
+      .sort((a, b) => b.at - a.at);
+    for (const f of files.slice(MAX_FILES)) unlinkSync(path.join(this.dir, f.n));
+  }
+
+  async close(): Promise<void> {
+    for (const r of this.running.values()) r.abort.abort();
+    await Promise.race([Promise.allSettled([...this.running.values()].map((r) => r.done)), new Promise((r) => setTimeout(r, 2000))]);
+  }
+}
+
+function applyResult(job: TransferJob, r: ImportResult): void {
+  Object.assign(job, {
+    status: r.status, keys: r.keys, bytes: r.bytes, restored: r.restored, skipped: r.skipped, failed: r.failed, expired: r.expired,
+    error: r.error, errorOffset: r.errorOffset, conflictKey: r.conflictKey, restoredKeys: r.restoredKeys, failures: r.failures,
+    source: r.header ? { node: r.header.source.node, replid: r.header.replid, offset: r.header.offset, keys: r.trailer?.keys ?? null } : null,
+  });
+}
