@@ -143,6 +143,12 @@ export class BackupManager {
           pollMs: this.deps.pollMs,
         });
         await this.deps.backups.save(final);
+        this.running.delete(id);
+        // A scheduled backup that finished may push an older one out of its schedule's retention.
+        if (o.origin.startsWith("schedule:")) {
+          const s = await this.getSchedule(o.origin.slice("schedule:".length));
+          if (s) await this.retain(s);
+        }
       } catch (err) {
         console.error("replscope: backup bookkeeping failed", err);
       } finally {

@@ -4,8 +4,9 @@
 // stream an RDB as it would to a replica. Either way the position comes from the file's own
 // repl-id / repl-offset aux fields (the fork's exact position), and redis-check-rdb checks it.
 import { realpath, rename } from "node:fs/promises";
+import path from "node:path";
 import type Redis from "ioredis";
-import { logPathRefusal, resolveLogPath } from "../logs/log-path";
+import { isLoopback, logPathRefusal, resolveLogPath } from "../logs/log-path";
 import { openGuarded, resolveDirsPolicy } from "../logs/log-access";
 import { connectionError, createConnection, describeRedisError, type ConnectOptions } from "../redis/connection";
 import { bgsaveFailureReason, classifyBgsaveError, saveFinished, saveState, type SaveState } from "./bgsave";
@@ -149,21 +150,27 @@ export async function runSnapshot(start: Backup, deps: SnapshotDeps): Promise<Ba
     let copyFrom: string | null = null;
     if ("path" in src) {
       // The dir's real path decides (the file may not exist before the first save).
-      const realDir = await realpath(cfg.dir ?? "").catch(() => null);
-      const refusal = realDir ? logPathRefusal(`${realDir}/${cfg.dbfilename}`, policy, BACKUP_SOURCE_PURPOSE) : `the node's dir ${cfg.dir} does not exist here`;
+      // A dir that does not exist (any more) is judged as written: the BGSAVE then fails with
+      // Redis's own reason, and the copy is guarded again by openGuarded on the real file.
+      const realDir = await realpath(cfg.dir ?? "").catch(() => path.resolve(cfg.dir ?? "/"));
+      const refusal = logPathRefusal(`${realDir}/${cfg.dbfilename}`, policy, BACKUP_SOURCE_PURPOSE);
       if (refusal) meta.notCopiedBecause = refusal;
       else copyFrom = `${realDir}/${cfg.dbfilename}`;
     } else meta.notCopiedBecause = src.unusable;
 
     const before = await info(redis);
     let head: Buffer | null = null;
-    if (copyFrom) {
-      b = { ...b, source: "file" };
+    // Redis answers CONFIG GET dir with "" when its working dir is gone: a BGSAVE then gets Redis's
+    // own verdict (and reason) instead of a replication fetch that hides the broken disk.
+    const dirLost = cfg.known && cfg.dir === "" && isLoopback(deps.conn.host) && deps.backupSourceDirs.length > 0;
+    if (dirLost) meta.notCopiedBecause = "the node reports an empty dir (its working directory was removed or is unreadable)";
+    let last = before;
+    if (copyFrom || dirLost) {
+      if (copyFrom) b = { ...b, source: "file" };
       const how = await startBgsave(redis, deps, deadline);
       meta.bgsave = how;
       meta.bgsaveStartedAt = Date.now();
       await deps.save(b);
-      let last = before;
       while (!saveFinished(before, last, true)) {
         if (deps.signal.aborted) throw new JobFailure("cancelled: replscope is shutting down while the BGSAVE ran");
         if (Date.now() > deadline) throw new JobFailure(`the BGSAVE did not finish within ${Math.round(deps.saveTimeoutMs / 1000)} s (rdb_bgsave_in_progress:${last.inProgress ? 1 : 0})`);
@@ -176,6 +183,8 @@ export async function runSnapshot(start: Backup, deps: SnapshotDeps): Promise<Ba
         const reason = await failureFromLog(deps.conn.host, cfg, deps);
         throw new JobFailure(`BGSAVE failed: rdb_last_bgsave_status:${last.lastStatus ?? "unknown"}${reason ? `: ${reason}` : " (the reason is in the node's log, which replscope cannot read)"}`);
       }
+    }
+    if (copyFrom) {
       const fh = await openGuarded(copyFrom, policy, BACKUP_SOURCE_PURPOSE);
       const { bytes, sha256 } = await copyInto(fh, deps.dest, deps.signal);
       b = { ...b, bytes, sha256, file: fileName };

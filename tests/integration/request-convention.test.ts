@@ -24,6 +24,8 @@ interface RouteCase {
 
 const COMPARE_ID = "0123456789abcdef";
 const DRILL_ID = "00000000-0000-0000-0000-000000000000";
+const BACKUP_ID = "20261130T000000Z-00000000";
+const SCHEDULE_ID = "0123456789abcdef";
 
 function cases(node: string): Record<string, RouteCase> {
   const n = encodeURIComponent(node);
@@ -34,6 +36,11 @@ function cases(node: string): Record<string, RouteCase> {
     "/api/auth/logout": { path: "/api/auth/logout" },
     "/api/auth/logout-all": { path: "/api/auth/logout-all" },
     "/api/auth/me": { path: "/api/auth/me" },
+    "/api/backup-schedules": { path: "/api/backup-schedules", badBody: { method: "POST", body: { topology: "main", everyHours: 0 }, field: "everyHours" } },
+    "/api/backup-schedules/[id]": { path: `/api/backup-schedules/${SCHEDULE_ID}`, id: SCHEDULE_ID, badBody: { method: "PATCH", body: { keepLast: 0 }, field: "keepLast" } },
+    "/api/backups": { path: "/api/backups", badBody: { method: "POST", body: { node: 5 }, field: "node" } },
+    "/api/backups/[id]": { path: `/api/backups/${BACKUP_ID}`, id: BACKUP_ID },
+    "/api/backups/[id]/file": { path: `/api/backups/${BACKUP_ID}/file`, id: BACKUP_ID },
     "/api/compare": { path: "/api/compare", badBody: { method: "POST", body: { match: "*", bogus: 1 }, field: "bogus" } },
     "/api/compare/[id]": { path: `/api/compare/${COMPARE_ID}`, id: COMPARE_ID },
     "/api/compare/[id]/report.csv": { path: `/api/compare/${COMPARE_ID}/report.csv`, id: COMPARE_ID },
@@ -147,7 +154,7 @@ describe("request convention", () => {
       assert.ok(e.error.startsWith(`${c.badBody.field}: `), `${p}: message names the field first: ${e.error}`);
       checked++;
     }
-    assert.equal(checked, 7, "every route with a body");
+    assert.equal(checked, 10, "every route with a body");
     assert.equal(await cli(topo.master.port, "GET", "a"), "kept");
     assert.equal(await cli(topo.master.port, "TTL", "a"), "-1");
   });
