@@ -10,6 +10,9 @@ import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import { CompareRunner } from "./lib/compare/runner";
+import { RestoreDrillRunner } from "./lib/backup/drill-runner";
+import { liveConnector } from "./lib/backup/live-target";
+import { SandboxPool } from "./lib/backup/sandbox";
 import { BackupManager } from "./lib/backup/manager";
 import { DrillManager } from "./lib/drills/runner";
 import { KeyConnectionPool } from "./lib/keys/connections";
@@ -144,6 +147,20 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
         result: job.status === "done" ? "ok" : "error", ...(job.error ? { error: job.error } : {}),
       }),
   });
+  // Restore drills: sandboxes under the data dir (not /tmp, which may be RAM), at most 2 at once.
+  const restoreDrills = await RestoreDrillRunner.open({
+    pool: new SandboxPool({ parentDir: path.join(config.dataDir, "sandboxes") }),
+    repo: store.restoreDrills,
+    backups,
+    setVerification: (id, v) => store.backups.setVerification(id, v),
+    exportFile: async (id) => {
+      const job = transfers.get(id);
+      if (job && (job.kind !== "export" || job.status === "running")) return { status: 409, error: job.kind !== "export" ? `${id} is an import, not an export` : `export ${id} is still running` };
+      const f = transfers.exportFile(id);
+      return f ? { path: f.path, topology: job?.topology ?? null } : { status: 404, error: `no export file ${id}` };
+    },
+    live: liveConnector(hub),
+  });
   setRuntime({
     config,
     hub,
@@ -157,6 +174,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     keyPool,
     backups,
     transfers,
+    restoreDrills,
     loginLimiter: new LoginLimiter(),
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
@@ -260,6 +278,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       await compare.close();
       await backups.close();
       await transfers.close();
+      await restoreDrills.close();
       keyPool.close();
       for (const s of upgraded) s.destroy();
       offPoll();

@@ -15,6 +15,7 @@ import type { CompareRunner } from "./compare/runner";
 import type { KeyConnectionPool } from "./keys/connections";
 import type { BackupManager } from "./backup/manager";
 import type { TransferManager } from "./backup/logical/jobs";
+import type { RestoreDrillRunner } from "./backup/drill-runner";
 
 export interface Runtime {
   config: AppConfig;
@@ -34,6 +35,8 @@ export interface Runtime {
   backups: BackupManager;
   /** Logical export/import jobs and the export files. */
   transfers: TransferManager;
+  /** Restore drills: backups restored into sandbox redis-servers and verified. */
+  restoreDrills: RestoreDrillRunner;
   /** Ends every live socket (after "log out everywhere"); set once the socket server exists. */
   disconnectSockets: () => void;
   loginLimiter: LoginLimiter;
