@@ -1,7 +1,8 @@
 // Starts restore drills for the API and records them: a row "running" before the sandbox starts,
 // the result (or the failure, in Redis's or the reader's own words) when it ends, and the
 // backup's verify_* columns. Built once by server.ts; close() stops running drills (their
-// sandboxes are torn down) and leaves their rows "running" for the next start to mark failed.
+// sandboxes are torn down, their rows say "failed: replscope is shutting down"); a row a crash
+// left "running" is marked failed by the next start.
 import { randomBytes } from "node:crypto";
 import type Redis from "ioredis";
 import type { Backup } from "./types";
