@@ -337,3 +337,22 @@ test("100,000 keys of every type with TTLs and a stream with groups: DEBUG DIGES
     await b.select(0);
   }
 });
+
+test("filters: MATCH and TYPE select the keys; the header records them", async () => {
+  await a.select(10);
+  try {
+    await a.set("user:1", "x");
+    await a.hset("user:2", "f", "v");
+    await a.set("order:1", "y");
+    const file = path.join(dir, "filtered.rsd");
+    const { header, trailer } = await exportTo(file, a, { db: 10, match: "user:*", type: "string" });
+    assert.deepEqual(header.filters, { match: "user:*", db: 10, type: "string" });
+    assert.equal(trailer.keys, 1);
+    const names: string[] = [];
+    for await (const rec of readDump(createReadStream(file))) if (rec.kind === "key") names.push(`${rec.db}/${rec.name.toString()}/${rec.type}`);
+    assert.deepEqual(names, ["10/user:1/string"]);
+  } finally {
+    await a.flushdb();
+    await a.select(0);
+  }
+});

@@ -32,6 +32,9 @@ before(async () => {
   await a.xadd("x", "1-1", "k", "v");
   await a.xgroup("CREATE", "x", "g", "0");
   await a.xreadgroup("GROUP", "g", "c", "STREAMS", "x", ">");
+  await a.select(3);
+  await a.set("in-db-3", "x");
+  await a.select(0);
   server = await startServer({ REPLSCOPE_SEEDS: `redis://127.0.0.1:${src.port},redis://127.0.0.1:${dst.port}`, REPLSCOPE_IMPORT_MAX_BYTES: String(2 * 1024 * 1024) });
   socket = io(server.url, { transports: ["websocket"], auth: { token: TEST_TOKEN }, reconnection: false });
   socket.on("transfers:summary", (u: TransferUpdate) => summaries.push(u));
@@ -67,10 +70,10 @@ test("export → socket progress → download → streamed import into an empty 
   assert.deepEqual(ack, { ok: true });
   const done = await waitFor("export done", () => api(`/api/export/${id}`), (r) => r.body.status !== "running", 30_000);
   assert.equal(done.body.status, "done", JSON.stringify(done.body));
-  assert.equal(done.body.keys, 3003);
+  assert.equal(done.body.keys, 3004);
   assert.match(String(done.body.sha256), /^[0-9a-f]{64}$/);
   await waitFor("final export update on the socket", () => summaries.find((s) => s.job.id === id && s.job.status === "done"), Boolean);
-  assert.ok(own.some((j) => j.id === id && j.status === "done" && j.keys === 3003), "the job's room got the final report");
+  assert.ok(own.some((j) => j.id === id && j.status === "done" && j.keys === 3004), "the job's room got the final report");
 
   const file = await fetch(`${server.url}/api/export/${id}/file`, { headers: auth });
   assert.equal(file.status, 200);
@@ -82,12 +85,12 @@ test("export → socket progress → download → streamed import into an empty 
   const imported = await api(`/api/import?node=127.0.0.1:${dst.port}&policy=stop`, { method: "POST", headers: { "content-type": "application/octet-stream" }, body: bytes });
   assert.equal(imported.status, 200, JSON.stringify(imported.body));
   assert.equal(imported.body.status, "done");
-  assert.equal(imported.body.restored, 3003);
+  assert.equal(imported.body.restored, 3004);
   assert.deepEqual([imported.body.skipped, imported.body.failed, imported.body.expired, imported.body.error], [0, 0, 0, null]);
   assert.equal(String(await b.call("DEBUG", "DIGEST")), String(await a.call("DEBUG", "DIGEST")));
   const importId = String(imported.body.id);
   const later = await api(`/api/import/${importId}`);
-  assert.equal(later.body.restored, 3003);
+  assert.equal(later.body.restored, 3004);
   await waitFor("final import update on the socket", () => summaries.find((s) => s.job.id === importId && s.job.status === "done"), Boolean);
 
   // Importing again with "stop" stops at the first key (all exist); nothing is changed.
@@ -97,9 +100,24 @@ test("export → socket progress → download → streamed import into an empty 
 
   const audit = await waitFor("audit entries", () => api("/api/audit?limit=100"), (r) => {
     const actions = ((r.body.entries ?? []) as { action: string }[]).map((e) => e.action);
-    return ["export:start", "export:finished", "import:start", "import:finished"].every((x) => actions.includes(x));
+    return ["export:start", "export:finished", "export:download", "import:start", "import:finished"].every((x) => actions.includes(x));
   });
   assert.ok(audit.status === 200);
+});
+
+test("the /transfer page is served and lists the jobs' controls", async () => {
+  const res = await fetch(`${server.url}/transfer`, { headers: auth });
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  for (const id of ["transfer-page", "export-start", "import-start", "import-policy"]) assert.ok(html.includes(`data-testid="${id}"`), id);
+});
+
+test("an export of one db holds that db only", async () => {
+  const started = await api("/api/export", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ node: `127.0.0.1:${src.port}`, db: 3 }) });
+  assert.equal(started.status, 202);
+  const done = await waitFor("export done", () => api(`/api/export/${String(started.body.id)}`), (r) => r.body.status !== "running", 30_000);
+  assert.deepEqual([done.body.status, done.body.keys], ["done", 1]);
+  assert.deepEqual(done.body.filters, { match: null, db: 3, type: null });
 });
 
 test("bad input is a 4xx JSON; a corrupt upload is reported at its byte offset", async () => {

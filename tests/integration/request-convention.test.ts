@@ -20,6 +20,8 @@ interface RouteCase {
   badBody?: { method: string; body: unknown; field: string };
   /** Reachable without login. */
   public?: boolean;
+  /** A POST whose input is its query (POST /api/import: the body is a file). */
+  postQuery?: boolean;
 }
 
 const COMPARE_ID = "0123456789abcdef";
@@ -53,8 +55,13 @@ function cases(node: string): Record<string, RouteCase> {
     "/api/drills/[id]/report.md": { path: `/api/drills/${DRILL_ID}/report.md`, id: DRILL_ID },
     "/api/drills/plan": { path: "/api/drills/plan?topology=main&scenario=promote" },
     "/api/events": { path: "/api/events" },
+    "/api/export": { path: "/api/export", badBody: { method: "POST", body: { node, bogus: 1 }, field: "bogus" } },
+    "/api/export/[id]": { path: `/api/export/${COMPARE_ID}`, id: COMPARE_ID },
+    "/api/export/[id]/file": { path: `/api/export/${COMPARE_ID}/file`, id: COMPARE_ID },
     "/api/fluentd": { path: `/api/fluentd?node=${n}` },
     "/api/health": { path: "/api/health", public: true },
+    "/api/import": { path: `/api/import?node=${n}&policy=skip`, postQuery: true },
+    "/api/import/[id]": { path: `/api/import/${COMPARE_ID}`, id: COMPARE_ID },
     "/api/keys/compare": { path: "/api/keys/compare?key=a", badBody: { method: "POST", body: { key: "a", db: "x" }, field: "db" } },
     "/api/nodes/[id]": { path: `/api/nodes/${n}`, id: n },
     "/api/nodes/[id]/key": { path: `/api/nodes/${n}/key?key=a`, id: n },
@@ -73,7 +80,7 @@ function cases(node: string): Record<string, RouteCase> {
 
 /** The case's query string is for the query forms (GET, DELETE); POST sends its input in the body. */
 function pathFor(c: RouteCase, method: string): string {
-  return method === "GET" || method === "DELETE" ? c.path : c.path.split("?")[0]!;
+  return method === "GET" || method === "DELETE" || c.postQuery ? c.path : c.path.split("?")[0]!;
 }
 
 const auth = { authorization: `Bearer ${TEST_TOKEN}` };
@@ -159,7 +166,7 @@ describe("request convention", () => {
       assert.ok(e.error.startsWith(`${c.badBody.field}: `), `${p}: message names the field first: ${e.error}`);
       checked++;
     }
-    assert.equal(checked, 11, "every route with a body");
+    assert.equal(checked, 12, "every route with a body");
     assert.equal(await cli(topo.master.port, "GET", "a"), "kept");
     assert.equal(await cli(topo.master.port, "TTL", "a"), "-1");
   });

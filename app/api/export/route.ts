@@ -1,12 +1,19 @@
 import { z } from "zod";
-import { Db, Pattern, Topology, TypeName } from "@/lib/http/keys-request";
+import { Pattern, Topology, TypeName } from "@/lib/http/keys-request";
 import { json } from "@/lib/http/respond";
 import { route } from "@/lib/http/route";
 import { NodeId, refusalsAsHttp, transferTarget, transfers } from "@/lib/http/transfer-request";
 
 export const dynamic = "force-dynamic";
 
-const Body = z.object({ node: NodeId, topology: Topology, match: Pattern, db: Db.optional(), type: TypeName });
+/** No db: every db the node has keys in (keys-request's Db defaults to 0, so not that one). */
+const Body = z.object({
+  node: NodeId,
+  topology: Topology,
+  match: Pattern,
+  db: z.number({ message: "must be a number" }).int("must be an integer").min(0, "must be 0 or more").max(1023, "must be at most 1023").optional(),
+  type: TypeName,
+});
 
 /** Recent export and import jobs, newest first. */
 export const GET = route({}, ({ rt }) => ({ jobs: transfers(rt).list() }));

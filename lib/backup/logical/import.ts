@@ -75,8 +75,8 @@ export const DEFAULT_BATCH_KEYS = 1000;
 export const DEFAULT_BATCH_BYTES = 4 * 1024 * 1024;
 const DEFAULT_LIST_LIMIT = 1000;
 const MAX_FAILURES_LISTED = 20;
-/** skip/replace keep this many batches in flight (pipelined); stop keeps one. */
-const IN_FLIGHT = 2;
+/** skip/replace keep this many batches in flight (pipelined); stop keeps one (and reads the next meanwhile). */
+const IN_FLIGHT = 3;
 const TEMP_TTL_MS = 3_600_000;
 
 /**
@@ -203,9 +203,16 @@ class Importer {
     this.r.error = `key ${this.r.conflictKey} already exists on the target (policy stop): nothing after it was restored`;
   }
 
-  /** Sends a batch; waits first when the in-flight window is full. */
+  /**
+   * Sends a batch once the in-flight window has room. The next batch is read from the file while
+   * this one runs; for "stop" (window 1) it is only sent after this one's answer, and not at all
+   * when that answer was a conflict.
+   */
   async send(batch: Batch): Promise<void> {
     if (batch.recs.length === 0) return;
+    const window = this.opts.policy === "stop" ? 1 : IN_FLIGHT;
+    while (this.inFlight.length >= window) await this.settleOne();
+    if (this.stopped) return;
     await ensureDb(this.redis, batch.db);
     const args: (string | Buffer)[] = [RESTORE_SCRIPT, String(batch.recs.length)];
     for (const k of batch.recs) args.push(k.name);
@@ -216,8 +223,6 @@ class Importer {
     const reply = this.redis.call("EVAL", ...args);
     reply.catch(() => undefined);
     this.inFlight.push({ batch, reply });
-    const window = this.opts.policy === "stop" ? 1 : IN_FLIGHT;
-    while (this.inFlight.length >= window) await this.settleOne();
   }
 
   async drain(): Promise<void> {

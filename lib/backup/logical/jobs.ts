@@ -4,7 +4,7 @@
 // PROGRESS_MS plus a final report, and a final audit entry. Built by server.ts, closed on shutdown.
 // The I/O around the pure exportNode/importDump.
 import { randomBytes } from "node:crypto";
-import { constants, createReadStream, fstatSync, openSync, createWriteStream, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, type ReadStream } from "node:fs";
+import { lstatSync, closeSync, constants, createReadStream, fstatSync, openSync, createWriteStream, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, type ReadStream } from "node:fs";
 import path from "node:path";
 import type Redis from "ioredis";
 import { connectionError, createConnection, describeRedisError, type ConnectOptions } from "../../redis/connection";
@@ -15,6 +15,8 @@ import type { DumpSource } from "./reader";
 export const TRANSFER_ID = /^[0-9a-f]{16}$/;
 export const MAX_JOBS = 50;
 export const MAX_FILES = 20;
+/** Exports (and, separately, imports) running at once; one more is refused with 429. */
+export const MAX_RUNNING = 2;
 const PROGRESS_MS = 250;
 
 export interface TransferJob {
@@ -99,7 +101,7 @@ export class TransferManager {
     if (!TRANSFER_ID.test(id)) return null;
     const file = path.join(this.dir, `${id}.rsd`);
     try {
-      const st = statSync(file);
+      const st = lstatSync(file);
       return st.isFile() ? { path: file, size: st.size } : null;
     } catch {
       return null;
@@ -110,8 +112,18 @@ export class TransferManager {
   openExport(id: string): { stream: ReadStream; size: number } | null {
     const f = this.exportFile(id);
     if (!f) return null;
-    const fd = openSync(f.path, constants.O_RDONLY | constants.O_NOFOLLOW);
-    return { stream: createReadStream("", { fd }), size: fstatSync(fd).size };
+    let fd: number;
+    try {
+      fd = openSync(f.path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch {
+      return null; // a symlink (ELOOP) or gone meanwhile
+    }
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeSync(fd);
+      return null;
+    }
+    return { stream: createReadStream("", { fd }), size: st.size };
   }
 
   private newJob(kind: TransferJob["kind"], node: string, topology: string | null, totalUnit: TransferJob["totalUnit"]): TransferJob {
@@ -146,6 +158,11 @@ export class TransferManager {
     this.deps.onFinished?.(structuredClone(job));
   }
 
+  private admit(kind: TransferJob["kind"]): void {
+    const running = [...this.jobs.values()].filter((j) => j.kind === kind && j.status === "running").length;
+    if (running >= MAX_RUNNING) throw new TransferRefusedError(`${running} ${kind}s are running: at most ${MAX_RUNNING} at once, try again when one has finished`, 429);
+  }
+
   private async connect(conn: ConnectOptions, name: string): Promise<Redis> {
     // Exports and imports wait on big pipelines: a longer command timeout than a poll's.
     const redis = createConnection({ ...conn, timeoutMs: Math.max(conn.timeoutMs, 30_000), connectionName: name });
@@ -160,12 +177,26 @@ export class TransferManager {
 
   /** Starts an export; answers once it has begun (the job then runs on). */
   async startExport(target: { node: string; topology: string | null; conn: ConnectOptions }, filters: ExportFilters): Promise<TransferJob> {
-    const redis = await this.connect(target.conn, "replscope-export");
+    this.admit("export");
+    // Listed (and counted as running) before the connect, so two requests cannot both pass admit().
     const job = this.newJob("export", target.node, target.topology, "keys");
+    let redis: Redis;
+    try {
+      redis = await this.connect(target.conn, "replscope-export");
+    } catch (err) {
+      this.jobs.delete(job.id);
+      throw err;
+    }
     job.filters = filters;
     const part = path.join(this.dir, `${job.id}.rsd.part`);
     const out = createWriteStream(part, { flags: "wx", mode: 0o600 });
     const abort = new AbortController();
+    // A failed write (disk full, the dir removed) must end the job, not crash the process.
+    let writeError: Error | null = null;
+    out.on("error", (err) => {
+      writeError = err;
+      abort.abort();
+    });
     const done = (async () => {
       try {
         const { header, trailer } = await exportNode(redis, out, {
@@ -181,7 +212,7 @@ export class TransferManager {
         this.pruneFiles();
       } catch (err) {
         job.status = "failed";
-        job.error = describeRedisError(connectionError(redis, err));
+        job.error = writeError ? `writing ${part}: ${(writeError as Error).message}` : describeRedisError(connectionError(redis, err));
         out.destroy();
         try {
           unlinkSync(part);
@@ -207,8 +238,15 @@ export class TransferManager {
     source: DumpSource,
     opts: { policy: ConflictPolicy; db?: number; allowReplica?: boolean; totalBytes?: number | null },
   ): Promise<TransferJob> {
-    const redis = await this.connect(target.conn, "replscope-import");
+    this.admit("import");
     const job = this.newJob("import", target.node, target.topology, "bytes");
+    let redis: Redis;
+    try {
+      redis = await this.connect(target.conn, "replscope-import");
+    } catch (err) {
+      this.jobs.delete(job.id);
+      throw err;
+    }
     Object.assign(job, { policy: opts.policy, db: opts.db ?? null, total: opts.totalBytes ?? null, restored: 0, skipped: 0, failed: 0, expired: 0 });
     const abort = new AbortController();
     let finished!: () => void;
@@ -243,7 +281,7 @@ export class TransferManager {
   private pruneFiles(): void {
     const files = readdirSync(this.dir)
       .filter((n) => /^[0-9a-f]{16}\.rsd$/.test(n))
-      .map((n) => ({ n, at: statSync(path.join(this.dir, n)).mtimeMs }))
+      .map((n) => ({ n, at: lstatSync(path.join(this.dir, n)).mtimeMs }))
       .sort((a, b) => b.at - a.at);
     for (const f of files.slice(MAX_FILES)) unlinkSync(path.join(this.dir, f.n));
   }

@@ -5,8 +5,11 @@ import { TransferParams, transfers } from "@/lib/http/transfer-request";
 
 export const dynamic = "force-dynamic";
 
-/** The finished export file, streamed (also one written before a restart, while it is kept). */
-export const GET = route({ params: TransferParams, role: "operator" }, ({ rt, params }) => {
+/**
+ * The finished export file, streamed (also one written before a restart, while it is kept). It
+ * holds every value of the exported keys: an operator action, audited.
+ */
+export const GET = route({ params: TransferParams, action: ({ params }) => ({ action: "export:download", topology: null, nodes: [], params: { id: params.id } }) }, ({ rt, params }) => {
   const file = transfers(rt).openExport(params.id);
   if (!file) throw new HttpError(404, `no finished export file ${params.id}`);
   return new Response(Readable.toWeb(file.stream) as ReadableStream<Uint8Array>, {
