@@ -3,7 +3,6 @@
 // with retention (keep the last K and/or D days). Retention only touches the schedule's own backups.
 import { useState } from "react";
 import type { BackupSchedule } from "@/lib/backup/types";
-import { formatClock } from "@/lib/format";
 import { apiJson } from "@/components/keys/api";
 
 const input = "w-full rounded border border-slate-700 bg-slate-950 px-2 py-1 text-xs text-slate-100";
@@ -53,7 +52,7 @@ export function BackupSchedules({ schedules, topologies, readOnly, onChanged }: 
               <span>{s.everyHours !== null ? `every ${s.everyHours} h` : `daily at ${s.dailyAt} UTC`}</span>
               <span className="text-slate-400">on {s.prefer}</span>
               <span className="text-slate-400">keep {[s.keepLast !== null ? `last ${s.keepLast}` : null, s.keepDays !== null ? `${s.keepDays} days` : null].filter(Boolean).join(" and ") || "all"}</span>
-              <span className="text-slate-400">next {s.enabled ? formatClock(s.nextRunAt) : "— (paused)"}</span>
+              <span className="text-slate-400">next {s.enabled && s.nextRunAt !== null ? `${new Date(s.nextRunAt).toISOString().slice(0, 16).replace("T", " ")} UTC` : "— (paused)"}</span>
               {!readOnly && (
                 <span className="ml-auto space-x-2">
                   <button type="button" disabled={busy} className="text-sky-300 hover:underline" onClick={() => void call(`/api/backup-schedules/${s.id}`, { method: "PATCH", body: JSON.stringify({ nextRunAt: Date.now() }) })}>run now</button>

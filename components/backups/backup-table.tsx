@@ -15,6 +15,12 @@ const STATUS_CLASS: Record<Backup["status"], string> = {
   failed: "text-rose-300",
 };
 
+/** Sub-second backups are common: tenths below a minute. */
+function duration(ms: number | null): string {
+  if (ms === null) return "—";
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms);
+}
+
 function position(b: BackupRow): string {
   if (b.replid && b.offset !== null) return `${b.replid.slice(0, 8)}… @ ${b.offset}`;
   const p = b.meta?.position as { source?: string; offsetFrom?: number | null; offsetTo?: number | null } | undefined;
@@ -62,10 +68,10 @@ export function BackupTable({ backups, readOnly, onChanged }: { backups: BackupR
         <tbody>
           {backups.map((b) => (
             <tr key={b.id} className="border-t border-slate-800 align-top" data-testid="backup-row" data-id={b.id} data-status={b.status}>
-              <td className="py-1.5 pr-3 font-mono">{b.node}<div className="text-[11px] text-slate-500">{b.topology} · {b.source ?? "…"}</div></td>
+              <td className="py-1.5 pr-3 font-mono">{b.node}<div className="text-[11px] text-slate-500">{[b.topology, typeof b.meta?.role === "string" ? b.meta.role : null, b.source ?? "…"].filter(Boolean).join(" · ")}</div></td>
               <td className="py-1.5 pr-3 font-mono">{new Date(b.startedAt).toISOString().replace("T", " ").slice(0, 19)}</td>
               <td className="py-1.5 pr-3 font-mono" title={b.replid ?? undefined}>{position(b)}</td>
-              <td className="py-1.5 pr-3">{b.status === "running" ? "running…" : formatDuration(b.durationMs)}</td>
+              <td className="py-1.5 pr-3">{b.status === "running" ? "running…" : duration(b.durationMs)}</td>
               <td className="py-1.5 pr-3">{b.bytes === null ? "—" : formatBytes(b.bytes)}</td>
               <td className={`py-1.5 pr-3 font-semibold ${STATUS_CLASS[b.status]}`}>
                 {b.status}

@@ -29,13 +29,15 @@ export function saveState(infoText: string): SaveState {
 }
 
 /**
- * Our save is over once no save runs and rdb_saves has moved past its value before BGSAVE (a
- * save we queued behind another one moves it twice; the first move may be the other one's).
+ * Our save is over. Redis counts rdb_saves when a save *starts* (failed ones too), and while our
+ * "started" BGSAVE runs it is the one RDB child: the first poll with no save in progress means
+ * ours ended. A "scheduled" BGSAVE starts later (after the other child): it is over once a save
+ * started after the SCHEDULE reply (`atReply`) and none runs any more.
  */
-export function saveFinished(before: SaveState, now: SaveState, sawOurs: boolean): boolean {
+export function saveFinished(how: "started" | "scheduled", atReply: SaveState, now: SaveState): boolean {
   if (now.inProgress) return false;
-  if (before.saves !== null && now.saves !== null) return now.saves > before.saves + (before.inProgress ? 1 : 0);
-  return sawOurs;
+  if (how === "started") return true;
+  return atReply.saves !== null && now.saves !== null && now.saves > atReply.saves;
 }
 
 export type BgsaveRefusal = "rdb-in-progress" | "child-busy" | "other";

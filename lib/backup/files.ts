@@ -2,7 +2,7 @@
 // renamed into place once complete, so a listed file is never half written. Everything streams.
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { mkdir, open, opendir, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -96,4 +96,18 @@ export async function removeFile(file: string): Promise<void> {
 export async function fileSize(file: string): Promise<number | null> {
   const st = await stat(file).catch(() => null);
   return st?.isFile() ? st.size : null;
+}
+
+/** Temp files of snapshot copies a crash left behind (`<id>.rdb.<hex>.part`): never valid, removed at start. */
+export async function removeStaleParts(dataDir: string): Promise<number> {
+  let n = 0;
+  const dir = await opendir(backupDir(dataDir)).catch(() => null);
+  if (!dir) return 0;
+  for await (const e of dir) {
+    if (e.isFile() && /^\d{8}T\d{6}Z-[0-9a-f]{8}\.rdb\.[0-9a-f]{8}\.part$/.test(e.name)) {
+      await rm(path.join(backupDir(dataDir), e.name), { force: true });
+      n++;
+    }
+  }
+  return n;
 }

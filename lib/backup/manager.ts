@@ -6,7 +6,7 @@ import type { AppConfig, TopologyConfig } from "../config/load";
 import { connectOptionsFor } from "../keys/node-target";
 import type { MonitorHub } from "../monitor/hub";
 import type { BackupRepo, BackupScheduleRepo } from "../store/backups";
-import { backupFilePath, ensureBackupDir, fileSize, removeFile } from "./files";
+import { backupFilePath, ensureBackupDir, fileSize, removeFile, removeStaleParts } from "./files";
 import { dueSchedules, nextRunAt, retentionVictims } from "./schedule";
 import { runSnapshot } from "./snapshot";
 import { pickNode } from "./source";
@@ -15,6 +15,8 @@ import { SCHEDULE_ID, type Backup, type BackupSchedule } from "./types";
 export const MAX_RUNNING = 4;
 /** The schedule loop looks at least this often (schedules changed through the API wake it at once). */
 const TICK_MS = 30_000;
+/** A due schedule that finds no node this soon after the start waits for discovery instead of failing. */
+const STARTUP_GRACE_MS = 60_000;
 
 export type StartResult = { id: string } | { status: number; error: string };
 
@@ -55,6 +57,7 @@ export class BackupManager {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private ticking: Promise<void> = Promise.resolve();
+  private readonly openedAt = Date.now();
 
   private constructor(private readonly deps: BackupManagerDeps) {}
 
@@ -65,6 +68,7 @@ export class BackupManager {
       await deps.backups.save({ ...b, status: "failed", finishedAt: b.finishedAt ?? Date.now(), error: "interrupted: replscope stopped while this backup ran" });
       if (b.file === null) await removeFile(m.filePath(`${b.id}.rdb`) ?? "").catch(() => undefined);
     }
+    await removeStaleParts(deps.config.dataDir);
     m.arm(1000);
     return m;
   }
@@ -118,12 +122,19 @@ export class BackupManager {
       verifyStatus: null,
       verifyDetail: null,
     };
-    await this.deps.backups.save(backup);
-    const dir = await ensureBackupDir(this.deps.config.dataDir);
-    const conn = connectOptionsFor(t, view);
+    // The slot is taken before the first await, so two requests for one node cannot both pass.
     const ctl = new AbortController();
     const entry: Running = { backup, ctl, done: Promise.resolve() };
     this.running.set(id, entry);
+    let dir: string;
+    try {
+      dir = await ensureBackupDir(this.deps.config.dataDir);
+      await this.deps.backups.save(backup);
+    } catch (err) {
+      this.running.delete(id);
+      throw err;
+    }
+    const conn = connectOptionsFor(t, view);
     entry.done = (async () => {
       try {
         const final = await runSnapshot(backup, {
@@ -272,6 +283,8 @@ export class BackupManager {
       const node = monitor ? pickNode(monitor.views(), s.prefer) : undefined;
       const origin = `schedule:${s.id}`;
       let backupId: string | null = null;
+      // Just after a start the monitor may not have found the nodes yet: try again next tick.
+      if (!node && now - this.openedAt < STARTUP_GRACE_MS) continue;
       if (node) {
         const r = await this.start({ node: node.id, topology: s.topology, origin, requestedBy: "schedule" });
         if ("id" in r) backupId = r.id;

@@ -170,8 +170,10 @@ export async function runSnapshot(start: Backup, deps: SnapshotDeps): Promise<Ba
       const how = await startBgsave(redis, deps, deadline);
       meta.bgsave = how;
       meta.bgsaveStartedAt = Date.now();
+      const atReply = await info(redis);
+      last = atReply;
       await deps.save(b);
-      while (!saveFinished(before, last, true)) {
+      while (!saveFinished(how, atReply, last)) {
         if (deps.signal.aborted) throw new JobFailure("cancelled: replscope is shutting down while the BGSAVE ran");
         if (Date.now() > deadline) throw new JobFailure(`the BGSAVE did not finish within ${Math.round(deps.saveTimeoutMs / 1000)} s (rdb_bgsave_in_progress:${last.inProgress ? 1 : 0})`);
         await sleep(deps.pollMs ?? 200, deps.signal);

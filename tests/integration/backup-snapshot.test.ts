@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { hashPassword } from "../../lib/auth/password";
 import { localRedisRoot, startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { startServer, TEST_TOKEN, type ServerProcess } from "../support/server";
 import { cli, FAST_SYNC, startTopology, type Topology } from "../support/topology";
@@ -33,7 +34,7 @@ interface BackupJson {
   keys: number | null;
   error: string | null;
   download: string | null;
-  meta: { position?: { source: string } } | null;
+  meta: { position?: { source: string; replid?: string | null; offsetFrom?: number | null; offsetTo?: number | null }; bgsave?: string } | null;
 }
 
 describe("snapshot backups", () => {
@@ -73,6 +74,7 @@ describe("snapshot backups", () => {
       config,
       JSON.stringify({
         backupSourceDirs: [localRedisRoot()],
+        users: [{ name: "vera", role: "viewer", passwordHash: hashPassword("viewer-pass-123") }],
         topologies: [
           { name: "main", seeds: [`redis://127.0.0.1:${topo.master.port}`] },
           { name: "locked", seeds: [`redis://:locked-pass-123@127.0.0.1:${locked.port}`] },
@@ -140,11 +142,48 @@ describe("snapshot backups", () => {
     }
   });
 
-  test("a BGSAVE whose dir was removed is recorded as failed, with Redis's reason", async () => {
+  test("someone else's BGSAVE already running: ours waits for it, then saves", async () => {
+    const saves = async () => Number(/rdb_saves:(\d+)/.exec(await cli(topo.master.port, "INFO", "persistence"))?.[1]);
+    const before = await saves();
+    await cli(topo.master.port, "CONFIG", "SET", "rdb-key-save-delay", "50000");
+    try {
+      assert.equal(await cli(topo.master.port, "BGSAVE"), "Background saving started");
+      const b = await finished(await start(topo.master.id));
+      assert.equal(b.status, "done", b.error ?? "");
+      assert.equal(b.meta?.bgsave, "started");
+      assert.equal(await saves(), before + 2, "the other save, then ours");
+    } finally {
+      await cli(topo.master.port, "CONFIG", "SET", "rdb-key-save-delay", "0");
+    }
+  });
+
+  test("a master that never had replicas writes no repl-id: the position is INFO's range, said so", async () => {
+    const b = await finished(await start(broken.id, "broken"));
+    assert.equal(b.status, "done", b.error ?? "");
+    assert.equal(b.source, "file");
+    assert.equal(b.meta?.position?.source, "info-range");
+    assert.equal(b.replid, /master_replid:([0-9a-f]+)/.exec(await cli(broken.port, "INFO", "replication"))?.[1]);
+    assert.equal(b.offset, null, "no exact offset is claimed");
+    assert.equal(b.meta?.position?.offsetFrom, 0);
+  });
+
+  test("a viewer can list but not back up or delete (403, audited as denied)", async () => {
+    const res = await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "vera", password: "viewer-pass-123" }) });
+    const cookie = (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+    const asViewer = (p: string, init: RequestInit = {}) => fetch(`${server.url}${p}`, { ...init, headers: { cookie, "content-type": "application/json", origin: server.url } });
+    assert.equal((await asViewer("/api/backups")).status, 200);
+    assert.equal((await asViewer("/api/backups", { method: "POST", body: JSON.stringify({ node: topo.master.id }) })).status, 403);
+    assert.equal((await asViewer("/api/backup-schedules", { method: "POST", body: JSON.stringify({ topology: "main", everyHours: 1 }) })).status, 403);
+    const audit = (await (await api("/api/audit?action=backup:snapshot")).json()) as { entries: { user: string; result: string }[] };
+    assert.ok(audit.entries.some((e) => e.user === "vera" && e.result === "denied"));
+  });
+
+  test("a BGSAVE whose dir was removed is recorded as failed, with Redis's reason", async (t) => {
     rmSync(brokenDir, { recursive: true, force: true });
     const id = await start(broken.id, "broken");
     const b = await finished(id);
     assert.equal(b.status, "failed");
+    t.diagnostic(`error: ${b.error}`);
     assert.match(b.error ?? "", /rdb_last_bgsave_status:err/);
     assert.match(b.error ?? "", /Failed opening the temp RDB file .*No such file or directory/);
     assert.equal(b.file, null);
@@ -153,8 +192,28 @@ describe("snapshot backups", () => {
   });
 
   test("a node whose dir is not trusted is fetched with redis-cli --rdb (password by environment)", async () => {
+    // A slow fetch (1 s for its one key), so the monitor polls the node while redis-cli is attached
+    // as an RDB-only replica (INFO lists it as slave0:ip=127.0.0.1,port=0).
+    const lockedCli = (...args: string[]) => execFileSync("redis-cli", ["-p", String(locked.port), "--no-auth-warning", "-a", "locked-pass-123", ...args], { encoding: "utf8" });
+    lockedCli("CONFIG", "SET", "rdb-key-save-delay", "1000000");
     const id = await start(locked.id, "locked");
-    const b = await finished(id);
+    const seen = new Set<string>();
+    let attached = false;
+    const b = await waitFor(
+      `backup ${id} finished`,
+      async () => {
+        attached ||= /slave0:ip=[^,]+,port=0/.test(lockedCli("INFO", "replication"));
+        const topo = (await (await api("/api/topology")).json()) as { topologies: { name: string; nodes: { id: string }[] }[] };
+        for (const t of topo.topologies) for (const n of t.nodes) seen.add(n.id);
+        return get(id);
+      },
+      (x) => x.status !== "running",
+      60_000,
+      100,
+    );
+    lockedCli("CONFIG", "SET", "rdb-key-save-delay", "0");
+    assert.ok(attached, "the fetch was seen attached as a replica");
+    assert.deepEqual([...seen].filter((n) => n.endsWith(":0")), [], "the fetch never shows up as a node to dial");
     assert.equal(b.status, "done", b.error ?? "");
     assert.equal(b.source, "replication");
     assert.equal(b.meta?.position?.source, "rdb-aux");
@@ -167,10 +226,11 @@ describe("snapshot backups", () => {
     assert.ok(!JSON.stringify(b).includes("locked-pass-123"));
   });
 
-  test("a user without SYNC permission: failed, saying the server refused", async () => {
+  test("a user without SYNC permission: failed, saying the server refused", async (t) => {
     const id = await start(locked.id, "nosync");
     const b = await finished(id);
     assert.equal(b.status, "failed");
+    t.diagnostic(`error: ${b.error}`);
     assert.match(b.error ?? "", /refused/);
     assert.match(b.error ?? "", /NOPERM|permission/i);
     assert.ok(!(b.error ?? "").includes("nosync-pass-123"));

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { bgsaveFailureReason, classifyBgsaveError, saveFinished, saveState, type SaveState } from "@/lib/backup/bgsave";
+import { bgsaveFailureReason, classifyBgsaveError, saveFinished, saveState } from "@/lib/backup/bgsave";
 import { lzfDecompress, parseRdbHeader, RdbParseError } from "@/lib/backup/rdb-aux";
 import { dueSchedules, nextRunAt, retentionVictims } from "@/lib/backup/schedule";
 import { rdbSourcePath } from "@/lib/backup/source";
@@ -66,13 +66,17 @@ describe("following a BGSAVE", () => {
     assert.deepEqual(s, { inProgress: true, saves: 3, lastStatus: "ok", lastTimeSec: 0, replid: "a".repeat(40), offset: 91 });
   });
 
-  it("is finished once no save runs and rdb_saves moved (twice when another save ran first)", () => {
-    const idle: SaveState = saveState(info({ saves: 1 }));
-    assert.equal(saveFinished(idle, saveState(info({ inProgress: true, saves: 1 })), true), false);
-    assert.equal(saveFinished(idle, saveState(info({ saves: 2 })), true), true);
-    const busy = saveState(info({ inProgress: true, saves: 1 }));
-    assert.equal(saveFinished(busy, saveState(info({ saves: 2 })), true), false);
-    assert.equal(saveFinished(busy, saveState(info({ saves: 3 })), true), true);
+  it("a started BGSAVE is over at the first poll with no save running", () => {
+    const atReply = saveState(info({ inProgress: true, saves: 2 }));
+    assert.equal(saveFinished("started", atReply, saveState(info({ inProgress: true, saves: 2 }))), false);
+    assert.equal(saveFinished("started", atReply, saveState(info({ saves: 2 }))), true);
+  });
+
+  it("a scheduled BGSAVE is over once a save started after the reply and none runs", () => {
+    const atReply = saveState(info({ saves: 4 }));
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: 4 }))), false, "not started yet (the other child still runs)");
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ inProgress: true, saves: 5 }))), false);
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: 5 }))), true);
   });
 
   it("tells a running RDB save from another child from a real refusal", () => {
