@@ -36,7 +36,7 @@ export async function runRdbDrill(pool: SandboxPool, input: RdbDrillInput): Prom
   return pool.run({ rdbFile: input.file, timeoutMs: input.timeoutMs }, async (sb, signal) => {
     const restoreSeconds = (Date.now() - started) / 1000;
     const redis = await sb.connect("replscope-restore-drill");
-    const check = runCheckRdb(sb.rdbFile);
+    const check = runCheckRdb(sb.rdbFile, signal);
     const counts = await countKeys(redis, signal);
     const info = parseInfo(await redis.info("everything"));
     const load = parseRdbLoad(info);
@@ -83,14 +83,14 @@ export async function countKeys(redis: Redis, signal: AbortSignal): Promise<Sand
   return counts;
 }
 
-/** redis-check-rdb on our own copy; null when it is not installed or said nothing we can read. */
-export function runCheckRdb(file: string): Promise<CheckRdbCounts | null> {
+/** redis-check-rdb on our own copy; null when it is not installed or said nothing we can read. Killed when `signal` aborts (teardown). */
+export function runCheckRdb(file: string, signal?: AbortSignal): Promise<CheckRdbCounts | null> {
   const binary = process.env.REDIS_CHECK_RDB || "redis-check-rdb";
   return new Promise((resolve) => {
     let out = "";
     let child;
     try {
-      child = spawn(binary, [file], { stdio: ["ignore", "pipe", "pipe"] });
+      child = spawn(binary, [file], { stdio: ["ignore", "pipe", "pipe"], signal, killSignal: "SIGKILL" });
     } catch {
       resolve(null);
       return;
