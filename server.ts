@@ -142,7 +142,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     onUpdate: (job) => socketsRef.current?.channels.transferUpdated(job),
     onFinished: (job) =>
       audit.append({
-        at: Date.now(), user: "replscope", role: "system", action: `${job.kind}:finished`, topology: job.topology, nodes: [job.node],
+        at: Date.now(), user: job.startedBy?.user ?? "replscope", role: job.startedBy?.role ?? "system", action: `${job.kind}:finished`, topology: job.topology, nodes: [job.node],
         params: { id: job.id, status: job.status, keys: job.keys, bytes: job.bytes, ...(job.kind === "import" ? { restored: job.restored, skipped: job.skipped, failed: job.failed, expired: job.expired, errorOffset: job.errorOffset } : { vanished: job.vanished, sha256: job.sha256 }) },
         result: job.status === "done" ? "ok" : "error", ...(job.error ? { error: job.error } : {}),
       }),

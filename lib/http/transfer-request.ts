@@ -1,6 +1,7 @@
 // Shared input shapes and lookups of the logical export/import routes.
 import { z } from "zod";
-import type { TransferJob, TransferManager } from "../backup/logical/jobs";
+import type { TransferJob, TransferManager, TransferTarget } from "../backup/logical/jobs";
+import type { Requester } from "./auth";
 import { TRANSFER_ID, TransferRefusedError } from "../backup/logical/jobs";
 import type { Runtime } from "../runtime";
 import { HttpError } from "./errors";
@@ -21,9 +22,9 @@ export function transferJob(rt: Runtime, id: string, kind: TransferJob["kind"]):
 }
 
 /** The node as the monitor knows it (never a host:port dialled from the request alone). */
-export function transferTarget(rt: Runtime, node: string, topology: string | undefined) {
+export function transferTarget(rt: Runtime, who: Requester, node: string, topology: string | undefined): TransferTarget {
   const t = resolveNode(rt.hub, node, topology);
-  return { node: t.view.id, topology: t.monitor.config.name, conn: t.conn };
+  return { node: t.view.id, topology: t.monitor.config.name, conn: t.conn, startedBy: { user: who.user, role: who.role } };
 }
 
 /** TransferRefusedError → its HTTP status; anything else passes on. */

@@ -63,7 +63,7 @@ async function exportTo(file: string, redis: Redis, opts: Partial<Parameters<typ
   }
 }
 
-async function importFrom(file: string | Buffer, redis: Redis, policy: "skip" | "replace" | "stop", extra: { allowReplica?: boolean; batchKeys?: number } = {}) {
+async function importFrom(file: string | Buffer, redis: Redis, policy: "skip" | "replace" | "stop", extra: { allowReplica?: boolean; batchKeys?: number; db?: number } = {}) {
   const conn = redis.duplicate();
   try {
     const source = typeof file === "string" ? createReadStream(file, { highWaterMark: 4096 }) : [file];
@@ -351,6 +351,42 @@ test("filters: MATCH and TYPE select the keys; the header records them", async (
     const names: string[] = [];
     for await (const rec of readDump(createReadStream(file))) if (rec.kind === "key") names.push(`${rec.db}/${rec.name.toString()}/${rec.type}`);
     assert.deepEqual(names, ["10/user:1/string"]);
+  } finally {
+    await a.flushdb();
+    await a.select(0);
+  }
+});
+
+test("an import with db set puts every key of a multi-db file into that db", async () => {
+  const file = path.join(dir, "all.rsd");
+  const res = await importFrom(file, b, "stop", { db: 12 });
+  assert.deepEqual([res.status, res.restored], ["done", 9]);
+  await b.select(12);
+  try {
+    assert.equal(await b.dbsize(), 9);
+    assert.equal(await b.get("in-db-2"), "x");
+  } finally {
+    await b.flushdb();
+    await b.select(0);
+  }
+});
+
+test("keys gone (or of another type) between SCAN and the read are skipped and counted as vanished", async () => {
+  const { exportKeys } = await import("../../lib/backup/logical/export");
+  const { DumpWriter } = await import("../../lib/backup/logical/writer");
+  const { PassThrough } = await import("node:stream");
+  await a.select(13);
+  try {
+    await a.set("here", "1");
+    await a.hset("now-a-hash", "f", "v");
+    const out = new PassThrough();
+    out.resume();
+    const w = new DumpWriter(out);
+    const names = ["here", "deleted-meanwhile", "now-a-hash"].map((n) => Buffer.from(n));
+    const any = await exportKeys(a, w, 13, names);
+    assert.deepEqual([any.keys, any.vanished], [2, 1]);
+    const strings = await exportKeys(a, w, 13, names, { type: "string" });
+    assert.deepEqual([strings.keys, strings.vanished, strings.types], [1, 2, { string: 1 }]);
   } finally {
     await a.flushdb();
     await a.select(0);

@@ -102,7 +102,12 @@ test("export → socket progress → download → streamed import into an empty 
     const actions = ((r.body.entries ?? []) as { action: string }[]).map((e) => e.action);
     return ["export:start", "export:finished", "export:download", "import:start", "import:finished"].every((x) => actions.includes(x));
   });
-  assert.ok(audit.status === 200);
+  const entries = (audit.body.entries ?? []) as { action: string; user: string; result: string; params?: Record<string, unknown> }[];
+  const start = entries.find((e) => e.action === "import:start");
+  const finished = entries.filter((e) => e.action === "import:finished");
+  assert.ok(start && finished.length >= 1);
+  assert.ok(finished.every((e) => e.user === start.user), "the final report names who started the import");
+  assert.ok(finished.some((e) => e.result === "ok" && e.params?.restored === 3004));
 });
 
 test("the /transfer page is served and lists the jobs' controls", async () => {

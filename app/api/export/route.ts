@@ -23,8 +23,8 @@ export const POST = route(
     body: Body,
     action: ({ body }) => ({ action: "export:start", topology: body.topology ?? null, nodes: [body.node], params: { match: body.match ?? null, db: body.db ?? null, type: body.type ?? null } }),
   },
-  async ({ rt, body }) => {
-    const target = transferTarget(rt, body.node, body.topology);
+  async ({ rt, who, body }) => {
+    const target = transferTarget(rt, who, body.node, body.topology);
     const job = await refusalsAsHttp(transfers(rt).startExport(target, { match: body.match ?? null, db: body.db ?? null, type: body.type ?? null }));
     return json(job, 202);
   },

@@ -27,14 +27,14 @@ export const POST = route(
     query: Query,
     action: ({ query }) => ({ action: "import:start", topology: query.topology ?? null, nodes: [query.node], params: { policy: query.policy, db: query.db ?? null, allowReplica: query.allowReplica === "true" } }),
   },
-  async ({ rt, req, query }) => {
+  async ({ rt, req, who, query }) => {
     if (!(req.headers.get("content-type") ?? "").startsWith("application/octet-stream")) {
       throw new HttpError(415, "send the dump file as the body with Content-Type: application/octet-stream");
     }
     const max = rt.config.importMaxBytes ?? IMPORT_MAX_BYTES;
     const declared = declaredLength(req.headers.get("content-length"));
     if (Number.isNaN(declared)) throw new HttpError(400, "Content-Length is not a number");
-    const target = transferTarget(rt, query.node, query.topology);
+    const target = transferTarget(rt, who, query.node, query.topology);
     const job = await refusalsAsHttp(
       transfers(rt).runImport(target, boundedBody(req.body, max), { policy: query.policy, db: query.db, allowReplica: query.allowReplica === "true", totalBytes: declared }),
     );

@@ -208,6 +208,25 @@ export async function exportNode(redis: Redis, out: Writable, opts: ExportOption
   }
 }
 
+/**
+ * Writes the keys `names` (already on `redis`'s db) as the export loop does, one script call at a
+ * time. For callers that pick the names themselves (and for the test of keys that vanish between
+ * SCAN and the read). Returns the counts it added.
+ */
+export async function exportKeys(redis: Redis, w: DumpWriter, db: number, names: Buffer[], opts: { chunkAboveBytes?: number; type?: string | null; batchKeys?: number } = {}): Promise<ExportProgress & { types: Record<string, number> }> {
+  const progress: ExportProgress = { keys: 0, bytes: 0, vanished: 0, chunked: 0, total: names.length };
+  const types: Record<string, number> = {};
+  let queue = names;
+  const batch = opts.batchKeys ?? DEFAULT_EXPORT_BATCH;
+  while (queue.length > 0) {
+    const now = queue.slice(0, batch);
+    const reply = await readBatch(redis, now, opts.chunkAboveBytes ?? DEFAULT_CHUNK_ABOVE_BYTES, opts.type ?? "");
+    queue = (await writeBatch(redis, w, db, now, reply, progress, types)).concat(queue.slice(batch));
+  }
+  progress.bytes = w.bytes;
+  return { ...progress, types };
+}
+
 function readBatch(redis: Redis, names: Buffer[], chunkAbove: number, wanted: string): Promise<unknown[]> {
   return redis.callBuffer("EVAL_RO", READ_SCRIPT, String(names.length), ...names, String(chunkAbove), String(BATCH_REPLY_BYTES), wanted) as Promise<unknown[]>;
 }

@@ -25,6 +25,8 @@ export interface TransferJob {
   status: "running" | "done" | "stopped" | "failed";
   node: string;
   topology: string | null;
+  /** Who started it (the audit entry of its final report names them). */
+  startedBy: { user: string; role: string } | null;
   startedAt: number;
   finishedAt: number | null;
   keys: number;
@@ -63,6 +65,14 @@ export interface TransferDeps {
   onUpdate?: (job: TransferJob) => void;
   /** The final report of a job, for the audit log. */
   onFinished?: (job: TransferJob) => void;
+}
+
+/** The node to export from or import into, as the monitor knows it. */
+export interface TransferTarget {
+  node: string;
+  topology: string | null;
+  conn: ConnectOptions;
+  startedBy?: { user: string; role: string };
 }
 
 export class TransferRefusedError extends Error {
@@ -126,9 +136,9 @@ export class TransferManager {
     return { stream: createReadStream("", { fd }), size: st.size };
   }
 
-  private newJob(kind: TransferJob["kind"], node: string, topology: string | null, totalUnit: TransferJob["totalUnit"]): TransferJob {
+  private newJob(kind: TransferJob["kind"], target: TransferTarget, totalUnit: TransferJob["totalUnit"]): TransferJob {
     const job: TransferJob = {
-      id: randomBytes(8).toString("hex"), kind, status: "running", node, topology, startedAt: Date.now(), finishedAt: null,
+      id: randomBytes(8).toString("hex"), kind, status: "running", node: target.node, topology: target.topology, startedBy: target.startedBy ?? null, startedAt: Date.now(), finishedAt: null,
       keys: 0, bytes: 0, total: null, totalUnit, rate: 0, etaMs: null, error: null,
     };
     this.jobs.set(job.id, job);
@@ -176,10 +186,10 @@ export class TransferManager {
   }
 
   /** Starts an export; answers once it has begun (the job then runs on). */
-  async startExport(target: { node: string; topology: string | null; conn: ConnectOptions }, filters: ExportFilters): Promise<TransferJob> {
+  async startExport(target: TransferTarget, filters: ExportFilters): Promise<TransferJob> {
     this.admit("export");
     // Listed (and counted as running) before the connect, so two requests cannot both pass admit().
-    const job = this.newJob("export", target.node, target.topology, "keys");
+    const job = this.newJob("export", target, "keys");
     let redis: Redis;
     try {
       redis = await this.connect(target.conn, "replscope-export");
@@ -234,12 +244,12 @@ export class TransferManager {
    * job is listed (and its progress published) from the start, so another page can follow it.
    */
   async runImport(
-    target: { node: string; topology: string | null; conn: ConnectOptions },
+    target: TransferTarget,
     source: DumpSource,
     opts: { policy: ConflictPolicy; db?: number; allowReplica?: boolean; totalBytes?: number | null },
   ): Promise<TransferJob> {
     this.admit("import");
-    const job = this.newJob("import", target.node, target.topology, "bytes");
+    const job = this.newJob("import", target, "bytes");
     let redis: Redis;
     try {
       redis = await this.connect(target.conn, "replscope-import");
