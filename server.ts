@@ -10,6 +10,9 @@ import { LoginLimiter } from "./lib/auth/rate-limit";
 import { openAuth } from "./lib/auth/store";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import { CompareRunner } from "./lib/compare/runner";
+import { RestoreDrillRunner } from "./lib/backup/drill-runner";
+import { liveConnector } from "./lib/backup/live-target";
+import { SandboxPool } from "./lib/backup/sandbox";
 import { BackupManager } from "./lib/backup/manager";
 import { DrillManager } from "./lib/drills/runner";
 import { KeyConnectionPool } from "./lib/keys/connections";
@@ -132,6 +135,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   const drills = await DrillManager.open(hub, new DrillStore(store.drills), (d) => socketsRef.current?.channels.drillUpdated(d));
   const compare = await CompareRunner.open({ hub, reports: store.compare, onUpdate: (s) => socketsRef.current?.channels.compareUpdated(s.id) });
   const keyPool = new KeyConnectionPool();
+  const backups = await BackupManager.open({ hub, config, backups: store.backups, schedules: store.backupSchedules });
   // Logical export/import: progress to the sockets, and the final report to the audit log.
   const transfers = new TransferManager({
     dataDir: config.dataDir,
@@ -143,7 +147,20 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
         result: job.status === "done" ? "ok" : "error", ...(job.error ? { error: job.error } : {}),
       }),
   });
-  const backups = await BackupManager.open({ hub, config, backups: store.backups, schedules: store.backupSchedules });
+  // Restore drills: sandboxes under the data dir (not /tmp, which may be RAM), at most 2 at once.
+  const restoreDrills = await RestoreDrillRunner.open({
+    pool: new SandboxPool({ parentDir: path.join(config.dataDir, "sandboxes") }),
+    repo: store.restoreDrills,
+    backups,
+    setVerification: (id, v) => store.backups.setVerification(id, v),
+    exportFile: async (id) => {
+      const job = transfers.get(id);
+      if (job && (job.kind !== "export" || job.status === "running")) return { status: 409, error: job.kind !== "export" ? `${id} is an import, not an export` : `export ${id} is still running` };
+      const f = transfers.exportFile(id);
+      return f ? { path: f.path, topology: job?.topology ?? null } : { status: 404, error: `no export file ${id}` };
+    },
+    live: liveConnector(hub),
+  });
   setRuntime({
     config,
     hub,
@@ -155,8 +172,9 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     drills,
     compare,
     keyPool,
-    transfers,
     backups,
+    transfers,
+    restoreDrills,
     loginLimiter: new LoginLimiter(),
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
@@ -258,8 +276,9 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     close: async () => {
       hub.stop();
       await compare.close();
-      await transfers.close();
+      await restoreDrills.close();
       await backups.close();
+      await transfers.close();
       keyPool.close();
       for (const s of upgraded) s.destroy();
       offPoll();

@@ -13,8 +13,9 @@ import type { Store } from "./store";
 import type { DrillManager } from "./drills/runner";
 import type { CompareRunner } from "./compare/runner";
 import type { KeyConnectionPool } from "./keys/connections";
-import type { TransferManager } from "./backup/logical/jobs";
 import type { BackupManager } from "./backup/manager";
+import type { TransferManager } from "./backup/logical/jobs";
+import type { RestoreDrillRunner } from "./backup/drill-runner";
 
 export interface Runtime {
   config: AppConfig;
@@ -30,10 +31,12 @@ export interface Runtime {
   compare: CompareRunner;
   /** Connections for the key browser, side by side and fluentd reads (not the pollers'). */
   keyPool: KeyConnectionPool;
-  /** Logical export/import jobs and the export files. */
-  transfers: TransferManager;
   /** Snapshot backups, the catalogue and the backup schedules' loop. */
   backups: BackupManager;
+  /** Logical export/import jobs and the export files. */
+  transfers: TransferManager;
+  /** Restore drills: backups restored into sandbox redis-servers and verified. */
+  restoreDrills: RestoreDrillRunner;
   /** Ends every live socket (after "log out everywhere"); set once the socket server exists. */
   disconnectSockets: () => void;
   loginLimiter: LoginLimiter;

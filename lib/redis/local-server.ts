@@ -16,6 +16,8 @@ export interface LocalRedisOptions {
   binary?: string;
   /** Sentinel mode: `args` must then carry the sentinel config path first. */
   sentinel?: boolean;
+  /** How long to wait for the first PONG (a server loading a large RDB answers LOADING until done). */
+  readyTimeoutMs?: number;
 }
 
 export interface LocalRedis {
@@ -149,7 +151,18 @@ export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRed
       c.once("exit", (code) => reject(new Error(`redis-server on port ${port} exited with ${code}: ${stderr.trim()}`))),
     );
     exited.catch(() => undefined);
-    await Promise.race([waitForPing(port), exited]);
+    try {
+      await Promise.race([waitForPing(port, opts.readyTimeoutMs), exited]);
+    } catch (err) {
+      // Not ready in time: the caller gets no handle to stop it, so it must not outlive this call.
+      if (c.exitCode === null && c.signalCode === null) {
+        const gone = new Promise<void>((resolve) => c.once("exit", () => resolve()));
+        c.kill("SIGCONT");
+        c.kill("SIGKILL");
+        await gone;
+      }
+      throw err;
+    }
   };
 
   const stop = async () => {

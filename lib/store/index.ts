@@ -7,6 +7,7 @@ import { CompiledQuery, Kysely, Migrator, PostgresDialect, sql } from "kysely";
 import { AuditRepo } from "./audit";
 import { AuthRepo } from "./auth";
 import { BackupRepo, BackupScheduleRepo } from "./backups";
+import { RestoreDrillRepo } from "./restore-drills";
 import { CompareRepo } from "./compare";
 import { DrillRepo } from "./drills";
 import { EventRepo } from "./events";
@@ -51,6 +52,7 @@ export interface Store {
   /** The backup catalogue (snapshot and logical) and its schedules. */
   readonly backups: BackupRepo;
   readonly backupSchedules: BackupScheduleRepo;
+  readonly restoreDrills: RestoreDrillRepo;
   /** Queues statements for the next batched commit (≤ flushMs). */
   enqueue(...qs: RawQuery[]): void;
   /** Commits statements now, in one transaction. */
@@ -154,6 +156,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     auth: new AuthRepo(db, commit),
     backups: new BackupRepo(db),
     backupSchedules: new BackupScheduleRepo(db),
+    restoreDrills: new RestoreDrillRepo(db),
     enqueue: (...qs) => writer.enqueue(...qs),
     commit,
     flush: () => writer.flush(),

@@ -204,8 +204,37 @@ const backups: Migration = {
   },
 };
 
+/**
+ * Restore drills: a backup (RDB or logical export) restored into a sandbox redis-server and
+ * verified. backup_id names a catalogue entry (or an export id for a logical export that is not
+ * catalogued); the figures the list shows are columns, the rest of the result is JSON in detail.
+ */
+const restoreDrills: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable("restore_drills")
+      .addColumn("id", "text", (c) => c.primaryKey())
+      .addColumn("backup_id", "text", (c) => c.notNull())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("status", "text", (c) => c.notNull())
+      .addColumn("started_at", "bigint", (c) => c.notNull())
+      .addColumn("finished_at", "bigint")
+      .addColumn("keys", "bigint")
+      .addColumn("differences", "bigint")
+      .addColumn("seconds", "double precision")
+      .addColumn("line", "text")
+      .addColumn("detail", "text")
+      .addColumn("requested_by", "text", (c) => c.notNull())
+      .addColumn("updated_at", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("restore_drills_started_at").on("restore_drills").column("started_at").execute();
+    await db.schema.createIndex("restore_drills_backup_id").on("restore_drills").columns(["backup_id", "started_at"]).execute();
+    await db.schema.createIndex("restore_drills_status").on("restore_drills").column("status").execute();
+  },
+};
+
 export function migrations(dialect: DialectName): MigrationProvider {
   return {
-    getMigrations: () => Promise.resolve({ "0001_initial": initial(dialect), "0002_drill_summary": drillSummary, "0003_backups": backups }),
+    getMigrations: () => Promise.resolve({ "0001_initial": initial(dialect), "0002_drill_summary": drillSummary, "0003_backups": backups, "0004_restore_drills": restoreDrills }),
   };
 }

@@ -169,6 +169,27 @@ export interface BackupSchedulesTable {
   last_backup_id: string | null;
 }
 
+/** A restore drill (migration 0004). */
+export interface RestoreDrillsTable {
+  id: string;
+  backup_id: string;
+  /** rdb | logical */
+  kind: string;
+  /** running | verified | differences | failed */
+  status: string;
+  started_at: number;
+  finished_at: number | null;
+  keys: number | null;
+  differences: number | null;
+  seconds: number | null;
+  /** "backup verified: N keys, 0 differences, restored in T s", or why it failed. */
+  line: string | null;
+  /** JSON: per-type counts, the listed differences (bounded), notes, load facts, live comparison. */
+  detail: string | null;
+  requested_by: string;
+  updated_at: number;
+}
+
 export const TIERS = ["metric_1s", "metric_1m", "metric_1h"] as const satisfies readonly TierTableName[];
 export type TierTable = (typeof TIERS)[number] & TierTableName;
 
@@ -188,4 +209,5 @@ export interface Database {
   auth_sessions: AuthSessionsTable;
   backups: BackupsTable;
   backup_schedules: BackupSchedulesTable;
+  restore_drills: RestoreDrillsTable;
 }

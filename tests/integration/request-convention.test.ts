@@ -28,6 +28,7 @@ const COMPARE_ID = "0123456789abcdef";
 const DRILL_ID = "00000000-0000-0000-0000-000000000000";
 const BACKUP_ID = "20261130T000000Z-00000000";
 const SCHEDULE_ID = "0123456789abcdef";
+const RESTORE_DRILL_ID = "rd-0123456789abcdef";
 
 function cases(node: string): Record<string, RouteCase> {
   const n = encodeURIComponent(node);
@@ -43,6 +44,7 @@ function cases(node: string): Record<string, RouteCase> {
     "/api/backups": { path: "/api/backups", badBody: { method: "POST", body: { node: 5 }, field: "node" } },
     "/api/backups/[id]": { path: `/api/backups/${BACKUP_ID}`, id: BACKUP_ID },
     "/api/backups/[id]/file": { path: `/api/backups/${BACKUP_ID}/file`, id: BACKUP_ID },
+    "/api/backups/[id]/verify": { path: `/api/backups/${BACKUP_ID}/verify`, id: BACKUP_ID, badBody: { method: "POST", body: { compareWithLive: "yes" }, field: "compareWithLive" } },
     "/api/compare": { path: "/api/compare", badBody: { method: "POST", body: { match: "*", bogus: 1 }, field: "bogus" } },
     "/api/compare/[id]": { path: `/api/compare/${COMPARE_ID}`, id: COMPARE_ID },
     "/api/compare/[id]/report.csv": { path: `/api/compare/${COMPARE_ID}/report.csv`, id: COMPARE_ID },
@@ -69,6 +71,9 @@ function cases(node: string): Record<string, RouteCase> {
     "/api/nodes/[id]/keys": { path: `/api/nodes/${n}/keys`, id: n },
     "/api/nodes/[id]/logs": { path: `/api/nodes/${n}/logs`, id: n },
     "/api/nodes/[id]/persistence": { path: `/api/nodes/${n}/persistence`, id: n },
+    "/api/export/[id]/verify": { path: "/api/export/0123456789abcdef/verify", id: "0123456789abcdef" },
+    "/api/restore-drills": { path: "/api/restore-drills" },
+    "/api/restore-drills/[id]": { path: `/api/restore-drills/${RESTORE_DRILL_ID}`, id: RESTORE_DRILL_ID },
     "/api/topology": { path: "/api/topology" },
     "/api/topology/restore-plan": { path: "/api/topology/restore-plan?topology=main" },
     "/metrics": { path: "/metrics" },
@@ -163,7 +168,7 @@ describe("request convention", () => {
       assert.ok(e.error.startsWith(`${c.badBody.field}: `), `${p}: message names the field first: ${e.error}`);
       checked++;
     }
-    assert.equal(checked, 11, "every route with a body");
+    assert.equal(checked, 12, "every route with a body");
     assert.equal(await cli(topo.master.port, "GET", "a"), "kept");
     assert.equal(await cli(topo.master.port, "TTL", "a"), "-1");
   });

@@ -11,6 +11,7 @@ import pg from "pg";
 import type { TimelineEvent } from "../../lib/timeline/types";
 import type { Sample } from "../../lib/monitor/history";
 import { openStore, type Store, type StoreOptions } from "../../lib/store";
+import type { RestoreDrill } from "../../lib/backup/restore-types";
 import { importLegacy } from "../../lib/store/legacy-import";
 import { migrations } from "../../lib/store/migrations";
 import { storeWriterEvent } from "./fixtures-store-writer";
@@ -286,6 +287,22 @@ for (const make of [sqliteBackend, postgresBackend]) {
       assert.equal((await store.backupSchedules.list()).length, 1);
       assert.equal(await store.backupSchedules.remove(sch.id), true);
       assert.equal(await store.backupSchedules.get(sch.id), null);
+    });
+
+    test("restore drills round-trip (migration 0004)", async () => {
+      const running = { id: "rd-0000000000000001", backupId: "20261130T010000Z-00000001", kind: "rdb", status: "running", startedAt: 1_000, finishedAt: null, keys: null, differences: null, seconds: null, line: null, detail: { compareWithLive: true }, requestedBy: "alice" } as const;
+      await store.restoreDrills.save(running);
+      await store.restoreDrills.save({ ...running, id: "rd-0000000000000002", backupId: "0123456789abcdef", kind: "logical", startedAt: 2_000 });
+      assert.deepEqual((await store.restoreDrills.running()).map((d) => d.id).sort(), ["rd-0000000000000001", "rd-0000000000000002"]);
+      // Key counts past 2^32 and fractional seconds survive both dialects as numbers.
+      const done: RestoreDrill = { ...running, status: "verified", finishedAt: 9_000, keys: 3 * 2 ** 32, differences: 0, seconds: 1.25, line: "backup verified: 12,884,901,888 keys, 0 differences, restored in 1.3 s", detail: { byType: { string: 3 * 2 ** 32 }, differences: [], notes: ["n"], restoreSeconds: 1.25 } };
+      await store.restoreDrills.save(done);
+      assert.deepEqual(await store.restoreDrills.get(done.id), done);
+      assert.deepEqual((await store.restoreDrills.list()).map((d) => d.id), ["rd-0000000000000002", done.id]);
+      assert.deepEqual((await store.restoreDrills.list({ backupId: "0123456789abcdef" })).map((d) => d.id), ["rd-0000000000000002"]);
+      assert.deepEqual((await store.restoreDrills.running()).map((d) => d.id), ["rd-0000000000000002"]);
+      assert.equal(await store.restoreDrills.prune(1), 1);
+      assert.equal(await store.restoreDrills.get(done.id), null);
     });
 
     test("legacy data dir (today's JSONL) is imported once, then moved aside, never deleted", async () => {

@@ -1,0 +1,179 @@
+// Starts restore drills for the API and records them: a row "running" before the sandbox starts,
+// the result (or the failure, in Redis's or the reader's own words) when it ends, and the
+// backup's verify_* columns. Built once by server.ts; close() stops running drills (their
+// sandboxes are torn down, their rows say "failed: replscope is shutting down"); a row a crash
+// left "running" is marked failed by the next start.
+import { randomBytes } from "node:crypto";
+import type Redis from "ioredis";
+import type { Backup } from "./types";
+import { compareWithLive } from "./live-compare";
+import { runRdbDrill, type DrillResult } from "./restore-drill";
+import { runLogicalDrill } from "./restore-logical";
+import type { LiveComparison, RestoreDrill, RestoreDrillDetail } from "./restore-types";
+import { SandboxBusyError, SandboxLoadError, SandboxUnavailableError, type SandboxPool } from "./sandbox";
+import { failedLine, type DrillKind } from "./verify";
+import type { RestoreDrillRepo } from "../store/restore-drills";
+
+export type StartResult = { id: string } | { status: number; error: string };
+
+/** A connection to the live master of a topology, for the optional comparison (closed by the runner). */
+export type LiveConnector = (topology: string | null) => Promise<{ node: string; redis: Redis } | { error: string }>;
+
+export interface RestoreDrillDeps {
+  pool: SandboxPool;
+  repo: RestoreDrillRepo;
+  /** The backup catalogue (s9-snap's BackupManager). */
+  backups: {
+    get(id: string): Promise<Backup | null>;
+    file(id: string): Promise<{ backup: Backup; path: string } | null>;
+    isRunning(id: string): boolean;
+  };
+  /** Records the verdict on the catalogue entry (store.backups.setVerification). */
+  setVerification?: (id: string, v: { at: number; status: string; detail: string | null }) => Promise<unknown>;
+  /** A finished logical export's file, by export id. */
+  exportFile?: (id: string) => Promise<{ path: string; topology: string | null } | { status: number; error: string }>;
+  live?: LiveConnector;
+  timeoutMs?: number;
+}
+
+export interface DrillRequest {
+  requestedBy: string;
+  compareWithLive?: boolean;
+}
+
+export class RestoreDrillRunner {
+  private readonly running = new Map<string, { backupId: string; done: Promise<void> }>();
+
+  private constructor(private readonly d: RestoreDrillDeps) {}
+
+  /** Marks drills a crash cut off as failed and removes sandboxes it left behind. */
+  static async open(deps: RestoreDrillDeps): Promise<RestoreDrillRunner> {
+    for (const r of await deps.repo.running()) {
+      await deps.repo.save({ ...r, status: "failed", finishedAt: r.finishedAt ?? Date.now(), line: failedLine("interrupted: replscope stopped while it ran"), detail: { ...r.detail, error: "interrupted: replscope stopped while it ran" } });
+    }
+    await deps.pool.removeLeftovers();
+    return new RestoreDrillRunner(deps);
+  }
+
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  get(id: string): Promise<RestoreDrill | null> {
+    return this.d.repo.get(id);
+  }
+
+  list(o: { backupId?: string; limit?: number } = {}): Promise<RestoreDrill[]> {
+    return this.d.repo.list(o);
+  }
+
+  /** A drill of a catalogued backup (an RDB snapshot, or a logical export the catalogue holds). */
+  async startForBackup(backupId: string, req: DrillRequest): Promise<StartResult> {
+    const b = await this.d.backups.get(backupId);
+    if (!b) return { status: 404, error: `no backup ${backupId}` };
+    if (b.status === "running" || this.d.backups.isRunning(backupId)) return { status: 409, error: `backup ${backupId} is still running` };
+    const f = await this.d.backups.file(backupId);
+    if (!f) return { status: 409, error: b.status === "failed" ? `backup ${backupId} failed: there is nothing to restore` : `backup ${backupId} has no file in the backup store` };
+    return this.launch(backupId, b.kind, f.path, b.topology, req, { replid: b.replid, offset: b.offset, sha256: b.sha256, keys: b.keys });
+  }
+
+  /** A drill of a logical export by its export id. */
+  async startForExport(exportId: string, req: DrillRequest): Promise<StartResult> {
+    if (!this.d.exportFile) return { status: 404, error: "logical exports are not available" };
+    const f = await this.d.exportFile(exportId);
+    if ("error" in f) return f;
+    return this.launch(exportId, "logical", f.path, f.topology, req, {});
+  }
+
+  private async launch(backupId: string, kind: DrillKind, file: string, topology: string | null, req: DrillRequest, record: { replid?: string | null; offset?: number | null; sha256?: string | null; keys?: number | null }): Promise<StartResult> {
+    if ([...this.running.values()].some((r) => r.backupId === backupId)) return { status: 409, error: `a restore drill of ${backupId} is already running` };
+    try {
+      this.d.pool.checkAvailable();
+    } catch (err) {
+      if (err instanceof SandboxUnavailableError) return { status: 503, error: err.message };
+      if (err instanceof SandboxBusyError) return { status: 429, error: err.message };
+      throw err;
+    }
+    const drill: RestoreDrill = {
+      id: `rd-${randomBytes(8).toString("hex")}`,
+      backupId,
+      kind,
+      status: "running",
+      startedAt: Date.now(),
+      finishedAt: null,
+      keys: null,
+      differences: null,
+      seconds: null,
+      line: null,
+      detail: { compareWithLive: req.compareWithLive === true },
+      requestedBy: req.requestedBy,
+    };
+    await this.d.repo.save(drill);
+    const done = this.execute(drill, file, topology, req, record).finally(() => this.running.delete(drill.id));
+    this.running.set(drill.id, { backupId, done });
+    return { id: drill.id };
+  }
+
+  private async execute(drill: RestoreDrill, file: string, topology: string | null, req: DrillRequest, record: { replid?: string | null; offset?: number | null; sha256?: string | null; keys?: number | null }): Promise<void> {
+    let live: LiveComparison | undefined;
+    const extra = req.compareWithLive
+      ? async (sandbox: Redis, signal: AbortSignal) => {
+          live = await this.compareLive(sandbox, topology, signal);
+        }
+      : undefined;
+    let done: RestoreDrill;
+    try {
+      let r: DrillResult;
+      let imported: RestoreDrillDetail["import"];
+      if (drill.kind === "rdb") r = await runRdbDrill(this.d.pool, { file, backup: record, timeoutMs: this.d.timeoutMs, extra });
+      else {
+        const l = await runLogicalDrill(this.d.pool, { file, timeoutMs: this.d.timeoutMs, extra });
+        r = l;
+        imported = l.import;
+      }
+      const detail: RestoreDrillDetail = {
+        ...drill.detail,
+        byType: r.byType,
+        differences: r.verification.differences,
+        notes: r.verification.notes,
+        restoreSeconds: r.restoreSeconds,
+        ...(r.load ? { load: r.load } : {}),
+        ...(imported ? { import: imported } : {}),
+        ...(live ? { live } : {}),
+      };
+      done = { ...drill, status: r.status, finishedAt: Date.now(), keys: r.keys, differences: r.differences, seconds: r.seconds, line: r.line, detail };
+    } catch (err) {
+      const reason = err instanceof SandboxLoadError ? err.message : err instanceof Error ? err.message : String(err);
+      done = { ...drill, status: "failed", finishedAt: Date.now(), seconds: (Date.now() - drill.startedAt) / 1000, line: failedLine(reason.slice(0, 500)), detail: { ...drill.detail, error: reason.slice(0, 2000) } };
+    }
+    try {
+      await this.d.repo.save(done);
+      await this.d.setVerification?.(drill.backupId, { at: done.finishedAt ?? Date.now(), status: done.status, detail: done.line });
+    } catch (err) {
+      console.error("replscope: cannot record the restore drill", err);
+    }
+  }
+
+  private async compareLive(sandbox: Redis, topology: string | null, signal: AbortSignal): Promise<LiveComparison> {
+    const empty = (node: string, error: string): LiveComparison => ({ node, added: 0, removed: 0, changed: 0, unchanged: 0, samples: [], truncated: null, error });
+    if (!this.d.live) return empty("", "no live master to compare with");
+    const c = await this.d.live(topology).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
+    if ("error" in c) return empty("", c.error);
+    try {
+      return await compareWithLive(sandbox, c.redis, { node: c.node, signal });
+    } finally {
+      c.redis.disconnect();
+    }
+  }
+
+  /** Waits for a drill to end (tests, shutdown). */
+  async settle(id: string): Promise<void> {
+    await this.running.get(id)?.done;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.running.values()].map((r) => r.done);
+    await this.d.pool.close();
+    await Promise.allSettled(all);
+  }
+}

@@ -1,0 +1,24 @@
+// The live master a restore drill may compare its sandbox with: the topology's current master as
+// the monitor sees it, reached with the topology's configured credentials (never an address a
+// Redis server reported that the monitor has not already checked against the configuration).
+import type { MonitorHub } from "../monitor/hub";
+import { connectOptionsFor, rootMaster } from "../keys/node-target";
+import { connectionError, createConnection, describeRedisError } from "../redis/connection";
+import type { LiveConnector } from "./drill-runner";
+
+export function liveConnector(hub: MonitorHub): LiveConnector {
+  return async (topology) => {
+    const monitor = topology ? hub.get(topology) : hub.monitors.values().next().value;
+    if (!monitor) return { error: topology ? `no topology "${topology}" to compare with` : "no topology is configured" };
+    const view = rootMaster(monitor);
+    if (!view) return { error: `topology "${monitor.name}" has no reachable master` };
+    const redis = createConnection({ ...connectOptionsFor(monitor.config, view), connectionName: "replscope-restore-drill" });
+    try {
+      await redis.connect();
+    } catch (err) {
+      redis.disconnect();
+      return { error: `${view.id}: ${describeRedisError(connectionError(redis, err))}` };
+    }
+    return { node: view.id, redis };
+  };
+}

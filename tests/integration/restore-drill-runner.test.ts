@@ -1,0 +1,92 @@
+// The restore drill runner's refusals and records, on a real store (SQLite) and a real RDB: 404 for
+// an unknown backup, 409 while it runs / when it failed or has no file, 503 with the clear message
+// when redis-server is missing, one drill per backup at a time, the backup's verify columns, and a
+// "running" row a crash left behind marked failed at the next open.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import Redis from "ioredis";
+import { RestoreDrillRunner, type RestoreDrillDeps } from "../../lib/backup/drill-runner";
+import { SandboxPool } from "../../lib/backup/sandbox";
+import type { Backup } from "../../lib/backup/types";
+import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
+import { openStore, type Store } from "../../lib/store";
+import { waitFor } from "../support/wait";
+
+let store: Store;
+let dir: string;
+let source: LocalRedis;
+const verified: { id: string; status: string; detail: string | null }[] = [];
+
+const base: Backup = {
+  id: "20261130T010000Z-00000001", kind: "rdb", topology: "main", node: "127.0.0.1:1", status: "done", origin: "manual", requestedBy: "alice",
+  startedAt: 1, finishedAt: 2, replid: null, offset: null, bytes: null, sha256: null, file: "x.rdb", source: "file", checkStatus: "ok",
+  checkDetail: null, error: null, keys: null, meta: null, verifiedAt: null, verifyStatus: null, verifyDetail: null,
+};
+
+function deps(catalogue: Record<string, Backup>, files: Record<string, string>, pool?: SandboxPool): RestoreDrillDeps {
+  return {
+    pool: pool ?? new SandboxPool({ parentDir: path.join(dir, "sandboxes") }),
+    repo: store.restoreDrills,
+    backups: {
+      get: async (id) => catalogue[id] ?? null,
+      file: async (id) => (catalogue[id] && files[id] ? { backup: catalogue[id], path: files[id] } : null),
+      isRunning: (id) => catalogue[id]?.status === "running",
+    },
+    setVerification: async (id, v) => verified.push({ id, status: v.status, detail: v.detail }),
+  };
+}
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), "replscope-drill-runner-"));
+  store = await openStore({ dataDir: dir });
+  source = await startRedis();
+  const r = new Redis({ port: source.port, host: "127.0.0.1" });
+  for (let i = 0; i < 50; i++) await r.set(`k${i}`, "v");
+  await r.save();
+  r.disconnect();
+});
+
+after(async () => {
+  await store?.close();
+  await stopAll(source ? [source] : []);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("refusals: 404 unknown, 409 running / failed / no file, 503 without redis-server", async () => {
+  const catalogue = { a: { ...base, id: "a", status: "running" as const }, b: { ...base, id: "b", status: "failed" as const }, c: { ...base, id: "c" } };
+  const runner = await RestoreDrillRunner.open(deps(catalogue, {}));
+  assert.deepEqual(await runner.startForBackup("nope", { requestedBy: "op" }), { status: 404, error: "no backup nope" });
+  assert.deepEqual(await runner.startForBackup("a", { requestedBy: "op" }), { status: 409, error: "backup a is still running" });
+  assert.deepEqual(await runner.startForBackup("b", { requestedBy: "op" }), { status: 409, error: "backup b failed: there is nothing to restore" });
+  assert.deepEqual(await runner.startForBackup("c", { requestedBy: "op" }), { status: 409, error: "backup c has no file in the backup store" });
+  assert.deepEqual(await runner.startForExport("0123456789abcdef", { requestedBy: "op" }), { status: 404, error: "logical exports are not available" });
+  const missing = await RestoreDrillRunner.open(deps({ d: { ...base, id: "d" } }, { d: path.join(source.dir, "dump.rdb") }, new SandboxPool({ parentDir: path.join(dir, "sb2"), binary: path.join(dir, "no-redis-server") })));
+  const r = await missing.startForBackup("d", { requestedBy: "op" });
+  assert.ok("status" in r && r.status === 503, JSON.stringify(r));
+  assert.match(r.error, /redis-server is not installed on the dashboard host/);
+  assert.deepEqual(await store.restoreDrills.list({ backupId: "d" }), [], "a refused drill leaves no record");
+});
+
+test("a drill is recorded, verifies, and sets the backup's verify columns; one per backup at a time", async () => {
+  const catalogue = { e: { ...base, id: "e" } };
+  const runner = await RestoreDrillRunner.open(deps(catalogue, { e: path.join(source.dir, "dump.rdb") }));
+  const r = await runner.startForBackup("e", { requestedBy: "op" });
+  assert.ok("id" in r, JSON.stringify(r));
+  assert.deepEqual(await runner.startForBackup("e", { requestedBy: "op" }), { status: 409, error: "a restore drill of e is already running" });
+  await runner.settle(r.id);
+  const d = await runner.get(r.id);
+  assert.equal(d?.status, "verified", JSON.stringify(d?.detail));
+  assert.equal(d?.keys, 50);
+  assert.equal(d?.requestedBy, "op");
+  assert.deepEqual(verified.at(-1), { id: "e", status: "verified", detail: d?.line ?? null });
+});
+
+test("a row a crash left running is marked failed at the next open", async () => {
+  await store.restoreDrills.save({ id: "rd-00000000000000ff", backupId: "z", kind: "rdb", status: "running", startedAt: 5, finishedAt: null, keys: null, differences: null, seconds: null, line: null, detail: {}, requestedBy: "op" });
+  await RestoreDrillRunner.open(deps({}, {}));
+  const d = await waitFor("marked failed", () => store.restoreDrills.get("rd-00000000000000ff"), (x) => x?.status === "failed");
+  assert.match(d?.line ?? "", /interrupted/);
+});
