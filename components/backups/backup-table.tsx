@@ -15,6 +15,14 @@ const STATUS_CLASS: Record<Backup["status"], string> = {
   failed: "text-rose-300",
 };
 
+/** A restore drill's outcome as the catalogue shows it (unverified backups say so, in grey). */
+const VERIFY_CLASS: Record<string, string> = {
+  verified: "text-emerald-300",
+  differences: "text-amber-300",
+  failed: "text-rose-300",
+  running: "text-sky-300",
+};
+
 /** Sub-second backups are common: tenths below a minute. */
 function duration(ms: number | null): string {
   if (ms === null) return "—";
@@ -61,6 +69,7 @@ export function BackupTable({ backups, readOnly, onChanged }: { backups: BackupR
             <th className="py-1 pr-3">Size</th>
             <th className="py-1 pr-3">Status</th>
             <th className="py-1 pr-3">Check</th>
+            <th className="py-1 pr-3">Restore drill</th>
             <th className="py-1 pr-3">Origin</th>
             <th className="py-1" />
           </tr>
@@ -78,6 +87,17 @@ export function BackupTable({ backups, readOnly, onChanged }: { backups: BackupR
                 {b.error && <div className="max-w-md whitespace-pre-wrap font-mono font-normal text-rose-200" data-testid="backup-error">{b.error}</div>}
               </td>
               <td className="py-1.5 pr-3" title={b.checkDetail ?? undefined}>{b.checkStatus ?? "—"}{b.keys !== null && <span className="text-slate-500"> · {b.keys} keys</span>}</td>
+              <td className="py-1.5 pr-3" title={b.verifyDetail ?? undefined} data-testid="backup-verify">
+                {b.verifyStatus ? (
+                  <a href={`/restore-drills?backup=${encodeURIComponent(b.id)}`} className={`hover:underline ${VERIFY_CLASS[b.verifyStatus] ?? "text-slate-300"}`}>
+                    {b.verifyStatus}{b.verifiedAt !== null && <span className="text-slate-500"> · {new Date(b.verifiedAt).toISOString().slice(0, 10)}</span>}
+                  </a>
+                ) : b.status === "done" && b.download ? (
+                  <a href={`/restore-drills?backup=${encodeURIComponent(b.id)}`} className="text-sky-300 hover:underline">{readOnly ? "none yet" : "verify…"}</a>
+                ) : (
+                  "—"
+                )}
+              </td>
               <td className="py-1.5 pr-3 text-slate-400">{b.origin === "manual" ? `manual (${b.requestedBy})` : "schedule"}</td>
               <td className="space-x-2 py-1.5 whitespace-nowrap">
                 {b.download && <a href={b.download} className="text-sky-300 hover:underline" data-testid="backup-download">download</a>}

@@ -50,6 +50,11 @@ export function BackupsView() {
       <div className="flex flex-wrap items-baseline gap-3">
         <h1 className="text-lg font-semibold text-slate-50">Backups</h1>
         <span className="text-xs text-slate-400">Snapshot RDBs stamped with their replication position (replid @ offset), checked with redis-check-rdb.</span>
+        <nav className="ml-auto flex gap-3 text-xs">
+          <a href="/transfer" className="text-sky-300 hover:underline">Logical export / import</a>
+          <a href="/restore-drills" className="text-sky-300 hover:underline">Restore drills</a>
+          <a href="/restore-plan" className="text-sky-300 hover:underline">Restoring into a topology</a>
+        </nav>
       </div>
 
       {!readOnly && (

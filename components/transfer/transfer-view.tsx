@@ -26,7 +26,10 @@ function JobRow({ job }: { job: TransferJob }) {
         {job.policy && <span className="text-slate-400">policy {job.policy}</span>}
         <span className={`ml-auto font-semibold ${color}`} data-testid="transfer-status">{job.status}</span>
         {job.kind === "export" && job.status === "done" && (
-          <a className="text-sky-300 underline" href={`/api/export/${job.id}/file`} data-testid="transfer-download">download .rsd</a>
+          <>
+            <a className="text-sky-300 underline" href={`/api/export/${job.id}/file`} data-testid="transfer-download">download .rsd</a>
+            <a className="text-sky-300 underline" href={`/restore-drills?export=${job.id}`} data-testid="transfer-verify">restore drill…</a>
+          </>
         )}
       </div>
       <div className="h-2 overflow-hidden rounded bg-slate-800" role="progressbar" aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100}>
