@@ -123,7 +123,7 @@ export async function exportNode(redis: Redis, out: Writable, opts: ExportOption
   const server = parseInfo(await redis.info("server")).server ?? {};
   const start = await replPosition(redis);
   const present = await keyspaceDbs(redis);
-  const dbs = opts.db !== undefined && opts.db !== null ? [opts.db] : [...present.keys()].sort((a, b) => a - b);
+  const dbs = opts.db !== undefined && opts.db !== null ? [opts.db] : Array.from(present, ([db]) => db).sort((a, b) => a - b);
   const header: DumpHeader = {
     format: "replscope-dump",
     version: FORMAT_VERSION,
