@@ -88,11 +88,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once the port answers PING with PONG (or an auth error, which also means "up"). */
-export async function waitForPing(port: number, timeoutMs = 10_000, host = "127.0.0.1"): Promise<void> {
+/**
+ * Resolves once the port answers PING with PONG (or an auth error, which also means "up").
+ * `gone` ends the wait early: a server that already exited will never answer, and a loop left
+ * polling until the deadline (10 min for a sandbox) would keep the process alive.
+ */
+export async function waitForPing(port: number, timeoutMs = 10_000, host = "127.0.0.1", gone: () => boolean = () => false): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer";
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !gone()) {
     const reply = await new Promise<string>((resolve) => {
       const sock = connect({ host, port });
       let buf = "";
@@ -112,7 +116,7 @@ export async function waitForPing(port: number, timeoutMs = 10_000, host = "127.
     lastError = reply.trim();
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`redis on port ${port} did not answer PING within ${timeoutMs} ms (${lastError})`);
+  throw new Error(gone() ? `redis on port ${port} exited before answering PING` : `redis on port ${port} did not answer PING within ${timeoutMs} ms (${lastError})`);
 }
 
 export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRedis> {
@@ -152,7 +156,8 @@ export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRed
     );
     exited.catch(() => undefined);
     try {
-      await Promise.race([waitForPing(port, opts.readyTimeoutMs), exited]);
+      const hasExited = () => c.exitCode !== null || c.signalCode !== null;
+      await Promise.race([waitForPing(port, opts.readyTimeoutMs, "127.0.0.1", hasExited), exited]);
     } catch (err) {
       // Not ready in time: the caller gets no handle to stop it, so it must not outlive this call.
       if (c.exitCode === null && c.signalCode === null) {
