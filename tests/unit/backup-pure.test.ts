@@ -188,7 +188,14 @@ describe("schedule next run", () => {
 
 describe("retention", () => {
   const now = Date.UTC(2026, 10, 30, 12);
-  const b = (id: string, hoursAgo: number, status: "done" | "failed" | "running" = "done") => ({ id, status, startedAt: now - hoursAgo * HOUR });
+  type Check = "ok" | "failed" | "skipped" | null;
+  const b = (id: string, hoursAgo: number, status: "done" | "failed" | "running" = "done", checkStatus: Check = "ok", verifyStatus: string | null = null) => ({
+    id,
+    status,
+    startedAt: now - hoursAgo * HOUR,
+    checkStatus: status === "done" ? checkStatus : null,
+    verifyStatus,
+  });
   const all = [b("b1", 1), b("b2", 2, "failed"), b("b3", 3), b("b4", 30), b("b5", 50, "running"), b("b6", 80)];
 
   it("keepLast K keeps the newest K good backups and newer failures", () => {
@@ -204,5 +211,18 @@ describe("retention", () => {
   it("never a running backup, and nothing without a rule", () => {
     assert.ok(!retentionVictims(all, { keepLast: 1, keepDays: null }, now).includes("b5"));
     assert.deepEqual(retentionVictims(all, { keepLast: null, keepDays: null }, now), []);
+  });
+  it("a done backup whose check failed does not count toward keepLast: the last good one stays", () => {
+    const bad = [b("c1", 1, "done", "failed"), b("c2", 2, "done", "failed"), b("c3", 3, "done", "ok"), b("c4", 4, "done", "ok")];
+    // keepLast 2 with corrupt c1, c2 newest: the good ones c3, c4 are the two kept, c1/c2 are newer history.
+    assert.deepEqual(retentionVictims(bad, { keepLast: 2, keepDays: null }, now), []);
+    assert.deepEqual(retentionVictims(bad, { keepLast: 1, keepDays: null }, now), ["c4"]);
+    // A drill that failed makes a backup not good either.
+    const drilled = [b("d1", 1, "done", "ok", "failed"), b("d2", 2, "done", "ok", "ok"), b("d3", 3)];
+    assert.deepEqual(retentionVictims(drilled, { keepLast: 1, keepDays: null }, now), ["d3"]);
+  });
+  it("keepDays never deletes the newest good backup, nor the newest one whose check passed", () => {
+    const old = [b("e1", 30, "done", "failed"), b("e2", 40, "done", "skipped"), b("e3", 50, "done", "ok"), b("e4", 60, "done", "ok"), b("e5", 70, "failed")];
+    assert.deepEqual(retentionVictims(old, { keepLast: null, keepDays: 1 }, now), ["e1", "e4", "e5"]);
   });
 });
