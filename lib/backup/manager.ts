@@ -291,10 +291,15 @@ export class BackupManager {
         else if (r.status === 409 || r.status === 429) continue; // busy: try again on the next tick
       }
       if (!backupId) backupId = await this.recordSkipped(s, origin, node ? "could not start" : `no node to back up (prefer ${s.prefer}) in topology "${s.topology}"`);
-      const ran = { ...s, lastRunAt: now, lastBackupId: backupId };
-      await this.deps.schedules.save({ ...ran, nextRunAt: nextRunAt(ran, now) });
+      // Read again: the run took time, and the operator may have changed or deleted the schedule
+      // meanwhile. Only the run columns of a schedule that still exists are written.
+      const cur = await this.deps.schedules.get(s.id);
+      if (!cur) continue;
+      const ran = { ...cur, lastRunAt: now, lastBackupId: backupId };
+      await this.deps.schedules.recordRun(s.id, { lastRunAt: now, nextRunAt: nextRunAt(ran, now), lastBackupId: backupId });
     }
-    for (const s of all) await this.retain(s, now);
+    // Retention by the schedules as they are now (a deleted one keeps its backups, a changed rule applies).
+    for (const s of await this.deps.schedules.list()) await this.retain(s, now);
   }
 
   /** A run that found nothing to back up is still a catalogue entry: failed, with why. */
