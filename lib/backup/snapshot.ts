@@ -173,11 +173,13 @@ export async function runSnapshot(start: Backup, deps: SnapshotDeps): Promise<Ba
       const atReply = await info(redis);
       last = atReply;
       await deps.save(b);
-      while (!saveFinished(how, atReply, last)) {
+      let sawRdbChild = atReply.inProgress;
+      while (!saveFinished(how, atReply, last, sawRdbChild)) {
         if (deps.signal.aborted) throw new JobFailure("cancelled: replscope is shutting down while the BGSAVE ran");
         if (Date.now() > deadline) throw new JobFailure(`the BGSAVE did not finish within ${Math.round(deps.saveTimeoutMs / 1000)} s (rdb_bgsave_in_progress:${last.inProgress ? 1 : 0})`);
         await sleep(deps.pollMs ?? 200, deps.signal);
         last = await info(redis);
+        sawRdbChild ||= last.inProgress;
       }
       meta.bgsaveFinishedAt = Date.now();
       meta.rdbLastBgsaveTimeSec = last.lastTimeSec;

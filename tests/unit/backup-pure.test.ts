@@ -48,13 +48,15 @@ describe("RDB header aux fields", () => {
   });
 });
 
-const info = (o: { inProgress?: boolean; saves?: number; status?: string; replid?: string; offset?: number }) =>
+// `saves: null` is a server below 7.0 (no rdb_saves line).
+const info = (o: { inProgress?: boolean; saves?: number | null; lastSave?: number; status?: string; replid?: string; offset?: number }) =>
   [
     "# Persistence",
     `rdb_bgsave_in_progress:${o.inProgress ? 1 : 0}`,
+    `rdb_last_save_time:${o.lastSave ?? 1700000000}`,
     `rdb_last_bgsave_status:${o.status ?? "ok"}`,
     "rdb_last_bgsave_time_sec:0",
-    `rdb_saves:${o.saves ?? 0}`,
+    ...(o.saves === null ? [] : [`rdb_saves:${o.saves ?? 0}`]),
     "# Replication",
     `master_replid:${o.replid ?? "a".repeat(40)}`,
     `master_repl_offset:${o.offset ?? 0}`,
@@ -63,7 +65,7 @@ const info = (o: { inProgress?: boolean; saves?: number; status?: string; replid
 describe("following a BGSAVE", () => {
   it("reads INFO persistence and replication", () => {
     const s = saveState(info({ inProgress: true, saves: 3, offset: 91 }));
-    assert.deepEqual(s, { inProgress: true, saves: 3, lastStatus: "ok", lastTimeSec: 0, replid: "a".repeat(40), offset: 91 });
+    assert.deepEqual(s, { inProgress: true, saves: 3, lastStatus: "ok", lastTimeSec: 0, lastSaveSec: 1700000000, replid: "a".repeat(40), offset: 91 });
   });
 
   it("a started BGSAVE is over at the first poll with no save running", () => {
@@ -77,6 +79,17 @@ describe("following a BGSAVE", () => {
     assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: 4 }))), false, "not started yet (the other child still runs)");
     assert.equal(saveFinished("scheduled", atReply, saveState(info({ inProgress: true, saves: 5 }))), false);
     assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: 5 }))), true);
+  });
+
+  it("below Redis 7.0 (no rdb_saves) a scheduled BGSAVE is over once rdb_last_save_time advances, or an RDB child seen has ended", () => {
+    const atReply = saveState(info({ saves: null, lastSave: 1700000000 }));
+    assert.equal(atReply.saves, null);
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, lastSave: 1700000000 }))), false, "not started yet");
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, inProgress: true, lastSave: 1700000000 })), true), false, "ours runs");
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, lastSave: 1700000007 }))), true, "a save finished after the reply");
+    // A failed save does not move rdb_last_save_time: seeing its child come and go is enough.
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, status: "err", lastSave: 1700000000 })), true), true);
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, status: "err", lastSave: 1700000000 })), false), false);
   });
 
   it("tells a running RDB save from another child from a real refusal", () => {
