@@ -48,6 +48,21 @@ export function saveFinished(how: "started" | "scheduled", atReply: SaveState, n
   return atReply.lastSaveSec !== null && now.lastSaveSec !== null && now.lastSaveSec > atReply.lastSaveSec;
 }
 
+/** Clock slack between this host and the node (and the fork before BGSAVE's reply). */
+export const RDB_FRESH_SLACK_MS = 2000;
+
+/**
+ * Why a copied RDB is not the one our BGSAVE wrote, or null: last modified (`mtimeMs`) or created
+ * (the RDB's ctime aux field, unix seconds) more than the slack before the save started.
+ */
+export function staleRdbReason(mtimeMs: number | null, ctimeSec: number | null, startedAt: number): string | null {
+  const limit = startedAt - RDB_FRESH_SLACK_MS;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  if (mtimeMs !== null && mtimeMs < limit) return `the node's RDB file was last written at ${iso(mtimeMs)}, before this BGSAVE started (${iso(startedAt)}): not the file it wrote`;
+  if (ctimeSec !== null && ctimeSec * 1000 < limit) return `the node's RDB file says it was created at ${iso(ctimeSec * 1000)}, before this BGSAVE started (${iso(startedAt)}): not the file it wrote`;
+  return null;
+}
+
 export type BgsaveRefusal = "rdb-in-progress" | "child-busy" | "other";
 
 /** What a BGSAVE error reply means for the job: wait and retry, BGSAVE SCHEDULE, or give up. */

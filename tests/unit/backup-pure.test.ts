@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { bgsaveFailureReason, classifyBgsaveError, saveFinished, saveState } from "@/lib/backup/bgsave";
+import { bgsaveFailureReason, classifyBgsaveError, saveFinished, saveState, staleRdbReason } from "@/lib/backup/bgsave";
 import { lzfDecompress, parseRdbHeader, RdbParseError } from "@/lib/backup/rdb-aux";
 import { dueSchedules, nextRunAt, retentionVictims } from "@/lib/backup/schedule";
 import { rdbSourcePath } from "@/lib/backup/source";
@@ -90,6 +90,16 @@ describe("following a BGSAVE", () => {
     // A failed save does not move rdb_last_save_time: seeing its child come and go is enough.
     assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, status: "err", lastSave: 1700000000 })), true), true);
     assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, status: "err", lastSave: 1700000000 })), false), false);
+  });
+
+  it("a copied RDB last written (or created) before the BGSAVE started is stale, within 2 s of clock slack", () => {
+    const started = Date.UTC(2026, 10, 30, 3, 0, 0);
+    assert.equal(staleRdbReason(started + 500, null, started), null);
+    assert.equal(staleRdbReason(started - 1500, null, started), null, "within the slack");
+    assert.match(staleRdbReason(started - 60_000, null, started) ?? "", /last written at 2026-11-30T02:59:00.000Z, before this BGSAVE started/);
+    assert.equal(staleRdbReason(null, started / 1000 - 1, started), null);
+    assert.match(staleRdbReason(null, started / 1000 - 3600, started) ?? "", /created at .* before this BGSAVE started/);
+    assert.equal(staleRdbReason(null, null, started), null);
   });
 
   it("tells a running RDB save from another child from a real refusal", () => {
