@@ -6,8 +6,8 @@ import { route } from "@/lib/http/route";
 
 export const dynamic = "force-dynamic";
 
-/** The backup's file, streamed (never read whole). */
-export const GET = route({ params: BackupParams }, async ({ rt, params: { id } }) => {
+/** The backup's file, streamed (never read whole). It holds every value of the node: an operator action, audited. */
+export const GET = route({ params: BackupParams, action: ({ params: { id } }) => ({ action: "backup:download", topology: null, nodes: [], params: { id } }) }, async ({ rt, params: { id } }) => {
   const f = await backups(rt).file(id);
   if (!f) throw new HttpError(404, `backup ${id} has no file`);
   const ext = f.backup.file?.slice(f.backup.file.lastIndexOf(".")) ?? ".rdb";
