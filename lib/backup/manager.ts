@@ -2,6 +2,8 @@
 // server.ts (the composition root), reached by route handlers through the runtime, closed on
 // shutdown. At most one backup per node and MAX_RUNNING in all; the catalogue lives in the store.
 import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import type { AppConfig, TopologyConfig } from "../config/load";
 import { connectOptionsFor } from "../keys/node-target";
 import type { MonitorHub } from "../monitor/hub";
@@ -184,6 +186,29 @@ export class BackupManager {
     const p = this.filePath(b.file);
     const size = p ? await fileSize(p) : null;
     return p && size !== null ? { backup: b, path: p, size } : null;
+  }
+
+  /**
+   * The catalogued file opened for a download, its size from the open handle: retention or a
+   * DELETE removing the file meanwhile cannot cut a stream short after its length was sent. The
+   * caller owns the handle (closes it, or streams it with autoClose). Null when there is no file.
+   */
+  async openFile(id: string): Promise<{ backup: Backup; handle: FileHandle; size: number } | null> {
+    const b = await this.deps.backups.get(id);
+    if (!b?.file || b.status !== "done") return null;
+    const p = this.filePath(b.file);
+    if (!p) return null;
+    const handle = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT" || err.code === "ELOOP") return null;
+      throw err;
+    });
+    if (!handle) return null;
+    const st = await handle.stat().catch(() => null);
+    if (!st?.isFile()) {
+      await handle.close().catch(() => undefined);
+      return null;
+    }
+    return { backup: b, handle, size: st.size };
   }
 
   /** Deletes a finished backup (file, then row). 409 while it runs. */
