@@ -100,7 +100,8 @@ export function BackupTable({ backups, readOnly, onChanged }: { backups: BackupR
               </td>
               <td className="py-1.5 pr-3 text-slate-400">{b.origin === "manual" ? `manual (${b.requestedBy})` : "schedule"}</td>
               <td className="space-x-2 py-1.5 whitespace-nowrap">
-                {b.download && <a href={b.download} className="text-sky-300 hover:underline" data-testid="backup-download">download</a>}
+                {/* The file holds every value: downloading it is an operator action (403 for a viewer). */}
+                {b.download && !readOnly && <a href={b.download} className="text-sky-300 hover:underline" data-testid="backup-download">download</a>}
                 {!readOnly && b.status !== "running" && (
                   <button type="button" className="text-rose-300 hover:underline" onClick={() => { setError(null); setDeleting(b); }} data-testid="backup-delete">delete</button>
                 )}

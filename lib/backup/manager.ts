@@ -2,6 +2,8 @@
 // server.ts (the composition root), reached by route handlers through the runtime, closed on
 // shutdown. At most one backup per node and MAX_RUNNING in all; the catalogue lives in the store.
 import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import type { AppConfig, TopologyConfig } from "../config/load";
 import { connectOptionsFor } from "../keys/node-target";
 import type { MonitorHub } from "../monitor/hub";
@@ -186,6 +188,29 @@ export class BackupManager {
     return p && size !== null ? { backup: b, path: p, size } : null;
   }
 
+  /**
+   * The catalogued file opened for a download, its size from the open handle: retention or a
+   * DELETE removing the file meanwhile cannot cut a stream short after its length was sent. The
+   * caller owns the handle (closes it, or streams it with autoClose). Null when there is no file.
+   */
+  async openFile(id: string): Promise<{ backup: Backup; handle: FileHandle; size: number } | null> {
+    const b = await this.deps.backups.get(id);
+    if (!b?.file || b.status !== "done") return null;
+    const p = this.filePath(b.file);
+    if (!p) return null;
+    const handle = await open(p, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT" || err.code === "ELOOP") return null;
+      throw err;
+    });
+    if (!handle) return null;
+    const st = await handle.stat().catch(() => null);
+    if (!st?.isFile()) {
+      await handle.close().catch(() => undefined);
+      return null;
+    }
+    return { backup: b, handle, size: st.size };
+  }
+
   /** Deletes a finished backup (file, then row). 409 while it runs. */
   async remove(id: string): Promise<{ deleted: true } | { status: number; error: string }> {
     if (this.running.has(id)) return { status: 409, error: `backup ${id} is still running` };
@@ -291,10 +316,15 @@ export class BackupManager {
         else if (r.status === 409 || r.status === 429) continue; // busy: try again on the next tick
       }
       if (!backupId) backupId = await this.recordSkipped(s, origin, node ? "could not start" : `no node to back up (prefer ${s.prefer}) in topology "${s.topology}"`);
-      const ran = { ...s, lastRunAt: now, lastBackupId: backupId };
-      await this.deps.schedules.save({ ...ran, nextRunAt: nextRunAt(ran, now) });
+      // Read again: the run took time, and the operator may have changed or deleted the schedule
+      // meanwhile. Only the run columns of a schedule that still exists are written.
+      const cur = await this.deps.schedules.get(s.id);
+      if (!cur) continue;
+      const ran = { ...cur, lastRunAt: now, lastBackupId: backupId };
+      await this.deps.schedules.recordRun(s.id, { lastRunAt: now, nextRunAt: nextRunAt(ran, now), lastBackupId: backupId });
     }
-    for (const s of all) await this.retain(s, now);
+    // Retention by the schedules as they are now (a deleted one keeps its backups, a changed rule applies).
+    for (const s of await this.deps.schedules.list()) await this.retain(s, now);
   }
 
   /** A run that found nothing to back up is still a catalogue entry: failed, with why. */

@@ -29,25 +29,37 @@ export function nextRunAt(s: Pick<BackupSchedule, "everyHours" | "dailyAt" | "cr
   return null;
 }
 
+/** A backup a restore could rely on: finished, and neither redis-check-rdb nor a drill found it bad. */
+export function isGoodBackup(b: Pick<Backup, "status" | "checkStatus" | "verifyStatus">): boolean {
+  return b.status === "done" && b.checkStatus !== "failed" && b.verifyStatus !== "failed";
+}
+
 /**
  * The backups of one schedule that retention removes. Never a running one. keepLast K keeps the
- * newest K successful backups (and any failed one newer than the oldest of them: recent history);
- * keepDays D keeps everything started in the last D days. A backup either rule keeps stays; with
- * neither rule set, everything stays.
+ * newest K good backups (isGoodBackup: a done backup whose check failed does not count, else K
+ * corrupt files could push out the last usable one) and any other one newer than the oldest of
+ * them (recent history); keepDays D keeps everything started in the last D days. Whatever rule is
+ * set, the newest good backup and the newest one whose check passed always stay. A backup either
+ * rule keeps stays; with neither rule set, everything stays.
  */
 export function retentionVictims(
-  backups: readonly Pick<Backup, "id" | "status" | "startedAt">[],
+  backups: readonly Pick<Backup, "id" | "status" | "startedAt" | "checkStatus" | "verifyStatus">[],
   rule: { keepLast: number | null; keepDays: number | null },
   now: number,
 ): string[] {
   if (rule.keepLast === null && rule.keepDays === null) return [];
   const newestFirst = [...backups].sort((a, b) => b.startedAt - a.startedAt || (a.id < b.id ? 1 : -1));
   const kept = new Set<string>();
+  const good = newestFirst.filter(isGoodBackup);
+  const newestGood = good[0];
+  if (newestGood) kept.add(newestGood.id);
+  const newestChecked = good.find((b) => b.checkStatus === "ok");
+  if (newestChecked) kept.add(newestChecked.id);
   if (rule.keepLast !== null) {
-    const done = newestFirst.filter((b) => b.status === "done").slice(0, rule.keepLast);
-    for (const b of done) kept.add(b.id);
-    const edge = done.length === rule.keepLast ? done[done.length - 1]?.startedAt : undefined;
-    for (const b of newestFirst) if (b.status === "failed" && (edge === undefined || b.startedAt > edge)) kept.add(b.id);
+    const keep = good.slice(0, rule.keepLast);
+    for (const b of keep) kept.add(b.id);
+    const edge = keep.length === rule.keepLast ? keep[keep.length - 1]?.startedAt : undefined;
+    for (const b of newestFirst) if (!isGoodBackup(b) && (edge === undefined || b.startedAt > edge)) kept.add(b.id);
   }
   if (rule.keepDays !== null) {
     const since = now - rule.keepDays * DAY;

@@ -9,7 +9,7 @@ import type Redis from "ioredis";
 import { isLoopback, logPathRefusal, resolveLogPath } from "../logs/log-path";
 import { openGuarded, resolveDirsPolicy } from "../logs/log-access";
 import { connectionError, createConnection, describeRedisError, type ConnectOptions } from "../redis/connection";
-import { bgsaveFailureReason, classifyBgsaveError, saveFinished, saveState, type SaveState } from "./bgsave";
+import { bgsaveFailureReason, classifyBgsaveError, saveFinished, saveState, staleRdbReason, type SaveState } from "./bgsave";
 import { copyInto, hashFile, readHead, removeFile, tailLines, tempPath } from "./files";
 import { parseRdbHeader, RDB_HEADER_BYTES } from "./rdb-aux";
 import { BACKUP_SOURCE_PURPOSE, rdbSourcePath } from "./source";
@@ -173,11 +173,13 @@ export async function runSnapshot(start: Backup, deps: SnapshotDeps): Promise<Ba
       const atReply = await info(redis);
       last = atReply;
       await deps.save(b);
-      while (!saveFinished(how, atReply, last)) {
+      let sawRdbChild = atReply.inProgress;
+      while (!saveFinished(how, atReply, last, sawRdbChild)) {
         if (deps.signal.aborted) throw new JobFailure("cancelled: replscope is shutting down while the BGSAVE ran");
         if (Date.now() > deadline) throw new JobFailure(`the BGSAVE did not finish within ${Math.round(deps.saveTimeoutMs / 1000)} s (rdb_bgsave_in_progress:${last.inProgress ? 1 : 0})`);
         await sleep(deps.pollMs ?? 200, deps.signal);
         last = await info(redis);
+        sawRdbChild ||= last.inProgress;
       }
       meta.bgsaveFinishedAt = Date.now();
       meta.rdbLastBgsaveTimeSec = last.lastTimeSec;
@@ -186,20 +188,39 @@ export async function runSnapshot(start: Backup, deps: SnapshotDeps): Promise<Ba
         throw new JobFailure(`BGSAVE failed: rdb_last_bgsave_status:${last.lastStatus ?? "unknown"}${reason ? `: ${reason}` : " (the reason is in the node's log, which replscope cannot read)"}`);
       }
     }
+    let copied = false;
     if (copyFrom) {
+      const startedAt = typeof meta.bgsaveStartedAt === "number" ? meta.bgsaveStartedAt : Date.now();
       const fh = await openGuarded(copyFrom, policy, BACKUP_SOURCE_PURPOSE);
-      const { bytes, sha256 } = await copyInto(fh, deps.dest, deps.signal);
-      b = { ...b, bytes, sha256, file: fileName };
-      head = await readHead(deps.dest, RDB_HEADER_BYTES).catch(() => null);
-      const { pos, ctime, redisVer } = positionFrom(head, before, last);
-      b = { ...b, replid: pos.replid, offset: pos.source === "rdb-aux" ? pos.offset : null };
-      meta.position = pos;
-      meta.rdbCtime = ctime;
-      meta.redisVersion = redisVer;
-      // A save that started after ours (a replica's full sync) may have replaced the file: still a
-      // snapshot of one instant, but say so.
-      if (ctime !== null && typeof meta.bgsaveStartedAt === "number" && ctime * 1000 < meta.bgsaveStartedAt - 2000) meta.fileOlderThanSave = true;
-    } else {
+      // The file must be the one this BGSAVE wrote: one last written before it started is stale
+      // (an old dump, or a foreign file put in its place) and is never catalogued as fresh.
+      const st = await fh.stat().catch(async (err: unknown) => {
+        await fh.close().catch(() => undefined);
+        throw err;
+      });
+      const stale = staleRdbReason(st.mtimeMs, null, startedAt);
+      if (stale) {
+        await fh.close().catch(() => undefined);
+        meta.notCopiedBecause = stale;
+      } else {
+        const { bytes, sha256 } = await copyInto(fh, deps.dest, deps.signal);
+        head = await readHead(deps.dest, RDB_HEADER_BYTES).catch(() => null);
+        const { pos, ctime, redisVer } = positionFrom(head, before, last);
+        const staleHeader = staleRdbReason(null, ctime, startedAt);
+        if (staleHeader) {
+          await removeFile(deps.dest).catch(() => undefined);
+          meta.notCopiedBecause = staleHeader;
+        } else {
+          copied = true;
+          b = { ...b, bytes, sha256, file: fileName, replid: pos.replid, offset: pos.source === "rdb-aux" ? pos.offset : null };
+          meta.position = pos;
+          meta.rdbCtime = ctime;
+          meta.redisVersion = redisVer;
+        }
+      }
+    }
+    if (!copied) {
+      // No file replscope may copy (or not the fresh one): the node streams its RDB over replication.
       b = { ...b, source: "replication" };
       await deps.save(b);
       tmp = tempPath(deps.dest);

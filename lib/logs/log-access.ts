@@ -2,7 +2,7 @@
 // resolved) is a regular file inside an allowed directory. Used by the tailer for every open, so a
 // rotation or a symlink swapped later is checked again.
 import { constants } from "node:fs";
-import { open, realpath, stat, type FileHandle } from "node:fs/promises";
+import { open, readlink, realpath, stat, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { DEFAULT_LOG_DIRS, LOG_PURPOSE, logPathRefusal, NEVER_READ_DIRS, type LogAccessPolicy, type PathPurpose } from "./log-path";
 
@@ -53,7 +53,45 @@ export async function openGuarded(filePath: string, policy: LogAccessPolicy, pur
     await fh.close().catch(() => undefined);
     throw new LogRefusedError(`${real} changed while it was being opened`);
   }
+  // O_NOFOLLOW covers only the last component: a directory swapped for a symlink between
+  // realpath and open lands elsewhere with the same file. The kernel knows where the fd really is.
+  const after = await openedPathRefusal(fh.fd, real, policy, purpose);
+  if (after) {
+    await fh.close().catch(() => undefined);
+    throw new LogRefusedError(after);
+  }
   return fh;
+}
+
+/** Where an open fd really is (Linux: /proc/self/fd); null where the platform cannot say. */
+export async function fdRealPath(fd: number): Promise<string | null> {
+  if (process.platform !== "linux") return null;
+  return readlink(`/proc/self/fd/${fd}`);
+}
+
+/**
+ * The policy checked again on the opened file's real path: a refusal when it is outside the
+ * policy or not the path that was checked before the open, else null. Where the platform cannot
+ * tell an fd's path (not Linux), the inode check before stands alone.
+ */
+export async function openedPathRefusal(
+  fd: number,
+  checked: string,
+  policy: LogAccessPolicy,
+  purpose: PathPurpose = LOG_PURPOSE,
+  whereIs: (fd: number) => Promise<string | null> = fdRealPath,
+): Promise<string | null> {
+  let actual: string | null;
+  try {
+    actual = await whereIs(fd);
+  } catch (err) {
+    return `cannot tell where ${checked} was opened (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+  }
+  if (actual === null) return null;
+  const refusal = logPathRefusal(actual, policy, purpose);
+  if (refusal) return `${checked} was swapped while it was being opened: ${refusal}`;
+  if (actual !== checked) return `${checked} was swapped while it was being opened (it resolved to ${actual})`;
+  return null;
 }
 
 /**

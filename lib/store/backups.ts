@@ -147,6 +147,19 @@ export class BackupScheduleRepo {
     await this.db.insertInto("backup_schedules").values(row).onConflict((oc) => oc.column("id").doUpdateSet(rest)).execute();
   }
 
+  /**
+   * Records a run on a schedule that still exists: only the run columns, never an insert, so an
+   * operator's PATCH or DELETE made while the run went on is not undone. False when it is gone.
+   */
+  async recordRun(id: string, run: { lastRunAt: number; nextRunAt: number | null; lastBackupId: string | null }): Promise<boolean> {
+    const r = await this.db
+      .updateTable("backup_schedules")
+      .set({ last_run_at: run.lastRunAt, next_run_at: run.nextRunAt, last_backup_id: run.lastBackupId })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   async get(id: string): Promise<BackupSchedule | null> {
     const r = await this.db.selectFrom("backup_schedules").selectAll().where("id", "=", id).executeTakeFirst();
     return r ? scheduleFromRow(r) : null;

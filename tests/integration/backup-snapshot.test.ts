@@ -176,6 +176,14 @@ describe("snapshot backups", () => {
     assert.equal((await asViewer("/api/backup-schedules", { method: "POST", body: JSON.stringify({ topology: "main", everyHours: 1 }) })).status, 403);
     const audit = (await (await api("/api/audit?action=backup:snapshot")).json()) as { entries: { user: string; result: string }[] };
     assert.ok(audit.entries.some((e) => e.user === "vera" && e.result === "denied"));
+    // The file holds every value of the node: downloading it is an operator action, audited.
+    const listed = (await (await asViewer("/api/backups")).json()) as { backups: BackupJson[] };
+    const withFile = listed.backups.find((b) => b.download !== null);
+    assert.ok(withFile, "an earlier test left a backup with a file");
+    assert.equal((await asViewer(withFile.download!)).status, 403);
+    const downloads = (await (await api("/api/audit?action=backup:download")).json()) as { entries: { user: string; result: string }[] };
+    assert.ok(downloads.entries.some((e) => e.user === "vera" && e.result === "denied"), "the viewer's attempt is audited as denied");
+    assert.ok(downloads.entries.some((e) => e.user !== "vera" && e.result !== "denied"), "the operator's download is audited");
   });
 
   test("a BGSAVE whose dir was removed is recorded as failed, with Redis's reason", async (t) => {

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { bgsaveFailureReason, classifyBgsaveError, saveFinished, saveState } from "@/lib/backup/bgsave";
+import { bgsaveFailureReason, classifyBgsaveError, saveFinished, saveState, staleRdbReason } from "@/lib/backup/bgsave";
 import { lzfDecompress, parseRdbHeader, RdbParseError } from "@/lib/backup/rdb-aux";
 import { dueSchedules, nextRunAt, retentionVictims } from "@/lib/backup/schedule";
 import { rdbSourcePath } from "@/lib/backup/source";
@@ -48,13 +48,15 @@ describe("RDB header aux fields", () => {
   });
 });
 
-const info = (o: { inProgress?: boolean; saves?: number; status?: string; replid?: string; offset?: number }) =>
+// `saves: null` is a server below 7.0 (no rdb_saves line).
+const info = (o: { inProgress?: boolean; saves?: number | null; lastSave?: number; status?: string; replid?: string; offset?: number }) =>
   [
     "# Persistence",
     `rdb_bgsave_in_progress:${o.inProgress ? 1 : 0}`,
+    `rdb_last_save_time:${o.lastSave ?? 1700000000}`,
     `rdb_last_bgsave_status:${o.status ?? "ok"}`,
     "rdb_last_bgsave_time_sec:0",
-    `rdb_saves:${o.saves ?? 0}`,
+    ...(o.saves === null ? [] : [`rdb_saves:${o.saves ?? 0}`]),
     "# Replication",
     `master_replid:${o.replid ?? "a".repeat(40)}`,
     `master_repl_offset:${o.offset ?? 0}`,
@@ -63,7 +65,7 @@ const info = (o: { inProgress?: boolean; saves?: number; status?: string; replid
 describe("following a BGSAVE", () => {
   it("reads INFO persistence and replication", () => {
     const s = saveState(info({ inProgress: true, saves: 3, offset: 91 }));
-    assert.deepEqual(s, { inProgress: true, saves: 3, lastStatus: "ok", lastTimeSec: 0, replid: "a".repeat(40), offset: 91 });
+    assert.deepEqual(s, { inProgress: true, saves: 3, lastStatus: "ok", lastTimeSec: 0, lastSaveSec: 1700000000, replid: "a".repeat(40), offset: 91 });
   });
 
   it("a started BGSAVE is over at the first poll with no save running", () => {
@@ -77,6 +79,27 @@ describe("following a BGSAVE", () => {
     assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: 4 }))), false, "not started yet (the other child still runs)");
     assert.equal(saveFinished("scheduled", atReply, saveState(info({ inProgress: true, saves: 5 }))), false);
     assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: 5 }))), true);
+  });
+
+  it("below Redis 7.0 (no rdb_saves) a scheduled BGSAVE is over once rdb_last_save_time advances, or an RDB child seen has ended", () => {
+    const atReply = saveState(info({ saves: null, lastSave: 1700000000 }));
+    assert.equal(atReply.saves, null);
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, lastSave: 1700000000 }))), false, "not started yet");
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, inProgress: true, lastSave: 1700000000 })), true), false, "ours runs");
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, lastSave: 1700000007 }))), true, "a save finished after the reply");
+    // A failed save does not move rdb_last_save_time: seeing its child come and go is enough.
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, status: "err", lastSave: 1700000000 })), true), true);
+    assert.equal(saveFinished("scheduled", atReply, saveState(info({ saves: null, status: "err", lastSave: 1700000000 })), false), false);
+  });
+
+  it("a copied RDB last written (or created) before the BGSAVE started is stale, within 2 s of clock slack", () => {
+    const started = Date.UTC(2026, 10, 30, 3, 0, 0);
+    assert.equal(staleRdbReason(started + 500, null, started), null);
+    assert.equal(staleRdbReason(started - 1500, null, started), null, "within the slack");
+    assert.match(staleRdbReason(started - 60_000, null, started) ?? "", /last written at 2026-11-30T02:59:00.000Z, before this BGSAVE started/);
+    assert.equal(staleRdbReason(null, started / 1000 - 1, started), null);
+    assert.match(staleRdbReason(null, started / 1000 - 3600, started) ?? "", /created at .* before this BGSAVE started/);
+    assert.equal(staleRdbReason(null, null, started), null);
   });
 
   it("tells a running RDB save from another child from a real refusal", () => {
@@ -188,7 +211,14 @@ describe("schedule next run", () => {
 
 describe("retention", () => {
   const now = Date.UTC(2026, 10, 30, 12);
-  const b = (id: string, hoursAgo: number, status: "done" | "failed" | "running" = "done") => ({ id, status, startedAt: now - hoursAgo * HOUR });
+  type Check = "ok" | "failed" | "skipped" | null;
+  const b = (id: string, hoursAgo: number, status: "done" | "failed" | "running" = "done", checkStatus: Check = "ok", verifyStatus: string | null = null) => ({
+    id,
+    status,
+    startedAt: now - hoursAgo * HOUR,
+    checkStatus: status === "done" ? checkStatus : null,
+    verifyStatus,
+  });
   const all = [b("b1", 1), b("b2", 2, "failed"), b("b3", 3), b("b4", 30), b("b5", 50, "running"), b("b6", 80)];
 
   it("keepLast K keeps the newest K good backups and newer failures", () => {
@@ -204,5 +234,18 @@ describe("retention", () => {
   it("never a running backup, and nothing without a rule", () => {
     assert.ok(!retentionVictims(all, { keepLast: 1, keepDays: null }, now).includes("b5"));
     assert.deepEqual(retentionVictims(all, { keepLast: null, keepDays: null }, now), []);
+  });
+  it("a done backup whose check failed does not count toward keepLast: the last good one stays", () => {
+    const bad = [b("c1", 1, "done", "failed"), b("c2", 2, "done", "failed"), b("c3", 3, "done", "ok"), b("c4", 4, "done", "ok")];
+    // keepLast 2 with corrupt c1, c2 newest: the good ones c3, c4 are the two kept, c1/c2 are newer history.
+    assert.deepEqual(retentionVictims(bad, { keepLast: 2, keepDays: null }, now), []);
+    assert.deepEqual(retentionVictims(bad, { keepLast: 1, keepDays: null }, now), ["c4"]);
+    // A drill that failed makes a backup not good either.
+    const drilled = [b("d1", 1, "done", "ok", "failed"), b("d2", 2, "done", "ok", "ok"), b("d3", 3)];
+    assert.deepEqual(retentionVictims(drilled, { keepLast: 1, keepDays: null }, now), ["d3"]);
+  });
+  it("keepDays never deletes the newest good backup, nor the newest one whose check passed", () => {
+    const old = [b("e1", 30, "done", "failed"), b("e2", 40, "done", "skipped"), b("e3", 50, "done", "ok"), b("e4", 60, "done", "ok"), b("e5", 70, "failed")];
+    assert.deepEqual(retentionVictims(old, { keepLast: null, keepDays: 1 }, now), ["e1", "e4", "e5"]);
   });
 });
