@@ -11,6 +11,7 @@ import { connectionError, createConnection, describeRedisError, type ConnectOpti
 import { exportNode, type ExportFilters } from "./export";
 import { importDump, ImportRefusedError, type ConflictPolicy, type ImportResult } from "./import";
 import type { DumpSource } from "./reader";
+import { DumpWriteError } from "./writer";
 
 export const TRANSFER_ID = /^[0-9a-f]{16}$/;
 export const MAX_JOBS = 50;
@@ -216,13 +217,16 @@ export class TransferManager {
             this.progress(job);
           },
         });
+        // The writer already rejects on a failed end; this also catches an 'error' seen only here.
+        if (writeError) throw writeError;
         renameSync(part, path.join(this.dir, `${job.id}.rsd`));
         Object.assign(job, { status: "done", keys: trailer.keys, vanished: trailer.vanished, chunked: trailer.chunked, replid: header.replid, offset: header.offset, sha256: trailer.sha256 });
         job.bytes = statSync(path.join(this.dir, `${job.id}.rsd`)).size;
         this.pruneFiles();
       } catch (err) {
         job.status = "failed";
-        job.error = writeError ? `writing ${part}: ${(writeError as Error).message}` : describeRedisError(connectionError(redis, err));
+        const failedWrite: Error | null = writeError ?? (err instanceof DumpWriteError ? err.cause : null);
+        job.error = failedWrite ? `writing ${part}: ${failedWrite.message}` : describeRedisError(connectionError(redis, err));
         out.destroy();
         try {
           unlinkSync(part);
