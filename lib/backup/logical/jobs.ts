@@ -23,7 +23,8 @@ const PROGRESS_MS = 250;
 export interface TransferJob {
   id: string;
   kind: "export" | "import";
-  status: "running" | "done" | "stopped" | "failed";
+  /** partial: an import read its whole file but some keys failed to restore (see failures). */
+  status: "running" | "done" | "partial" | "stopped" | "failed";
   node: string;
   topology: string | null;
   /** Who started it (the audit entry of its final report names them). */
