@@ -91,6 +91,8 @@ export class TransferManager {
   private readonly jobs = new Map<string, TransferJob>();
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly lastSent = new Map<string, number>();
+  /** Export id → how many readers hold it (pinExport). */
+  private readonly pins = new Map<string, number>();
   readonly dir: string;
 
   constructor(private readonly deps: TransferDeps) {
@@ -292,13 +294,38 @@ export class TransferManager {
     return structuredClone(job);
   }
 
-  /** Keeps the newest MAX_FILES export files. */
+  /**
+   * Keeps export `id`'s file from being pruned until the returned unpin is called (a restore
+   * drill reading it, say). Pins are counted: the file is kept while any pin holds it. Unpin is
+   * idempotent; the last unpin prunes again, so the MAX_FILES bound holds once nothing reads.
+   */
+  pinExport(id: string): () => void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = (this.pins.get(id) ?? 1) - 1;
+      if (left > 0) return void this.pins.set(id, left);
+      this.pins.delete(id);
+      this.pruneFiles();
+    };
+  }
+
+  /** Keeps the newest MAX_FILES export files; a pinned file is never deleted (and still counts). */
   private pruneFiles(): void {
     const files = readdirSync(this.dir)
       .filter((n) => /^[0-9a-f]{16}\.rsd$/.test(n))
       .map((n) => ({ n, at: lstatSync(path.join(this.dir, n)).mtimeMs }))
       .sort((a, b) => b.at - a.at);
-    for (const f of files.slice(MAX_FILES)) unlinkSync(path.join(this.dir, f.n));
+    for (const f of files.slice(MAX_FILES)) {
+      if (this.pins.has(f.n.slice(0, -".rsd".length))) continue;
+      try {
+        unlinkSync(path.join(this.dir, f.n));
+      } catch {
+        /* gone meanwhile */
+      }
+    }
   }
 
   async close(): Promise<void> {
