@@ -443,3 +443,52 @@ test("keys RESTORE refuses make the import partial (some restored) or failed (no
     await b.select(0);
   }
 });
+
+test("a collection over 5,000 elements goes to parts; a group over 1,000 consumers is noted, its consumers come back through the PEL", async () => {
+  await a.select(9);
+  await b.select(9);
+  try {
+    const fieldsArgs: string[] = [];
+    for (let i = 0; i < 6000; i++) fieldsArgs.push(`f${i}`, "v");
+    await a.hset("many", ...fieldsArgs); // ~200 KB: under the 1 MiB limit, over the element bound
+    const file = path.join(dir, "many.rsd");
+    const { trailer } = await exportTo(file, a, { db: 9 });
+    assert.equal(trailer.chunked, 1);
+    assert.deepEqual(trailer.notes, []);
+    assert.equal(trailer.omitted, 0);
+    assert.equal((await importFrom(file, b, "replace")).status, "done");
+    assert.equal(String(await b.call("DEBUG", "DIGEST-VALUE", "many")), String(await a.call("DEBUG", "DIGEST-VALUE", "many")));
+    assert.equal(await b.hlen("many"), 6000);
+    await a.flushdb();
+    await b.flushdb();
+
+    await a.xadd("s", "1-1", "k", "v");
+    await a.xgroup("CREATE", "s", "crowd", "0");
+    await a.xgroup("CREATE", "s", "few", "0");
+    const p = a.pipeline();
+    for (let i = 0; i < 1001; i++) p.xgroup("CREATECONSUMER", "s", "crowd", `c${i}`);
+    p.xgroup("CREATECONSUMER", "s", "few", "idle");
+    await p.exec();
+    await a.xreadgroup("GROUP", "crowd", "c7", "COUNT", "1", "STREAMS", "s", ">");
+    await a.xreadgroup("GROUP", "few", "reader", "COUNT", "1", "STREAMS", "s", ">");
+    const sfile = path.join(dir, "crowd.rsd");
+    const out = await exportTo(sfile, a, { db: 9, chunkAboveBytes: 1 });
+    assert.equal(out.trailer.chunked, 1);
+    assert.equal(out.trailer.notes?.length, 1);
+    assert.match(out.trailer.notes?.[0] ?? "", /"s" group "crowd": its 1001 consumers \(over 1000\) were not listed/);
+    assert.equal((await importFrom(sfile, b, "replace")).status, "done");
+    const groups = (await b.call("XINFO", "GROUPS", "s")) as unknown[][];
+    const consumersOf = (g: string) => {
+      const row = groups.find((r) => r[1] === g)!;
+      return Number(row[row.indexOf("consumers") + 1]);
+    };
+    assert.equal(consumersOf("crowd"), 1, "only the consumer owning a pending entry");
+    assert.equal(consumersOf("few"), 2, "a small group keeps its idle consumer too");
+    assert.deepEqual(((await b.xpending("s", "crowd")) as unknown[])[0], 1);
+  } finally {
+    await a.flushdb();
+    await b.flushdb();
+    await a.select(0);
+    await b.select(0);
+  }
+});

@@ -44,6 +44,10 @@ export interface TransferJob {
   filters?: ExportFilters;
   vanished?: number;
   chunked?: number;
+  /** Module-type values too big to DUMP, not written (see notes). */
+  omitted?: number;
+  /** What the file leaves out and why (the trailer's notes). */
+  notes?: string[];
   replid?: string;
   offset?: number;
   sha256?: string;
@@ -216,14 +220,14 @@ export class TransferManager {
         const { header, trailer } = await exportNode(redis, out, {
           node: target.node, topology: target.topology, ...filters, signal: abort.signal,
           onProgress: (p) => {
-            Object.assign(job, { keys: p.keys, bytes: p.bytes, vanished: p.vanished, chunked: p.chunked, total: p.total });
+            Object.assign(job, { keys: p.keys, bytes: p.bytes, vanished: p.vanished, chunked: p.chunked, omitted: p.omitted, notes: p.notes, total: p.total });
             this.progress(job);
           },
         });
         // The writer already rejects on a failed end; this also catches an 'error' seen only here.
         if (writeError) throw writeError;
         renameSync(part, path.join(this.dir, `${job.id}.rsd`));
-        Object.assign(job, { status: "done", keys: trailer.keys, vanished: trailer.vanished, chunked: trailer.chunked, replid: header.replid, offset: header.offset, sha256: trailer.sha256 });
+        Object.assign(job, { status: "done", keys: trailer.keys, vanished: trailer.vanished, chunked: trailer.chunked, omitted: trailer.omitted ?? 0, notes: trailer.notes ?? [], replid: header.replid, offset: header.offset, sha256: trailer.sha256 });
         job.bytes = statSync(path.join(this.dir, `${job.id}.rsd`)).size;
         this.pruneFiles();
       } catch (err) {

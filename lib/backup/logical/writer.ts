@@ -14,7 +14,7 @@ const FLUSH_BYTES = 256 * 1024;
 /** The output stream failed (a write, or its final flush/close): the file is not whole. */
 export class DumpWriteError extends Error {
   override name = "DumpWriteError";
-  constructor(readonly cause: Error) {
+  constructor(override readonly cause: Error) {
     super(cause.message);
   }
 }
