@@ -15,9 +15,18 @@ async function answer(res: Response): Promise<TransferJob> {
   return body;
 }
 
+/** done green, running blue, partial (the file read, some keys failed) orange, stopped amber, failed red. */
+const TONES: Record<TransferJob["status"], { text: string; bar: string }> = {
+  done: { text: "text-emerald-300", bar: "bg-emerald-500" },
+  running: { text: "text-sky-300", bar: "bg-sky-500" },
+  partial: { text: "text-orange-300", bar: "bg-orange-500" },
+  stopped: { text: "text-amber-300", bar: "bg-amber-500" },
+  failed: { text: "text-rose-300", bar: "bg-rose-500" },
+};
+
 function JobRow({ job }: { job: TransferJob }) {
   const pct = job.total ? Math.min(100, ((job.totalUnit === "keys" ? job.keys : job.bytes) / job.total) * 100) : job.status === "running" ? 0 : 100;
-  const color = job.status === "done" ? "text-emerald-300" : job.status === "running" ? "text-sky-300" : "text-amber-300";
+  const { text: color, bar } = TONES[job.status];
   return (
     <li className="space-y-1 rounded-lg border border-slate-800 bg-slate-900/50 p-3 text-xs" data-testid="transfer-job" data-id={job.id} data-status={job.status} data-kind={job.kind}>
       <div className="flex flex-wrap items-center gap-3">
@@ -33,7 +42,7 @@ function JobRow({ job }: { job: TransferJob }) {
         )}
       </div>
       <div className="h-2 overflow-hidden rounded bg-slate-800" role="progressbar" aria-valuenow={Math.round(pct)} aria-valuemin={0} aria-valuemax={100}>
-        <div className={`h-full ${job.status === "running" ? "bg-sky-500" : job.status === "done" ? "bg-emerald-500" : "bg-amber-500"}`} style={{ width: `${pct}%` }} />
+        <div className={`h-full ${bar}`} style={{ width: `${pct}%` }} />
       </div>
       <div className="flex flex-wrap gap-4 font-mono text-slate-300" data-testid="transfer-figures">
         <span>{formatNumber(job.keys)} keys</span>

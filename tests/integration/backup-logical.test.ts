@@ -13,6 +13,8 @@ import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-serv
 import { exportNode } from "../../lib/backup/logical/export";
 import { importDump, ImportRefusedError } from "../../lib/backup/logical/import";
 import { readDump } from "../../lib/backup/logical/reader";
+import { DumpWriter } from "../../lib/backup/logical/writer";
+import { PassThrough } from "node:stream";
 import { waitFor } from "../support/wait";
 
 const ARGS = ["--save", "", "--appendonly", "no", "--enable-debug-command", "yes"];
@@ -390,5 +392,103 @@ test("keys gone (or of another type) between SCAN and the read are skipped and c
   } finally {
     await a.flushdb();
     await a.select(0);
+  }
+});
+
+/** A whole, well-framed file whose key payloads are given (a bad one is refused by RESTORE, not by the reader). */
+async function fileOf(keys: { name: string; payload: Buffer }[]): Promise<Buffer> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on("data", (c: Buffer) => chunks.push(c));
+  const w = new DumpWriter(out);
+  await w.header({
+    format: "replscope-dump", version: 1, source: { node: "src", topology: null }, redisVersion: "7.0.15", role: "master",
+    replid: "a".repeat(40), offset: 0, filters: { match: null, db: null, type: null }, dbs: [8], startedAt: 1, chunkAboveBytes: 1024 * 1024,
+  });
+  for (const k of keys) await w.key(8, Buffer.from(k.name), "string", -1, k.payload);
+  await w.trailer({ keys: keys.length, types: { string: keys.length }, chunked: 0, vanished: 0, replid: "a".repeat(40), offset: 0, finishedAt: 2 });
+  return Buffer.concat(chunks);
+}
+
+test("keys RESTORE refuses make the import partial (some restored) or failed (none), with the first Redis error", async () => {
+  await a.select(8);
+  await b.select(8);
+  try {
+    await a.set("good1", "v1");
+    await a.set("good2", "v2");
+    const good1 = (await a.dumpBuffer("good1"))!;
+    const good2 = (await a.dumpBuffer("good2"))!;
+    // A payload whose RDB checksum is wrong: the .rsd framing is intact, RESTORE refuses the key.
+    const broken = Buffer.from(good1);
+    broken[broken.length - 1] = broken[broken.length - 1]! ^ 0xff;
+    const partial = await importFrom(await fileOf([{ name: "k1", payload: good1 }, { name: "bad", payload: broken }, { name: "k2", payload: good2 }]), b, "skip");
+    assert.equal(partial.status, "partial");
+    assert.deepEqual([partial.restored, partial.failed, partial.skipped], [2, 1, 0]);
+    assert.match(String(partial.error), /bad.*DUMP payload version or checksum are wrong/);
+    assert.deepEqual(partial.failures.map((f) => f.key), ["bad"]);
+    assert.equal(await b.dbsize(), 2);
+
+    await b.flushdb();
+    const none = await importFrom(await fileOf([{ name: "bad", payload: broken }]), b, "replace");
+    assert.equal(none.status, "failed");
+    assert.deepEqual([none.restored, none.failed], [0, 1]);
+    assert.match(String(none.error), /DUMP payload version or checksum are wrong/);
+
+    const clean = await importFrom(await fileOf([{ name: "k1", payload: good1 }]), b, "replace");
+    assert.deepEqual([clean.status, clean.error, clean.restored], ["done", null, 1]);
+  } finally {
+    await a.flushdb();
+    await b.flushdb();
+    await a.select(0);
+    await b.select(0);
+  }
+});
+
+test("a collection over 5,000 elements goes to parts; a group over 1,000 consumers is noted, its consumers come back through the PEL", async () => {
+  await a.select(9);
+  await b.select(9);
+  try {
+    const fieldsArgs: string[] = [];
+    for (let i = 0; i < 6000; i++) fieldsArgs.push(`f${i}`, "v");
+    await a.hset("many", ...fieldsArgs); // ~200 KB: under the 1 MiB limit, over the element bound
+    const file = path.join(dir, "many.rsd");
+    const { trailer } = await exportTo(file, a, { db: 9 });
+    assert.equal(trailer.chunked, 1);
+    assert.deepEqual(trailer.notes, []);
+    assert.equal(trailer.omitted, 0);
+    assert.equal((await importFrom(file, b, "replace")).status, "done");
+    assert.equal(String(await b.call("DEBUG", "DIGEST-VALUE", "many")), String(await a.call("DEBUG", "DIGEST-VALUE", "many")));
+    assert.equal(await b.hlen("many"), 6000);
+    await a.flushdb();
+    await b.flushdb();
+
+    await a.xadd("s", "1-1", "k", "v");
+    await a.xgroup("CREATE", "s", "crowd", "0");
+    await a.xgroup("CREATE", "s", "few", "0");
+    const p = a.pipeline();
+    for (let i = 0; i < 1001; i++) p.xgroup("CREATECONSUMER", "s", "crowd", `c${i}`);
+    p.xgroup("CREATECONSUMER", "s", "few", "idle");
+    await p.exec();
+    await a.xreadgroup("GROUP", "crowd", "c7", "COUNT", "1", "STREAMS", "s", ">");
+    await a.xreadgroup("GROUP", "few", "reader", "COUNT", "1", "STREAMS", "s", ">");
+    const sfile = path.join(dir, "crowd.rsd");
+    const out = await exportTo(sfile, a, { db: 9, chunkAboveBytes: 1 });
+    assert.equal(out.trailer.chunked, 1);
+    assert.equal(out.trailer.notes?.length, 1);
+    assert.match(out.trailer.notes?.[0] ?? "", /"s" group "crowd": its 1001 consumers \(over 1000\) were not listed/);
+    assert.equal((await importFrom(sfile, b, "replace")).status, "done");
+    const groups = (await b.call("XINFO", "GROUPS", "s")) as unknown[][];
+    const consumersOf = (g: string) => {
+      const row = groups.find((r) => r[1] === g)!;
+      return Number(row[row.indexOf("consumers") + 1]);
+    };
+    assert.equal(consumersOf("crowd"), 1, "only the consumer owning a pending entry");
+    assert.equal(consumersOf("few"), 2, "a small group keeps its idle consumer too");
+    assert.deepEqual(((await b.xpending("s", "crowd")) as unknown[])[0], 1);
+  } finally {
+    await a.flushdb();
+    await b.flushdb();
+    await a.select(0);
+    await b.select(0);
   }
 });

@@ -170,3 +170,32 @@ test("only POST /api/import gets past the 1 MiB front door limit, up to REPLSCOP
   assert.equal(other.status, 413);
   assert.match(other.body, /at most 1048576 bytes/);
 });
+
+test("an import that stops early answers at once and closes the connection instead of reading the rest of the upload", async () => {
+  // 2 MiB declared, only the first 64 KiB sent (and not a dump): the answer must not wait for the
+  // rest, and the socket must not be kept open to swallow it. The client asks for keep-alive (a
+  // Node client without an agent would otherwise send Connection: close itself).
+  const declared = 2 * 1024 * 1024;
+  let closed = false;
+  const req = request({ host: "127.0.0.1", port: server.port, path: `/api/import?node=127.0.0.1:${dst.port}&policy=stop`, method: "POST", agent: false, headers: { ...auth, "content-type": "application/octet-stream", "content-length": String(declared), connection: "keep-alive" } });
+  req.on("error", () => undefined); // the server closes a socket we were still writing to
+  req.on("socket", (s) => s.on("close", () => (closed = true)));
+  const answered = new Promise<{ status: number; connection: string | undefined; body: string }>((resolve) => {
+    req.on("response", (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
+    });
+  });
+  req.flushHeaders();
+  req.write(Buffer.alloc(64 * 1024, 0x41));
+  const res = await answered;
+  assert.equal(res.status, 200, res.body);
+  assert.match(res.body, /not a replscope dump/);
+  assert.equal(res.connection, "close");
+  await waitFor("the server closed the connection with ~1.9 MiB of the upload unsent", () => closed, Boolean);
+  req.destroy();
+  const healthy = await api("/api/export");
+  assert.equal(healthy.status, 200);
+});

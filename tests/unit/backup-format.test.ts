@@ -99,3 +99,28 @@ test("every kind of damage names the offset of the record at fault", async () =>
   assert.equal(order.offset, at(4));
   assert.match(order.reason, /inside the parts of the key begun at byte/);
 });
+
+test("the trailer rejects when the stream's final flush fails, so a truncated file is never reported whole", async () => {
+  const { Writable } = await import("node:stream");
+  const { DumpWriteError } = await import("../../lib/backup/logical/writer");
+  const failing = new Writable({
+    write: (_c, _e, cb) => cb(),
+    final: (cb) => cb(new Error("ENOSPC: no space left on device")),
+  });
+  const w = new DumpWriter(failing);
+  await w.header(HEADER);
+  await w.key(0, Buffer.from("k"), "string", -1, Buffer.from("payload"));
+  await assert.rejects(
+    w.trailer({ keys: 1, types: { string: 1 }, chunked: 0, vanished: 0, replid: "a".repeat(40), offset: 50, finishedAt: 2 }),
+    (err: unknown) => err instanceof DumpWriteError && /ENOSPC/.test(err.message),
+  );
+  // A write that failed earlier (its 'error' already emitted) also makes the trailer reject.
+  const early = new Writable({ write: (_c, _e, cb) => cb(new Error("EIO: i/o error")) });
+  const w2 = new DumpWriter(early);
+  await w2.header(HEADER);
+  await w2.flush().catch(() => undefined);
+  await assert.rejects(
+    w2.trailer({ keys: 0, types: {}, chunked: 0, vanished: 0, replid: "a".repeat(40), offset: 50, finishedAt: 2 }),
+    (err: unknown) => err instanceof DumpWriteError && /EIO/.test(err.message),
+  );
+});

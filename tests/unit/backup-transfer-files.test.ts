@@ -39,3 +39,37 @@ test("old export files are pruned, .part leftovers removed, symlinks not served"
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test("a pinned export is not pruned until its last pin is released", async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-transfer-"));
+  try {
+    const dir = path.join(dataDir, "exports");
+    mkdirSync(dir);
+    const write = (i: number) => {
+      const id = i.toString(16).padStart(16, "0");
+      const f = path.join(dir, `${id}.rsd`);
+      writeFileSync(f, `file ${i}`);
+      utimesSync(f, new Date(1_000_000 + i * 1000), new Date(1_000_000 + i * 1000));
+      return id;
+    };
+    const ids = Array.from({ length: MAX_FILES }, (_, i) => write(i));
+    const m = new TransferManager({ dataDir });
+    const oldest = ids[0]!;
+    const unpinA = m.pinExport(oldest);
+    const unpinB = m.pinExport(oldest);
+    // A new file past the bound, then the prune a finished export runs (private: called directly).
+    write(MAX_FILES);
+    const prune = () => (m as unknown as { pruneFiles(): void }).pruneFiles();
+    prune();
+    assert.ok(m.exportFile(oldest), "pinned: kept although it is the oldest past the bound");
+    unpinA();
+    unpinA(); // idempotent: must not release B's pin
+    assert.ok(m.exportFile(oldest), "still pinned by B");
+    unpinB();
+    assert.equal(m.exportFile(oldest), null, "the last unpin prunes it");
+    assert.equal(readdirSync(dir).length, MAX_FILES);
+    await m.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});

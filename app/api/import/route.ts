@@ -35,9 +35,25 @@ export const POST = route(
     const declared = declaredLength(req.headers.get("content-length"));
     if (Number.isNaN(declared)) throw new HttpError(400, "Content-Length is not a number");
     const target = transferTarget(rt, who, query.node, query.topology);
-    const job = await refusalsAsHttp(
-      transfers(rt).runImport(target, boundedBody(req.body, max), { policy: query.policy, db: query.db, allowReplica: query.allowReplica === "true", totalBytes: declared }),
-    );
-    return json(job, 200);
+    // Whether the importer read the body to its end. When it stopped first (a format error, a
+    // stop conflict, a refusal) the answer closes the connection: otherwise the server would go
+    // on reading (and throwing away) up to REPLSCOPE_IMPORT_MAX_BYTES of upload to keep the
+    // socket alive. The body is not cancelled here: cancelling destroys the socket before the
+    // answer is written (see readBodyText); Connection: close ends it right after the answer.
+    let bodyEnded = false;
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield* boundedBody(req.body, max);
+      bodyEnded = true;
+    }
+    let job;
+    try {
+      job = await refusalsAsHttp(transfers(rt).runImport(target, body(), { policy: query.policy, db: query.db, allowReplica: query.allowReplica === "true", totalBytes: declared }));
+    } catch (err) {
+      if (err instanceof HttpError && !bodyEnded) throw new HttpError(err.status, err.message, err.field, { ...err.headers, Connection: "close" });
+      throw err;
+    }
+    const res = json(job, 200);
+    if (!bodyEnded) res.headers.set("Connection", "close");
+    return res;
   },
 );

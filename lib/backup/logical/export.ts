@@ -15,7 +15,8 @@ import { ensureDb } from "../../redis/db";
 import { parseInfo } from "../../redis/info";
 import { asScanReply } from "../../redis/reply";
 import { DEFAULT_CHUNK_ABOVE_BYTES, writeParts } from "./chunks";
-import { FORMAT_VERSION, KEY_TYPES, MAX_RECORD_BYTES, type DumpHeader, type DumpTrailer, type KeyType } from "./format";
+import { encodeKey } from "../../keys/codec";
+import { FORMAT_VERSION, KEY_TYPES, MAX_NOTES, MAX_RECORD_BYTES, type DumpHeader, type DumpTrailer, type KeyType } from "./format";
 import { DumpWriter } from "./writer";
 
 export interface ExportFilters {
@@ -29,6 +30,10 @@ export interface ExportProgress {
   bytes: number;
   vanished: number;
   chunked: number;
+  /** Module-type values over chunkAboveBytes, not written (each one noted). */
+  omitted: number;
+  /** What the file leaves out and why (the first MAX_NOTES; also in the trailer). */
+  notes: string[];
   /** Keys in the exported dbs when the export started (DBSIZE), for the ETA. */
   total: number;
 }
@@ -56,14 +61,24 @@ const WINDOW = 2;
 export const DEFAULT_EXPORT_BATCH = 100;
 /** One batch script's DUMP bytes; the keys after this point go to the next call. */
 export const BATCH_REPLY_BYTES = 1024 * 1024;
+/** An aggregate with more elements than this is written in parts whatever its estimated size. */
+export const CHUNK_ABOVE_ELEMENTS = 5000;
+/** MEMORY USAGE estimates are trusted only this far below the limit (estimate × 2 > limit: parts). */
+const ESTIMATE_MARGIN = 2;
 
-// KEYS: names. ARGV: chunkAboveBytes, batch reply budget, wanted type ("" any).
-// Per key 3 items: type, expireAt, DUMP payload | size (integer: write in parts) | "" (vanished)
-// | "again" (budget spent: ask again).
+// KEYS: names. ARGV: chunkAboveBytes, batch reply budget, wanted type ("" any), element count
+// above which an aggregate is written in parts, safety factor on MEMORY USAGE estimates.
+// Per key 3 items: type, expireAt, DUMP payload | size (integer: too big to DUMP: parts, or for a
+// module type not written) | "" (vanished) | "again" (budget spent: ask again).
+// MEMORY USAGE … SAMPLES 5 extrapolates from 5 elements, so an aggregate with a few huge elements
+// is underestimated: an estimate above limit / ESTIMATE_MARGIN, or more than CHUNK_ABOVE_ELEMENTS
+// elements, goes to parts rather than risking a long DUMP inside the script.
 const READ_SCRIPT = `
 local limit = tonumber(ARGV[1])
 local budget = tonumber(ARGV[2])
 local wanted = ARGV[3]
+local maxElements = tonumber(ARGV[4])
+local margin = tonumber(ARGV[5])
 local spent = 0
 local out = {}
 for i, k in ipairs(KEYS) do
@@ -76,14 +91,23 @@ for i, k in ipairs(KEYS) do
     else
       local exp = redis.call('PEXPIRETIME', k)
       local size
-      if t == 'string' then size = redis.call('STRLEN', k)
-      else size = redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '5') or 0 end
-      out[#out + 1] = t; out[#out + 1] = exp
-      if size > limit and t ~= 'string' and t ~= 'list' and t ~= 'set' and t ~= 'zset' and t ~= 'hash' and t ~= 'stream' then
-        size = 0
+      local big
+      if t == 'string' then
+        size = redis.call('STRLEN', k)
+        big = size > limit
+      else
+        size = redis.call('MEMORY', 'USAGE', k, 'SAMPLES', '5') or 0
+        local n = 0
+        if t == 'list' then n = redis.call('LLEN', k)
+        elseif t == 'set' then n = redis.call('SCARD', k)
+        elseif t == 'zset' then n = redis.call('ZCARD', k)
+        elseif t == 'hash' then n = redis.call('HLEN', k)
+        elseif t == 'stream' then n = redis.call('XLEN', k) end
+        big = size * margin > limit or n > maxElements
       end
-      if size > limit then
-        out[#out + 1] = size
+      out[#out + 1] = t; out[#out + 1] = exp
+      if big then
+        out[#out + 1] = math.max(size, 1)
       else
         local d = redis.call('DUMP', k)
         spent = spent + #d
@@ -138,11 +162,11 @@ export async function exportNode(redis: Redis, out: Writable, opts: ExportOption
     chunkAboveBytes: chunkAbove,
   };
   const w = new DumpWriter(out);
-  const progress: ExportProgress = { keys: 0, bytes: 0, vanished: 0, chunked: 0, total: dbs.reduce((n, db) => n + (present.get(db) ?? 0), 0) };
+  const progress: ExportProgress = { keys: 0, bytes: 0, vanished: 0, chunked: 0, omitted: 0, notes: [], total: dbs.reduce((n, db) => n + (present.get(db) ?? 0), 0) };
   const types: Record<string, number> = {};
   const report = () => {
     progress.bytes = w.bytes;
-    opts.onProgress?.({ ...progress });
+    opts.onProgress?.({ ...progress, notes: [...progress.notes] });
   };
   try {
     await w.header(header);
@@ -199,7 +223,7 @@ export async function exportNode(redis: Redis, out: Writable, opts: ExportOption
       report();
     }
     const end = await replPosition(redis);
-    const trailer = await w.trailer({ keys: progress.keys, types, chunked: progress.chunked, vanished: progress.vanished, replid: end.replid, offset: end.offset, finishedAt: Date.now() });
+    const trailer = await w.trailer({ keys: progress.keys, types, chunked: progress.chunked, vanished: progress.vanished, replid: end.replid, offset: end.offset, finishedAt: Date.now(), omitted: progress.omitted, notes: progress.notes });
     report();
     return { header, trailer };
   } catch (err) {
@@ -214,7 +238,7 @@ export async function exportNode(redis: Redis, out: Writable, opts: ExportOption
  * SCAN and the read). Returns the counts it added.
  */
 export async function exportKeys(redis: Redis, w: DumpWriter, db: number, names: Buffer[], opts: { chunkAboveBytes?: number; type?: string | null; batchKeys?: number } = {}): Promise<ExportProgress & { types: Record<string, number> }> {
-  const progress: ExportProgress = { keys: 0, bytes: 0, vanished: 0, chunked: 0, total: names.length };
+  const progress: ExportProgress = { keys: 0, bytes: 0, vanished: 0, chunked: 0, omitted: 0, notes: [], total: names.length };
   const types: Record<string, number> = {};
   let queue = names;
   const batch = opts.batchKeys ?? DEFAULT_EXPORT_BATCH;
@@ -228,7 +252,7 @@ export async function exportKeys(redis: Redis, w: DumpWriter, db: number, names:
 }
 
 function readBatch(redis: Redis, names: Buffer[], chunkAbove: number, wanted: string): Promise<unknown[]> {
-  return redis.callBuffer("EVAL_RO", READ_SCRIPT, String(names.length), ...names, String(chunkAbove), String(BATCH_REPLY_BYTES), wanted) as Promise<unknown[]>;
+  return redis.callBuffer("EVAL_RO", READ_SCRIPT, String(names.length), ...names, String(chunkAbove), String(BATCH_REPLY_BYTES), wanted, String(CHUNK_ABOVE_ELEMENTS), String(ESTIMATE_MARGIN)) as Promise<unknown[]>;
 }
 
 /** Writes one script reply for `names`; returns the names the reply budget left for the next call. */
@@ -248,11 +272,19 @@ async function writeBatch(redis: Redis, w: DumpWriter, db: number, names: Buffer
       continue;
     }
     const type = asType(t);
+    const note = (text: string) => {
+      if (progress.notes.length < MAX_NOTES) progress.notes.push(text);
+    };
     if (Buffer.isBuffer(value)) {
       await w.key(db, name, type, expireAt, value);
+    } else if (type === "other") {
+      // A module type has no parts form, and a DUMP this big could block the server: left out.
+      progress.omitted++;
+      note(`db ${db} key ${encodeKey(name)}: a ${t} value of ~${Number(value)} bytes was not exported: it has no parts form, and one DUMP of it could block the server`);
+      continue;
     } else {
       await w.beginChunked(db, name, type, expireAt);
-      const elements = await writeParts(redis, w, name, type, Number(value));
+      const elements = await writeParts(redis, w, name, type, Number(value), note);
       await w.endChunked(elements);
       progress.chunked++;
     }

@@ -67,7 +67,14 @@ export interface DumpTrailer {
   finishedAt: number;
   /** sha256 (hex) of every byte of the file before the trailer record. */
   sha256: string;
+  /** Module-type values not written (DUMP of them would be over chunkAboveBytes). Absent in older files. */
+  omitted?: number;
+  /** What the file leaves out and why (first MAX_NOTES): omitted values, consumer lists not read. */
+  notes?: string[];
 }
+
+/** How many notes a trailer lists (the counts stay exact). */
+export const MAX_NOTES = 100;
 
 interface KeyMeta {
   db: number;

@@ -52,8 +52,13 @@ export interface ImportOptions {
 }
 
 export interface ImportResult extends ImportProgress {
-  /** done: the whole file was read; stopped: policy "stop" met an existing key; failed: see error. */
-  status: "done" | "stopped" | "failed";
+  /**
+   * done: the whole file was read and every key handled (restored, skipped or expired); partial:
+   * the whole file was read but some keys failed to restore (`failed`, `failures`; `error` is the
+   * first one's Redis error); stopped: policy "stop" met an existing key; failed: a bad file, a
+   * lost connection, or keys failed and none was restored (see error).
+   */
+  status: "done" | "partial" | "stopped" | "failed";
   error: string | null;
   /** Byte offset of the record at fault (format errors), or of the conflicting key (stop). */
   errorOffset: number | null;
@@ -449,6 +454,12 @@ export async function importDump(redis: Redis, source: DumpSource, opts: ImportO
     if (!imp.isStopped) await flush();
     await imp.drain();
     if (r.trailer) r.bytes = lastOffset;
+    if (r.status === "done" && r.failed > 0) {
+      // Never a plain "done" when keys are missing from the target.
+      const first = r.failures[0];
+      r.status = r.restored === 0 ? "failed" : "partial";
+      r.error = `${r.failed} key${r.failed === 1 ? "" : "s"} could not be restored${first ? `; the first, ${first.key}: ${first.error}` : ""}`;
+    }
   } catch (err) {
     if (err instanceof DumpFormatError) {
       // The records before the bad one are whole and checked: apply them, then report.

@@ -11,6 +11,7 @@ import { connectionError, createConnection, describeRedisError, type ConnectOpti
 import { exportNode, type ExportFilters } from "./export";
 import { importDump, ImportRefusedError, type ConflictPolicy, type ImportResult } from "./import";
 import type { DumpSource } from "./reader";
+import { DumpWriteError } from "./writer";
 
 export const TRANSFER_ID = /^[0-9a-f]{16}$/;
 export const MAX_JOBS = 50;
@@ -22,7 +23,8 @@ const PROGRESS_MS = 250;
 export interface TransferJob {
   id: string;
   kind: "export" | "import";
-  status: "running" | "done" | "stopped" | "failed";
+  /** partial: an import read its whole file but some keys failed to restore (see failures). */
+  status: "running" | "done" | "partial" | "stopped" | "failed";
   node: string;
   topology: string | null;
   /** Who started it (the audit entry of its final report names them). */
@@ -42,6 +44,10 @@ export interface TransferJob {
   filters?: ExportFilters;
   vanished?: number;
   chunked?: number;
+  /** Module-type values too big to DUMP, not written (see notes). */
+  omitted?: number;
+  /** What the file leaves out and why (the trailer's notes). */
+  notes?: string[];
   replid?: string;
   offset?: number;
   sha256?: string;
@@ -89,6 +95,8 @@ export class TransferManager {
   private readonly jobs = new Map<string, TransferJob>();
   private readonly running = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly lastSent = new Map<string, number>();
+  /** Export id → how many readers hold it (pinExport). */
+  private readonly pins = new Map<string, number>();
   readonly dir: string;
 
   constructor(private readonly deps: TransferDeps) {
@@ -212,17 +220,20 @@ export class TransferManager {
         const { header, trailer } = await exportNode(redis, out, {
           node: target.node, topology: target.topology, ...filters, signal: abort.signal,
           onProgress: (p) => {
-            Object.assign(job, { keys: p.keys, bytes: p.bytes, vanished: p.vanished, chunked: p.chunked, total: p.total });
+            Object.assign(job, { keys: p.keys, bytes: p.bytes, vanished: p.vanished, chunked: p.chunked, omitted: p.omitted, notes: p.notes, total: p.total });
             this.progress(job);
           },
         });
+        // The writer already rejects on a failed end; this also catches an 'error' seen only here.
+        if (writeError) throw writeError;
         renameSync(part, path.join(this.dir, `${job.id}.rsd`));
-        Object.assign(job, { status: "done", keys: trailer.keys, vanished: trailer.vanished, chunked: trailer.chunked, replid: header.replid, offset: header.offset, sha256: trailer.sha256 });
+        Object.assign(job, { status: "done", keys: trailer.keys, vanished: trailer.vanished, chunked: trailer.chunked, omitted: trailer.omitted ?? 0, notes: trailer.notes ?? [], replid: header.replid, offset: header.offset, sha256: trailer.sha256 });
         job.bytes = statSync(path.join(this.dir, `${job.id}.rsd`)).size;
         this.pruneFiles();
       } catch (err) {
         job.status = "failed";
-        job.error = writeError ? `writing ${part}: ${(writeError as Error).message}` : describeRedisError(connectionError(redis, err));
+        const failedWrite: Error | null = writeError ?? (err instanceof DumpWriteError ? err.cause : null);
+        job.error = failedWrite ? `writing ${part}: ${failedWrite.message}` : describeRedisError(connectionError(redis, err));
         out.destroy();
         try {
           unlinkSync(part);
@@ -287,13 +298,38 @@ export class TransferManager {
     return structuredClone(job);
   }
 
-  /** Keeps the newest MAX_FILES export files. */
+  /**
+   * Keeps export `id`'s file from being pruned until the returned unpin is called (a restore
+   * drill reading it, say). Pins are counted: the file is kept while any pin holds it. Unpin is
+   * idempotent; the last unpin prunes again, so the MAX_FILES bound holds once nothing reads.
+   */
+  pinExport(id: string): () => void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = (this.pins.get(id) ?? 1) - 1;
+      if (left > 0) return void this.pins.set(id, left);
+      this.pins.delete(id);
+      this.pruneFiles();
+    };
+  }
+
+  /** Keeps the newest MAX_FILES export files; a pinned file is never deleted (and still counts). */
   private pruneFiles(): void {
     const files = readdirSync(this.dir)
       .filter((n) => /^[0-9a-f]{16}\.rsd$/.test(n))
       .map((n) => ({ n, at: lstatSync(path.join(this.dir, n)).mtimeMs }))
       .sort((a, b) => b.at - a.at);
-    for (const f of files.slice(MAX_FILES)) unlinkSync(path.join(this.dir, f.n));
+    for (const f of files.slice(MAX_FILES)) {
+      if (this.pins.has(f.n.slice(0, -".rsd".length))) continue;
+      try {
+        unlinkSync(path.join(this.dir, f.n));
+      } catch {
+        /* gone meanwhile */
+      }
+    }
   }
 
   async close(): Promise<void> {

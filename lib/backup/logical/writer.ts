@@ -11,11 +11,26 @@ import { chunkEndRecord, chunkRecord, frame, keyMeta, keyRecord, preamble, RECOR
 
 const FLUSH_BYTES = 256 * 1024;
 
+/** The output stream failed (a write, or its final flush/close): the file is not whole. */
+export class DumpWriteError extends Error {
+  override name = "DumpWriteError";
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 export class DumpWriter {
   private readonly hash = createHash("sha256");
   bytes = 0;
 
-  constructor(private readonly out: Writable) {}
+  /** The first 'error' the stream emitted (a failed write of a chunk handed over earlier). */
+  private failure: Error | null = null;
+
+  constructor(private readonly out: Writable) {
+    out.on("error", (err: Error) => {
+      this.failure ??= err;
+    });
+  }
 
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -30,6 +45,8 @@ export class DumpWriter {
   }
 
   async flush(): Promise<void> {
+    // A failed stream never emits 'drain' again: waiting for it would hang the export.
+    if (this.failure) throw new DumpWriteError(this.failure);
     if (this.pending.length === 0) return;
     const chunk = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
@@ -63,10 +80,21 @@ export class DumpWriter {
     const full: DumpTrailer = { ...t, sha256: this.hash.digest("hex") };
     await this.write(frame(RECORD.trailer, Buffer.from(JSON.stringify(full), "utf8")), false);
     await this.flush();
-    await new Promise<void>((resolve, reject) => {
-      this.out.once("error", reject);
-      this.out.end(() => resolve());
-    });
+    await this.end();
     return full;
+  }
+
+  /**
+   * Ends the stream and resolves only once every byte is flushed. Rejects when the stream failed
+   * at any point (an earlier write, or the final flush/close): end's callback gets that error, and
+   * ignoring it would report a truncated file as whole.
+   */
+  private async end(): Promise<void> {
+    if (this.failure) throw new DumpWriteError(this.failure);
+    const err = await new Promise<Error | null>((resolve) => {
+      this.out.end((e?: Error | null) => resolve(e ?? null));
+    });
+    const failed = err ?? this.failure ?? this.out.errored;
+    if (failed) throw new DumpWriteError(failed);
   }
 }
