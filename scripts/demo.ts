@@ -104,6 +104,8 @@ async function main(): Promise<void> {
       nodes: Object.fromEntries(servers.map((s) => [s.id, { logFile: s.logFile }])),
       // Nodes started by hand in the demo folder (redis-cli, extra replicas) get their logs followed too.
       logDirs: [...(t.logDirs ?? []), root],
+      // The demo's own servers: their RDBs are copied from disk for backups (no redis-cli fetch).
+      backupSourceDirs: [...(t.backupSourceDirs ?? []), root],
     }));
     const server = await startReplscope(config, { dev: false, quiet: true });
     closeServer = server.close;

@@ -63,11 +63,11 @@ export function BackupTable({ backups, readOnly, onChanged }: { backups: BackupR
         <thead className="text-slate-400">
           <tr>
             <th className="py-1 pr-3">Node</th>
+            <th className="py-1 pr-3">Status</th>
             <th className="py-1 pr-3">Started (UTC)</th>
             <th className="py-1 pr-3">Position (replid @ offset)</th>
             <th className="py-1 pr-3">Duration</th>
             <th className="py-1 pr-3">Size</th>
-            <th className="py-1 pr-3">Status</th>
             <th className="py-1 pr-3">Check</th>
             <th className="py-1 pr-3">Restore drill</th>
             <th className="py-1 pr-3">Origin</th>
@@ -78,14 +78,14 @@ export function BackupTable({ backups, readOnly, onChanged }: { backups: BackupR
           {backups.map((b) => (
             <tr key={b.id} className="border-t border-slate-800 align-top" data-testid="backup-row" data-id={b.id} data-status={b.status}>
               <td className="py-1.5 pr-3 font-mono">{b.node}<div className="text-[11px] text-slate-500">{[b.topology, typeof b.meta?.role === "string" ? b.meta.role : null, b.source ?? "…"].filter(Boolean).join(" · ")}</div></td>
-              <td className="py-1.5 pr-3 font-mono">{new Date(b.startedAt).toISOString().replace("T", " ").slice(0, 19)}</td>
-              <td className="py-1.5 pr-3 font-mono" title={b.replid ?? undefined}>{position(b)}</td>
-              <td className="py-1.5 pr-3">{b.status === "running" ? "running…" : duration(b.durationMs)}</td>
-              <td className="py-1.5 pr-3">{b.bytes === null ? "—" : formatBytes(b.bytes)}</td>
               <td className={`py-1.5 pr-3 font-semibold ${STATUS_CLASS[b.status]}`}>
                 {b.status}
                 {b.error && <div className="max-w-md whitespace-pre-wrap font-mono font-normal text-rose-200" data-testid="backup-error">{b.error}</div>}
               </td>
+              <td className="py-1.5 pr-3 font-mono">{new Date(b.startedAt).toISOString().replace("T", " ").slice(0, 19)}</td>
+              <td className="py-1.5 pr-3 font-mono" title={b.replid ?? undefined}>{position(b)}</td>
+              <td className="py-1.5 pr-3">{b.status === "running" ? "running…" : duration(b.durationMs)}</td>
+              <td className="py-1.5 pr-3">{b.bytes === null ? "—" : formatBytes(b.bytes)}</td>
               <td className="py-1.5 pr-3" title={b.checkDetail ?? undefined}>{b.checkStatus ?? "—"}{b.keys !== null && <span className="text-slate-500"> · {b.keys} keys</span>}</td>
               <td className="py-1.5 pr-3" title={b.verifyDetail ?? undefined} data-testid="backup-verify">
                 {b.verifyStatus ? (
