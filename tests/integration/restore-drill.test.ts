@@ -213,7 +213,7 @@ async function exportTo(file: string, chunkAboveBytes?: number) {
   }
 }
 
-test("a logical export restores into an empty sandbox and verifies key by key with 0 differences", async () => {
+test("a logical export restores into an empty sandbox and verifies key by key with 0 differences; parts-form keys make it 'partial'", async () => {
   const file = path.join(work, "export.rsd");
   // Small threshold: the 1000-element hash and set are written in parts, the rest as DUMP payloads.
   const exported = await exportTo(file, 4096);
@@ -221,13 +221,12 @@ test("a logical export restores into an empty sandbox and verifies key by key wi
   const total = Object.values(expected).reduce((a, b) => a + b, 0);
   const pool = new SandboxPool({ parentDir });
   const r = await runLogicalDrill(pool, { file });
-  assert.equal(r.status, "verified", JSON.stringify({ v: r.verification, i: r.import }));
+  // The parts-form keys were compared by type and expiry only: not "verified", and the line says so.
+  assert.equal(r.status, "partial", JSON.stringify({ v: r.verification, i: r.import }));
   assert.equal(r.keys, total);
   assert.deepEqual(r.byType, expected);
   assert.equal(r.import.restored, total);
-  assert.match(r.line, /^backup verified: [\d,]+ keys, 0 differences, restored in [\d.]+ s$/);
-  // The parts-form keys are said to be compared by type and expiry only.
-  assert.ok(r.verification.notes.some((n) => /^2 keys over|compared by type/.test(n)), JSON.stringify(r.verification.notes));
+  assert.match(r.line, /^backup partly verified: [\d,]+ keys, 0 differences, restored in [\d.]+ s \(\d+ keys checked by type and expiry only\)$/);
   assert.equal(isAlive(r.sandbox.pid), false);
   assert.deepEqual(readdirSync(parentDir), []);
 });

@@ -103,6 +103,28 @@ test("outcome: the operator's line", () => {
   assert.equal(outcome(10, 3, 1).status, "differences");
 });
 
+test("a drill with unchecked parts is 'partial', never 'verified', and its line says what was not checked", () => {
+  // RDB: neither redis-check-rdb nor a recorded sha256 gives a count independent of the loader.
+  const alone = verifyRdb({ load: load(), counts: counts(2), fileSha256: "x", backup: {}, checkRdb: null });
+  assert.deepEqual(alone.differences, []);
+  assert.equal(alone.unchecked?.length, 1);
+  assert.equal(outcome(2, 0, 1, alone.unchecked).status, "partial");
+  assert.match(outcome(2, 0, 1, alone.unchecked).line, /^backup partly verified: 2 keys, 0 differences, .*no independent key count/);
+  // A recorded sha256 or redis-check-rdb is enough.
+  assert.deepEqual(verifyRdb({ load: load(), counts: counts(2), fileSha256: "x", backup: { sha256: "x" }, checkRdb: null }).unchecked, []);
+  assert.deepEqual(verifyRdb({ load: load(), counts: counts(2), fileSha256: "x", backup: {}, checkRdb: parseCheckRdb(CHECK_RDB) }).unchecked, []);
+  // Logical: keys over the read limits or written in parts.
+  const t = emptyTally();
+  tallyKey(t, "string", "a", { kind: "same" });
+  tallyKey(t, "hash", "big", { kind: "unverified" });
+  const v = verifyLogical(t, { byType: { string: 1, hash: 1 }, total: 2, vanished: 0 });
+  const o = outcome(2, v.total ?? 0, 1, v.unchecked);
+  assert.equal(o.status, "partial");
+  assert.match(o.line, /\(1 key checked by type and expiry only\)$/);
+  // Differences win over "partial".
+  assert.equal(outcome(2, 1, 1, v.unchecked).status, "differences");
+});
+
 test("redisReason keeps Redis's own error lines from a sandbox log, not the generic warnings", () => {
   const log = [
     "9343:M 30 Nov 2026 02:02:58.608 # Server initialized",
