@@ -11,7 +11,7 @@ import { runRdbDrill, type DrillResult } from "./restore-drill";
 import { runLogicalDrill } from "./restore-logical";
 import type { LiveComparison, RestoreDrill, RestoreDrillDetail } from "./restore-types";
 import { SandboxBusyError, SandboxLoadError, SandboxUnavailableError, type SandboxPool } from "./sandbox";
-import { failedLine, type DrillKind } from "./verify";
+import { failedLine, positionFromRdb, type BackupRecord, type DrillKind } from "./verify";
 import type { RestoreDrillRepo } from "../store/restore-drills";
 
 export type StartResult = { id: string } | { status: number; error: string };
@@ -74,7 +74,7 @@ export class RestoreDrillRunner {
     if (b.status === "running" || this.d.backups.isRunning(backupId)) return { status: 409, error: `backup ${backupId} is still running` };
     const f = await this.d.backups.file(backupId);
     if (!f) return { status: 409, error: b.status === "failed" ? `backup ${backupId} failed: there is nothing to restore` : `backup ${backupId} has no file in the backup store` };
-    return this.launch(backupId, b.kind, f.path, b.topology, req, { replid: b.replid, offset: b.offset, sha256: b.sha256, keys: b.keys });
+    return this.launch(backupId, b.kind, f.path, b.topology, req, { replid: b.replid, offset: b.offset, offsetFromRdb: positionFromRdb(b.meta), sha256: b.sha256, keys: b.keys });
   }
 
   /** A drill of a logical export by its export id. */
@@ -85,7 +85,7 @@ export class RestoreDrillRunner {
     return this.launch(exportId, "logical", f.path, f.topology, req, {});
   }
 
-  private async launch(backupId: string, kind: DrillKind, file: string, topology: string | null, req: DrillRequest, record: { replid?: string | null; offset?: number | null; sha256?: string | null; keys?: number | null }): Promise<StartResult> {
+  private async launch(backupId: string, kind: DrillKind, file: string, topology: string | null, req: DrillRequest, record: BackupRecord): Promise<StartResult> {
     if ([...this.running.values()].some((r) => r.backupId === backupId)) return { status: 409, error: `a restore drill of ${backupId} is already running` };
     try {
       this.d.pool.checkAvailable();
@@ -114,7 +114,7 @@ export class RestoreDrillRunner {
     return { id: drill.id };
   }
 
-  private async execute(drill: RestoreDrill, file: string, topology: string | null, req: DrillRequest, record: { replid?: string | null; offset?: number | null; sha256?: string | null; keys?: number | null }): Promise<void> {
+  private async execute(drill: RestoreDrill, file: string, topology: string | null, req: DrillRequest, record: BackupRecord): Promise<void> {
     let live: LiveComparison | undefined;
     const extra = req.compareWithLive
       ? async (sandbox: Redis, signal: AbortSignal) => {

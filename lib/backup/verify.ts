@@ -97,8 +97,16 @@ export interface BackupRecord {
   replid?: string | null;
   offset?: number | null;
   sha256?: string | null;
+  /** true when `offset` was read from the RDB's own aux fields (meta.position.source "rdb-aux"), not from INFO around the BGSAVE. */
+  offsetFromRdb?: boolean;
   /** DBSIZE summed near the BGSAVE: a hint only (not read at the fork), never a difference. */
   keys?: number | null;
+}
+
+/** Whether the catalogue's position came from the RDB's aux fields (meta.position, see BackupPosition). */
+export function positionFromRdb(meta: Record<string, unknown> | null): boolean {
+  const pos = meta?.position;
+  return typeof pos === "object" && pos !== null && "source" in pos && pos.source === "rdb-aux";
 }
 
 export interface RdbVerifyInput {
@@ -159,8 +167,13 @@ export function verifyRdb(i: RdbVerifyInput): Verification {
     if (i.backup.replid && i.backup.replid !== load.restoredReplid) {
       differences.push({ kind: "replication", detail: `the catalogue recorded replid ${i.backup.replid}, the RDB carries ${load.restoredReplid}` });
     } else if (i.backup.offset != null && load.restoredOffset !== null && i.backup.offset !== load.restoredOffset) {
-      // The catalogue's offset is read from INFO around the BGSAVE, not at the fork: a note, not a difference.
-      notes.push(`the catalogue recorded offset ${i.backup.offset}; the RDB's own (fork-time) offset is ${load.restoredOffset}`);
+      if (i.backup.offsetFromRdb) {
+        // The catalogue read this very file's aux fields: the restored position must be the same.
+        differences.push({ kind: "replication", detail: `the catalogue recorded offset ${i.backup.offset} from the RDB's aux fields; the restored RDB carries ${load.restoredOffset}` });
+      } else {
+        // Read from INFO around the BGSAVE, not at the fork: a note, not a difference.
+        notes.push(`the catalogue recorded offset ${i.backup.offset}; the RDB's own (fork-time) offset is ${load.restoredOffset}`);
+      }
     }
   }
   if (i.backup.keys != null && i.backup.keys !== counts.total) {

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseInfo } from "../../lib/redis/info";
-import { emptyTally, outcome, parseCheckRdb, parseRdbLoad, tallyKey, verifyLogical, verifyRdb, MAX_LISTED_DIFFERENCES, type RdbLoadFacts } from "../../lib/backup/verify";
+import { emptyTally, outcome, positionFromRdb, parseCheckRdb, parseRdbLoad, tallyKey, verifyLogical, verifyRdb, MAX_LISTED_DIFFERENCES, type RdbLoadFacts } from "../../lib/backup/verify";
 import { checkOne } from "../../lib/backup/restore-logical";
 import { redisReason } from "../../lib/backup/sandbox";
 import type { KeyFingerprint } from "../../lib/redis/fingerprint";
@@ -123,6 +123,15 @@ test("a drill with unchecked parts is 'partial', never 'verified', and its line 
   assert.match(o.line, /\(1 key checked by type and expiry only\)$/);
   // Differences win over "partial".
   assert.equal(outcome(2, 1, 1, v.unchecked).status, "differences");
+});
+
+test("an offset mismatch is a difference when the catalogue read the offset from the RDB itself", () => {
+  const v = verifyRdb({ load: load(), counts: counts(2), fileSha256: "x", backup: { replid: "6f9eddfb2025156c4efc9c4945be278ae7c9ba70", offset: 64, offsetFromRdb: true, sha256: "x" }, checkRdb: null });
+  assert.deepEqual(v.differences.map((d) => d.kind), ["replication"]);
+  assert.match(v.differences[0]?.detail ?? "", /recorded offset 64 from the RDB's aux fields; the restored RDB carries 50/);
+  assert.equal(positionFromRdb({ position: { source: "rdb-aux", replid: "r", offset: 1 } }), true);
+  assert.equal(positionFromRdb({ position: { source: "info-range" } }), false);
+  assert.equal(positionFromRdb(null), false);
 });
 
 test("redisReason keeps Redis's own error lines from a sandbox log, not the generic warnings", () => {
