@@ -8,7 +8,8 @@ import type Redis from "ioredis";
 import type { Backup } from "./types";
 import { compareWithLive } from "./live-compare";
 import { runRdbDrill, type DrillResult } from "./restore-drill";
-import { runLogicalDrill } from "./restore-logical";
+import { DumpFormatError } from "./logical/format";
+import { DrillImportError, runLogicalDrill } from "./restore-logical";
 import type { LiveComparison, RestoreDrill, RestoreDrillDetail } from "./restore-types";
 import { SandboxBusyError, SandboxLoadError, SandboxUnavailableError, type SandboxPool } from "./sandbox";
 import { failedLine, positionFromRdb, type BackupRecord, type DrillKind } from "./verify";
@@ -122,6 +123,7 @@ export class RestoreDrillRunner {
         }
       : undefined;
     let done: RestoreDrill;
+    let fromFile = true;
     try {
       let r: DrillResult;
       let imported: RestoreDrillDetail["import"];
@@ -143,12 +145,15 @@ export class RestoreDrillRunner {
       };
       done = { ...drill, status: r.status, finishedAt: Date.now(), keys: r.keys, differences: r.differences, seconds: r.seconds, line: r.line, detail };
     } catch (err) {
-      const reason = err instanceof SandboxLoadError ? err.message : err instanceof Error ? err.message : String(err);
+      fromFile = failureFromFile(err);
+      const reason = err instanceof Error ? err.message : String(err);
       done = { ...drill, status: "failed", finishedAt: Date.now(), seconds: (Date.now() - drill.startedAt) / 1000, line: failedLine(reason.slice(0, 500)), detail: { ...drill.detail, error: reason.slice(0, 2000) } };
     }
     try {
       await this.d.repo.save(done);
-      await this.d.setVerification?.(drill.backupId, { at: done.finishedAt ?? Date.now(), status: done.status, detail: done.line });
+      // Only a verdict about the file itself goes onto the backup: a shutdown, a timeout or a
+      // sandbox that cannot read this RDB version stays on the drill record.
+      if (fromFile) await this.d.setVerification?.(drill.backupId, { at: done.finishedAt ?? Date.now(), status: done.status, detail: done.line });
     } catch (err) {
       console.error("replscope: cannot record the restore drill", err);
     }
@@ -176,4 +181,9 @@ export class RestoreDrillRunner {
     await this.d.pool.close();
     await Promise.allSettled(all);
   }
+}
+
+/** A failure that is the file's verdict: it did not load (corrupt RDB) or did not parse (bad .rsd record). */
+export function failureFromFile(err: unknown): boolean {
+  return err instanceof DumpFormatError || (err instanceof DrillImportError && err.fromFile) || (err instanceof SandboxLoadError && err.fromFile);
 }

@@ -24,11 +24,26 @@ export class SandboxUnavailableError extends Error {
 export class SandboxBusyError extends Error {
   readonly code = "EBUSY";
 }
-/** redis-server refused to start on the copy: `reason` holds Redis's own words from its log. */
+/**
+ * redis-server refused to start on the copy: `reason` holds Redis's own words from its log.
+ * `fromFile`: the file itself is at fault (corrupt, truncated), not the sandbox (too old a
+ * redis-server, a missing module, a port, a start timeout): only then is it the backup's verdict.
+ */
 export class SandboxLoadError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly fromFile = false,
+  ) {
     super(`redis-server could not load the backup: ${reason}`);
   }
+}
+
+/** Load failures that say nothing about the file: this redis-server cannot read it, or could not start at all. */
+const NOT_THE_FILE = /can't handle RDB format version|module|Address already in use|Could not create server TCP|Out Of Memory|OOM command|maxmemory|did not answer PING|Permission denied/i;
+
+/** Whether a sandbox that stopped on its own while loading (`exited`) blames the file. */
+export function loadFailureFromFile(reason: string, exited: boolean): boolean {
+  return exited && !NOT_THE_FILE.test(reason);
 }
 
 export interface SandboxPoolOptions {
@@ -159,7 +174,8 @@ export class SandboxPool {
     } catch (err) {
       // The process logs to its file, not stderr: Redis's own reason is there.
       const reason = redisReason(await readTail(path.join(dir, "redis.log")).catch(() => ""));
-      throw new SandboxLoadError(reason ?? (err instanceof Error ? err.message : String(err)));
+      const message = err instanceof Error ? err.message : String(err);
+      throw new SandboxLoadError(reason ?? message, reason !== null && loadFailureFromFile(reason, / exited with /.test(message)));
     }
   }
 

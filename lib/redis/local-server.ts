@@ -18,6 +18,8 @@ export interface LocalRedisOptions {
   sentinel?: boolean;
   /** How long to wait for the first PONG (a server loading a large RDB answers LOADING until done). */
   readyTimeoutMs?: number;
+  /** Aborts the wait for the first PONG: the half-started process is killed and the call rejects. */
+  signal?: AbortSignal;
 }
 
 export interface LocalRedis {
@@ -89,10 +91,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once the port answers PING with PONG (or an auth error, which also means "up"). */
-export async function waitForPing(port: number, timeoutMs = 10_000, host = "127.0.0.1"): Promise<void> {
+export async function waitForPing(port: number, timeoutMs = 10_000, host = "127.0.0.1", signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer";
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
     const reply = await new Promise<string>((resolve) => {
       const sock = connect({ host, port });
       let buf = "";
@@ -151,8 +154,13 @@ export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRed
       c.once("exit", (code) => reject(new Error(`redis-server on port ${port} exited with ${code}: ${stderr.trim()}`))),
     );
     exited.catch(() => undefined);
+    // Stops the PING loop once the race is decided (an exited server must not be polled for readyTimeoutMs more).
+    const polling = new AbortController();
+    const onAbort = () => polling.abort(opts.signal?.reason);
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      await Promise.race([waitForPing(port, opts.readyTimeoutMs), exited]);
+      if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error("aborted");
+      await Promise.race([waitForPing(port, opts.readyTimeoutMs, "127.0.0.1", polling.signal), exited]);
     } catch (err) {
       // Not ready in time: the caller gets no handle to stop it, so it must not outlive this call.
       if (c.exitCode === null && c.signalCode === null) {
@@ -162,6 +170,9 @@ export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRed
         await gone;
       }
       throw err;
+    } finally {
+      polling.abort();
+      opts.signal?.removeEventListener("abort", onAbort);
     }
   };
 

@@ -4,7 +4,7 @@
 // "running" row a crash left behind marked failed at the next open.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
@@ -82,6 +82,30 @@ test("a drill is recorded, verifies, and sets the backup's verify columns; one p
   assert.equal(d?.keys, 50);
   assert.equal(d?.requestedBy, "op");
   assert.deepEqual(verified.at(-1), { id: "e", status: "verified", detail: d?.line ?? null });
+});
+
+test("infrastructure failures stay on the drill record; a file that does not load is the backup's verdict", async () => {
+  const catalogue = { f: { ...base, id: "f", verifyStatus: "verified" }, g: { ...base, id: "g" } };
+  const bad = path.join(dir, "corrupt.rdb");
+  const bytes = readFileSync(path.join(source.dir, "dump.rdb"));
+  for (let i = Math.floor(bytes.length / 2); i < Math.floor(bytes.length / 2) + 32; i++) bytes[i] = (bytes[i] ?? 0) ^ 0x5a;
+  writeFileSync(bad, bytes);
+  // A 1 ms limit: the drill fails with "ran past its limit", which says nothing about the file.
+  const runner = await RestoreDrillRunner.open({ ...deps(catalogue, { f: path.join(source.dir, "dump.rdb"), g: bad }), timeoutMs: 1 });
+  const before = verified.length;
+  const r = await runner.startForBackup("f", { requestedBy: "op" });
+  assert.ok("id" in r, JSON.stringify(r));
+  await runner.settle(r.id);
+  const d = await runner.get(r.id);
+  assert.equal(d?.status, "failed");
+  assert.match(d?.line ?? "", /limit/);
+  assert.equal(verified.length, before, "a timeout does not overwrite the backup's verdict");
+  const plain = await RestoreDrillRunner.open(deps(catalogue, { g: bad }));
+  const g = await plain.startForBackup("g", { requestedBy: "op" });
+  assert.ok("id" in g, JSON.stringify(g));
+  await plain.settle(g.id);
+  assert.equal((await plain.get(g.id))?.status, "failed");
+  assert.deepEqual(verified.slice(before).map((v) => [v.id, v.status]), [["g", "failed"]]);
 });
 
 test("a row a crash left running is marked failed at the next open", async () => {

@@ -160,6 +160,7 @@ test("a corrupted RDB fails with Redis's own load error, and leaves no process o
     assert.ok(err instanceof SandboxLoadError, String(err));
     // Redis's own words, e.g. "Wrong RDB checksum" / "Internal error in RDB reading" / "Short read".
     assert.match(err.reason, /RDB|Short read|checksum|Bad data format/i);
+    assert.equal(err.fromFile, true, "a corrupt file is the backup's verdict");
     return true;
   });
   assert.deepEqual(readdirSync(parentDir), []);

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { parseInfo } from "../../lib/redis/info";
 import { emptyTally, outcome, positionFromRdb, parseCheckRdb, parseRdbLoad, tallyKey, verifyLogical, verifyRdb, MAX_LISTED_DIFFERENCES, type RdbLoadFacts } from "../../lib/backup/verify";
 import { checkOne } from "../../lib/backup/restore-logical";
-import { redisReason } from "../../lib/backup/sandbox";
+import { loadFailureFromFile, redisReason } from "../../lib/backup/sandbox";
 import type { KeyFingerprint } from "../../lib/redis/fingerprint";
 
 // INFO of a 7.0.15 sandbox started on an RDB saved by a master with a backlog (trimmed to the fields used).
@@ -132,6 +132,16 @@ test("an offset mismatch is a difference when the catalogue read the offset from
   assert.equal(positionFromRdb({ position: { source: "rdb-aux", replid: "r", offset: 1 } }), true);
   assert.equal(positionFromRdb({ position: { source: "info-range" } }), false);
   assert.equal(positionFromRdb(null), false);
+});
+
+test("a load failure blames the file only when redis-server stopped on its own over the file's content", () => {
+  assert.equal(loadFailureFromFile("Wrong RDB checksum expected: (abc) got (def). Aborting now.", true), true);
+  // Redis says this for a truncated file.
+  assert.equal(loadFailureFromFile("Short read or OOM loading DB. Unrecoverable error, aborting now. — Unexpected EOF reading RDB file", true), true);
+  assert.equal(loadFailureFromFile("Out Of Memory allocating 1048576 bytes!", true), false);
+  assert.equal(loadFailureFromFile("Can't handle RDB format version 11", true), false);
+  assert.equal(loadFailureFromFile("The RDB file contains AUX module data I can't load: no matching module 'x'", true), false);
+  assert.equal(loadFailureFromFile("Wrong RDB checksum", false), false);
 });
 
 test("redisReason keeps Redis's own error lines from a sandbox log, not the generic warnings", () => {
