@@ -9,7 +9,7 @@ import type { Backup } from "./types";
 import { compareWithLive } from "./live-compare";
 import { runRdbDrill, type DrillResult } from "./restore-drill";
 import { DumpFormatError } from "./logical/format";
-import { DrillImportError, runLogicalDrill } from "./restore-logical";
+import { DrillImportError, readExportSource, runLogicalDrill } from "./restore-logical";
 import type { LiveComparison, RestoreDrill, RestoreDrillDetail } from "./restore-types";
 import { SandboxBusyError, SandboxLoadError, SandboxUnavailableError, type SandboxPool } from "./sandbox";
 import { failedLine, positionFromRdb, type BackupRecord, type DrillKind } from "./verify";
@@ -18,7 +18,7 @@ import type { RestoreDrillRepo } from "../store/restore-drills";
 export type StartResult = { id: string } | { status: number; error: string };
 
 /** A connection to the live master of a topology, for the optional comparison (closed by the runner). */
-export type LiveConnector = (topology: string | null) => Promise<{ node: string; redis: Redis } | { error: string }>;
+export type LiveConnector = (topology: string) => Promise<{ node: string; redis: Redis } | { error: string }>;
 
 export interface RestoreDrillDeps {
   pool: SandboxPool;
@@ -31,8 +31,10 @@ export interface RestoreDrillDeps {
   };
   /** Records the verdict on the catalogue entry (store.backups.setVerification). */
   setVerification?: (id: string, v: { at: number; status: string; detail: string | null }) => Promise<unknown>;
-  /** A finished logical export's file, by export id. */
+  /** A finished logical export's file, by export id (topology: its job's, null when the job is gone). */
   exportFile?: (id: string) => Promise<{ path: string; topology: string | null } | { status: number; error: string }>;
+  /** Keeps an export's file from being pruned while a drill reads it (TransferManager.pinExport); returns the unpin. */
+  pinExport?: (id: string) => () => void;
   live?: LiveConnector;
   timeoutMs?: number;
 }
@@ -81,12 +83,23 @@ export class RestoreDrillRunner {
   /** A drill of a logical export by its export id. */
   async startForExport(exportId: string, req: DrillRequest): Promise<StartResult> {
     if (!this.d.exportFile) return { status: 404, error: "logical exports are not available" };
-    const f = await this.d.exportFile(exportId);
-    if ("error" in f) return f;
-    return this.launch(exportId, "logical", f.path, f.topology, req, {});
+    // Pinned before the lookup, so pruning cannot remove the file between the two.
+    const unpin = this.d.pinExport?.(exportId);
+    let started = false;
+    try {
+      const f = await this.d.exportFile(exportId);
+      if ("error" in f) return f;
+      // The file's own header names its source; the job (absent after a restart) is only a fallback.
+      const source = await readExportSource(f.path);
+      const r = await this.launch(exportId, "logical", f.path, source ? source.topology : f.topology, req, {}, unpin);
+      started = "id" in r;
+      return r;
+    } finally {
+      if (!started) unpin?.();
+    }
   }
 
-  private async launch(backupId: string, kind: DrillKind, file: string, topology: string | null, req: DrillRequest, record: BackupRecord): Promise<StartResult> {
+  private async launch(backupId: string, kind: DrillKind, file: string, topology: string | null, req: DrillRequest, record: BackupRecord, unpin?: () => void): Promise<StartResult> {
     if ([...this.running.values()].some((r) => r.backupId === backupId)) return { status: 409, error: `a restore drill of ${backupId} is already running` };
     try {
       this.d.pool.checkAvailable();
@@ -110,7 +123,10 @@ export class RestoreDrillRunner {
       requestedBy: req.requestedBy,
     };
     await this.d.repo.save(drill);
-    const done = this.execute(drill, file, topology, req, record).finally(() => this.running.delete(drill.id));
+    const done = this.execute(drill, file, topology, req, record).finally(() => {
+      unpin?.();
+      this.running.delete(drill.id);
+    });
     this.running.set(drill.id, { backupId, done });
     return { id: drill.id };
   }
@@ -162,6 +178,7 @@ export class RestoreDrillRunner {
   private async compareLive(sandbox: Redis, topology: string | null, signal: AbortSignal): Promise<LiveComparison> {
     const empty = (node: string, error: string): LiveComparison => ({ node, added: 0, removed: 0, changed: 0, unchanged: 0, samples: [], truncated: null, error });
     if (!this.d.live) return empty("", "no live master to compare with");
+    if (topology === null) return empty("", "the export's source topology is unknown (its header names none): no live comparison");
     const c = await this.d.live(topology).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
     if ("error" in c) return empty("", c.error);
     try {

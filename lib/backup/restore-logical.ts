@@ -92,6 +92,19 @@ export async function runLogicalDrill(pool: SandboxPool, input: LogicalDrillInpu
   });
 }
 
+/** The export's source as its header records it (node + topology); null when the first record is not a readable header. */
+export async function readExportSource(file: string): Promise<{ node: string; topology: string | null } | null> {
+  const src = await fileStream(file);
+  try {
+    for await (const rec of readDump(src)) return rec.kind === "header" ? rec.header.source : null;
+    return null;
+  } catch {
+    return null;
+  } finally {
+    await src.close();
+  }
+}
+
 async function expiredKeys(redis: Redis): Promise<number> {
   return Number(parseInfo(await redis.info("stats")).stats?.expired_keys ?? 0);
 }
