@@ -1,15 +1,17 @@
-// Throwaway redis-server processes for restore drills: loopback only, on a free port, in a fresh
+// Throwaway redis-server processes for restore drills: loopback only, password protected (a random
+// requirepass in the sandbox's own 0600 redis.conf), on a free port, in a fresh
 // directory under the dashboard's own sandbox folder, never persisting anything (--save "",
 // --appendonly no). Loaded from a copy of an RDB (streamed, never whole in memory) or started
 // empty for a logical import. Whatever happens (load error, timeout, a failed verification, a
 // shutdown), the process is stopped by its PID and its directory removed. At most `max` run at once.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { constants, createReadStream, createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, open } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type Redis from "ioredis";
 import { createConnection } from "../redis/connection";
+import { parseInfo } from "../redis/info";
 import { redisServerBinary, startRedis, type LocalRedis } from "../redis/local-server";
 
 /** Databases every sandbox has: RDBs from servers with more than 16 load, and logical verify gets a scratch db. */
@@ -131,10 +133,28 @@ export class SandboxPool {
       const started = Date.now();
       const sandboxDir = dir;
       // Not abortable: a start is bounded by readyTimeoutMs, and a process half started must be known to stop it.
-      server = await this.start(sandboxDir);
+      // A random password in a 0600 redis.conf inside the 0700 dir (never argv): no other local
+      // user can read the restored data over loopback TCP.
+      const password = randomBytes(24).toString("hex");
+      const configFile = path.join(sandboxDir, "redis.conf");
+      await writeFile(configFile, `requirepass ${password}\n`, { mode: 0o600, flag: "wx" });
+      server = await this.start(sandboxDir, configFile);
       if (ctl.signal.aborted) throw ctl.signal.reason instanceof Error ? ctl.signal.reason : new Error("aborted");
       const pid = server.pid();
       if (pid === undefined) throw new Error("the sandbox redis-server has no PID");
+      const port = server.port;
+      const connectTo = async (name: string) => {
+        const c = createConnection({ host: "127.0.0.1", port, password, timeoutMs: 30_000, connectionName: name });
+        conns.push(c);
+        await c.connect();
+        return c;
+      };
+      // Another listener could have taken the port between freePort() and the bind: the data goes
+      // only to the process we started.
+      const probe = await connectTo("replscope-restore-drill-probe");
+      const reported = Number(parseInfo(await probe.info("server")).server?.process_id);
+      probe.disconnect();
+      if (reported !== pid) throw new Error(`port ${port} is answered by process ${reported}, not the sandbox's ${pid}: another program took the port`);
       await writeFile(path.join(sandboxDir, "pid"), String(pid), { mode: 0o600 });
       const sb: Sandbox = {
         port: server.port,
@@ -143,12 +163,7 @@ export class SandboxPool {
         rdbSha256: sha256,
         rdbFile: path.join(sandboxDir, RDB_NAME),
         startSeconds: (Date.now() - started) / 1000,
-        connect: async (name) => {
-          const c = createConnection({ host: "127.0.0.1", port: server?.port ?? 0, timeoutMs: 30_000, connectionName: name });
-          conns.push(c);
-          await c.connect();
-          return c;
-        },
+        connect: connectTo,
         logTail: (maxBytes) => readTail(path.join(sandboxDir, "redis.log"), maxBytes),
       };
       return await abortable(fn(sb, ctl.signal), ctl.signal);
@@ -160,7 +175,7 @@ export class SandboxPool {
     }
   }
 
-  private async start(dir: string): Promise<LocalRedis> {
+  private async start(dir: string, configFile: string): Promise<LocalRedis> {
     const args = [
       "--dbfilename", RDB_NAME,
       "--databases", String(SANDBOX_DATABASES),
@@ -170,7 +185,7 @@ export class SandboxPool {
       ...(this.o.maxmemoryBytes ? ["--maxmemory", String(this.o.maxmemoryBytes), "--maxmemory-policy", "noeviction"] : []),
     ];
     try {
-      return await startRedis({ dir, args, binary: this.o.binary, readyTimeoutMs: this.o.readyTimeoutMs ?? 600_000 });
+      return await startRedis({ dir, args, configFile, binary: this.o.binary, readyTimeoutMs: this.o.readyTimeoutMs ?? 600_000 });
     } catch (err) {
       // The process logs to its file, not stderr: Redis's own reason is there.
       const reason = redisReason(await readTail(path.join(dir, "redis.log")).catch(() => ""));

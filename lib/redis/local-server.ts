@@ -18,6 +18,11 @@ export interface LocalRedisOptions {
   sentinel?: boolean;
   /** How long to wait for the first PONG (a server loading a large RDB answers LOADING until done). */
   readyTimeoutMs?: number;
+  /**
+   * A redis.conf passed as the first argument (before every other option), e.g. one holding
+   * `requirepass`, so a secret never appears on the command line.
+   */
+  configFile?: string;
   /** Aborts the wait for the first PONG: the half-started process is killed and the call rejects. */
   signal?: AbortSignal;
 }
@@ -142,7 +147,7 @@ export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRed
   let child: ChildProcess | undefined;
 
   const launch = async () => {
-    const c = spawn(binary, base, { stdio: ["ignore", "ignore", "pipe"] });
+    const c = spawn(binary, opts.configFile ? [opts.configFile, ...base] : base, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     c.stderr?.on("data", (d: Buffer) => {
       if (stderr.length < 4096) stderr += d.toString("utf8");

@@ -168,6 +168,24 @@ test("a corrupted RDB fails with Redis's own load error, and leaves no process o
   assert.equal(pool.active, 0);
 });
 
+test("a sandbox refuses unauthenticated connections (NOAUTH), its password never on the command line", async () => {
+  const pool = new SandboxPool({ parentDir });
+  const seen = await pool.run({}, async (sb) => {
+    const anon = new Redis({ host: "127.0.0.1", port: sb.port, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    anon.on("error", () => undefined);
+    await anon.connect();
+    const refused = await anon.get("x").then(() => "answered", (err: unknown) => String(err));
+    anon.disconnect();
+    const ours = await sb.connect("test");
+    const cmdline = readFileSync(`/proc/${sb.pid}/cmdline`, "utf8");
+    return { refused, ping: await ours.ping(), cmdline };
+  });
+  assert.match(seen.refused, /NOAUTH/);
+  assert.equal(seen.ping, "PONG");
+  assert.doesNotMatch(seen.cmdline, /requirepass/);
+  assert.deepEqual(readdirSync(parentDir), []);
+});
+
 test("redis-server missing: a clear message, no sandbox dir", async () => {
   const saved = process.env.REDIS_SERVER;
   process.env.REDIS_SERVER = path.join(work, "no-such-redis-server");
