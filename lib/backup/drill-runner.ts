@@ -193,10 +193,13 @@ export class RestoreDrillRunner {
     await this.running.get(id)?.done;
   }
 
-  async close(): Promise<void> {
+  /** Bounded: the pool aborts sandboxes and kills them by PID after its grace; the records get another `graceMs` to be written. */
+  async close(graceMs = 5000): Promise<void> {
     const all = [...this.running.values()].map((r) => r.done);
-    await this.d.pool.close();
-    await Promise.allSettled(all);
+    await this.d.pool.close(graceMs);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(all), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
 }
 

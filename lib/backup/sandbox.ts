@@ -85,7 +85,7 @@ export interface Sandbox {
 }
 
 export class SandboxPool {
-  private readonly running = new Set<{ stop: () => Promise<void> }>();
+  private readonly running = new Set<Slot>();
   private closed = false;
 
   constructor(private readonly o: SandboxPoolOptions) {}
@@ -122,23 +122,24 @@ export class SandboxPool {
       if (server) await server.stop();
       if (dir) await rm(dir, { recursive: true, force: true });
     };
-    const slot = { stop: async () => ctl.abort(new Error("replscope is shutting down")) };
+    let finished = () => undefined as void;
+    const slot: Slot = { abort: () => ctl.abort(new Error("replscope is shutting down")), pid: undefined, finished: new Promise<void>((resolve) => (finished = resolve)) };
     this.running.add(slot);
-    let timer: NodeJS.Timeout | undefined;
+    // Covers the copy and the start too: both stop on abort (the half-started process is killed).
+    const timer = setTimeout(() => ctl.abort(new Error(`the restore drill ran past its ${Math.round((spec.timeoutMs ?? 3_600_000) / 1000)} s limit`)), spec.timeoutMs ?? 3_600_000);
     try {
       await mkdir(this.o.parentDir, { recursive: true, mode: 0o700 });
       dir = await mkdtemp(path.join(this.o.parentDir, DIR_PREFIX));
-      const sha256 = spec.rdbFile ? await copyRdb(spec.rdbFile, path.join(dir, RDB_NAME)) : null;
-      timer = setTimeout(() => ctl.abort(new Error(`the restore drill ran past its ${Math.round((spec.timeoutMs ?? 3_600_000) / 1000)} s limit`)), spec.timeoutMs ?? 3_600_000);
+      const sha256 = spec.rdbFile ? await copyRdb(spec.rdbFile, path.join(dir, RDB_NAME), ctl.signal) : null;
       const started = Date.now();
       const sandboxDir = dir;
-      // Not abortable: a start is bounded by readyTimeoutMs, and a process half started must be known to stop it.
       // A random password in a 0600 redis.conf inside the 0700 dir (never argv): no other local
       // user can read the restored data over loopback TCP.
       const password = randomBytes(24).toString("hex");
       const configFile = path.join(sandboxDir, "redis.conf");
       await writeFile(configFile, `requirepass ${password}\n`, { mode: 0o600, flag: "wx" });
-      server = await this.start(sandboxDir, configFile);
+      server = await this.start(sandboxDir, configFile, ctl.signal);
+      slot.pid = server.pid();
       if (ctl.signal.aborted) throw ctl.signal.reason instanceof Error ? ctl.signal.reason : new Error("aborted");
       const pid = server.pid();
       if (pid === undefined) throw new Error("the sandbox redis-server has no PID");
@@ -172,10 +173,11 @@ export class SandboxPool {
       ctl.abort();
       await teardown();
       this.running.delete(slot);
+      finished();
     }
   }
 
-  private async start(dir: string, configFile: string): Promise<LocalRedis> {
+  private async start(dir: string, configFile: string, signal: AbortSignal): Promise<LocalRedis> {
     const args = [
       "--dbfilename", RDB_NAME,
       "--databases", String(SANDBOX_DATABASES),
@@ -185,8 +187,9 @@ export class SandboxPool {
       ...(this.o.maxmemoryBytes ? ["--maxmemory", String(this.o.maxmemoryBytes), "--maxmemory-policy", "noeviction"] : []),
     ];
     try {
-      return await startRedis({ dir, args, configFile, binary: this.o.binary, readyTimeoutMs: this.o.readyTimeoutMs ?? 600_000 });
+      return await startRedis({ dir, args, configFile, signal, binary: this.o.binary, readyTimeoutMs: this.o.readyTimeoutMs ?? 600_000 });
     } catch (err) {
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
       // The process logs to its file, not stderr: Redis's own reason is there.
       const reason = redisReason(await readTail(path.join(dir, "redis.log")).catch(() => ""));
       const message = err instanceof Error ? err.message : String(err);
@@ -194,10 +197,20 @@ export class SandboxPool {
     }
   }
 
-  /** Shutdown: stops running drills (their teardown removes the sandboxes). */
-  async close(): Promise<void> {
+  /**
+   * Shutdown: aborts running drills (their teardown stops the process and removes the dir), waits
+   * at most `graceMs` for that, then kills what is left by PID (removeLeftovers at the next start
+   * cleans up its dir).
+   */
+  async close(graceMs = 5000): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([...this.running].map((s) => s.stop()));
+    const slots = [...this.running];
+    for (const s of slots) s.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.allSettled(slots.map((s) => s.finished)), grace]);
+    clearTimeout(timer);
+    for (const s of this.running) if (s.pid !== undefined) killQuietly(s.pid);
   }
 
   /**
@@ -223,6 +236,14 @@ export class SandboxPool {
   }
 }
 
+interface Slot {
+  abort: () => void;
+  /** The sandbox's redis-server, once spawned and answering. */
+  pid: number | undefined;
+  /** Resolves when the run's teardown is done. */
+  finished: Promise<void>;
+}
+
 function killQuietly(pid: number): void {
   try {
     process.kill(pid, "SIGKILL");
@@ -232,7 +253,7 @@ function killQuietly(pid: number): void {
 }
 
 /** Streamed copy of our own backup file (opened without following a symlink) into the sandbox. */
-async function copyRdb(src: string, dst: string): Promise<string> {
+async function copyRdb(src: string, dst: string, signal: AbortSignal): Promise<string> {
   const fh = await open(src, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const st = await fh.stat();
@@ -240,7 +261,7 @@ async function copyRdb(src: string, dst: string): Promise<string> {
     const hash = createHash("sha256");
     const rs = createReadStream("", { fd: fh, autoClose: false });
     rs.on("data", (chunk) => hash.update(chunk));
-    await pipeline(rs, createWriteStream(dst, { flags: "wx", mode: 0o600 }));
+    await pipeline(rs, createWriteStream(dst, { flags: "wx", mode: 0o600 }), { signal });
     return hash.digest("hex");
   } finally {
     await fh.close();

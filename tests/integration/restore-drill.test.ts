@@ -186,6 +186,20 @@ test("a sandbox refuses unauthenticated connections (NOAUTH), its password never
   assert.deepEqual(readdirSync(parentDir), []);
 });
 
+test("shutdown aborts a sandbox still starting: the process is killed and its dir removed, close() does not wait for the ready timeout", async () => {
+  // A "redis-server" that passes the --version probe and then never answers PING.
+  const fake = path.join(work, "never-ready.sh");
+  writeFileSync(fake, `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "Redis server v=7.0.0"; exit 0; fi\nexec "${process.execPath}" -e "setTimeout(() => {}, 600000)" -- "$@"\n`, { mode: 0o755 });
+  const pool = new SandboxPool({ parentDir, binary: fake, readyTimeoutMs: 600_000 });
+  const run = pool.run({}, async () => "started");
+  run.catch(() => undefined);
+  await waitFor("the fake server running", async () => processesUsing(parentDir), (p) => p.length > 0);
+  await pool.close(5000);
+  await assert.rejects(run, /shutting down/);
+  assert.deepEqual(processesUsing(parentDir), []);
+  assert.deepEqual(readdirSync(parentDir), []);
+});
+
 test("redis-server missing: a clear message, no sandbox dir", async () => {
   const saved = process.env.REDIS_SERVER;
   process.env.REDIS_SERVER = path.join(work, "no-such-redis-server");
