@@ -261,7 +261,10 @@ async function copyRdb(src: string, dst: string, signal: AbortSignal): Promise<s
     const hash = createHash("sha256");
     const rs = createReadStream("", { fd: fh, autoClose: false });
     rs.on("data", (chunk) => hash.update(chunk));
-    await pipeline(rs, createWriteStream(dst, { flags: "wx", mode: 0o600 }), { signal });
+    // pipeline's own AbortError says only "aborted": the drill's reason (time limit, shutdown) is what it should say.
+    await pipeline(rs, createWriteStream(dst, { flags: "wx", mode: 0o600 }), { signal }).catch((err: unknown) => {
+      throw signal.aborted && signal.reason instanceof Error ? signal.reason : err;
+    });
     return hash.digest("hex");
   } finally {
     await fh.close();
