@@ -159,6 +159,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       const f = transfers.exportFile(id);
       return f ? { path: f.path, topology: job?.topology ?? null } : { status: 404, error: `no export file ${id}` };
     },
+    pinExport: (id) => transfers.pinExport(id),
     live: liveConnector(hub),
   });
   setRuntime({

@@ -11,6 +11,7 @@ import { apiJson } from "@/components/keys/api";
 const STATUS_CLASS: Record<RestoreDrill["status"], string> = {
   running: "text-sky-300",
   verified: "text-emerald-300",
+  partial: "text-yellow-200",
   differences: "text-amber-300",
   failed: "text-rose-300",
 };

@@ -18,6 +18,7 @@ const STATUS_CLASS: Record<Backup["status"], string> = {
 /** A restore drill's outcome as the catalogue shows it (unverified backups say so, in grey). */
 const VERIFY_CLASS: Record<string, string> = {
   verified: "text-emerald-300",
+  partial: "text-amber-300",
   differences: "text-amber-300",
   failed: "text-rose-300",
   running: "text-sky-300",

@@ -8,16 +8,17 @@ import type Redis from "ioredis";
 import type { Backup } from "./types";
 import { compareWithLive } from "./live-compare";
 import { runRdbDrill, type DrillResult } from "./restore-drill";
-import { runLogicalDrill } from "./restore-logical";
+import { DumpFormatError } from "./logical/format";
+import { DrillImportError, readExportSource, runLogicalDrill } from "./restore-logical";
 import type { LiveComparison, RestoreDrill, RestoreDrillDetail } from "./restore-types";
 import { SandboxBusyError, SandboxLoadError, SandboxUnavailableError, type SandboxPool } from "./sandbox";
-import { failedLine, type DrillKind } from "./verify";
+import { failedLine, positionFromRdb, type BackupRecord, type DrillKind } from "./verify";
 import type { RestoreDrillRepo } from "../store/restore-drills";
 
 export type StartResult = { id: string } | { status: number; error: string };
 
 /** A connection to the live master of a topology, for the optional comparison (closed by the runner). */
-export type LiveConnector = (topology: string | null) => Promise<{ node: string; redis: Redis } | { error: string }>;
+export type LiveConnector = (topology: string) => Promise<{ node: string; redis: Redis } | { error: string }>;
 
 export interface RestoreDrillDeps {
   pool: SandboxPool;
@@ -30,8 +31,10 @@ export interface RestoreDrillDeps {
   };
   /** Records the verdict on the catalogue entry (store.backups.setVerification). */
   setVerification?: (id: string, v: { at: number; status: string; detail: string | null }) => Promise<unknown>;
-  /** A finished logical export's file, by export id. */
+  /** A finished logical export's file, by export id (topology: its job's, null when the job is gone). */
   exportFile?: (id: string) => Promise<{ path: string; topology: string | null } | { status: number; error: string }>;
+  /** Keeps an export's file from being pruned while a drill reads it (TransferManager.pinExport); returns the unpin. */
+  pinExport?: (id: string) => () => void;
   live?: LiveConnector;
   timeoutMs?: number;
 }
@@ -74,18 +77,29 @@ export class RestoreDrillRunner {
     if (b.status === "running" || this.d.backups.isRunning(backupId)) return { status: 409, error: `backup ${backupId} is still running` };
     const f = await this.d.backups.file(backupId);
     if (!f) return { status: 409, error: b.status === "failed" ? `backup ${backupId} failed: there is nothing to restore` : `backup ${backupId} has no file in the backup store` };
-    return this.launch(backupId, b.kind, f.path, b.topology, req, { replid: b.replid, offset: b.offset, sha256: b.sha256, keys: b.keys });
+    return this.launch(backupId, b.kind, f.path, b.topology, req, { replid: b.replid, offset: b.offset, offsetFromRdb: positionFromRdb(b.meta), sha256: b.sha256, keys: b.keys });
   }
 
   /** A drill of a logical export by its export id. */
   async startForExport(exportId: string, req: DrillRequest): Promise<StartResult> {
     if (!this.d.exportFile) return { status: 404, error: "logical exports are not available" };
-    const f = await this.d.exportFile(exportId);
-    if ("error" in f) return f;
-    return this.launch(exportId, "logical", f.path, f.topology, req, {});
+    // Pinned before the lookup, so pruning cannot remove the file between the two.
+    const unpin = this.d.pinExport?.(exportId);
+    let started = false;
+    try {
+      const f = await this.d.exportFile(exportId);
+      if ("error" in f) return f;
+      // The file's own header names its source; the job (absent after a restart) is only a fallback.
+      const source = await readExportSource(f.path);
+      const r = await this.launch(exportId, "logical", f.path, source ? source.topology : f.topology, req, {}, unpin);
+      started = "id" in r;
+      return r;
+    } finally {
+      if (!started) unpin?.();
+    }
   }
 
-  private async launch(backupId: string, kind: DrillKind, file: string, topology: string | null, req: DrillRequest, record: { replid?: string | null; offset?: number | null; sha256?: string | null; keys?: number | null }): Promise<StartResult> {
+  private async launch(backupId: string, kind: DrillKind, file: string, topology: string | null, req: DrillRequest, record: BackupRecord, unpin?: () => void): Promise<StartResult> {
     if ([...this.running.values()].some((r) => r.backupId === backupId)) return { status: 409, error: `a restore drill of ${backupId} is already running` };
     try {
       this.d.pool.checkAvailable();
@@ -109,12 +123,15 @@ export class RestoreDrillRunner {
       requestedBy: req.requestedBy,
     };
     await this.d.repo.save(drill);
-    const done = this.execute(drill, file, topology, req, record).finally(() => this.running.delete(drill.id));
+    const done = this.execute(drill, file, topology, req, record).finally(() => {
+      unpin?.();
+      this.running.delete(drill.id);
+    });
     this.running.set(drill.id, { backupId, done });
     return { id: drill.id };
   }
 
-  private async execute(drill: RestoreDrill, file: string, topology: string | null, req: DrillRequest, record: { replid?: string | null; offset?: number | null; sha256?: string | null; keys?: number | null }): Promise<void> {
+  private async execute(drill: RestoreDrill, file: string, topology: string | null, req: DrillRequest, record: BackupRecord): Promise<void> {
     let live: LiveComparison | undefined;
     const extra = req.compareWithLive
       ? async (sandbox: Redis, signal: AbortSignal) => {
@@ -122,6 +139,7 @@ export class RestoreDrillRunner {
         }
       : undefined;
     let done: RestoreDrill;
+    let fromFile = true;
     try {
       let r: DrillResult;
       let imported: RestoreDrillDetail["import"];
@@ -143,12 +161,15 @@ export class RestoreDrillRunner {
       };
       done = { ...drill, status: r.status, finishedAt: Date.now(), keys: r.keys, differences: r.differences, seconds: r.seconds, line: r.line, detail };
     } catch (err) {
-      const reason = err instanceof SandboxLoadError ? err.message : err instanceof Error ? err.message : String(err);
+      fromFile = failureFromFile(err);
+      const reason = err instanceof Error ? err.message : String(err);
       done = { ...drill, status: "failed", finishedAt: Date.now(), seconds: (Date.now() - drill.startedAt) / 1000, line: failedLine(reason.slice(0, 500)), detail: { ...drill.detail, error: reason.slice(0, 2000) } };
     }
     try {
       await this.d.repo.save(done);
-      await this.d.setVerification?.(drill.backupId, { at: done.finishedAt ?? Date.now(), status: done.status, detail: done.line });
+      // Only a verdict about the file itself goes onto the backup: a shutdown, a timeout or a
+      // sandbox that cannot read this RDB version stays on the drill record.
+      if (fromFile) await this.d.setVerification?.(drill.backupId, { at: done.finishedAt ?? Date.now(), status: done.status, detail: done.line });
     } catch (err) {
       console.error("replscope: cannot record the restore drill", err);
     }
@@ -157,6 +178,7 @@ export class RestoreDrillRunner {
   private async compareLive(sandbox: Redis, topology: string | null, signal: AbortSignal): Promise<LiveComparison> {
     const empty = (node: string, error: string): LiveComparison => ({ node, added: 0, removed: 0, changed: 0, unchanged: 0, samples: [], truncated: null, error });
     if (!this.d.live) return empty("", "no live master to compare with");
+    if (topology === null) return empty("", "the export's source topology is unknown (its header names none): no live comparison");
     const c = await this.d.live(topology).catch((err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }));
     if ("error" in c) return empty("", c.error);
     try {
@@ -171,9 +193,17 @@ export class RestoreDrillRunner {
     await this.running.get(id)?.done;
   }
 
-  async close(): Promise<void> {
+  /** Bounded: the pool aborts sandboxes and kills them by PID after its grace; the records get another `graceMs` to be written. */
+  async close(graceMs = 5000): Promise<void> {
     const all = [...this.running.values()].map((r) => r.done);
-    await this.d.pool.close();
-    await Promise.allSettled(all);
+    await this.d.pool.close(graceMs);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(all), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
   }
+}
+
+/** A failure that is the file's verdict: it did not load (corrupt RDB) or did not parse (bad .rsd record). */
+export function failureFromFile(err: unknown): boolean {
+  return err instanceof DumpFormatError || (err instanceof DrillImportError && err.fromFile) || (err instanceof SandboxLoadError && err.fromFile);
 }

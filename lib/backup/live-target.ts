@@ -8,8 +8,9 @@ import type { LiveConnector } from "./drill-runner";
 
 export function liveConnector(hub: MonitorHub): LiveConnector {
   return async (topology) => {
-    const monitor = topology ? hub.get(topology) : hub.monitors.values().next().value;
-    if (!monitor) return { error: topology ? `no topology "${topology}" to compare with` : "no topology is configured" };
+    // Never a guess: the backup's own topology, or no comparison.
+    const monitor = hub.get(topology);
+    if (!monitor) return { error: `the backup's topology "${topology}" is no longer watched: no live comparison` };
     const view = rootMaster(monitor);
     if (!view) return { error: `topology "${monitor.name}" has no reachable master` };
     const redis = createConnection({ ...connectOptionsFor(monitor.config, view), connectionName: "replscope-restore-drill" });

@@ -47,7 +47,7 @@ export async function runRdbDrill(pool: SandboxPool, input: RdbDrillInput): Prom
 }
 
 export function finish(sb: Sandbox, counts: SandboxCounts, verification: Verification, restoreSeconds: number, started: number, load?: RdbLoadFacts): DrillResult {
-  const o = outcome(counts.total, verification.total ?? verification.differences.length, restoreSeconds);
+  const o = outcome(counts.total, verification.total ?? verification.differences.length, restoreSeconds, verification.unchecked);
   return { ...o, byType: counts.byType, verification, load, restoreSeconds, sandbox: { pid: sb.pid, port: sb.port }, seconds: (Date.now() - started) / 1000 };
 }
 

@@ -40,8 +40,15 @@ export interface LogicalDrillResult extends DrillResult {
   import: Pick<ImportResult, "status" | "restored" | "skipped" | "failed" | "expired" | "error" | "errorOffset" | "failures">;
 }
 
-/** Thrown when the import itself did not complete (a corrupt or truncated file): the reader's reason and byte offset. */
-export class DrillImportError extends Error {}
+/** Thrown when the import itself did not complete: the reader's reason and byte offset. `fromFile`: the file's fault (a record at a byte offset), not the sandbox's. */
+export class DrillImportError extends Error {
+  constructor(
+    message: string,
+    readonly fromFile: boolean,
+  ) {
+    super(message);
+  }
+}
 
 async function fileStream(file: string): Promise<AsyncIterable<Buffer> & { close(): Promise<void> }> {
   const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -62,7 +69,7 @@ export async function runLogicalDrill(pool: SandboxPool, input: LogicalDrillInpu
     } finally {
       await src.close();
     }
-    if (imported.status !== "done") throw new DrillImportError(`the import did not complete: ${imported.error ?? imported.status}${imported.errorOffset !== null ? ` (record at byte ${imported.errorOffset})` : ""}`);
+    if (imported.status !== "done") throw new DrillImportError(`the import did not complete: ${imported.error ?? imported.status}${imported.errorOffset !== null ? ` (record at byte ${imported.errorOffset})` : ""}`, imported.errorOffset !== null);
     const restoreSeconds = (Date.now() - started) / 1000;
 
     const scratch = await sb.connect("replscope-restore-drill-scratch");
@@ -83,6 +90,19 @@ export async function runLogicalDrill(pool: SandboxPool, input: LogicalDrillInpu
     const { status, restored, skipped, failed, expired, error, errorOffset, failures } = imported;
     return { ...finish(sb, counts, verification, restoreSeconds, started), import: { status, restored, skipped, failed, expired, error, errorOffset, failures } };
   });
+}
+
+/** The export's source as its header records it (node + topology); null when the first record is not a readable header. */
+export async function readExportSource(file: string): Promise<{ node: string; topology: string | null } | null> {
+  const src = await fileStream(file);
+  try {
+    for await (const rec of readDump(src)) return rec.kind === "header" ? rec.header.source : null;
+    return null;
+  } catch {
+    return null;
+  } finally {
+    await src.close();
+  }
 }
 
 async function expiredKeys(redis: Redis): Promise<number> {

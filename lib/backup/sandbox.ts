@@ -1,15 +1,17 @@
-// Throwaway redis-server processes for restore drills: loopback only, on a free port, in a fresh
+// Throwaway redis-server processes for restore drills: loopback only, password protected (a random
+// requirepass in the sandbox's own 0600 redis.conf), on a free port, in a fresh
 // directory under the dashboard's own sandbox folder, never persisting anything (--save "",
 // --appendonly no). Loaded from a copy of an RDB (streamed, never whole in memory) or started
 // empty for a logical import. Whatever happens (load error, timeout, a failed verification, a
 // shutdown), the process is stopped by its PID and its directory removed. At most `max` run at once.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { constants, createReadStream, createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile, open } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import type Redis from "ioredis";
 import { createConnection } from "../redis/connection";
+import { parseInfo } from "../redis/info";
 import { redisServerBinary, startRedis, type LocalRedis } from "../redis/local-server";
 
 /** Databases every sandbox has: RDBs from servers with more than 16 load, and logical verify gets a scratch db. */
@@ -24,11 +26,26 @@ export class SandboxUnavailableError extends Error {
 export class SandboxBusyError extends Error {
   readonly code = "EBUSY";
 }
-/** redis-server refused to start on the copy: `reason` holds Redis's own words from its log. */
+/**
+ * redis-server refused to start on the copy: `reason` holds Redis's own words from its log.
+ * `fromFile`: the file itself is at fault (corrupt, truncated), not the sandbox (too old a
+ * redis-server, a missing module, a port, a start timeout): only then is it the backup's verdict.
+ */
 export class SandboxLoadError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly fromFile = false,
+  ) {
     super(`redis-server could not load the backup: ${reason}`);
   }
+}
+
+/** Load failures that say nothing about the file: this redis-server cannot read it, or could not start at all. */
+const NOT_THE_FILE = /can't handle RDB format version|module|Address already in use|Could not create server TCP|Out Of Memory|OOM command|maxmemory|did not answer PING|Permission denied/i;
+
+/** Whether a sandbox that stopped on its own while loading (`exited`) blames the file. */
+export function loadFailureFromFile(reason: string, exited: boolean): boolean {
+  return exited && !NOT_THE_FILE.test(reason);
 }
 
 export interface SandboxPoolOptions {
@@ -68,7 +85,7 @@ export interface Sandbox {
 }
 
 export class SandboxPool {
-  private readonly running = new Set<{ stop: () => Promise<void> }>();
+  private readonly running = new Set<Slot>();
   private closed = false;
 
   constructor(private readonly o: SandboxPoolOptions) {}
@@ -105,21 +122,40 @@ export class SandboxPool {
       if (server) await server.stop();
       if (dir) await rm(dir, { recursive: true, force: true });
     };
-    const slot = { stop: async () => ctl.abort(new Error("replscope is shutting down")) };
+    let finished = () => undefined as void;
+    const slot: Slot = { abort: () => ctl.abort(new Error("replscope is shutting down")), pid: undefined, finished: new Promise<void>((resolve) => (finished = resolve)) };
     this.running.add(slot);
-    let timer: NodeJS.Timeout | undefined;
+    // Covers the copy and the start too: both stop on abort (the half-started process is killed).
+    const timer = setTimeout(() => ctl.abort(new Error(`the restore drill ran past its ${Math.round((spec.timeoutMs ?? 3_600_000) / 1000)} s limit`)), spec.timeoutMs ?? 3_600_000);
     try {
       await mkdir(this.o.parentDir, { recursive: true, mode: 0o700 });
       dir = await mkdtemp(path.join(this.o.parentDir, DIR_PREFIX));
-      const sha256 = spec.rdbFile ? await copyRdb(spec.rdbFile, path.join(dir, RDB_NAME)) : null;
-      timer = setTimeout(() => ctl.abort(new Error(`the restore drill ran past its ${Math.round((spec.timeoutMs ?? 3_600_000) / 1000)} s limit`)), spec.timeoutMs ?? 3_600_000);
+      const sha256 = spec.rdbFile ? await copyRdb(spec.rdbFile, path.join(dir, RDB_NAME), ctl.signal) : null;
       const started = Date.now();
       const sandboxDir = dir;
-      // Not abortable: a start is bounded by readyTimeoutMs, and a process half started must be known to stop it.
-      server = await this.start(sandboxDir);
+      // A random password in a 0600 redis.conf inside the 0700 dir (never argv): no other local
+      // user can read the restored data over loopback TCP.
+      const password = randomBytes(24).toString("hex");
+      const configFile = path.join(sandboxDir, "redis.conf");
+      await writeFile(configFile, `requirepass ${password}\n`, { mode: 0o600, flag: "wx" });
+      server = await this.start(sandboxDir, configFile, ctl.signal);
+      slot.pid = server.pid();
       if (ctl.signal.aborted) throw ctl.signal.reason instanceof Error ? ctl.signal.reason : new Error("aborted");
       const pid = server.pid();
       if (pid === undefined) throw new Error("the sandbox redis-server has no PID");
+      const port = server.port;
+      const connectTo = async (name: string) => {
+        const c = createConnection({ host: "127.0.0.1", port, password, timeoutMs: 30_000, connectionName: name });
+        conns.push(c);
+        await c.connect();
+        return c;
+      };
+      // Another listener could have taken the port between freePort() and the bind: the data goes
+      // only to the process we started.
+      const probe = await connectTo("replscope-restore-drill-probe");
+      const reported = Number(parseInfo(await probe.info("server")).server?.process_id);
+      probe.disconnect();
+      if (reported !== pid) throw new Error(`port ${port} is answered by process ${reported}, not the sandbox's ${pid}: another program took the port`);
       await writeFile(path.join(sandboxDir, "pid"), String(pid), { mode: 0o600 });
       const sb: Sandbox = {
         port: server.port,
@@ -128,12 +164,7 @@ export class SandboxPool {
         rdbSha256: sha256,
         rdbFile: path.join(sandboxDir, RDB_NAME),
         startSeconds: (Date.now() - started) / 1000,
-        connect: async (name) => {
-          const c = createConnection({ host: "127.0.0.1", port: server?.port ?? 0, timeoutMs: 30_000, connectionName: name });
-          conns.push(c);
-          await c.connect();
-          return c;
-        },
+        connect: connectTo,
         logTail: (maxBytes) => readTail(path.join(sandboxDir, "redis.log"), maxBytes),
       };
       return await abortable(fn(sb, ctl.signal), ctl.signal);
@@ -142,10 +173,11 @@ export class SandboxPool {
       ctl.abort();
       await teardown();
       this.running.delete(slot);
+      finished();
     }
   }
 
-  private async start(dir: string): Promise<LocalRedis> {
+  private async start(dir: string, configFile: string, signal: AbortSignal): Promise<LocalRedis> {
     const args = [
       "--dbfilename", RDB_NAME,
       "--databases", String(SANDBOX_DATABASES),
@@ -155,18 +187,30 @@ export class SandboxPool {
       ...(this.o.maxmemoryBytes ? ["--maxmemory", String(this.o.maxmemoryBytes), "--maxmemory-policy", "noeviction"] : []),
     ];
     try {
-      return await startRedis({ dir, args, binary: this.o.binary, readyTimeoutMs: this.o.readyTimeoutMs ?? 600_000 });
+      return await startRedis({ dir, args, configFile, signal, binary: this.o.binary, readyTimeoutMs: this.o.readyTimeoutMs ?? 600_000 });
     } catch (err) {
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
       // The process logs to its file, not stderr: Redis's own reason is there.
       const reason = redisReason(await readTail(path.join(dir, "redis.log")).catch(() => ""));
-      throw new SandboxLoadError(reason ?? (err instanceof Error ? err.message : String(err)));
+      const message = err instanceof Error ? err.message : String(err);
+      throw new SandboxLoadError(reason ?? message, reason !== null && loadFailureFromFile(reason, / exited with /.test(message)));
     }
   }
 
-  /** Shutdown: stops running drills (their teardown removes the sandboxes). */
-  async close(): Promise<void> {
+  /**
+   * Shutdown: aborts running drills (their teardown stops the process and removes the dir), waits
+   * at most `graceMs` for that, then kills what is left by PID (removeLeftovers at the next start
+   * cleans up its dir).
+   */
+  async close(graceMs = 5000): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([...this.running].map((s) => s.stop()));
+    const slots = [...this.running];
+    for (const s of slots) s.abort();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.allSettled(slots.map((s) => s.finished)), grace]);
+    clearTimeout(timer);
+    for (const s of this.running) if (s.pid !== undefined) killQuietly(s.pid);
   }
 
   /**
@@ -192,6 +236,14 @@ export class SandboxPool {
   }
 }
 
+interface Slot {
+  abort: () => void;
+  /** The sandbox's redis-server, once spawned and answering. */
+  pid: number | undefined;
+  /** Resolves when the run's teardown is done. */
+  finished: Promise<void>;
+}
+
 function killQuietly(pid: number): void {
   try {
     process.kill(pid, "SIGKILL");
@@ -201,7 +253,7 @@ function killQuietly(pid: number): void {
 }
 
 /** Streamed copy of our own backup file (opened without following a symlink) into the sandbox. */
-async function copyRdb(src: string, dst: string): Promise<string> {
+async function copyRdb(src: string, dst: string, signal: AbortSignal): Promise<string> {
   const fh = await open(src, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const st = await fh.stat();
@@ -209,7 +261,10 @@ async function copyRdb(src: string, dst: string): Promise<string> {
     const hash = createHash("sha256");
     const rs = createReadStream("", { fd: fh, autoClose: false });
     rs.on("data", (chunk) => hash.update(chunk));
-    await pipeline(rs, createWriteStream(dst, { flags: "wx", mode: 0o600 }));
+    // pipeline's own AbortError says only "aborted": the drill's reason (time limit, shutdown) is what it should say.
+    await pipeline(rs, createWriteStream(dst, { flags: "wx", mode: 0o600 }), { signal }).catch((err: unknown) => {
+      throw signal.aborted && signal.reason instanceof Error ? signal.reason : err;
+    });
     return hash.digest("hex");
   } finally {
     await fh.close();

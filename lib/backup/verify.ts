@@ -16,7 +16,8 @@
 import type { InfoSections } from "../redis/info";
 
 export type DrillKind = "rdb" | "logical";
-export type DrillStatus = "running" | "verified" | "differences" | "failed";
+/** "partial": no difference found, but part of the backup could not be checked (the line says which). */
+export type DrillStatus = "running" | "verified" | "partial" | "differences" | "failed";
 export type TypeCounts = Record<string, number>;
 
 /** Differences listed in a drill record; the total is always counted. */
@@ -96,8 +97,16 @@ export interface BackupRecord {
   replid?: string | null;
   offset?: number | null;
   sha256?: string | null;
+  /** true when `offset` was read from the RDB's own aux fields (meta.position.source "rdb-aux"), not from INFO around the BGSAVE. */
+  offsetFromRdb?: boolean;
   /** DBSIZE summed near the BGSAVE: a hint only (not read at the fork), never a difference. */
   keys?: number | null;
+}
+
+/** Whether the catalogue's position came from the RDB's aux fields (meta.position, see BackupPosition). */
+export function positionFromRdb(meta: Record<string, unknown> | null): boolean {
+  const pos = meta?.position;
+  return typeof pos === "object" && pos !== null && "source" in pos && pos.source === "rdb-aux";
 }
 
 export interface RdbVerifyInput {
@@ -115,11 +124,14 @@ export interface Verification {
   notes: string[];
   /** Differences counted, when there are more than the listed ones. */
   total?: number;
+  /** What was not fully checked ("12 keys checked by type and expiry only"): a drill with any is not "verified". */
+  unchecked?: string[];
 }
 
 export function verifyRdb(i: RdbVerifyInput): Verification {
   const differences: DrillDifference[] = [];
   const notes: string[] = [];
+  const unchecked: string[] = [];
   const { load, counts } = i;
   if (load.loading) differences.push({ kind: "load", detail: "the sandbox still reports loading:1" });
   if (i.backup.sha256 && i.backup.sha256 !== i.fileSha256) {
@@ -143,6 +155,8 @@ export function verifyRdb(i: RdbVerifyInput): Verification {
       }
     } else {
       notes.push("redis-check-rdb was not run (not installed): the key total is checked against Redis's loader only");
+      // The loader's own count is not independent of the loader; a recorded sha256 at least proves the file is the one taken.
+      if (!i.backup.sha256) unchecked.push("no independent key count: redis-check-rdb is not installed and no sha256 was recorded");
     }
   }
   if (load.keysExpiredAtLoad) notes.push(`${fmt(load.keysExpiredAtLoad)} keys had expired before the restore and were not loaded (as any restore of this file would do now)`);
@@ -153,14 +167,19 @@ export function verifyRdb(i: RdbVerifyInput): Verification {
     if (i.backup.replid && i.backup.replid !== load.restoredReplid) {
       differences.push({ kind: "replication", detail: `the catalogue recorded replid ${i.backup.replid}, the RDB carries ${load.restoredReplid}` });
     } else if (i.backup.offset != null && load.restoredOffset !== null && i.backup.offset !== load.restoredOffset) {
-      // The catalogue's offset is read from INFO around the BGSAVE, not at the fork: a note, not a difference.
-      notes.push(`the catalogue recorded offset ${i.backup.offset}; the RDB's own (fork-time) offset is ${load.restoredOffset}`);
+      if (i.backup.offsetFromRdb) {
+        // The catalogue read this very file's aux fields: the restored position must be the same.
+        differences.push({ kind: "replication", detail: `the catalogue recorded offset ${i.backup.offset} from the RDB's aux fields; the restored RDB carries ${load.restoredOffset}` });
+      } else {
+        // Read from INFO around the BGSAVE, not at the fork: a note, not a difference.
+        notes.push(`the catalogue recorded offset ${i.backup.offset}; the RDB's own (fork-time) offset is ${load.restoredOffset}`);
+      }
     }
   }
   if (i.backup.keys != null && i.backup.keys !== counts.total) {
     notes.push(`the catalogue noted about ${fmt(i.backup.keys)} keys near the BGSAVE; the RDB holds ${fmt(counts.total)}`);
   }
-  return { differences, notes };
+  return { differences, notes, unchecked };
 }
 
 /** Per-key result of comparing the file's entry with the sandbox's key. */
@@ -213,8 +232,8 @@ export function verifyLogical(t: LogicalTally, counts: SandboxCounts): Verificat
     if (held !== n) notes.push(`${type}: ${fmt(n)} in the file, ${fmt(held)} in the sandbox`);
   }
   if (t.expired) notes.push(`${fmt(t.expired)} keys in the file had expired before they could be checked`);
-  if (t.unverified) notes.push(`${fmt(t.unverified)} keys over the fingerprint read limits were compared by type, length and expiry only`);
-  return { differences: t.listed, notes, total: t.differences };
+  const unchecked = t.unverified ? [`${fmt(t.unverified)} key${t.unverified === 1 ? "" : "s"} checked by type and expiry only`] : [];
+  return { differences: t.listed, notes, total: t.differences, unchecked };
 }
 
 export interface DrillOutcome {
@@ -225,9 +244,10 @@ export interface DrillOutcome {
   line: string;
 }
 
-/** The record's status and its one line. */
-export function outcome(keys: number, differences: number, seconds: number): DrillOutcome {
+/** The record's status and its one line: "verified" only when nothing was left unchecked. */
+export function outcome(keys: number, differences: number, seconds: number, unchecked: readonly string[] = []): DrillOutcome {
   const s = seconds.toFixed(seconds < 10 ? 1 : 0);
+  if (differences === 0 && unchecked.length) return { status: "partial", keys, differences, seconds, line: `backup partly verified: ${fmt(keys)} keys, 0 differences, restored in ${s} s (${unchecked.join("; ")})` };
   if (differences === 0) return { status: "verified", keys, differences, seconds, line: `backup verified: ${fmt(keys)} keys, 0 differences, restored in ${s} s` };
   return { status: "differences", keys, differences, seconds, line: `backup restored with ${fmt(differences)} difference${differences === 1 ? "" : "s"}: ${fmt(keys)} keys, restored in ${s} s` };
 }

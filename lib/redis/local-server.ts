@@ -18,6 +18,13 @@ export interface LocalRedisOptions {
   sentinel?: boolean;
   /** How long to wait for the first PONG (a server loading a large RDB answers LOADING until done). */
   readyTimeoutMs?: number;
+  /**
+   * A redis.conf passed as the first argument (before every other option), e.g. one holding
+   * `requirepass`, so a secret never appears on the command line.
+   */
+  configFile?: string;
+  /** Aborts the wait for the first PONG: the half-started process is killed and the call rejects. */
+  signal?: AbortSignal;
 }
 
 export interface LocalRedis {
@@ -88,15 +95,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/**
- * Resolves once the port answers PING with PONG (or an auth error, which also means "up").
- * `gone` ends the wait early: a server that already exited will never answer, and a loop left
- * polling until the deadline (10 min for a sandbox) would keep the process alive.
- */
-export async function waitForPing(port: number, timeoutMs = 10_000, host = "127.0.0.1", gone: () => boolean = () => false): Promise<void> {
+/** Resolves once the port answers PING with PONG (or an auth error, which also means "up"). */
+export async function waitForPing(port: number, timeoutMs = 10_000, host = "127.0.0.1", signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = "no answer";
-  while (Date.now() < deadline && !gone()) {
+  while (Date.now() < deadline) {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
     const reply = await new Promise<string>((resolve) => {
       const sock = connect({ host, port });
       let buf = "";
@@ -116,7 +120,7 @@ export async function waitForPing(port: number, timeoutMs = 10_000, host = "127.
     lastError = reply.trim();
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(gone() ? `redis on port ${port} exited before answering PING` : `redis on port ${port} did not answer PING within ${timeoutMs} ms (${lastError})`);
+  throw new Error(`redis on port ${port} did not answer PING within ${timeoutMs} ms (${lastError})`);
 }
 
 export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRedis> {
@@ -143,7 +147,7 @@ export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRed
   let child: ChildProcess | undefined;
 
   const launch = async () => {
-    const c = spawn(binary, base, { stdio: ["ignore", "ignore", "pipe"] });
+    const c = spawn(binary, opts.configFile ? [opts.configFile, ...base] : base, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     c.stderr?.on("data", (d: Buffer) => {
       if (stderr.length < 4096) stderr += d.toString("utf8");
@@ -155,9 +159,13 @@ export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRed
       c.once("exit", (code) => reject(new Error(`redis-server on port ${port} exited with ${code}: ${stderr.trim()}`))),
     );
     exited.catch(() => undefined);
+    // Stops the PING loop once the race is decided (an exited server must not be polled for readyTimeoutMs more).
+    const polling = new AbortController();
+    const onAbort = () => polling.abort(opts.signal?.reason);
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const hasExited = () => c.exitCode !== null || c.signalCode !== null;
-      await Promise.race([waitForPing(port, opts.readyTimeoutMs, "127.0.0.1", hasExited), exited]);
+      if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error("aborted");
+      await Promise.race([waitForPing(port, opts.readyTimeoutMs, "127.0.0.1", polling.signal), exited]);
     } catch (err) {
       // Not ready in time: the caller gets no handle to stop it, so it must not outlive this call.
       if (c.exitCode === null && c.signalCode === null) {
@@ -167,6 +175,9 @@ export async function startRedis(opts: LocalRedisOptions = {}): Promise<LocalRed
         await gone;
       }
       throw err;
+    } finally {
+      polling.abort();
+      opts.signal?.removeEventListener("abort", onAbort);
     }
   };
 

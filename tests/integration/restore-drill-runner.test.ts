@@ -4,7 +4,7 @@
 // "running" row a crash left behind marked failed at the next open.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
@@ -13,6 +13,7 @@ import { SandboxPool } from "../../lib/backup/sandbox";
 import type { Backup } from "../../lib/backup/types";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { openStore, type Store } from "../../lib/store";
+import { exportNode } from "../../lib/backup/logical/export";
 import { waitFor } from "../support/wait";
 
 let store: Store;
@@ -82,6 +83,73 @@ test("a drill is recorded, verifies, and sets the backup's verify columns; one p
   assert.equal(d?.keys, 50);
   assert.equal(d?.requestedBy, "op");
   assert.deepEqual(verified.at(-1), { id: "e", status: "verified", detail: d?.line ?? null });
+});
+
+test("infrastructure failures stay on the drill record; a file that does not load is the backup's verdict", async () => {
+  const catalogue = { f: { ...base, id: "f", verifyStatus: "verified" }, g: { ...base, id: "g" } };
+  const bad = path.join(dir, "corrupt.rdb");
+  const bytes = readFileSync(path.join(source.dir, "dump.rdb"));
+  for (let i = Math.floor(bytes.length / 2); i < Math.floor(bytes.length / 2) + 32; i++) bytes[i] = (bytes[i] ?? 0) ^ 0x5a;
+  writeFileSync(bad, bytes);
+  // A 1 ms limit: the drill fails with "ran past its limit", which says nothing about the file.
+  const runner = await RestoreDrillRunner.open({ ...deps(catalogue, { f: path.join(source.dir, "dump.rdb"), g: bad }), timeoutMs: 1 });
+  const before = verified.length;
+  const r = await runner.startForBackup("f", { requestedBy: "op" });
+  assert.ok("id" in r, JSON.stringify(r));
+  await runner.settle(r.id);
+  const d = await runner.get(r.id);
+  assert.equal(d?.status, "failed");
+  assert.match(d?.line ?? "", /limit/);
+  assert.equal(verified.length, before, "a timeout does not overwrite the backup's verdict");
+  const plain = await RestoreDrillRunner.open(deps(catalogue, { g: bad }));
+  const g = await plain.startForBackup("g", { requestedBy: "op" });
+  assert.ok("id" in g, JSON.stringify(g));
+  await plain.settle(g.id);
+  assert.equal((await plain.get(g.id))?.status, "failed");
+  assert.deepEqual(verified.slice(before).map((v) => [v.id, v.status]), [["g", "failed"]]);
+});
+
+async function exportFrom(file: string, topology: string | null) {
+  const conn = new Redis({ port: source.port, host: "127.0.0.1", lazyConnect: true });
+  await conn.connect();
+  try {
+    await exportNode(conn, createWriteStream(file), { node: source.id, topology });
+  } finally {
+    conn.disconnect();
+  }
+}
+
+test("compare-with-live of an export uses the file header's topology (never a guess) and pins the file while the drill runs", async () => {
+  const withTopo = path.join(dir, "with.rsd");
+  const noTopo = path.join(dir, "none.rsd");
+  await exportFrom(withTopo, "blue");
+  await exportFrom(noTopo, null);
+  const asked: string[] = [];
+  const pins: string[] = [];
+  const runner = await RestoreDrillRunner.open({
+    ...deps({}, {}),
+    // The job is gone (a restart): the dependency knows no topology.
+    exportFile: async (id) => ({ path: id === "0000000000000001" ? withTopo : noTopo, topology: null }),
+    pinExport: (id) => {
+      pins.push(`pin ${id}`);
+      return () => pins.push(`unpin ${id}`);
+    },
+    live: async (topology) => {
+      asked.push(topology);
+      return { error: `no topology "${topology}" here` };
+    },
+  });
+  const a = await runner.startForExport("0000000000000001", { requestedBy: "op", compareWithLive: true });
+  assert.ok("id" in a, JSON.stringify(a));
+  assert.deepEqual(pins, ["pin 0000000000000001"], "pinned while the drill runs");
+  await runner.settle(a.id);
+  assert.deepEqual(pins, ["pin 0000000000000001", "unpin 0000000000000001"]);
+  assert.deepEqual(asked, ["blue"]);
+  const b = await runner.startForExport("0000000000000002", { requestedBy: "op", compareWithLive: true });
+  assert.ok("id" in b, JSON.stringify(b));
+  await runner.settle(b.id);
+  assert.deepEqual(asked, ["blue"], "no live connection for an unknown source topology");
+  assert.match((await runner.get(b.id))?.detail?.live?.error ?? "", /source topology is unknown/);
 });
 
 test("a row a crash left running is marked failed at the next open", async () => {

@@ -3,9 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseInfo } from "../../lib/redis/info";
-import { emptyTally, outcome, parseCheckRdb, parseRdbLoad, tallyKey, verifyLogical, verifyRdb, MAX_LISTED_DIFFERENCES, type RdbLoadFacts } from "../../lib/backup/verify";
+import { emptyTally, outcome, positionFromRdb, parseCheckRdb, parseRdbLoad, tallyKey, verifyLogical, verifyRdb, MAX_LISTED_DIFFERENCES, type RdbLoadFacts } from "../../lib/backup/verify";
 import { checkOne } from "../../lib/backup/restore-logical";
-import { redisReason } from "../../lib/backup/sandbox";
+import { loadFailureFromFile, redisReason } from "../../lib/backup/sandbox";
 import type { KeyFingerprint } from "../../lib/redis/fingerprint";
 
 // INFO of a 7.0.15 sandbox started on an RDB saved by a master with a backlog (trimmed to the fields used).
@@ -101,6 +101,47 @@ test("outcome: the operator's line", () => {
   assert.deepEqual(outcome(12345, 0, 3.21), { status: "verified", keys: 12345, differences: 0, seconds: 3.21, line: "backup verified: 12,345 keys, 0 differences, restored in 3.2 s" });
   assert.equal(outcome(10, 1, 42).line, "backup restored with 1 difference: 10 keys, restored in 42 s");
   assert.equal(outcome(10, 3, 1).status, "differences");
+});
+
+test("a drill with unchecked parts is 'partial', never 'verified', and its line says what was not checked", () => {
+  // RDB: neither redis-check-rdb nor a recorded sha256 gives a count independent of the loader.
+  const alone = verifyRdb({ load: load(), counts: counts(2), fileSha256: "x", backup: {}, checkRdb: null });
+  assert.deepEqual(alone.differences, []);
+  assert.equal(alone.unchecked?.length, 1);
+  assert.equal(outcome(2, 0, 1, alone.unchecked).status, "partial");
+  assert.match(outcome(2, 0, 1, alone.unchecked).line, /^backup partly verified: 2 keys, 0 differences, .*no independent key count/);
+  // A recorded sha256 or redis-check-rdb is enough.
+  assert.deepEqual(verifyRdb({ load: load(), counts: counts(2), fileSha256: "x", backup: { sha256: "x" }, checkRdb: null }).unchecked, []);
+  assert.deepEqual(verifyRdb({ load: load(), counts: counts(2), fileSha256: "x", backup: {}, checkRdb: parseCheckRdb(CHECK_RDB) }).unchecked, []);
+  // Logical: keys over the read limits or written in parts.
+  const t = emptyTally();
+  tallyKey(t, "string", "a", { kind: "same" });
+  tallyKey(t, "hash", "big", { kind: "unverified" });
+  const v = verifyLogical(t, { byType: { string: 1, hash: 1 }, total: 2, vanished: 0 });
+  const o = outcome(2, v.total ?? 0, 1, v.unchecked);
+  assert.equal(o.status, "partial");
+  assert.match(o.line, /\(1 key checked by type and expiry only\)$/);
+  // Differences win over "partial".
+  assert.equal(outcome(2, 1, 1, v.unchecked).status, "differences");
+});
+
+test("an offset mismatch is a difference when the catalogue read the offset from the RDB itself", () => {
+  const v = verifyRdb({ load: load(), counts: counts(2), fileSha256: "x", backup: { replid: "6f9eddfb2025156c4efc9c4945be278ae7c9ba70", offset: 64, offsetFromRdb: true, sha256: "x" }, checkRdb: null });
+  assert.deepEqual(v.differences.map((d) => d.kind), ["replication"]);
+  assert.match(v.differences[0]?.detail ?? "", /recorded offset 64 from the RDB's aux fields; the restored RDB carries 50/);
+  assert.equal(positionFromRdb({ position: { source: "rdb-aux", replid: "r", offset: 1 } }), true);
+  assert.equal(positionFromRdb({ position: { source: "info-range" } }), false);
+  assert.equal(positionFromRdb(null), false);
+});
+
+test("a load failure blames the file only when redis-server stopped on its own over the file's content", () => {
+  assert.equal(loadFailureFromFile("Wrong RDB checksum expected: (abc) got (def). Aborting now.", true), true);
+  // Redis says this for a truncated file.
+  assert.equal(loadFailureFromFile("Short read or OOM loading DB. Unrecoverable error, aborting now. — Unexpected EOF reading RDB file", true), true);
+  assert.equal(loadFailureFromFile("Out Of Memory allocating 1048576 bytes!", true), false);
+  assert.equal(loadFailureFromFile("Can't handle RDB format version 11", true), false);
+  assert.equal(loadFailureFromFile("The RDB file contains AUX module data I can't load: no matching module 'x'", true), false);
+  assert.equal(loadFailureFromFile("Wrong RDB checksum", false), false);
 });
 
 test("redisReason keeps Redis's own error lines from a sandbox log, not the generic warnings", () => {
