@@ -58,10 +58,15 @@ export function diffNode(prev: NodeState, next: NodeState): NodeEvent[] {
   const before = new Set(prev.repl.replicas.map((r) => r.id));
   const after = new Set(next.repl.replicas.map((r) => r.id));
   for (const id of after) {
-    if (!before.has(id)) push({ kind: "replica:attached", severity: "info", text: `replica ${id} attached to ${node}`, data: { replica: id } });
+    if (before.has(id)) continue;
+    const text = isRdbFetch(id) ? `an RDB fetch from ${id.slice(0, -2)} (port 0: redis-cli --rdb or a backup tool, not a replica) started on ${node}` : `replica ${id} attached to ${node}`;
+    push({ kind: "replica:attached", severity: "info", text, data: { replica: id } });
   }
   for (const id of before) {
-    if (!after.has(id)) push({ kind: "replica:detached", severity: "warning", text: `replica ${id} detached from ${node}`, data: { replica: id } });
+    if (after.has(id)) continue;
+    // A fetch that ends is the normal end of a backup, not a replica lost.
+    if (isRdbFetch(id)) push({ kind: "replica:detached", severity: "info", text: `the RDB fetch from ${id.slice(0, -2)} (port 0) ended on ${node}`, data: { replica: id } });
+    else push({ kind: "replica:detached", severity: "warning", text: `replica ${id} detached from ${node}`, data: { replica: id } });
   }
 
   if (prev.repl.readOnly !== null && next.repl.readOnly !== null && prev.repl.readOnly !== next.repl.readOnly && next.role === "replica") {
@@ -72,4 +77,12 @@ export function diffNode(prev: NodeState, next: NodeState): NodeEvent[] {
     push({ kind: "master:failover-state", severity: "warning", text: `${node} failover state: ${next.repl.failoverState}`, data: { from: prev.repl.failoverState, to: next.repl.failoverState } });
   }
   return events;
+}
+
+/**
+ * A "replica" listed with port 0 announced no listening port: `redis-cli --rdb` (replscope's own
+ * backups use it) or another backup tool taking one RDB over the replication protocol.
+ */
+function isRdbFetch(id: string): boolean {
+  return id.endsWith(":0");
 }

@@ -283,6 +283,18 @@ describe("diffNode: events from consecutive states built from real INFO", () => 
     assert.deepEqual(events[2]?.[0]?.data, { replica: R });
   });
 
+  test("an RDB fetch (a replica line with port=0: redis-cli --rdb) is named as such, and its end is info", () => {
+    const text = raw("master.txt");
+    const withFetch = text.replace(/^(slave0:.*)$/m, "$1\nslave9:ip=127.0.0.1,port=0,state=wait_bgsave,offset=0,lag=0");
+    assert.notEqual(withFetch, text, "fixture has a slave0 line");
+    const { events } = run(M, [ok(text, T0), ok(withFetch, T0 + 250), ok(text, T0 + 500)]);
+    assert.deepEqual(kinds(events[1]), ["replica:attached"]);
+    assert.match(events[1]?.[0]?.text ?? "", /^an RDB fetch from 127\.0\.0\.1 \(port 0: redis-cli --rdb/);
+    assert.deepEqual(kinds(events[2]), ["replica:detached"]);
+    assert.equal(events[2]?.[0]?.severity, "info");
+    assert.match(events[2]?.[0]?.text ?? "", /RDB fetch from 127\.0\.0\.1 \(port 0\) ended/);
+  });
+
   test("a replica turned writable is a warning; read-only again is info", () => {
     const writable = setField(raw("replica.txt"), "slave_read_only", "0");
     const { events } = run(R, [ok(raw("replica.txt"), T0), ok(writable, T0 + 250), ok(raw("replica.txt"), T0 + 500)]);
