@@ -7,6 +7,7 @@ import { useState } from "react";
 import type { RestoreDrill } from "@/lib/backup/restore-types";
 import { useApi, useMe } from "@/components/data/use-api";
 import { apiJson } from "@/components/keys/api";
+import { useAction } from "@/components/data/use-action";
 
 const STATUS_CLASS: Record<RestoreDrill["status"], string> = {
   running: "text-sky-300",
@@ -32,23 +33,16 @@ export function RestoreDrillPanel({ backupId, source = "backup" }: RestoreDrillP
   const anyRunning = drills.some((d) => d.status === "running");
   if (anyRunning !== fast) setFast(anyRunning);
   const [compareWithLive, setCompareWithLive] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const start = async () => {
     if (!backupId) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const path = source === "export" ? `/api/export/${backupId}/verify` : `/api/backups/${backupId}/verify`;
       await apiJson(path, { method: "POST", body: JSON.stringify({ compareWithLive }) });
       setFast(true);
       await list.mutate();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

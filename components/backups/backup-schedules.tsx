@@ -4,6 +4,7 @@
 import { useState } from "react";
 import type { BackupSchedule } from "@/lib/backup/types";
 import { apiJson } from "@/components/keys/api";
+import { useAction } from "@/components/data/use-action";
 
 const input = "w-full rounded border border-slate-700 bg-slate-950 px-2 py-1 text-xs text-slate-100";
 
@@ -15,21 +16,13 @@ export function BackupSchedules({ schedules, topologies, readOnly, onChanged }: 
   const [prefer, setPrefer] = useState("replica");
   const [keepLast, setKeepLast] = useState("7");
   const [keepDays, setKeepDays] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  const call = async (url: string, init: RequestInit) => {
-    setBusy(true);
-    setError(null);
-    try {
+  const call = (url: string, init: RequestInit) =>
+    run(async () => {
       await apiJson(url, init);
       onChanged();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   const create = () => {
     const body: Record<string, unknown> = { topology: topology || topologies[0], prefer };

@@ -5,6 +5,7 @@ import { useState } from "react";
 import type { Backup } from "@/lib/backup/types";
 import { formatBytes, formatDuration } from "@/lib/format";
 import { apiJson } from "@/components/keys/api";
+import { useAction } from "@/components/data/use-action";
 import { ConfirmDialog } from "@/components/keys/confirm-dialog";
 
 export type BackupRow = Backup & { durationMs: number | null; download: string | null };
@@ -39,22 +40,16 @@ function position(b: BackupRow): string {
 
 export function BackupTable({ backups, readOnly, onChanged }: { backups: BackupRow[]; readOnly: boolean; onChanged: () => void }) {
   const [deleting, setDeleting] = useState<BackupRow | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
 
   const confirmDelete = async () => {
-    if (!deleting) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await apiJson(`/api/backups/${deleting.id}`, { method: "DELETE" });
+    const target = deleting;
+    if (!target) return;
+    await run(async () => {
+      await apiJson(`/api/backups/${target.id}`, { method: "DELETE" });
       setDeleting(null);
       onChanged();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (backups.length === 0) return <p className="text-xs text-slate-400" data-testid="backups-empty">No backups yet.</p>;

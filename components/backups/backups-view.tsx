@@ -6,6 +6,7 @@ import { backupCandidates } from "@/lib/backup/candidates";
 import type { BackupSchedule } from "@/lib/backup/types";
 import { useApi, useMe } from "@/components/data/use-api";
 import { apiJson } from "@/components/keys/api";
+import { useAction } from "@/components/data/use-action";
 import { useLiveTopology } from "@/components/realtime/socket-provider";
 import { BackupSchedules } from "./backup-schedules";
 import { BackupTable, type BackupRow } from "./backup-table";
@@ -25,24 +26,17 @@ export function BackupsView() {
     [state.topologies],
   );
   const [picked, setPicked] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const chosen = picked || choices[0]?.value || "";
 
   const backUpNow = async () => {
     const [topology, node] = chosen.split("\u0000");
     if (!node) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await apiJson("/api/backups", { method: "POST", body: JSON.stringify({ node, topology }) });
       setRunning(true);
       await list.mutate();
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

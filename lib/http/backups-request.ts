@@ -25,29 +25,23 @@ const KeepDays = z.number().min(0.01, "keepDays must be 0.01..3650").max(3650, "
 /** An operator may move the next run (run now: the current time; later: postpone). */
 const NextRunAt = z.number().int().min(0, "nextRunAt is epoch milliseconds").max(8_640_000_000_000_000, "nextRunAt is epoch milliseconds");
 
+/** What a schedule's create and patch both accept (a patch cannot move it to another topology). */
+const ScheduleFields = {
+  everyHours: EveryHours.optional(),
+  dailyAt: DailyAt.optional(),
+  prefer: Prefer.optional(),
+  keepLast: KeepLast.nullable().optional(),
+  keepDays: KeepDays.nullable().optional(),
+  enabled: z.boolean().optional(),
+  nextRunAt: NextRunAt.optional(),
+};
+
 export const ScheduleBody = z
-  .object({
-    topology: Topology,
-    everyHours: EveryHours.optional(),
-    dailyAt: DailyAt.optional(),
-    prefer: Prefer.optional(),
-    keepLast: KeepLast.nullable().optional(),
-    keepDays: KeepDays.nullable().optional(),
-    enabled: z.boolean().optional(),
-    nextRunAt: NextRunAt.optional(),
-  })
+  .object({ topology: Topology, ...ScheduleFields })
   .refine((b) => (b.everyHours === undefined) !== (b.dailyAt === undefined), { message: "give exactly one of everyHours or dailyAt", path: ["everyHours"] });
 
 export const SchedulePatch = z
-  .object({
-    everyHours: EveryHours.optional(),
-    dailyAt: DailyAt.optional(),
-    prefer: Prefer.optional(),
-    keepLast: KeepLast.nullable().optional(),
-    keepDays: KeepDays.nullable().optional(),
-    enabled: z.boolean().optional(),
-    nextRunAt: NextRunAt.optional(),
-  })
+  .object(ScheduleFields)
   .refine((b) => b.everyHours === undefined || b.dailyAt === undefined, { message: "give at most one of everyHours or dailyAt", path: ["everyHours"] });
 
 /** The one place routes get the backup manager from. */
