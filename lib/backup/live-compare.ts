@@ -6,7 +6,7 @@
 // few samples.
 import type Redis from "ioredis";
 import { displayKey } from "../keys/codec";
-import { RateLimiter } from "../compare/rate-limit";
+import { RateLimiter } from "../keyspace/rate-limit";
 import { compareFingerprints } from "../redis/fingerprint";
 import { parseInfo, parseKeyspace } from "../redis/info";
 import { readFingerprints } from "../redis/read-fingerprint";

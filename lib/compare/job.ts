@@ -10,7 +10,7 @@ import { encodeKey, displayKey } from "../keys/codec";
 import { asScanReply } from "../redis/reply";
 import { compareFingerprints, type KeyDifference, type KeyFingerprint } from "../redis/fingerprint";
 import { readReplOffset, waitForOffset } from "../redis/offsets";
-import { RateLimiter } from "./rate-limit";
+import { RateLimiter } from "../keyspace/rate-limit";
 import { existsMany, readFingerprintsFast } from "../redis/script-fingerprint";
 import { DifferenceLog, type CompareReport, type JobPhase, type JobStatus, type ReplicaSummary } from "./report";
 
