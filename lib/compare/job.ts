@@ -7,11 +7,14 @@
 import type Redis from "ioredis";
 import { setTimeout as sleep } from "node:timers/promises";
 import { encodeKey, displayKey } from "../keys/codec";
-import { asScanReply } from "../redis/reply";
+import { missingKeys, readBatchDigest, sameBatch } from "../redis/batch-digest";
+import { runEngine } from "../keyspace/engine";
+import { scanWalk } from "../keyspace/scan-source";
 import { compareFingerprints, type KeyDifference, type KeyFingerprint } from "../redis/fingerprint";
 import { readReplOffset, waitForOffset } from "../redis/offsets";
 import { RateLimiter } from "../keyspace/rate-limit";
-import { existsMany, readFingerprintsFast } from "../redis/script-fingerprint";
+import { readWriteMarks, replicaScanNeedless, type WriteMarks } from "./quiet";
+import { readFingerprintsFast } from "../redis/script-fingerprint";
 import { DifferenceLog, type CompareReport, type JobPhase, type JobStatus, type ReplicaSummary } from "./report";
 
 export interface CompareNode { id: string; redis: Redis }
@@ -65,6 +68,7 @@ export class CompareJob {
   /** Equal by type, length and TTL, content over the read limits: never called equal outright. */
   private contentNotCompared = 0;
   private error: string | null = null;
+  private readonly replicaScans: { node: string; ran: boolean; why: string }[] = [];
 
   constructor(
     private readonly meta: CompareJobMeta,
@@ -87,11 +91,20 @@ export class CompareJob {
       const sizes = await Promise.all([this.master, ...this.replicas].map((n) => n.redis.dbsize()));
       this.total = sizes.reduce((a, b) => a + b, 0);
       this.phase = "master";
+      const before = await this.writeMarks();
       await this.scanNode(this.master, signal, (keys) => this.compareBatch(keys, signal));
+      const after = await this.writeMarks();
       this.phase = "replicas";
       for (let i = 0; i < this.replicas.length && !signal.aborted; i++) {
         const replica = this.replicas[i] as CompareNode;
-        await this.scanNode(replica, signal, (keys) => this.findReplicaOnly(i, keys));
+        const needless = replicaScanNeedless({
+          match: this.o.match,
+          master: { before: before[0] ?? null, after: after[0] ?? null },
+          replica: { before: before[i + 1] ?? null, after: after[i + 1] ?? null },
+          allMasterKeysFound: !this.pending.some((c) => c.replica === i) && !this.log.hasNode(replica.id),
+        });
+        this.replicaScans.push({ node: replica.id, ran: needless === null, why: needless ?? "keys only the replica has are looked up on the master" });
+        if (needless === null) await this.scanNode(replica, signal, (keys) => this.findReplicaOnly(i, keys));
       }
       this.phase = "recheck";
       while (this.pending.length > 0 && !signal.aborted) await this.recheckDue(signal, true);
@@ -105,58 +118,84 @@ export class CompareJob {
     }
   }
 
-  /** SCAN one node; the next SCAN is already in flight while a batch is being compared. */
+  /** Write counters of the master then each replica (null where INFO could not say). */
+  private writeMarks(): Promise<(WriteMarks | null)[]> {
+    return Promise.all([this.master, ...this.replicas].map((n) => readWriteMarks(n.redis, this.o.db).catch(() => null)));
+  }
+
+  /**
+   * SCAN one node through the keyspace engine: the next SCAN is in flight while batches are being
+   * compared, IN_FLIGHT batches at most, each charged to the rate limit before it is read.
+   */
   private async scanNode(node: CompareNode, signal: AbortSignal, handle: (keys: Buffer[]) => Promise<void>): Promise<void> {
-    const filter: (string | Buffer)[] = this.o.match && this.o.match !== "*" ? ["MATCH", Buffer.from(this.o.match, "utf8")] : [];
-    const scan = (cursor: string) => {
-      const p = node.redis.callBuffer("SCAN", [cursor, ...filter, "COUNT", this.o.batch]).then((r) => asScanReply(r, "SCAN"));
-      p.catch(() => undefined); // a prefetch that fails while we bail out must not crash the process
-      return p;
-    };
-    // A few batches in flight hide round trips; each one's memory is bounded by the batch size.
-    const inflight: Promise<void>[] = [];
-    let failure: unknown = null;
-    let next = scan("0");
-    try {
-      for (;;) {
-        const page = await next;
-        if (page.cursor !== "0") next = scan(page.cursor);
-        // With MATCH, SCAN examines ~COUNT keys and returns the matches: progress counts examined keys.
-        this.scanned += filter.length ? this.o.batch : page.items.length;
-        if (page.items.length > 0) {
-          await this.limiter.take(page.items.length, signal);
-          const p = handle(page.items);
-          p.catch((err: unknown) => (failure ??= err));
-          inflight.push(p);
-          if (inflight.length >= IN_FLIGHT) await inflight.shift()?.catch(() => undefined);
-        }
-        if (failure) throw failure;
+    await runEngine({
+      source: scanWalk(node.redis, { filter: { match: this.o.match }, count: this.o.batch, signal }),
+      batchKeys: this.o.batch,
+      window: IN_FLIGHT,
+      limiter: this.limiter,
+      signal,
+      read: handle,
+      onStep: (step) => (this.scanned += step.examined),
+      write: async () => {
         if (this.pending.length > 0) await this.recheckDue(signal, this.pending.length > MAX_PENDING);
-        if (page.cursor === "0" || signal.aborted) break;
-      }
-    } finally {
-      await Promise.all(inflight.map((p) => p.catch(() => undefined)));
-    }
-    if (failure) throw failure;
+      },
+    }).catch((err: unknown) => {
+      if (!signal.aborted) throw err;
+    });
   }
 
   private fingerprints(node: CompareNode, keys: Buffer[]): Promise<(KeyFingerprint | null)[]> {
     return readFingerprintsFast(node.redis, keys, { db: this.o.db, maxElements: this.o.maxElements, maxStringBytes: this.o.maxStringBytes, batch: Math.min(this.o.batch, 1000) });
   }
 
+  /**
+   * Batch digests first (../redis/batch-digest), on the master and every replica at once: equal
+   * digests mean equal keys, whatever the replication offsets, so this path waits for nothing.
+   * Only the keys a digest left out, and every key of a batch that differs anywhere (a real
+   * difference, or a replica behind), go through the per-key path, which waits for the replica
+   * to catch up and turns differences into candidates.
+   */
   private async compareBatch(keys: Buffer[], signal: AbortSignal): Promise<void> {
+    const slow: Buffer[] = [];
+    const opts = { maxStringBytes: this.o.maxStringBytes };
+    for (let from = 0; from < keys.length && !signal.aborted; ) {
+      const part = from === 0 ? keys : keys.slice(from);
+      const [m, ...reps] = await Promise.all([this.master, ...this.replicas].map((n) => readBatchDigest(n.redis, part, opts)));
+      if (!m) {
+        slow.push(...part); // scripts refused: the per-key path reads everything
+        break;
+      }
+      // A call may stop at its budget; the nodes can stop at different keys (encodings differ).
+      const covered = Math.min(m.processed, ...reps.map((d) => d?.processed ?? m.processed));
+      const names = part.slice(0, covered);
+      if (reps.every((d) => d !== null && sameBatch(m, d))) for (const i of m.skipped) slow.push(names[i] as Buffer);
+      else slow.push(...names);
+      from += covered;
+    }
+    if (slow.length > 0) await this.compareKeys(slow, signal);
+    this.compared += keys.length;
+  }
+
+  /**
+   * Waits for replica r to apply the master's offset. A replica that could not catch up last time
+   * gets a short wait: its candidates are re-checked anyway, and a down link must not stall every
+   * batch for catchUpMs.
+   */
+  private async catchUp(r: number, offset: number | null, signal: AbortSignal): Promise<void> {
+    if (offset === null) return;
+    const replica = this.replicas[r] as CompareNode;
+    const applied = await waitForOffset(replica.redis, offset, this.lagging.has(r) ? 50 : this.o.catchUpMs, signal);
+    if (applied !== null && applied >= offset) this.lagging.delete(r);
+    else this.lagging.add(r);
+  }
+
+  /** Fingerprints on every node, key by key: differences become candidates. */
+  private async compareKeys(keys: Buffer[], signal: AbortSignal): Promise<void> {
     const masterFps = await this.fingerprints(this.master, keys);
     const offset = await readReplOffset(this.master.redis);
-    this.compared += keys.length;
     await Promise.all(
       this.replicas.map(async (replica, r) => {
-        // A replica that could not catch up last time gets a short wait: its candidates are
-        // re-checked anyway, and a down link must not stall every batch for catchUpMs.
-        if (offset !== null) {
-          const applied = await waitForOffset(replica.redis, offset, this.lagging.has(r) ? 50 : this.o.catchUpMs, signal);
-          if (applied !== null && applied >= offset) this.lagging.delete(r);
-          else this.lagging.add(r);
-        }
+        await this.catchUp(r, offset, signal);
         const replicaFps = await this.fingerprints(replica, keys);
         keys.forEach((key, i) => {
           const m = masterFps[i] ?? null;
@@ -168,14 +207,10 @@ export class CompareJob {
     );
   }
 
-  /** Replica keys the master does not have (EXISTS on the master, batched) become candidates. */
+  /** Replica keys the master does not have (one EXISTS script per batch on the master) become candidates. */
   private async findReplicaOnly(replica: number, keys: Buffer[]): Promise<void> {
-    const exists = await existsMany(this.master.redis, keys);
-    keys.forEach((key, i) => {
-      if (!exists[i]) this.enqueue(key, replica);
-    });
+    for (const i of await missingKeys(this.master.redis, keys)) this.enqueue(keys[i] as Buffer, replica);
   }
-
   private enqueue(key: Buffer, replica: number): void {
     this.pending.push({ key, replica, observed: 1, inconclusive: 0, dueAt: Date.now() + this.o.recheckDelayMs });
   }
@@ -260,6 +295,7 @@ export class CompareJob {
       truncated: this.log.truncated,
       maxKeysPerSec: this.o.maxKeysPerSec,
       error: this.error,
+      replicaScans: this.replicaScans.map((x) => ({ ...x })),
       differences: this.log.list(),
     };
   }

@@ -13,7 +13,8 @@ import type Redis from "ioredis";
 import type { Writable } from "node:stream";
 import { ensureDb } from "../../redis/db";
 import { parseInfo } from "../../redis/info";
-import { asScanReply } from "../../redis/reply";
+import { EngineCancelled, runEngine } from "../../keyspace/engine";
+import { scanWalk } from "../../keyspace/scan-source";
 import { DEFAULT_CHUNK_ABOVE_BYTES, writeParts } from "./chunks";
 import { encodeKey } from "../../keys/codec";
 import { FORMAT_VERSION, KEY_TYPES, MAX_NOTES, MAX_RECORD_BYTES, type DumpHeader, type DumpTrailer, type KeyType } from "./format";
@@ -172,54 +173,21 @@ export async function exportNode(redis: Redis, out: Writable, opts: ExportOption
     await w.header(header);
     for (const db of dbs) {
       await ensureDb(redis, db);
-      const scan = (cursor: string) => {
-        const args: string[] = [cursor];
-        if (opts.match) args.push("MATCH", opts.match);
-        args.push("COUNT", String(scanCount));
-        if (opts.type) args.push("TYPE", opts.type);
-        return redis.callBuffer("SCAN", ...args).then((reply) => asScanReply(reply, "SCAN"));
-      };
-      // At most WINDOW batch scripts are in flight, and the next SCAN page is asked for while
-      // they run: the server always has the next call queued, yet a PING from another client
-      // never waits behind more than WINDOW short calls (Redis runs a client's pipelined
-      // commands back to back). Names waiting: at most about one page plus WINDOW batches.
-      let cursor: string | null = "0";
-      let scanning: Promise<unknown> | null = null;
-      let scanned: { cursor: string; items: Buffer[] } | null = null;
-      let queue: Buffer[] = [];
-      const inflight: { names: Buffer[]; reply: Promise<unknown[]> }[] = [];
-      for (;;) {
-        if (opts.signal?.aborted) throw new Error("export cancelled");
-        if (scanned) {
-          const page: { cursor: string; items: Buffer[] } = scanned;
-          queue = queue.concat(page.items);
-          cursor = page.cursor === "0" ? null : page.cursor;
-          scanned = null;
-          scanning = null;
-          report();
-        }
-        if (!scanning && cursor !== null && queue.length < batchKeys * WINDOW) {
-          scanning = scan(cursor).then((page) => {
-            scanned = page;
-          });
-        }
-        while (inflight.length < WINDOW && queue.length > 0) {
-          const names = queue.slice(0, batchKeys);
-          queue = queue.slice(batchKeys);
-          const reply = readBatch(redis, names, chunkAbove, opts.type ?? "");
-          reply.catch(() => undefined);
-          inflight.push({ names, reply });
-        }
-        const call = inflight.shift();
-        if (call) {
-          // Keys the reply budget left out go back to the front of the queue.
-          queue = (await writeBatch(redis, w, db, call.names, await call.reply, progress, types)).concat(queue);
-        } else if (scanning) {
-          await scanning;
-        } else {
-          break;
-        }
-      }
+      // The keyspace engine: at most WINDOW batch scripts in flight, the next SCAN page asked for
+      // while they run, so the server always has the next call queued, yet a PING from another
+      // client never waits behind more than WINDOW short calls. Keys a script's reply budget left
+      // out are handed back and read first in the next call.
+      await runEngine({
+        source: scanWalk(redis, { filter: { match: opts.match ?? undefined, type: opts.type ?? undefined }, count: scanCount, signal: opts.signal }),
+        batchKeys,
+        window: WINDOW,
+        signal: opts.signal,
+        read: (names) => readBatch(redis, names, chunkAbove, opts.type ?? ""),
+        write: (names, reply) => writeBatch(redis, w, db, names, reply, progress, types),
+        onStep: () => report(),
+      }).catch((err: unknown) => {
+        throw err instanceof EngineCancelled ? new Error("export cancelled") : err;
+      });
       report();
     }
     const end = await replPosition(redis);
