@@ -59,7 +59,19 @@ export function diffCluster(prev: ClusterView, next: ClusterView): ClusterEvent[
   const prevOwner = slotOwners(prevMasters);
   const nextOwner = slotOwners(nextMasters);
 
-  // A failover: a master's slots now served by a node that was its replica.
+  // A failover: a master's slots now served by a node that was its replica. Also when the seed had
+  // not yet learnt that replica relation (right after a CLUSTER FAILOVER the old master shows as a
+  // slotless "master" until its own gossip says replica): the taker had no slots, and the old master
+  // kept none and is FAIL or now follows the taker. A reshard to an empty master leaves the source a
+  // healthy master, so it stays "slots moved".
+  const tookOver = (m: ClusterNodeView, t: string): boolean => {
+    const was = before.get(t);
+    if (was?.masterId === m.id) return true;
+    const old = after.get(m.id);
+    const takerHadNoSlots = was !== undefined && (was.role === "replica" || was.slotCount === 0);
+    const oldStepped = old !== undefined && old.slotCount === 0 && (old.failure === "fail" || old.masterId === t);
+    return takerHadNoSlots && oldStepped;
+  };
   const promoted = new Set<string>(); // "old:new"
   for (const m of prevMasters) {
     if (m.slotCount === 0) continue;
@@ -71,7 +83,7 @@ export function diffCluster(prev: ClusterView, next: ClusterView): ClusterEvent[
       }
     }
     for (const t of takers) {
-      if (before.get(t)?.masterId !== m.id) continue;
+      if (!tookOver(m, t)) continue;
       promoted.add(`${m.id}:${t}`);
       const old = after.get(m.id);
       events.push({

@@ -8,10 +8,10 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import Redis from "ioredis";
 import { diffCluster, type ClusterEvent } from "@/lib/cluster/diff";
-import { dialPlan, discoverCluster, readClusterNode } from "@/lib/cluster/discover";
+import { ClusterReadError, dialPlan, discoverCluster, readClusterNode } from "@/lib/cluster/discover";
 import { buildClusterView, type ClusterNodeReading, type ClusterView } from "@/lib/cluster/model";
 import { createAllowList, parseAllowEntry, type AllowEntry } from "@/lib/redis/allow-list";
-import type { LocalRedis } from "@/lib/redis/local-server";
+import { freePort, startRedis, type LocalRedis } from "@/lib/redis/local-server";
 import { keySlot, redisCli, startCluster, tagForSlot, type Cluster } from "../support/cluster";
 import { waitFor } from "../support/wait";
 
@@ -194,6 +194,37 @@ describe("lib/cluster on a real Redis Cluster", { timeout: 150_000 }, () => {
     assert.equal(keySlot(`${tagForSlot(slots[0]!)}:x`), slots[0]);
   });
 
+  it("CLUSTER FAILOVER on a replica: a failover with the old master now its replica, no FAIL", async () => {
+    const seed = cluster!.nodes[0]!;
+    const before = await view(seed);
+    const shard = before.shards[0]!;
+    const replicaId = shard.replicaIds[0]!;
+    await client(byId(before, replicaId)).call("CLUSTER", "FAILOVER");
+    const after = await waitFor(
+      `${replicaId} took over and ${shard.masterId} follows it`,
+      () => view(seed),
+      (v) => v.nodes.find((n) => n.id === replicaId)?.role === "master" && v.nodes.find((n) => n.id === shard.masterId)?.masterId === replicaId,
+      15_000,
+      100,
+    );
+    const events = diffCluster(before, after);
+    const failover = events.filter((e) => e.kind === "cluster:failover");
+    assert.equal(failover.length, 1);
+    assert.deepEqual([failover[0]!.data.from, failover[0]!.data.to], [shard.masterId, replicaId]);
+    assert.match(failover[0]!.text, /\(old master now its replica\)/);
+    assert.ok(events.some((e) => e.kind === "cluster:epoch-bumped"));
+    assert.deepEqual(kinds(events).filter((k) => /fail$|pfail|slots-moved|state-changed/.test(k)), []);
+    assert.deepEqual(after.shards.find((s) => s.masterId === replicaId)!.replicaIds, [shard.masterId]);
+    // The old master's switch to replica reaches the others by its own gossip, a moment later.
+    await waitFor(
+      "every node knows the new roles",
+      () => Promise.all(cluster!.nodes.map(view)),
+      (vs) => vs.every((v) => JSON.stringify(topologyOf(v)) === JSON.stringify(topologyOf(after))),
+      15_000,
+      100,
+    );
+  });
+
   it("SIGKILL of a master: PFAIL/FAIL, then its replica promoted and the epoch bumped", async () => {
     const nodes = cluster!.nodes;
     const before = await view(nodes[0]!);
@@ -243,5 +274,31 @@ describe("lib/cluster on a real Redis Cluster", { timeout: 150_000 }, () => {
     // The promoted replica's shard carries the slots; the dead master is a shard of none.
     assert.deepEqual(promoted.shards.find((s) => s.masterId === replicaId)!.slots, shard.slots);
     assert.equal(promoted.shards.find((s) => s.masterId === shard.masterId)?.slotCount ?? 0, 0);
+  });
+});
+
+describe("readClusterNode on nodes that cannot answer", { timeout: 30_000 }, () => {
+  let plain: LocalRedis | undefined;
+  before(async () => {
+    plain = await startRedis();
+  });
+  after(async () => {
+    await plain?.stop();
+  });
+
+  it("names a non-cluster server, a refused connection and a frozen server", async () => {
+    const reason = (p: Promise<unknown>) =>
+      p.then(
+        () => "answered",
+        (err: unknown) => (err instanceof ClusterReadError ? err.reason : `not a ClusterReadError: ${String(err)}`),
+      );
+    assert.equal(await reason(read(plain!)), "not a cluster node (cluster support disabled)");
+    assert.equal(await reason(readClusterNode({ host: "127.0.0.1", port: await freePort(), timeoutMs: 1000 })), "connection refused");
+    plain!.signal("SIGSTOP");
+    try {
+      assert.match(await reason(readClusterNode({ host: "127.0.0.1", port: plain!.port, timeoutMs: 300 })), /^timeout/);
+    } finally {
+      plain!.signal("SIGCONT");
+    }
   });
 });

@@ -143,6 +143,19 @@ describe("diffCluster on captured views", () => {
     assert.deepEqual(kinds(all), ["cluster:node-fail", "cluster:failover", "cluster:epoch-bumped"]);
   });
 
+  it("a failover is named even when the seed had not yet seen the promoted node as a replica", () => {
+    // Right after CLUSTER FAILOVER others briefly list the old master as a slotless "master" (seen live
+    // in cluster-core.test.ts); here the promoted node is shown that way before the kill.
+    const stale = buildClusterView(edited("reshard-after", (t) => t.replace(`${B_REPLICA} 127.0.0.1:26139@36139 slave ${B} `, `${B_REPLICA} 127.0.0.1:26139@36139 master - `)));
+    assert.equal(stale.nodes.find((n) => n.id === B_REPLICA)!.role, "master");
+    const events = diffCluster(stale, view("failed-over"));
+    assert.deepEqual(one(events, "cluster:failover").data, { from: B, to: B_REPLICA, fromAddress: "127.0.0.1:21261", toAddress: "127.0.0.1:26139", slots: "100, 5461-11022" });
+    assert.equal(events.filter((e) => e.kind === "cluster:slots-moved").length, 0);
+    // Slots given to an empty master while their owner stays a healthy master are a move, not a failover.
+    const emptied = buildClusterView(edited("reshard-after", (t) => t.replace(" 100 5461-11022", "").replace(`${B_REPLICA} 127.0.0.1:26139@36139 slave ${B} 0 1796014715072 7 connected`, `${B_REPLICA} 127.0.0.1:26139@36139 master - 0 1796014715072 9 connected 100 5461-11022`)));
+    assert.deepEqual(kinds(diffCluster(stale, emptied)), ["cluster:slots-moved"]);
+  });
+
   it("a node reachable again is recovered", () => {
     const events = diffCluster(view("killed-pfail"), view("reshard-after"));
     assert.deepEqual(kinds(events), ["cluster:node-recovered"]);
