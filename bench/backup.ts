@@ -4,13 +4,12 @@
 // it into an empty server), each phase in its own process (bench/backup-worker.ts): keys/s each way,
 // the peak RSS (VmHWM) of that process — the export/import code path, not the whole dashboard —
 // and the source's PING latency from a third process during the export. Prints figures only.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
 import { startRedis, stopAll } from "../lib/redis/local-server";
-import { machine, numberOptions, percentile } from "./support";
+import { machine, numberOptions, percentile, pinger, runWorker } from "./support";
 
 const opts = numberOptions("npm run bench:backup -- [--keys N] [--batch N] [--scan N] [--import-batch N]", { keys: 1_000_000, batch: 100, scan: 500, "import-batch": 1000 });
 const ARGS = ["--save", "", "--appendonly", "no", "--enable-debug-command", "yes"];
@@ -33,47 +32,6 @@ async function load(redis: Redis, n: number): Promise<void> {
   await redis.call("EVAL", "local c='0' repeat local r=redis.call('SCAN', c, 'COUNT', 1000) c=r[1] for i,k in ipairs(r[2]) do if i % 10 == 0 then redis.call('PEXPIRE', k, 86400000) end end until c=='0' return 1", "0");
 }
 
-// A separate process PINGs the source one after another on its own raw connection, so the
-// latencies it sees are the server's (plus loopback), not this process's busy event loop.
-const PINGER = `
-const net = require("node:net");
-const sock = net.connect(Number(process.argv[1]), "127.0.0.1");
-const lat = [];
-let t = 0n;
-let on = true;
-process.on("message", () => { on = false; });
-sock.on("connect", () => { t = process.hrtime.bigint(); sock.write("PING\\r\\n"); });
-sock.on("data", () => {
-  lat.push(Number(process.hrtime.bigint() - t) / 1e6);
-  if (!on) { process.send(lat, () => process.exit(0)); return; }
-  setTimeout(() => { t = process.hrtime.bigint(); sock.write("PING\\r\\n"); }, 1);
-});
-`;
-
-function pinger(port: number): { stop: () => Promise<number[]> } {
-  const child: ChildProcess = spawn(process.execPath, ["-e", PINGER, String(port)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  const result = new Promise<number[]>((resolve) => child.once("message", (m) => resolve(m as number[])));
-  return { stop: async () => (child.send("stop"), await result) };
-}
-
-interface WorkerResult {
-  keys: number;
-  seconds: number;
-  peakRss: number;
-  baselineRss: number;
-  detail: string;
-}
-
-/** Runs one phase in bench/backup-worker.ts (its own process, so its peak RSS is its own). */
-function worker(args: string[]): Promise<WorkerResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "backup-worker.ts"), ...args], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as WorkerResult) : reject(new Error(`worker ${args[0]} exited ${code}`))));
-  });
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "replscope-bench-backup-"));
@@ -88,7 +46,7 @@ async function main(): Promise<void> {
     const file = path.join(dir, "bench.rsd");
 
     const ping = pinger(src.port);
-    const exp = await worker(["export", String(src.port), file, String(opts.batch), String(opts.scan)]);
+    const exp = await runWorker(["export", String(src.port), file, String(opts.batch), String(opts.scan)]);
     const lat = await ping.stop();
     console.log(`export: ${exp.keys} keys, ${(statSync(file).size / 1e6).toFixed(1)} MB in ${exp.seconds.toFixed(2)} s = ${Math.round(exp.keys / exp.seconds)} keys/s (${exp.detail})`);
     console.log(`  peak RSS of the export process: ${(exp.peakRss / 1e6).toFixed(0)} MB (${(exp.baselineRss / 1e6).toFixed(0)} MB after loading its modules)`);
@@ -97,7 +55,7 @@ async function main(): Promise<void> {
     console.log(`  source commandstats: ${stats.map((l) => l.trim().replace(/,rejected_calls.*$/, "")).join(" | ")}`);
     for (const policy of ["skip", "stop"] as const) {
       await b.flushall();
-      const imp = await worker(["import", String(dst.port), file, String(opts["import-batch"]), policy]);
+      const imp = await runWorker(["import", String(dst.port), file, String(opts["import-batch"]), policy]);
       console.log(`import (policy ${policy}): ${imp.keys} restored in ${imp.seconds.toFixed(2)} s = ${Math.round(imp.keys / imp.seconds)} keys/s (${imp.detail}); peak RSS of the import process ${(imp.peakRss / 1e6).toFixed(0)} MB`);
     }
     const same = String(await a.call("DEBUG", "DIGEST")) === String(await b.call("DEBUG", "DIGEST"));

@@ -1,5 +1,5 @@
 // Shared pieces for the benchmarks: argument parsing, percentiles, process CPU/RSS from /proc.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
@@ -246,4 +246,46 @@ export async function roleChangeTrials(
     await new Promise((res) => setTimeout(res, 300));
   }
   return latencies;
+}
+
+// A separate process PINGs the source one after another on its own raw connection, so the
+// latencies it sees are the server's (plus loopback), not this process's busy event loop.
+const PINGER = `
+const net = require("node:net");
+const sock = net.connect(Number(process.argv[1]), "127.0.0.1");
+const lat = [];
+let t = 0n;
+let on = true;
+process.on("message", () => { on = false; });
+sock.on("connect", () => { t = process.hrtime.bigint(); sock.write("PING\\r\\n"); });
+sock.on("data", () => {
+  lat.push(Number(process.hrtime.bigint() - t) / 1e6);
+  if (!on) { process.send(lat, () => process.exit(0)); return; }
+  setTimeout(() => { t = process.hrtime.bigint(); sock.write("PING\\r\\n"); }, 1);
+});
+`;
+
+export function pinger(port: number): { stop: () => Promise<number[]> } {
+  const child: ChildProcess = spawn(process.execPath, ["-e", PINGER, String(port)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const result = new Promise<number[]>((resolve) => child.once("message", (m) => resolve(m as number[])));
+  return { stop: async () => (child.send("stop"), await result) };
+}
+
+export interface WorkerResult {
+  keys: number;
+  seconds: number;
+  peakRss: number;
+  baselineRss: number;
+  detail: string;
+}
+
+/** Runs one phase in bench/backup-worker.ts (its own process, so its peak RSS is its own). */
+export function runWorker(args: string[]): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "backup-worker.ts"), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as WorkerResult) : reject(new Error(`worker ${args[0]} exited ${code}`))));
+  });
 }

@@ -75,6 +75,11 @@ export function CompareReportView({ report: r, onCancel, onDelete }: { report: C
         )}
         {r.truncated && <span className="text-amber-300"> Only the first differences are listed; counts are complete.</span>}
       </p>
+      {(r.replicaScans ?? []).map((s) => (
+        <p key={s.node} className="text-[11px] text-slate-400" data-testid="compare-replica-scan">
+          Keys only on <span className="font-mono">{s.node}</span>: {s.ran ? "its own SCAN looked each of its keys up on the master." : `its own SCAN was ${s.why}.`}
+        </p>
+      ))}
       <div className="rounded-lg border border-slate-800 bg-slate-900/50">
         <div className="flex items-center gap-3 border-b border-slate-800 px-3 py-2 text-xs">
           <h3 className="font-semibold tracking-wide text-slate-300 uppercase">Differences</h3>

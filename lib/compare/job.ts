@@ -57,6 +57,8 @@ export class CompareJob {
   private readonly limiter: RateLimiter;
   private pending: Candidate[] = [];
   private readonly lagging = new Set<number>();
+  /** Replicas where some key was seen on one side only during the master pass (or re-checks). */
+  private readonly existenceDiffers = new Set<number>();
   private status: JobStatus = "running";
   private phase: JobPhase = "starting";
   private readonly startedAt = Date.now();
@@ -101,10 +103,11 @@ export class CompareJob {
           match: this.o.match,
           master: { before: before[0] ?? null, after: after[0] ?? null },
           replica: { before: before[i + 1] ?? null, after: after[i + 1] ?? null },
-          allMasterKeysFound: !this.pending.some((c) => c.replica === i) && !this.log.hasNode(replica.id),
+          allMasterKeysFound: !this.existenceDiffers.has(i),
         });
         this.replicaScans.push({ node: replica.id, ran: needless === null, why: needless ?? "keys only the replica has are looked up on the master" });
         if (needless === null) await this.scanNode(replica, signal, (keys) => this.findReplicaOnly(i, keys));
+        else this.total -= sizes[i + 1] ?? 0; // progress: that replica's keys will not be scanned
       }
       this.phase = "recheck";
       while (this.pending.length > 0 && !signal.aborted) await this.recheckDue(signal, true);
@@ -200,7 +203,11 @@ export class CompareJob {
         keys.forEach((key, i) => {
           const m = masterFps[i] ?? null;
           const rep = replicaFps[i] ?? null;
-          if (compareFingerprints(m, rep, this.o.ttlToleranceMs)) this.enqueue(key, r);
+          const diff = compareFingerprints(m, rep, this.o.ttlToleranceMs);
+          if (diff) {
+            if (m === null || rep === null) this.existenceDiffers.add(r);
+            this.enqueue(key, r);
+          }
           else if (m && rep && (m.digest === null || rep.digest === null)) this.contentNotCompared++;
         });
       }),
@@ -252,6 +259,7 @@ export class CompareJob {
         this.resolved++;
         return;
       }
+      if (m === null || rep === null) this.existenceDiffers.add(r);
       // The round proves something only if the replica had caught up and the key held still.
       if (caughtUp && sameFingerprint(m, after[i] ?? null)) c.observed++;
       else c.inconclusive++;

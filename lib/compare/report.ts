@@ -87,16 +87,9 @@ export class DifferenceLog {
   private readonly items = new Map<string, ReportDifference>();
   readonly counts = emptyCounts();
   truncated = false;
-  /** Nodes with at least one entry, stored or past the limit. */
-  private readonly nodes = new Set<string>();
   constructor(private readonly limit: number) {}
 
-  hasNode(node: string): boolean {
-    return this.nodes.has(node);
-  }
-
   add(d: ReportDifference): void {
-    this.nodes.add(d.node);
     const id = `${d.node}\0${d.key}`;
     if (this.items.has(id)) return; // SCAN can return a key twice
     this.counts[d.kind]++;

@@ -10,7 +10,8 @@ export class RateLimiter {
 
   constructor(private readonly perSecond: number) {
     this.burst = Math.max(1, perSecond / 10);
-    this.tokens = this.burst;
+    // No head start: over any run the rate is the limit, not the limit plus a burst.
+    this.tokens = 0;
   }
 
   /** Resolves once `n` units may be spent (an n above the burst is spent on credit). */

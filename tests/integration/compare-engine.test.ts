@@ -81,6 +81,19 @@ test("writes on the replica: each planted difference found once, by kind, even w
   }
 });
 
+test("content differences only (every key on both sides, nothing written meanwhile): found, and the replica's SCAN provably not needed", async () => {
+  await r.hset("h:7", "b", "changed");
+  await r.pexpire("s:12", 900_000);
+  try {
+    const rep = await compare();
+    assert.deepEqual(rep.differences.map((d) => `${d.kind} ${d.display}`).sort(), ["ttl s:12", "value h:7"]);
+    assert.equal(rep.replicaScans?.[0]?.ran, false);
+  } finally {
+    await r.hset("h:7", "b", "x".repeat(80));
+    await r.persist("s:12");
+  }
+});
+
 test("a replica-only key alone: counts differ, the replica's SCAN runs and finds it", async () => {
   await r.set("stray", "1");
   try {
