@@ -50,6 +50,8 @@ interface Candidate {
 const EXPIRING_WINDOW_MS = 10_000;
 const MAX_PENDING = 50_000;
 const IN_FLIGHT = 3;
+/** Names per batch-digest call: about what one call's work budget covers for small values. */
+const DIGEST_KEYS = 256;
 
 export class CompareJob {
   private readonly o: Required<Omit<CompareJobOptions, "match">> & { match?: string };
@@ -162,7 +164,8 @@ export class CompareJob {
     const slow: Buffer[] = [];
     const opts = { maxStringBytes: this.o.maxStringBytes };
     for (let from = 0; from < keys.length && !signal.aborted; ) {
-      const part = from === 0 ? keys : keys.slice(from);
+      // A call covers about DIGEST_KEYS names (its work budget); sending more would only be sent again.
+      const part = keys.slice(from, from + DIGEST_KEYS);
       const [m, ...reps] = await Promise.all([this.master, ...this.replicas].map((n) => readBatchDigest(n.redis, part, opts)));
       if (!m) {
         slow.push(...part); // scripts refused: the per-key path reads everything

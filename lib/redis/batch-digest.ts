@@ -1,7 +1,7 @@
 // The compare engine's fast path: one read-only script call digests a whole batch of keys on one
 // node, so an equal batch costs Node one short reply instead of a fingerprint per key. The script
-// reads each key as script-fingerprint.ts does (TYPE, PEXPIRETIME, then the value only when its
-// size, measured first, is within the inline limits), writes a canonical, length-prefixed record
+// reads each key as script-fingerprint.ts does (its type, PEXPIRETIME, then the value only when
+// its size, measured first, is within the inline limits), writes a canonical, length-prefixed record
 // per key (hash fields and set members sorted, since hashtable order is per process) and returns
 // SHA1 of all records together. Equal digests over the same names mean every key has the same
 // type, expiry and value on both nodes. Keys it cannot inline (streams, module types, values over
@@ -33,14 +33,20 @@ local function skip(i)
   skipped[#skipped + 1] = i
   p[np + 1] = 'x;'; np = np + 1
 end
+-- OBJECT ENCODING answers for every type without an error and is cheaper than TYPE; an int or
+-- embstr string is at most 44 bytes, so a plain GET is safe; raw strings are read through
+-- GETRANGE, bounded. Only the encodings several types share (listpack, hashtable) ask TYPE.
+local types = {int = 'string', embstr = 'string', raw = 'string', quicklist = 'list', intset = 'set', skiplist = 'zset', stream = 'stream'}
 for i, k in ipairs(KEYS) do
   if i > 1 and (bytes >= callb or work >= callw) then break end
   n = i
-  local t = call('TYPE', k).ok
+  local enc = call('OBJECT', 'ENCODING', k)
+  local t = 'none'
+  if enc then t = types[enc] or call('TYPE', k).ok end
   work = work + 3
   if t == 'string' then
     local exp = call('PEXPIRETIME', k)
-    local v = call('GETRANGE', k, 0, maxb)
+    local v = (enc == 'raw') and call('GETRANGE', k, 0, maxb) or call('GET', k)
     if #v <= maxb then
       p[np + 1] = 's'; p[np + 2] = exp; p[np + 3] = ';'; np = np + 3
       put(v)

@@ -12,13 +12,14 @@ let b: LocalRedis;
 let ra: Redis;
 let rb: Redis;
 const many = (n: number, p: string) => Array.from({ length: n }, (_, i) => `${p}${i}`);
-const NAMES = ["s", "int", "h", "h-wide", "l", "set", "set-int", "z", "ttl", "bin", "missing", "x", "big-s", "big-set"];
+const NAMES = ["s", "int", "raw", "h", "h-wide", "l", "set", "set-int", "z", "ttl", "bin", "missing", "x", "big-s", "big-set"];
 const KEYS = NAMES.map((k) => (k === "bin" ? Buffer.from([0xff, 0x00, 0x80]) : Buffer.from(k)));
 
 async function load(r: Redis, reverse: boolean): Promise<void> {
   const order = <T,>(xs: T[]) => (reverse ? [...xs].reverse() : xs);
   await r.set("s", "text");
   await r.set("int", "12345");
+  await r.set("raw", "r".repeat(100)); // over 44 bytes: raw encoding, read with GETRANGE
   await r.hset("h", ...order([["a", "1"], ["b", "2"]]).flat());
   // 100 fields with long values: hashtable encoding, iteration order per process.
   await r.hset("h-wide", ...order(many(100, "f")).flatMap((f) => [f, `${f}-${"v".repeat(70)}`]));
@@ -65,6 +66,8 @@ test("one different value, type, expiry or existence changes the digest", async 
   assert.ok(base);
   const changes: [string, () => Promise<unknown>, () => Promise<unknown>][] = [
     ["value", () => rb.hset("h-wide", "f7", "other"), () => rb.hset("h-wide", "f7", `f7-${"v".repeat(70)}`)],
+    ["raw string", () => rb.setrange("raw", 99, "x"), () => rb.setrange("raw", 99, "r")],
+    ["int string", () => rb.incr("int"), () => rb.decr("int")],
     ["set member", () => rb.sadd("set", "extra"), () => rb.srem("set", "extra")],
     ["list order", () => rb.lset("l", 0, "c").then(() => rb.lset("l", 2, "a")), () => rb.lset("l", 0, "a").then(() => rb.lset("l", 2, "c"))],
     ["score", () => rb.zadd("z", 2.25, "b"), () => rb.zadd("z", 2.5, "b")],
