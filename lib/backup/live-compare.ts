@@ -10,7 +10,8 @@ import { RateLimiter } from "../keyspace/rate-limit";
 import { compareFingerprints } from "../redis/fingerprint";
 import { parseInfo, parseKeyspace } from "../redis/info";
 import { readFingerprints } from "../redis/read-fingerprint";
-import { asScanReply, unwrapResults } from "../redis/reply";
+import { unwrapResults } from "../redis/reply";
+import { scanWalk } from "../keyspace/scan-source";
 import type { LiveComparison } from "./restore-types";
 
 export interface LiveCompareOptions {
@@ -81,16 +82,14 @@ export async function compareWithLive(sandbox: Redis, live: Redis, o: LiveCompar
 async function scanDb(redis: Redis, db: number, count: number, budget: number, signal: AbortSignal, each: (keys: Buffer[]) => Promise<void>, seen: number): Promise<number> {
   if (budget <= 0) return seen;
   await redis.select(db);
-  let cursor = "0";
   let left = budget;
-  do {
-    if (signal.aborted) throw new Error("the restore drill was stopped");
-    const page = asScanReply(await redis.callBuffer("SCAN", [cursor, "COUNT", count]), "SCAN");
-    cursor = page.cursor;
-    const keys = page.items.slice(0, left);
+  for await (const page of scanWalk(redis, { count, signal })) {
+    const keys = page.keys.slice(0, left);
     if (keys.length) await each(keys);
     left -= keys.length;
     seen += keys.length;
-  } while (cursor !== "0" && left > 0);
+    if (left <= 0) break;
+  }
+  if (signal.aborted) throw new Error("the restore drill was stopped");
   return seen;
 }

@@ -5,7 +5,9 @@
 import { spawn } from "node:child_process";
 import type Redis from "ioredis";
 import { parseInfo, parseKeyspace } from "../redis/info";
-import { asScanReply, asText, unwrapResults } from "../redis/reply";
+import { asText, unwrapResults } from "../redis/reply";
+import { EngineCancelled, runEngine } from "../keyspace/engine";
+import { scanWalk } from "../keyspace/scan-source";
 import type { Sandbox, SandboxPool } from "./sandbox";
 import { outcome, parseCheckRdb, parseRdbLoad, verifyRdb, type BackupRecord, type CheckRdbCounts, type DrillOutcome, type RdbLoadFacts, type SandboxCounts, type Verification } from "./verify";
 
@@ -61,23 +63,30 @@ export async function countKeys(redis: Redis, signal: AbortSignal): Promise<Sand
   const dbs = parseKeyspace(parseInfo(await redis.info("keyspace")).keyspace);
   for (const { db } of dbs) {
     await redis.select(db);
-    let cursor = "0";
-    do {
-      if (signal.aborted) throw new Error("the restore drill was stopped");
-      const page = asScanReply(await redis.callBuffer("SCAN", [cursor, "COUNT", BATCH]), "SCAN");
-      cursor = page.cursor;
-      if (page.items.length === 0) continue;
-      const pipe = redis.pipeline();
-      for (const key of page.items) pipe.type(key);
-      for (const reply of unwrapResults(await pipe.exec(), "TYPE")) {
-        const type = asText(reply, "TYPE");
-        if (type === "none") counts.vanished++;
-        else {
-          counts.byType[type] = (counts.byType[type] ?? 0) + 1;
-          counts.total++;
+    // The keyspace engine: SCAN pages ahead while the TYPE pipelines of earlier pages run.
+    await runEngine({
+      source: scanWalk(redis, { count: BATCH, signal }),
+      batchKeys: BATCH,
+      window: 2,
+      signal,
+      read: async (keys) => {
+        const pipe = redis.pipeline();
+        for (const key of keys) pipe.type(key);
+        return unwrapResults(await pipe.exec(), "TYPE");
+      },
+      write: (_keys, replies) => {
+        for (const reply of replies) {
+          const type = asText(reply, "TYPE");
+          if (type === "none") counts.vanished++;
+          else {
+            counts.byType[type] = (counts.byType[type] ?? 0) + 1;
+            counts.total++;
+          }
         }
-      }
-    } while (cursor !== "0");
+      },
+    }).catch((err: unknown) => {
+      throw err instanceof EngineCancelled ? new Error("the restore drill was stopped") : err;
+    });
   }
   await redis.select(0);
   return counts;

@@ -8,7 +8,8 @@ import { formatBytes } from "../format";
 import { estimateBytes, planElements } from "../redis/budget";
 import { encodeKey, utf8IfExact } from "../keys/codec";
 import { ensureDb } from "../redis/db";
-import { asBuffers, asScanReply, asText, unwrapResults } from "../redis/reply";
+import { asBuffers, asText, unwrapResults } from "../redis/reply";
+import { scanStep } from "../keyspace/scan-source";
 import { probeSizes } from "../redis/sizes";
 import { groupByTag, parseHashKey, parseJsonRecord, recordFromHash, timeOfRecord, type FluentRecord, type TagGroup } from "./parse";
 
@@ -62,15 +63,14 @@ export async function readFluentd(redis: Redis, q: FluentQuery): Promise<FluentP
   const maxScanned = q.maxScanned ?? 20_000;
   const maxRecords = q.maxRecords ?? 2000;
   await ensureDb(redis, q.db);
-  const filter: (string | Buffer)[] = q.match && q.match !== "*" ? ["MATCH", Buffer.from(q.match, "utf8")] : [];
   let cursor = q.cursor;
   let scanned = 0;
   const keys: Buffer[] = [];
   do {
-    const reply = asScanReply(await redis.callBuffer("SCAN", [cursor, ...filter, "COUNT", 1000]), "SCAN");
-    cursor = reply.cursor;
+    const step = await scanStep(redis, cursor, { match: q.match }, 1000);
+    cursor = step.cursor;
     scanned += 1000;
-    keys.push(...reply.items);
+    keys.push(...step.keys);
   } while (cursor !== "0" && scanned < maxScanned);
 
   const typePipe = redis.pipeline();
