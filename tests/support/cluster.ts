@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
+import { keySlot } from "../../lib/cluster/slot";
 import { localRedisRoot, startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { cli } from "./topology";
 import { waitFor } from "./wait";
@@ -129,23 +130,8 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   }
 }
 
-/** CRC16-XMODEM, the hash Redis Cluster maps keys with (tests pick key names that land in chosen slots). */
-function crc16(buf: Buffer): number {
-  let crc = 0;
-  for (const byte of buf) {
-    crc ^= byte << 8;
-    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc;
-}
-
-/** The slot of a key, hash tags included (checked against CLUSTER KEYSLOT by the tests). */
-export function keySlot(key: string): number {
-  const open = key.indexOf("{");
-  const close = open === -1 ? -1 : key.indexOf("}", open + 1);
-  const hashed = open !== -1 && close > open + 1 ? key.slice(open + 1, close) : key;
-  return crc16(Buffer.from(hashed, "utf8")) % 16384;
-}
+/** The slot of a key (lib/cluster/slot; checked against CLUSTER KEYSLOT by the tests). */
+export { keySlot };
 
 /** A hash tag whose keys land in `slot` ("{t123}"), found by trying tags in order. */
 export function tagForSlot(slot: number): string {
