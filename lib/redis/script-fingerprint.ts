@@ -15,6 +15,7 @@ import { REPLY_BUDGET_BYTES } from "./budget";
 import { asBuffer, asBuffers, asNumber, asText } from "./reply";
 import { digestFlat, type KeyFingerprint } from "./fingerprint";
 import { readFingerprints, type FingerprintOptions } from "./read-fingerprint";
+import { crossSlotArgs, crossSlotScript } from "./cross-slot-script";
 
 const INLINE_ELEMENTS = 128;
 const INLINE_BYTES = 64 * 1024;
@@ -62,6 +63,8 @@ const STRIDE = new Map([["list", 1], ["set", 1], ["hash", 2], ["zset", 2]]);
 const noScripts = new WeakSet<Redis>();
 /** Redis < 7 has no *_RO variants: those connections use EVALSHA/EVAL (the scripts only read). */
 const noReadOnlyEval = new WeakSet<Redis>();
+/** Cluster nodes (a CROSSSLOT reply seen): those connections send keys in ARGV (./cross-slot-script). */
+const crossSlot = new WeakSet<Redis>();
 const shas = new Map<string, string>();
 
 function shaOf(script: string): string {
@@ -82,19 +85,27 @@ function shaOf(script: string): string {
 export async function runScript(redis: Redis, script: string, keys: readonly Buffer[], args: (string | number)[]): Promise<unknown[] | null> {
   if (noScripts.has(redis) || keys.length === 0) return null;
   const ro = !noReadOnlyEval.has(redis);
-  const call = () => redis.callBuffer(ro ? "EVALSHA_RO" : "EVALSHA", [shaOf(script), keys.length, ...keys, ...args]);
+  const cluster = crossSlot.has(redis);
+  // Redis < 7 has no shebang flags either; it has no cross-slot check on undeclared keys to lift.
+  const text = cluster ? crossSlotScript(script, ro) : script;
+  const rest = cluster ? crossSlotArgs(keys, args) : [keys.length, ...keys, ...args];
+  const call = () => redis.callBuffer(ro ? "EVALSHA_RO" : "EVALSHA", [shaOf(text), ...rest]);
   try {
     let reply: unknown;
     try {
       reply = await call();
     } catch (err) {
       if (!(err instanceof Error && err.message.startsWith("NOSCRIPT"))) throw err;
-      await redis.call("SCRIPT", "LOAD", script); // first use on this server, or its cache was flushed
+      await redis.call("SCRIPT", "LOAD", text); // first use on this server, or its cache was flushed
       reply = await call();
     }
     return Array.isArray(reply) ? (reply as unknown[]) : null;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
+    if (!cluster && msg.startsWith("CROSSSLOT")) {
+      crossSlot.add(redis); // a cluster node, names of several slots: the ARGV form from now on
+      return runScript(redis, script, keys, args);
+    }
     if (ro && /unknown command/i.test(msg)) {
       noReadOnlyEval.add(redis); // Redis < 7: EVAL of a script that only reads is fine on replicas
       return runScript(redis, script, keys, args);
