@@ -6,6 +6,7 @@
 // The batch scripts send names of many slots at once; lib/redis/script-fingerprint switches a
 // cluster connection to its cross-slot form on the first CROSSSLOT reply.
 import type Redis from "ioredis";
+import type { ClusterConnections } from "../cluster/connect-shards";
 import { CompareJob, type CompareJobOptions, type CompareNode } from "./job";
 import { emptyCounts, KINDS, type CompareReport, type JobPhase, type JobStatus, type ReplicaSummary, type ReportDifference, type ReportKind } from "./report";
 
@@ -17,7 +18,24 @@ export interface ShardCompareTarget {
   replicas: CompareNode[];
   /** What the monitor knew of each replica when the job started (as the single-topology compare). */
   replicaSummaries: ReplicaSummary[];
+  /** Replicas that could not be dialled: listed in the report, not compared. */
+  notCompared?: { id: string; reason: string }[];
   reason?: string;
+}
+
+/** Targets from lib/cluster/connect-shards (opened with `replicas: true`). */
+export function compareTargets(conns: ClusterConnections, summary?: (id: string) => ReplicaSummary | undefined): ShardCompareTarget[] {
+  return conns.shards.map(({ shard, master, replicas }) => {
+    const up = replicas.flatMap((r) => (r.redis ? [{ id: r.address ?? r.id, redis: r.redis, nodeId: r.id }] : []));
+    return {
+      shard: shard.masterId,
+      master: master.redis ? { id: master.address ?? master.id, redis: master.redis } : null,
+      replicas: up.map(({ id, redis }) => ({ id, redis })),
+      replicaSummaries: up.map((r) => summary?.(r.nodeId) ?? { id: r.id, readOnly: null, lagBytesAtStart: null }),
+      notCompared: replicas.flatMap((r) => (r.redis ? [] : [{ id: r.address ?? r.id, reason: r.reason }])),
+      ...(master.redis ? {} : { reason: `master ${master.address ?? master.id}: ${master.reason}` }),
+    };
+  });
 }
 
 export type ClusterCompareOptions = Omit<CompareJobOptions, "db"> & {
@@ -31,6 +49,8 @@ export interface ShardCompareSummary {
   shard: string;
   master: string | null;
   replicas: ReplicaSummary[];
+  /** Replicas of the shard that could not be dialled. */
+  notCompared: { id: string; reason: string }[];
   status: ShardStatus;
   phase: JobPhase | null;
   /** Why a shard was skipped, or the job's error. */
@@ -109,7 +129,10 @@ export class ClusterCompareJob {
   private async runShard(slot: Slot, signal: AbortSignal): Promise<void> {
     const t = slot.target;
     if (!t.master) return this.skip(slot, t.reason ?? "the master could not be dialled");
-    if (t.replicas.length === 0) return this.skip(slot, t.reason ?? "no reachable replica to compare");
+    if (t.replicas.length === 0) {
+      const why = (t.notCompared ?? []).map((n) => `${n.id}: ${n.reason}`).join("; ");
+      return this.skip(slot, t.reason ?? `no reachable replica to compare${why ? ` (${why})` : ""}`);
+    }
     try {
       // Without READONLY a cluster replica redirects every key read to its master.
       await Promise.all(t.replicas.map((r) => readOnly(r.redis)));
@@ -175,6 +198,7 @@ function summarise(s: Slot, r: CompareReport | null): ShardCompareSummary {
     shard: t.shard,
     master: t.master?.id ?? null,
     replicas: t.replicaSummaries,
+    notCompared: t.notCompared ?? [],
     status: r && s.status === "running" ? r.status : s.status,
     phase: r?.phase ?? null,
     reason: s.reason ?? r?.error ?? null,

@@ -9,6 +9,7 @@
 // A shard that cannot be read (no connection, or an error during this page) is never dropped
 // silently: the page lists it in `skipped` and the walk moves on to the next shard.
 import type Redis from "ioredis";
+import type { ClusterConnections } from "../cluster/connect-shards";
 import type { ClusterNodeView, ClusterView, ShardView, SlotMigration } from "../cluster/model";
 import type { SlotRange } from "../cluster/parse";
 import { keySlot } from "../cluster/slot";
@@ -101,6 +102,16 @@ export function shardTargets(view: ClusterView, conn: (shard: ShardView) => Redi
     const base = { shard: s.masterId, address: s.masterAddress, slots: s.slots };
     return "reason" in c ? { ...base, redis: null, reason: c.reason } : { ...base, redis: c };
   });
+}
+
+/** Targets from lib/cluster/connect-shards (masters only are read). */
+export function browseTargets(conns: ClusterConnections): ShardTarget[] {
+  return conns.shards.map(({ shard, master }) => ({
+    shard: shard.masterId,
+    address: master.address,
+    slots: shard.slots,
+    ...(master.redis ? { redis: master.redis } : { redis: null, reason: master.reason }),
+  }));
 }
 
 function check(o: ClusterScanOptions): { maxScanned: number; batch: number; timeoutMs: number } {
