@@ -9,7 +9,7 @@ import { dialPlan, discoverCluster } from "@/lib/cluster/discover";
 import type { ClusterView, ShardView } from "@/lib/cluster/model";
 import { ClusterCompareJob, compareTargets } from "@/lib/compare/cluster";
 import { decodeKey } from "@/lib/keys/codec";
-import { browseTargets, clusterScanPage, parseClusterCursor, shardOfKey, shardTargets, type ClusterScanOptions, type ShardTarget } from "@/lib/keys/cluster-scan";
+import { browseTargets, clusterScanPage, parseClusterCursor, shardKeyCounts, shardOfKey, shardTargets, type ClusterScanOptions, type ShardTarget } from "@/lib/keys/cluster-scan";
 import { scanWalk } from "@/lib/keyspace/scan-source";
 import { createConnection } from "@/lib/redis/connection";
 import { existsMany } from "@/lib/redis/script-fingerprint";
@@ -106,6 +106,9 @@ describe("keys on a real Redis Cluster", { timeout: 180_000 }, () => {
     for (const m of masters.values()) for await (const step of scanWalk(m, { count: 500 })) union.push(...step.keys.map(hex));
     assert.deepEqual([...got].sort(), [...union].sort());
     assert.deepEqual([...got].sort(), written.map(hex).sort());
+    const counts = await shardKeyCounts(targets);
+    assert.deepEqual(counts.map((c) => c.shard), view.shards.map((x) => x.masterId));
+    assert.equal(counts.reduce((a, c) => a + (c.keys ?? 0), 0), N);
 
     const seed = masters.values().next().value as Redis;
     const pipe = seed.pipeline();
