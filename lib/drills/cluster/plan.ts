@@ -35,6 +35,7 @@ export function checkClusterDrill(view: ClusterView, req: ClusterDrillRequest, c
   const replicaNode = byId.get(req.replicaId);
   if (!replicaNode) return refuse(`node ${req.replicaId} is not in the cluster as ${view.seed} sees it`);
   if (replicaNode.role !== "replica") return refuse(`${req.replicaId} is a ${replicaNode.role}, not a replica: choose one of its replicas`);
+  if (req.shardMasterId && replicaNode.masterId !== req.shardMasterId) return refuse(`${req.replicaId} is a replica of another shard (its master is ${replicaNode.masterId ?? "—"}, not ${req.shardMasterId})`);
   const masterNode = replicaNode.masterId ? byId.get(replicaNode.masterId) : undefined;
   const shard = view.shards.find((s) => s.masterId === replicaNode.masterId);
   if (!masterNode || !shard || shard.slotCount === 0) return refuse(`${req.replicaId} is not in a shard: its master ${replicaNode.masterId ?? "—"} serves no slots`);

@@ -51,6 +51,7 @@ export const sendCommand: SendCommand = async (conn, args, timeoutMs) => {
 
 const requestOf = (p: ClusterDrillPlan): ClusterDrillRequest => ({
   replicaId: p.replica.id,
+  shardMasterId: p.master.id,
   mode: p.mode,
   ...(p.outageMethod ? { outageMethod: p.outageMethod } : {}),
   ...(p.outageMs !== null ? { outageMs: p.outageMs } : {}),

@@ -25,6 +25,8 @@ export type OutageMethod = (typeof OUTAGE_METHODS)[number];
 export interface ClusterDrillRequest {
   /** The replica to promote (for an outage: a replica of the master to freeze). */
   replicaId: string;
+  /** The shard the operator chose it in (its master's id): refused when the replica follows another master now. */
+  shardMasterId?: string;
   mode: ClusterDrillMode;
   outageMethod?: OutageMethod;
   /** How long the master stays unresponsive (outage); default 10 s. */
