@@ -203,10 +203,10 @@ export async function runClusterDrill(run: ClusterDrillRun, deps: ClusterDrillDe
     status = signal.aborted ? "aborted" : "failed";
     error = signal.aborted ? "aborted by the operator" : err instanceof Error ? err.message : String(err);
     step(signal.aborted ? "abort" : "error", "error", error);
-    // A drill that ends early does not leave the master paused behind it.
+    // CLIENT PAUSE ALL holds CLIENT UNPAUSE too (7.0): the pause cannot be cut short, only named.
     if (paused && actionAt !== null && Date.now() < actionAt + (plan.outageMs ?? 0)) {
-      await act("unpause", plan.master, ["CLIENT", "UNPAUSE"], 5000).catch(() => undefined);
-    }
+      step("outage", "info", `${plan.master.address} stays paused until ${new Date(actionAt + (plan.outageMs ?? 0)).toISOString()} (CLIENT UNPAUSE would wait behind the pause)`);
+    } else paused = false;
   } finally {
     if (started) await canary.stop();
     await probe.stop();
@@ -223,7 +223,9 @@ export async function runClusterDrill(run: ClusterDrillRun, deps: ClusterDrillDe
     const node = owner ? byId.get(owner) : undefined;
     if (!node) throw new Error(`slot ${plan.canarySlot} is served by ${owner ?? "no master"}, not a node of the shard`);
     newMaster ??= node.id;
-    if (started) {
+    if (paused) {
+      step("read back", "info", `skipped: ${node.address} is still paused; the canary key ${canaryKey} holds what it acknowledged`);
+    } else if (started) {
       // At most 5000 short fields (maxWrites): one bounded reply.
       const keys = (await send(connFor(node, 5000), ["HKEYS", canaryKey], 5000)) as string[];
       present = new Set(keys.map(Number));
