@@ -130,6 +130,29 @@ describe("cluster drills on a real Redis Cluster", { timeout: 240_000 }, () => {
     await settled();
   });
 
+  for (const mode of ["force", "takeover"] as const) {
+    it(`a CLUSTER FAILOVER ${mode.toUpperCase()} drill: promoted with a bumped epoch; the report's lost writes are what the new master is missing`, async (t) => {
+      const v = await view();
+      const shard = v.shards.find((s) => s.replicaIds.length === 1)!;
+      const p = plan(v, { replicaId: shard.replicaIds[0]!, mode });
+      const sent: string[] = [];
+      const send: SendCommand = (conn, args, ms) => {
+        sent.push(`${args.join(" ")} → ${conn.host}:${conn.port}`);
+        return sendCommand(conn, args, ms);
+      };
+      const r = await runClusterDrill({ id: randomUUID(), plan: p, signal: new AbortController().signal }, { seed: seedConn(), allow, send });
+      assert.equal(r.status, "done", explain(r));
+      const rep = r.report;
+      t.diagnostic(`promote ${rep.promoteMs} ms, write outage ${rep.writeOutageMs} ms, lost ${rep.lostWrites}, epoch ${rep.epochBefore} → ${rep.epochAfter}`);
+      assert.deepEqual(sent.filter((s) => !s.startsWith("HKEYS")), [`CLUSTER FAILOVER ${mode.toUpperCase()} → ${p.replica.address}`]);
+      assert.equal(rep.promoted, true);
+      assert.equal(rep.newMaster, p.replica.id);
+      assert.ok(rep.epochAfter! > rep.epochBefore!);
+      assert.equal(await recount(r, node(p.replica.address)), rep.lostWrites);
+      await settled();
+    });
+  }
+
   it("a frozen master (DEBUG SLEEP past node-timeout): the cluster promotes its replica; lost writes as the independent writer finds", async (t) => {
     const v = await view();
     // A shard whose master has not been touched by the tests above.
@@ -149,7 +172,17 @@ describe("cluster drills on a real Redis Cluster", { timeout: 240_000 }, () => {
     const ours = writer.lost(await hkeys(newMaster, writer.key));
     t.diagnostic(`promote ${rep.promoteMs} ms, write outage ${rep.writeOutageMs} ms, lost: report ${rep.lostWrites} (seqs ${rep.canary.lostSeqs.slice(0, 20).join(",")}), independent ${ours.length} (${ours.slice(0, 20).join(",")}); old master now ${JSON.stringify(rep.oldMasterNow)}`);
     assert.equal(await recount(r, newMaster), rep.lostWrites, "the report's count is what the new master is missing");
+    // Two writers at different cadences cannot lose the same NUMBER of writes; they must lose the
+    // same thing: what each sent to the frozen master between the command and the moment it could
+    // know of the promotion (the canary follows the observer's view; our writer re-reads it every
+    // 100 ms, hence the second of slack), and which the master acknowledged when it woke.
     assert.equal(rep.lostWrites > 0, ours.length > 0, `report ${rep.lostWrites} vs independent ${ours.length}`);
+    const inWindow = (sentAt: number) => sentAt >= rep.actionAt! - 60 && sentAt <= rep.promotedAt! + 1000;
+    const reportLost = new Set(rep.canary.lostSeqs);
+    assert.deepEqual(r.writes.filter((w) => reportLost.has(w.seq) && !inWindow(w.sentAt)).map((w) => w.seq), [], "the canary lost only writes sent to the frozen master");
+    const oursLost = new Set(ours);
+    assert.deepEqual(writer.writes.filter((w) => oursLost.has(w.seq) && !inWindow(w.sentAt)).map((w) => w.seq), [], "so did the independent writer");
+    assert.ok(r.writes.filter((w) => reportLost.has(w.seq)).every((w) => w.node === p.master.id));
     await settled();
   });
 

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { keySlot, tagForSlot } from "@/lib/cluster/hash-slot";
 import { buildClusterView, type ClusterNodeReading } from "@/lib/cluster/model";
 import { checkClusterDrill, type PlanContext } from "@/lib/drills/cluster/plan";
-import { coversSlots, promotedNode, slotOwner } from "@/lib/drills/cluster/report";
+import { buildClusterReport, clusterReportMarkdown, coversSlots, promotedNode, slotOwner } from "@/lib/drills/cluster/report";
 import type { ClusterDrillRequest } from "@/lib/drills/cluster/types";
 import { A, A_REPLICA, B, B_REPLICA, C, C_REPLICA, readings } from "../support/cluster-fixtures";
 
@@ -105,5 +105,22 @@ describe("checkClusterDrill", () => {
     assert.equal(slotOwner(after, 5460), A);
     assert.ok(coversSlots([[0, 99], [100, 200]], [[50, 150]]));
     assert.ok(!coversSlots([[0, 99], [101, 200]], [[50, 150]]));
+  });
+
+  it("the report counts acknowledged writes missing on the final master; its Markdown escapes what Redis said", () => {
+    const plan = check("reshard-after", { replicaId: B_REPLICA, mode: "force" }).plan!;
+    const w = (seq: number, ack: boolean, failed = false) => ({ seq, node: B, sentAt: 1000 + seq * 10, ackAt: ack ? 1000 + seq * 10 + 5 : null, failedAt: failed ? 1000 + seq * 10 + 1 : null, error: null });
+    const writes = [w(1, true), w(2, true, true), w(3, false, true), w(4, true), w(5, true)];
+    const r = buildClusterReport({ plan, canaryKey: "k", startedAt: 900, actionAt: 1015, promotedAt: 1400, endedAt: 2000, newMaster: B_REPLICA, epochBefore: 7, finalView: view("failed-over"), writes, present: new Set([1, 4, 5]) });
+    assert.equal(r.lostWrites, 1, "seq 2 was acknowledged late and is gone; seq 3 was never acknowledged");
+    assert.deepEqual(r.canary.lostSeqs, [2]);
+    assert.deepEqual([r.canary.sent, r.canary.acked, r.canary.failed], [5, 4, 1]);
+    assert.equal(r.promoted, true);
+    assert.equal(r.promoteMs, 385);
+    assert.deepEqual([r.epochBefore, r.epochAfter, r.newMasterConfigEpoch], [7, 8, 8]);
+    assert.deepEqual(r.oldMasterNow, { role: "master", masterId: null, failure: "fail" });
+    const md = clusterReportMarkdown({ id: "d1", topology: "c", status: "done", user: "u", steps: [{ at: 0, name: "x", status: "info", detail: "[a](http://e) <b>" }] }, r);
+    assert.match(md, /\| lost writes \(acknowledged, then gone\) \| 1 \|/);
+    assert.match(md, /\\\[a\\\]\\\(http:\/\/e\\\) &lt;b&gt;/);
   });
 });

@@ -2,6 +2,8 @@
 import type { ClusterView } from "../../cluster/model";
 import type { SlotRange } from "../../cluster/parse";
 import { lostWrites, writeOutageMs, type CanaryWrite } from "../canary";
+import { mdText } from "../report";
+import type { DrillStep } from "../types";
 import type { ClusterDrillPlan, ClusterDrillReport } from "./types";
 
 /** The master serving `slot` in a view (null when none does). */
@@ -76,4 +78,33 @@ export function buildClusterReport(i: ClusterReportInput): ClusterDrillReport {
     newMasterConfigEpoch: neu?.configEpoch ?? null,
     oldMasterNow: old ? { role: old.role, masterId: old.masterId, failure: old.failure } : null,
   };
+}
+
+/** The report as Markdown, like reportMarkdown for replication drills; every Redis-given text through mdText. */
+export function clusterReportMarkdown(d: { id: string; topology: string; status: string; user: string; steps: readonly DrillStep[] }, r: ClusterDrillReport): string {
+  const ms = (v: number | null) => (v === null ? "—" : `${v} ms`);
+  const t = mdText;
+  const mode = r.outageMethod ? `${r.mode} (${r.outageMethod})` : r.mode;
+  return [
+    `# Cluster drill ${t(d.id)}: ${t(mode)} on ${t(d.topology)}`,
+    "",
+    `Status: **${t(d.status)}** · run by ${t(d.user)} · ${new Date(r.startedAt).toISOString()}`,
+    "",
+    "| measure | value |",
+    "| --- | --- |",
+    `| shard slots | ${t(r.slots)} |`,
+    `| old master → new master | ${t(r.oldMaster)} → ${t(r.newMaster)} |`,
+    `| promoted (seen by ${t(r.observer)}) | ${r.promoted ? "yes" : "no"} |`,
+    `| time to promote | ${ms(r.promoteMs)} |`,
+    `| write outage | ${ms(r.writeOutageMs)} |`,
+    `| lost writes (acknowledged, then gone) | ${r.lostWrites} |`,
+    `| canary writes sent / acked / failed | ${r.canary.sent} / ${r.canary.acked} / ${r.canary.failed} |`,
+    `| current epoch before → after | ${r.epochBefore ?? "—"} → ${r.epochAfter ?? "—"} |`,
+    `| old master now | ${r.oldMasterNow ? `${t(r.oldMasterNow.role)}${r.oldMasterNow.masterId ? ` of ${t(r.oldMasterNow.masterId)}` : ""} (${t(r.oldMasterNow.failure)})` : "—"} |`,
+    "",
+    "## Steps",
+    "",
+    ...d.steps.map((s) => `- ${new Date(s.at).toISOString().slice(11, 23)} \\[${t(s.status)}\\] ${t(s.name)}: ${t(s.detail)}`),
+    "",
+  ].join("\n");
 }

@@ -5,6 +5,7 @@
 import { readClusterNode } from "../../cluster/discover";
 import { buildClusterView, type ClusterView } from "../../cluster/model";
 import { tagForSlot } from "../../cluster/hash-slot";
+import { formatAddress } from "../../redis/address";
 import { createConnection, describeRedisError, withTimeout, type ConnectOptions } from "../../redis/connection";
 import { CanaryWriter } from "../canary";
 import { RoleProbe } from "../role-probe";
@@ -83,7 +84,7 @@ export async function runClusterDrill(run: ClusterDrillRun, deps: ClusterDrillDe
 
   const connFor = (n: ClusterNodeRef, ms: number): ConnectOptions => {
     // The plan was checked against allow; a changed allow list still wins.
-    if (n.address !== `${deps.seed.host}:${deps.seed.port}` && !deps.allow(n.host)) throw new Error(`${n.address} is not in discovery.allow`);
+    if (n.address !== formatAddress(deps.seed.host, deps.seed.port) && !deps.allow(n.host)) throw new Error(`${n.address} is not in discovery.allow`);
     return { ...deps.seed, host: n.host, port: n.port, timeoutMs: ms };
   };
   const step = (name: string, status: DrillStep["status"], detail: string): void => {
