@@ -41,3 +41,16 @@ export function keySlot(key: Uint8Array | string): number {
   const [from, to] = hashTagRange(buf);
   return crc16(buf, from, to) % SLOT_COUNT;
 }
+
+/**
+ * A hash tag whose keys land in `slot` ("{t123}"), found by trying tags in order. Every slot is hit
+ * well within the bound (a few hundred thousand short CRCs at worst: milliseconds).
+ */
+export function tagForSlot(slot: number): string {
+  if (!Number.isInteger(slot) || slot < 0 || slot >= 16384) throw new Error(`not a slot: ${slot}`);
+  for (let i = 0; i < 2_000_000; i++) {
+    const tag = `{t${i}}`;
+    if (keySlot(tag) === slot) return tag;
+  }
+  throw new Error(`no tag found for slot ${slot}`);
+}

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { randomUUID } from "node:crypto";
 import Redis from "ioredis";
-import { tagForSlot } from "@/lib/cluster/hash-slot";
+import { tagForSlot } from "@/lib/cluster/slot";
 import { discoverCluster } from "@/lib/cluster/discover";
 import type { ClusterView } from "@/lib/cluster/model";
 import { checkClusterDrill } from "@/lib/drills/cluster/plan";

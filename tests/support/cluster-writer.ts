@@ -4,7 +4,7 @@
 // once when a write is answered MOVED. A write counts as acknowledged when its reply comes, however
 // late (a frozen master acks the writes it queued when it wakes).
 import Redis from "ioredis";
-import { keySlot } from "../../lib/cluster/hash-slot";
+import { keySlot } from "../../lib/cluster/slot";
 import type { LocalRedis } from "../../lib/redis/local-server";
 import { waitFor } from "./wait";
 

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { keySlot } from "../../lib/cluster/slot";
+import { keySlot, tagForSlot } from "../../lib/cluster/slot";
 import { localRedisRoot, startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { cli } from "./topology";
 import { waitFor } from "./wait";
@@ -130,14 +130,5 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   }
 }
 
-/** The slot of a key (lib/cluster/slot; checked against CLUSTER KEYSLOT by the tests). */
-export { keySlot };
-
-/** A hash tag whose keys land in `slot` ("{t123}"), found by trying tags in order. */
-export function tagForSlot(slot: number): string {
-  for (let i = 0; i < 1_000_000; i++) {
-    const tag = `{t${i}}`;
-    if (keySlot(tag) === slot) return tag;
-  }
-  throw new Error(`no tag found for slot ${slot}`);
-}
+/** The slot of a key and a hash tag for a slot (lib/cluster/slot; checked against CLUSTER KEYSLOT by the tests). */
+export { keySlot, tagForSlot };

@@ -1,7 +1,7 @@
 // The cluster drill's plan check on views built from real captures (tests/support/cluster-fixtures.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { keySlot, tagForSlot } from "@/lib/cluster/hash-slot";
+import { keySlot, tagForSlot } from "@/lib/cluster/slot";
 import { buildClusterView, type ClusterNodeReading } from "@/lib/cluster/model";
 import { checkClusterDrill, type PlanContext } from "@/lib/drills/cluster/plan";
 import { buildClusterReport, clusterReportMarkdown, coversSlots, promotedNode, slotOwner } from "@/lib/drills/cluster/report";

@@ -4,7 +4,7 @@
 // Only the plan's nodes are dialled, each re-checked against `allow` before it is.
 import { readClusterNode } from "../../cluster/discover";
 import { buildClusterView, type ClusterView } from "../../cluster/model";
-import { tagForSlot } from "../../cluster/hash-slot";
+import { tagForSlot } from "../../cluster/slot";
 import { formatAddress } from "../../redis/address";
 import { createConnection, describeRedisError, withTimeout, type ConnectOptions } from "../../redis/connection";
 import { CanaryWriter } from "../canary";
