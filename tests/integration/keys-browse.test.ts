@@ -341,8 +341,11 @@ test("tree steps: SCAN's TYPE option filters, and a binary folder opens by its t
   const hashes = await treeWalk(Buffer.alloc(0), { type: "hash" });
   assert.deepEqual(hashes.folders, trueCounts("", (i) => i % 10 === 0).folders);
   const bin = await treeWalk(Buffer.from([0xff, 0xfe, 0x3a]));
-  assert.deepEqual([bin.folders.size, bin.leaves], [0, 1]);
-  assert.equal(bin.steps.flatMap((s) => s.leaves)[0]?.key, encodeKey(BINARY_KEY));
+  const binFolder = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(":bin:")]);
+  assert.deepEqual([[...bin.folders], bin.leaves], [[[encodeKey(binFolder), 1]], 0]);
+  const inside = await treeWalk(binFolder);
+  assert.deepEqual([inside.folders.size, inside.leaves], [0, 1]);
+  assert.equal(inside.steps.flatMap((s) => s.leaves)[0]?.key, encodeKey(BINARY_KEY));
   // The bytes after the UTF-8 head are checked here, not by MATCH: a near miss stays out.
   const near = await treeWalk(Buffer.from([0xff, 0xfd, 0x3a]));
   assert.deepEqual([near.folders.size, near.leaves], [0, 0]);
