@@ -6,7 +6,8 @@ import { decodeKey } from "./codec";
 import type { KeyConnector } from "./connections";
 import { describeKeys, type KeyDescription } from "./describe";
 import type { NodeTarget } from "./node-target";
-import { scanPage, type ScanPage } from "./scan";
+import { pageWithLookahead } from "./lookahead";
+import type { ScanPage } from "./scan";
 import { treeStep, type TreeStep } from "./tree-step";
 import { readKey, type KeyDetails } from "./value";
 import { ensureDb } from "../redis/db";
@@ -31,10 +32,7 @@ export async function listKeys(
   q: { db: number; cursor: string; count: number; match?: string; type?: string },
 ): Promise<KeyListing> {
   const redis = await connect(pool, t, q.db);
-  const [page, dbsize] = await Promise.all([
-    scanPage(redis, { db: q.db, cursor: q.cursor, count: q.count, match: q.match, type: q.type, maxScanned: 10_000, batch: 5000 }),
-    redis.dbsize(),
-  ]);
+  const [page, dbsize] = await Promise.all([pageWithLookahead(redis, { db: q.db, cursor: q.cursor, count: q.count, match: q.match, type: q.type, maxScanned: 10_000, batch: 5000 }), redis.dbsize()]);
   return { ...page, db: q.db, dbsize, dbs: t.monitor.state(t.view.id)?.facts?.keyspace ?? [] };
 }
 

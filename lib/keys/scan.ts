@@ -4,7 +4,7 @@
 // lib/keys/describe.ts for the rows in view (with a TYPE filter SCAN's own TYPE option already
 // tells the type). Every SCAN round trip is the keyspace engine's scanStep.
 import type Redis from "ioredis";
-import { displayKey, encodeKey } from "./codec";
+import { displayKey, keyNames } from "./codec";
 import { describeKeys } from "./describe";
 import { ensureDb } from "../redis/db";
 import { KeyQueryError } from "../redis/errors";
@@ -83,7 +83,7 @@ export async function scanPage(redis: Redis, opts: ScanPageOptions): Promise<Sca
       const id = key.toString("latin1");
       if (seen.has(id)) continue;
       seen.add(id);
-      keys.push({ key: encodeKey(key), display: displayKey(key), type, ttl: null });
+      keys.push({ ...keyNames(key), type, ttl: null });
     }
   } while (cursor !== "0" && keys.length < opts.count && scanned < maxScanned);
   return { cursor, keys, scanned };

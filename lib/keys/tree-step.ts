@@ -4,7 +4,7 @@
 // of a 1,000,000-key db shows folders at once and refines them while the walk goes on, each
 // request short. Counts are SCAN's: a key can be returned twice when the table shrinks mid-walk.
 import type Redis from "ioredis";
-import { displayKey, encodeKey, utf8IfExact } from "./codec";
+import { displayKey, encodeKey, keyNames, utf8IfExact } from "./codec";
 import { escapeGlob } from "./glob";
 import { ensureDb } from "../redis/db";
 import { KeyQueryError } from "../redis/errors";
@@ -107,7 +107,7 @@ export async function treeStep(redis: Redis, o: TreeStepOptions): Promise<TreeSt
       const at = key.indexOf(sep, o.prefix.length);
       if (at < 0) {
         leafCount++;
-        if (leaves.length < TREE_MAX_LEAVES) leaves.push({ key: encodeKey(key), display: displayKey(key) });
+        if (leaves.length < TREE_MAX_LEAVES) leaves.push(keyNames(key));
         continue;
       }
       const segment = key.subarray(o.prefix.length, at);
