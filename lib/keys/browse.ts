@@ -32,7 +32,7 @@ export async function listKeys(
   q: { db: number; cursor: string; count: number; match?: string; type?: string },
 ): Promise<KeyListing> {
   const redis = await connect(pool, t, q.db);
-  const [page, dbsize] = await Promise.all([pageWithLookahead(redis, { db: q.db, cursor: q.cursor, count: q.count, match: q.match, type: q.type, maxScanned: 10_000, batch: 5000 }), redis.dbsize()]);
+  const { page, dbsize } = await pageWithLookahead(redis, { db: q.db, cursor: q.cursor, count: q.count, match: q.match, type: q.type, maxScanned: 10_000, batch: 5000 });
   return { ...page, db: q.db, dbsize, dbs: t.monitor.state(t.view.id)?.facts?.keyspace ?? [] };
 }
 
