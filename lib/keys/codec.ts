@@ -61,13 +61,11 @@ function isPrintableAscii(buf: Buffer): boolean {
 /**
  * encodeKey and displayKey of one name at once. Most key names are printable ASCII, for which both
  * are the text itself: a byte loop instead of two UTF-8 round trips and two Unicode regexes, which
- * matters when a listing page names thousands of keys.
+ * matters when a listing page names thousands of keys. `latin1` is buf.toString("latin1") when the
+ * caller has it already (a listing dedupes by it).
  */
-export function keyNames(buf: Buffer): { key: string; display: string } {
-  if (isPrintableAscii(buf)) {
-    const text = buf.toString("latin1");
-    if (!text.startsWith(B64_PREFIX)) return { key: text, display: text };
-  }
+export function keyNames(buf: Buffer, latin1 = buf.toString("latin1")): { key: string; display: string } {
+  if (isPrintableAscii(buf) && !latin1.startsWith(B64_PREFIX)) return { key: latin1, display: latin1 };
   return { key: encodeKey(buf), display: displayKey(buf) };
 }
 

@@ -83,7 +83,7 @@ export async function scanPage(redis: Redis, opts: ScanPageOptions): Promise<Sca
       const id = key.toString("latin1");
       if (seen.has(id)) continue;
       seen.add(id);
-      keys.push({ ...keyNames(key), type, ttl: null });
+      keys.push({ ...keyNames(key, id), type, ttl: null });
     }
   } while (cursor !== "0" && keys.length < opts.count && scanned < maxScanned);
   return { cursor, keys, scanned };
