@@ -196,10 +196,12 @@ export function KeyBrowser(props: KeyBrowserProps) {
                 {done ? " · complete" : ""}
               </span>
             ) : (
-              <span>folders by separator{type ? ` · ${type} keys only` : ""} · the pattern applies to the list view</span>
+              <span className="min-w-0 truncate" title="The tree counts every key below each folder; the pattern applies to the list view.">
+                folders by separator{type ? ` · ${type} keys only` : ""}
+              </span>
             )}
             <span className="flex items-center gap-2">
-              <button type="button" onClick={() => setMode(mode === "list" ? "tree" : "list")} className="rounded border border-slate-700 px-1.5 py-0.5 hover:bg-slate-800" data-testid="view-mode">
+              <button type="button" onClick={() => setMode(mode === "list" ? "tree" : "list")} className="whitespace-nowrap rounded border border-slate-700 px-1.5 py-0.5 hover:bg-slate-800" data-testid="view-mode">
                 {mode === "list" ? "Tree view" : "List view"}
               </button>
               {mode === "tree" && <input value={separator} onChange={(e) => setSeparator(e.target.value.slice(0, 4))} className={`${input} w-10 py-0.5 text-center font-mono`} aria-label="separator" data-testid="separator" />}
