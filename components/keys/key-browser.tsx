@@ -6,7 +6,9 @@ import type { KeyspaceDb } from "@/lib/redis/info";
 import { formatNumber } from "@/lib/format";
 import { apiJson, keyPageUrl, type TopologyListing } from "./api";
 import { KeyPanel } from "./key-panel";
-import { KeyList, KeyTree, type ListedKey } from "./key-rows";
+import { KeyList, type ListedKey } from "./key-rows";
+import { KeyTree } from "./key-tree";
+import { useDescriptions } from "./use-descriptions";
 
 interface Listing {
   cursor: string;
@@ -52,6 +54,7 @@ export function KeyBrowser(props: KeyBrowserProps) {
   const [selected, setSelected] = useState<string | null>(props.keyToken ?? null);
   const generation = useRef(0);
   const stopBulk = useRef(false);
+  const descriptions = useDescriptions({ node, topology, db });
 
   useEffect(() => {
     void (async () => {
@@ -187,18 +190,24 @@ export function KeyBrowser(props: KeyBrowserProps) {
             <button type="submit" className="rounded bg-sky-600 px-2 py-1 text-xs font-semibold hover:bg-sky-500" data-testid="scan">Scan</button>
           </form>
           <div className="flex items-center justify-between gap-2 text-[11px] text-slate-400">
-            <span className="num" data-testid="scan-progress">
-              {formatNumber(keys.length)} keys · scanned {formatNumber(scanned)} of ~{formatNumber(dbsize)}
-              {done ? " · complete" : ""}
-            </span>
+            {mode === "list" ? (
+              <span className="num" data-testid="scan-progress">
+                {formatNumber(keys.length)} keys · scanned {formatNumber(scanned)} of ~{formatNumber(dbsize)}
+                {done ? " · complete" : ""}
+              </span>
+            ) : (
+              <span className="min-w-0 truncate" title="The tree counts every key below each folder; the pattern applies to the list view.">
+                folders by separator{type ? ` · ${type} keys only` : ""}
+              </span>
+            )}
             <span className="flex items-center gap-2">
-              <button type="button" onClick={() => setMode(mode === "list" ? "tree" : "list")} className="rounded border border-slate-700 px-1.5 py-0.5 hover:bg-slate-800" data-testid="view-mode">
+              <button type="button" onClick={() => setMode(mode === "list" ? "tree" : "list")} className="whitespace-nowrap rounded border border-slate-700 px-1.5 py-0.5 hover:bg-slate-800" data-testid="view-mode">
                 {mode === "list" ? "Tree view" : "List view"}
               </button>
               {mode === "tree" && <input value={separator} onChange={(e) => setSeparator(e.target.value.slice(0, 4))} className={`${input} w-10 py-0.5 text-center font-mono`} aria-label="separator" data-testid="separator" />}
             </span>
           </div>
-          <div className="flex items-center gap-2 text-xs">
+          <div className={`flex items-center gap-2 text-xs ${mode === "tree" ? "hidden" : ""}`}>
             <button type="button" onClick={() => void more(keys.length + 1)} disabled={loading || done || cursor === null} className="rounded border border-slate-600 px-2 py-0.5 text-slate-200 hover:bg-slate-800 disabled:opacity-40" data-testid="scan-more">
               Scan more
             </button>
@@ -215,14 +224,14 @@ export function KeyBrowser(props: KeyBrowserProps) {
           {error && <p className="rounded border border-rose-500/40 bg-rose-950/40 px-2 py-1 text-xs text-rose-200" data-testid="browse-error">{error}</p>}
         </div>
         <div className="min-h-0 flex-1">
-          {keys.length === 0 && !loading ? (
+          {mode === "tree" ? (
+            <KeyTree node={node} topology={topology} db={db} type={type} separator={separator} restart={scanRequest} selected={selected} onOpen={(k) => setSelected(k.key)} descriptions={descriptions} />
+          ) : keys.length === 0 && !loading ? (
             <p className="p-6 text-center text-xs text-slate-400" data-testid="no-keys">
               {error ? "" : done ? (match || type ? "No key matches this pattern and type." : `db${db} is empty on this node.`) : "No matches in this part of the keyspace yet: scan more."}
             </p>
-          ) : mode === "list" ? (
-            <KeyList keys={keys} selected={selected} onOpen={(k) => setSelected(k.key)} />
           ) : (
-            <KeyTree keys={keys} separator={separator} selected={selected} onOpen={(k) => setSelected(k.key)} />
+            <KeyList keys={keys} selected={selected} onOpen={(k) => setSelected(k.key)} descriptions={descriptions} />
           )}
         </div>
       </section>
@@ -235,7 +244,7 @@ export function KeyBrowser(props: KeyBrowserProps) {
             db={db}
             keyToken={selected}
             nodes={nodes}
-            onDeleted={() => undefined}
+            onDeleted={() => descriptions.refresh(selected)}
           />
         ) : (
           <div className="flex h-48 items-center justify-center rounded-lg border border-dashed border-slate-800 text-sm text-slate-500">

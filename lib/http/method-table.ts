@@ -41,6 +41,8 @@ export const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = {
   "/api/nodes/[id]/key/read": ["POST"],
   "/api/nodes/[id]/key/ttl": ["POST"],
   "/api/nodes/[id]/keys": ["GET"],
+  "/api/nodes/[id]/keys/describe": ["POST"],
+  "/api/nodes/[id]/keys/tree": ["GET"],
   "/api/nodes/[id]/logs": ["GET"],
   "/api/nodes/[id]/persistence": ["GET"],
   "/api/restore-drills": ["GET"],

@@ -4,9 +4,13 @@
 import type Redis from "ioredis";
 import { decodeKey } from "./codec";
 import type { KeyConnector } from "./connections";
+import { describeKeys, type KeyDescription } from "./describe";
 import type { NodeTarget } from "./node-target";
-import { scanPage, type ScanPage } from "./scan";
+import { pageWithLookahead } from "./lookahead";
+import type { ScanPage } from "./scan";
+import { treeStep, type TreeStep } from "./tree-step";
 import { readKey, type KeyDetails } from "./value";
+import { ensureDb } from "../redis/db";
 import type { KeyspaceDb } from "../redis/info";
 import { asNumber } from "../redis/reply";
 
@@ -28,11 +32,25 @@ export async function listKeys(
   q: { db: number; cursor: string; count: number; match?: string; type?: string },
 ): Promise<KeyListing> {
   const redis = await connect(pool, t, q.db);
-  const [page, dbsize] = await Promise.all([
-    scanPage(redis, { db: q.db, cursor: q.cursor, count: q.count, match: q.match, type: q.type, maxScanned: 10_000, batch: 5000 }),
-    redis.dbsize(),
-  ]);
+  const { page, dbsize } = await pageWithLookahead(redis, { db: q.db, cursor: q.cursor, count: q.count, match: q.match, type: q.type, maxScanned: 10_000, batch: 5000 });
   return { ...page, db: q.db, dbsize, dbs: t.monitor.state(t.view.id)?.facts?.keyspace ?? [] };
+}
+
+/** Type, TTL, length and memory of the rows in view (tokens already decoded by the route). */
+export async function describeListed(pool: KeyConnector, t: NodeTarget, q: { db: number; keys: Buffer[] }): Promise<KeyDescription[]> {
+  const redis = await connect(pool, t, q.db);
+  await ensureDb(redis, q.db);
+  return describeKeys(redis, q.keys);
+}
+
+/** One time-budgeted step of the folder view. */
+export async function treeOf(
+  pool: KeyConnector,
+  t: NodeTarget,
+  q: { db: number; prefix: Buffer; separator: string; cursor: string; type?: string },
+): Promise<TreeStep> {
+  const redis = await connect(pool, t, q.db);
+  return treeStep(redis, q);
 }
 
 export async function openKey(pool: KeyConnector, t: NodeTarget, q: { key: string; db: number; cursor?: string; pageSize?: number }): Promise<KeyDetails | null> {

@@ -1,12 +1,15 @@
-// One page of the key browser. SCAN with a sparse MATCH returns mostly empty batches, so a page
-// keeps scanning (bounded by maxScanned) instead of making the browser loop per 1000 keys.
+// One page of the key browser: names only. SCAN with a sparse MATCH returns mostly empty batches,
+// so a page keeps scanning (bounded by maxScanned) instead of making the browser loop per 1000 keys.
+// Type, TTL and size are not read here: the list is virtualised and shows ~30 rows, so the UI asks
+// lib/keys/describe.ts for the rows in view (with a TYPE filter SCAN's own TYPE option already
+// tells the type). Every SCAN round trip is the keyspace engine's scanStep.
 import type Redis from "ioredis";
-import { runScript } from "../redis/script-fingerprint";
-import { displayKey, encodeKey } from "./codec";
+import { displayKey, keyNames } from "./codec";
+import { describeKeys } from "./describe";
 import { ensureDb } from "../redis/db";
 import { KeyQueryError } from "../redis/errors";
 import { assertValidGlob, isLiteralPattern, unescapeLiteral } from "./glob";
-import { asNumber, asScanReply, asText, unwrapResults } from "../redis/reply";
+import { scanStep } from "../keyspace/scan-source";
 
 export interface ScanPageOptions {
   /** Redis glob; omitted or "*" = every key. A pattern without * ? [ is looked up directly. */
@@ -28,9 +31,10 @@ export interface ScannedKey {
   /** Token for reopening the key (codec.encodeKey). */
   key: string;
   display: string;
-  type: string;
-  /** Seconds (TTL command, rounded by Redis); -1 = no expiry. */
-  ttl: number;
+  /** Known only when the page was filtered by type (SCAN TYPE) or looked up literally; else null. */
+  type: string | null;
+  /** Seconds, -1 = no expiry; null = not read (listing pages never read it). */
+  ttl: number | null;
 }
 
 export interface ScanPage {
@@ -58,46 +62,41 @@ function checkOptions(o: ScanPageOptions): Required<Pick<ScanPageOptions, "maxSc
 export async function scanPage(redis: Redis, opts: ScanPageOptions): Promise<ScanPage> {
   const { maxScanned, batch } = checkOptions(opts);
   await ensureDb(redis, opts.db);
-  if (opts.match !== undefined && isLiteralPattern(opts.match)) {
-    // A page after the first has nothing left: the literal lookup returned everything at once.
-    if (opts.cursor !== "0") return { cursor: "0", keys: [], scanned: 0 };
-    const key = Buffer.from(unescapeLiteral(opts.match), "utf8");
-    return { cursor: "0", keys: await describeKeys(redis, [key], opts.type), scanned: 0 };
-  }
+  if (opts.match !== undefined && isLiteralPattern(opts.match)) return literalPage(redis, opts);
 
-  const filterArgs: (string | Buffer)[] = [];
-  if (opts.match !== undefined && opts.match !== "*") filterArgs.push("MATCH", Buffer.from(opts.match, "utf8"));
-  if (opts.type !== undefined) filterArgs.push("TYPE", opts.type);
-
+  const filter = { match: opts.match, type: opts.type };
+  const filtered = (opts.match !== undefined && opts.match !== "*") || opts.type !== undefined;
+  const type = opts.type ?? null;
   const seen = new Set<string>();
-  const found: Buffer[] = [];
-  // TYPE/TTL for each batch go out as soon as it arrives, so they overlap the next SCAN.
-  const described: Promise<ScannedKey[]>[] = [];
+  const keys: ScannedKey[] = [];
   let cursor = opts.cursor;
   let scanned = 0;
   do {
-    const hint = nextCountHint(opts.count - found.length, found.length, scanned, filterArgs.length > 0, batch, maxScanned - scanned);
-    const reply = asScanReply(await redis.callBuffer("SCAN", [cursor, ...filterArgs, "COUNT", hint]), "SCAN");
+    const hint = nextCountHint(opts.count - keys.length, keys.length, scanned, filtered, batch, maxScanned - scanned);
+    const step = await scanStep(redis, cursor, filter, hint);
+    // The hint, not step.examined: without a filter SCAN may return fewer than COUNT keys, and the
+    // budget is about the work asked of the server.
     scanned += hint;
-    cursor = reply.cursor;
-    const fresh: Buffer[] = [];
-    for (const key of reply.items) {
+    cursor = step.cursor;
+    for (const key of step.keys) {
       // SCAN may return a key twice (rehashing between calls); latin1 maps bytes 1:1 to chars.
       const id = key.toString("latin1");
       if (seen.has(id)) continue;
       seen.add(id);
-      fresh.push(key);
+      keys.push({ ...keyNames(key, id), type, ttl: null });
     }
-    found.push(...fresh);
-    if (fresh.length) {
-      const d = describeKeys(redis, fresh, opts.type);
-      // Awaited below; this only keeps a failure from being "unhandled" if a later SCAN throws first.
-      d.catch(() => undefined);
-      described.push(d);
-    }
-  } while (cursor !== "0" && found.length < opts.count && scanned < maxScanned);
+  } while (cursor !== "0" && keys.length < opts.count && scanned < maxScanned);
+  return { cursor, keys, scanned };
+}
 
-  return { cursor, keys: (await Promise.all(described)).flat(), scanned };
+/** A pattern that names one key: describe just that key (type and TTL are then known). */
+async function literalPage(redis: Redis, opts: ScanPageOptions): Promise<ScanPage> {
+  // A page after the first has nothing left: the literal lookup returned everything at once.
+  if (opts.cursor !== "0" || opts.match === undefined) return { cursor: "0", keys: [], scanned: 0 };
+  const key = Buffer.from(unescapeLiteral(opts.match), "utf8");
+  const [d] = await describeKeys(redis, [key]);
+  if (!d || "missing" in d || (opts.type !== undefined && d.type !== opts.type)) return { cursor: "0", keys: [], scanned: 0 };
+  return { cursor: "0", keys: [{ key: d.key, display: displayKey(key), type: d.type, ttl: d.ttl }], scanned: 0 };
 }
 
 /**
@@ -108,27 +107,4 @@ function nextCountHint(want: number, matched: number, scanned: number, filtered:
   const rate = scanned > 0 ? matched / scanned : filtered ? 0 : 1;
   const needed = rate > 0 ? Math.ceil(want / rate) : batch;
   return Math.max(1, Math.min(needed, batch, budget));
-}
-
-/** TYPE and TTL per key in one read-only script call: one reply instead of two per key. */
-const DESCRIBE_SCRIPT = `local out = {} for i, k in ipairs(KEYS) do out[2*i-1] = redis.call('TYPE', k)['ok'] out[2*i] = redis.call('TTL', k) end return out`;
-
-/** TYPE and TTL for a page (a script, or one pipeline where scripts are refused); vanished keys are dropped. */
-async function describeKeys(redis: Redis, keys: Buffer[], type: string | undefined): Promise<ScannedKey[]> {
-  if (keys.length === 0) return [];
-  let replies = await runScript(redis, DESCRIBE_SCRIPT, keys, []);
-  if (!replies || replies.length !== keys.length * 2) {
-    const pipe = redis.pipeline();
-    for (const key of keys) pipe.type(key).ttl(key);
-    replies = unwrapResults(await pipe.exec(), "TYPE/TTL");
-  }
-  const out: ScannedKey[] = [];
-  keys.forEach((key, i) => {
-    const keyType = asText(replies[2 * i], "TYPE");
-    const ttl = asNumber(replies[2 * i + 1], "TTL");
-    if (keyType === "none" || ttl === -2) return;
-    if (type !== undefined && keyType !== type) return;
-    out.push({ key: encodeKey(key), display: displayKey(key), type: keyType, ttl });
-  });
-  return out;
 }

@@ -50,6 +50,10 @@ test("open a key and see master and replicas side by side", async () => {
   await waitFor("3 nodes up", async () => (await page.request.get(`${server.url}/api/topology`)).json() as Promise<{ topologies: { nodes: { status: string }[] }[] }>, (b) => b.topologies[0]?.nodes.filter((n) => n.status === "up").length === 3, 15_000, 200);
   await page.goto(`${server.url}/keys?node=${encodeURIComponent(topo.master.id)}`);
   await page.getByTestId("key-row").first().waitFor({ timeout: 10_000 });
+  // Pages carry names only; the rows in view are described (type, TTL, size) shortly after.
+  await page.locator('[data-testid="key-row"][data-state="described"]').first().waitFor({ timeout: 10_000 });
+  const typed = await page.locator('[data-testid="key-row"][data-state="described"]').first().getAttribute("data-type");
+  assert.ok(typed === "string" || typed === "hash", `described type ${typed}`);
   // Virtualised: thousands of keys listed, only a screenful of rows in the DOM.
   await page.getByTestId("scan-bulk").click();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="key-list"]')?.getAttribute("data-rows")) >= 3002, undefined, { timeout: 15_000 });
@@ -57,6 +61,7 @@ test("open a key and see master and replicas side by side", async () => {
 
   await page.getByTestId("pattern").fill("order:7");
   await page.getByTestId("scan").click();
+  await page.locator('[data-testid="key-row"][data-key="order:7"][data-type="hash"]').waitFor({ timeout: 10_000 });
   await page.locator('[data-testid="key-row"][data-key="order:7"]').click();
   await page.getByTestId("key-name").filter({ hasText: "order:7" }).waitFor();
   assert.equal(await page.getByTestId("key-panel").getAttribute("data-type"), "hash");
@@ -78,6 +83,35 @@ test("open a key and see master and replicas side by side", async () => {
   await page.getByTestId("action-node").selectOption(topo.replicas[0]!.id);
   await page.getByTestId("confirm-action").click();
   await page.getByTestId("action-error").filter({ hasText: "READONLY You can't write against a read only replica" }).waitFor({ timeout: 5000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("tree view: folders counted by the server step by step; a folder opens to its keys", async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await loginInBrowser(page, server.url);
+  await page.goto(`${server.url}/keys?node=${encodeURIComponent(topo.master.id)}`);
+  await page.getByTestId("key-row").first().waitFor({ timeout: 10_000 });
+  await page.getByTestId("view-mode").click();
+  await page.locator('[data-testid="tree-status"][data-state="done"]').waitFor({ timeout: 15_000 });
+  assert.match(await page.getByTestId("tree-status").innerText(), /one SCAN pass/);
+  const users = page.locator('[data-testid="tree-folder"][data-prefix="user:"]');
+  assert.equal(await users.getAttribute("data-count"), "3000");
+  assert.equal(await users.getAttribute("data-about"), "false");
+  assert.match(await users.innerText(), /3,000/);
+  await page.locator('[data-testid="tree-folder"][data-prefix="order:"]').click();
+  const order = page.locator('[data-testid="key-row"][data-key="order:7"]');
+  await page.locator('[data-testid="key-row"][data-key="order:7"][data-type="hash"]').waitFor({ timeout: 10_000 });
+  await order.click();
+  // user: holds 3000 distinct folders (a step lists at most 1,000 and counts the rest's keys):
+  // over a thousand rows, a screenful of them in the DOM.
+  await users.click();
+  await page.locator('[data-testid="tree-folder"][data-prefix^="user:"]:not([data-prefix="user:"])').first().waitFor({ timeout: 10_000 });
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="key-tree"]')?.getAttribute("data-rows")) >= 1004, undefined, { timeout: 10_000 });
+  assert.ok((await page.getByTestId("tree-folder").count()) < 100);
+  await page.getByTestId("key-name").filter({ hasText: "order:7" }).waitFor();
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -139,6 +173,8 @@ test("a 20 KB key name opens, takes a TTL and is deleted from the UI; a bidi nam
     await page.getByTestId("action-delete").click();
     await page.getByTestId("confirm-action").click();
     await waitFor("key deleted", () => m.exists(long), (n) => n === 0, 5000);
+    // The listed row is described again: the key is gone, not "0 bytes".
+    await page.locator('[data-testid="key-row"][data-key^="long:"][data-state="gone"]').waitFor({ timeout: 5000 });
 
     await page.getByTestId("pattern").fill("*gnp.exe");
     const row = page.locator(`[data-testid="key-row"][data-key="${encodeKey(Buffer.from("\u202Egnp.exe"))}"]`);

@@ -212,6 +212,12 @@ describe("bounded reads on huge values", { concurrency: false }, () => {
 
     const keys = await api(`/api/nodes/${encodeURIComponent(master)}/keys?count=1000`);
     assert.equal(keys.status, 200);
+    // The rows in view: type, TTL, length and MEMORY USAGE (5 samples) of every huge value at once.
+    const described = await api(`/api/nodes/${encodeURIComponent(master)}/keys/describe`, { method: "POST", body: JSON.stringify({ keys: [STRING_KEY, HASH_KEY, STREAM_KEY, LIST_KEY] }) });
+    assert.equal(described.status, 200, JSON.stringify(described.body).slice(0, 300));
+    assert.deepEqual((described.body.keys as Json[]).map((k) => [k.type, k.length]), [["string", 100 * MiB], ["hash", HASH_FIELDS], ["stream", STREAM_ENTRIES], ["list", 2]]);
+    const tree = await api(`/api/nodes/${encodeURIComponent(master)}/keys/tree`);
+    assert.equal(tree.status, 200);
 
     // fluentd: the 2,000,000-field "record" is flagged, never read; the real record still shows.
     const fluent = await api(`/api/fluentd?node=${encodeURIComponent(master)}`);

@@ -100,14 +100,14 @@ describe("key browser and compare API", () => {
     await topo?.stop();
   });
 
-  test("listing pages through the keyspace with SCAN: types, TTLs, binary names, dbsize", async () => {
-    const seen = new Map<string, { key: string; type: string; ttl: number; display: string }>();
+  test("listing pages through the keyspace with SCAN: names only, binary names, dbsize", async () => {
+    const seen = new Map<string, { key: string; type: string | null; ttl: number | null; display: string }>();
     let cursor = "0";
     let pages = 0;
     do {
       const { status, body } = await api(`${node(topo.master.id)}/keys?count=100&cursor=${cursor}`);
       assert.equal(status, 200, JSON.stringify(body));
-      for (const k of body.keys as { key: string; type: string; ttl: number; display: string }[]) seen.set(k.key, k);
+      for (const k of body.keys as { key: string; type: string | null; ttl: number | null; display: string }[]) seen.set(k.key, k);
       assert.equal(typeof body.scanned, "number");
       assert.ok((body.dbsize as number) >= 514);
       cursor = body.cursor as string;
@@ -116,11 +116,84 @@ describe("key browser and compare API", () => {
     assert.equal(cursor, "0");
     assert.ok(pages >= 5, `${pages} pages`);
     assert.equal(seen.size, await m.dbsize());
-    assert.equal(seen.get("hash:big")?.type, "hash");
-    assert.equal(seen.get("stream:1")?.type, "stream");
-    assert.ok((seen.get("str:ttl")?.ttl ?? 0) > 3500);
+    // Without a TYPE filter a page reads nothing per key: type and TTL come from describe.
+    assert.deepEqual(seen.get("hash:big"), { key: "hash:big", display: "hash:big", type: null, ttl: null });
     const bin = seen.get(encodeKey(BINARY_KEY));
     assert.equal(bin?.display, "\\xff\\xfe:b\\x00");
+  });
+
+  test("describe gives type, TTL, length and memory of the rows in view; a missing key is missing", async () => {
+    const keys = ["str:text", "str:ttl", "hash:small", "list:1", "set:1", "zset:1", "stream:1", "hash:big", encodeKey(BINARY_KEY), "no:such:key"];
+    const r = await api(`${node(topo.master.id)}/keys/describe`, { method: "POST", body: JSON.stringify({ db: 0, keys }) });
+    assert.equal(r.status, 200, r.text);
+    const rows = r.body.keys as { key: string; type?: string; ttl?: number; length?: number | null; memory?: number | null; missing?: true }[];
+    assert.deepEqual(rows.map((k) => k.key), keys, "one answer per key, in order");
+    const by = new Map(rows.map((k) => [k.key, k]));
+    const lengths: Record<string, [string, number]> = { "str:text": ["string", 5], "hash:small": ["hash", 2], "list:1": ["list", 3], "set:1": ["set", 2], "zset:1": ["zset", 2], "stream:1": ["stream", 1], "hash:big": ["hash", 1_000_000] };
+    for (const [key, [type, length]] of Object.entries(lengths)) {
+      const d = by.get(key);
+      assert.deepEqual([d?.type, d?.ttl, d?.length], [type, -1, length], key);
+      assert.ok(typeof d?.memory === "number" && d.memory > 0, `${key} memory ${d?.memory}`);
+    }
+    assert.ok((by.get("hash:big")?.memory ?? 0) > 10_000_000, "MEMORY USAGE with samples extrapolates the big hash");
+    const ttl = by.get("str:ttl")?.ttl ?? 0;
+    assert.ok(ttl > 3500 && ttl <= 3600, `ttl ${ttl}`);
+    assert.deepEqual([by.get(encodeKey(BINARY_KEY))?.type, by.get(encodeKey(BINARY_KEY))?.length], ["string", 3]);
+    assert.deepEqual(by.get("no:such:key"), { key: "no:such:key", missing: true });
+  });
+
+  test("describe and tree refuse bad input with 400 {error}", async () => {
+    const describe = (body: unknown) => api(`${node(topo.master.id)}/keys/describe`, { method: "POST", body: JSON.stringify(body) });
+    const badBodies: [unknown, string][] = [
+      [{ keys: [] }, "keys"],
+      [{ keys: "str:text" }, "keys"],
+      [{ keys: Array.from({ length: 201 }, (_, i) => `k${i}`) }, "keys"],
+      [{ keys: ["b64:!!notbase64"] }, "keys.0"],
+      [{ keys: [""] }, "keys.0"],
+      [{ keys: ["a"], db: -1 }, "db"],
+      [{ keys: ["a"], extra: 1 }, "extra"],
+    ];
+    for (const [body, field] of badBodies) {
+      const r = await describe(body);
+      assert.equal(r.status, 400, `${JSON.stringify(body).slice(0, 80)}: ${r.text}`);
+      assert.equal(r.body.field, field, r.text);
+      assert.equal(typeof r.body.error, "string");
+    }
+    assert.equal((await describe({ keys: ["a"], db: 40 })).status, 400, "a db Redis does not have");
+    for (const q of ["separator=", "separator=abcde", "prefix=b64:!!", "cursor=x", "type=bogus", "db=x", `prefix=${"a".repeat(5000)}`]) {
+      const r = await api(`${node(topo.master.id)}/keys/tree?${q}`);
+      assert.equal(r.status, 400, `${q}: ${r.text}`);
+      assert.equal(typeof r.body.error, "string", q);
+    }
+  });
+
+  test("the tree counts folders below a prefix, step by step", async () => {
+    const walk = async (prefix: string) => {
+      const folders = new Map<string, number>();
+      let leaves = 0;
+      let cursor = "0";
+      do {
+        const q = new URLSearchParams({ cursor, separator: ":" });
+        if (prefix) q.set("prefix", prefix);
+        const r = await api(`${node(topo.master.id)}/keys/tree?${q}`);
+        assert.equal(r.status, 200, r.text);
+        for (const f of r.body.folders as { prefix: string; count: number }[]) folders.set(f.prefix, (folders.get(f.prefix) ?? 0) + f.count);
+        leaves += r.body.leafCount as number;
+        assert.equal(r.body.dbsize, await m.dbsize());
+        cursor = r.body.cursor as string;
+      } while (cursor !== "0");
+      return { folders, leaves };
+    };
+    const root = await walk("");
+    assert.equal(root.folders.get("user:"), 500);
+    assert.equal(root.folders.get("str:"), 3);
+    assert.equal(root.folders.get("diff:"), 4);
+    assert.equal(root.folders.get(encodeKey(Buffer.from([0xff, 0xfe, 0x3a]))), 1, "a binary folder has a token prefix");
+    const users = await walk("user:");
+    assert.equal(users.folders.size, 500);
+    assert.equal(users.folders.get("user:42:"), 1);
+    const one = await walk("user:42:");
+    assert.deepEqual([one.folders.size, one.leaves], [0, 1]);
   });
 
   test("pattern, literal pattern, TYPE filter and db", async () => {

@@ -4,11 +4,15 @@ import Redis from "ioredis";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { decodeKey, encodeKey } from "../../lib/keys/codec";
 import { InvalidGlobError } from "../../lib/keys/glob";
+import { describeKeys } from "../../lib/keys/describe";
 import { scanPage } from "../../lib/keys/scan";
+import { treeStep, TREE_MAX_FOLDERS, type TreeStep } from "../../lib/keys/tree-step";
 import { readKey, STRING_SLICE_BYTES, type KeyDetails } from "../../lib/keys/value";
 
 const TYPES_DB = 1;
 const SPARSE_DB = 2;
+const TREE_DB = 3;
+const TREE_KEYS = 30_000;
 const BINARY_KEY = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(":bin:"), Buffer.from([0x00, 0x80])]);
 const BIG_HASH_FIELDS = 1_000_000;
 const FILLER_KEYS = 50_000;
@@ -45,7 +49,28 @@ before(async () => {
     await admin.mset(...pairs);
   }
   await admin.mset(...NEEDLES.flatMap((n) => [n, "found"]));
+
+  // The tree: app:<svc>:<shard>:<n>, 3000 distinct folders under many:, leaves at the root, and
+  // hashes to filter by type. Names are known here, so the true counts are too.
+  await admin.select(TREE_DB);
+  for (let base = 0; base < TREE_KEYS; base += 1000) {
+    const p = admin.pipeline();
+    for (let i = base; i < base + 1000; i++) {
+      const name = treeName(i);
+      if (i % 10 === 0) p.hset(name, "f", "v");
+      else p.set(name, "x");
+    }
+    await p.exec();
+  }
+  await admin.set(BINARY_KEY, "bin");
 });
+
+/** The tree db's key names: 3/5 under app:, 3000 distinct folders under many:, the rest leaves at the root. */
+function treeName(i: number): string {
+  if (i % 5 < 3) return `app:svc${i % 7}:shard${i % 3}:${i}`;
+  if (i % 5 === 3) return `many:${Math.floor(i / 5) % 3000}:${i}`;
+  return `top${i}`;
+}
 
 after(async () => {
   browser?.disconnect();
@@ -79,25 +104,73 @@ async function allKeys(db: number, match: string | undefined, count: number) {
   return { seen, pages };
 }
 
-test("browsing a db lists every type, the binary key and TTLs in seconds", async () => {
+test("pages list names only; describe gives every type, the binary key, TTLs in seconds and sizes", async () => {
   const { seen } = await allKeys(TYPES_DB, undefined, 1000);
   const page = await scanPage(browser, { db: TYPES_DB, cursor: "0", count: 1000 });
-  const byKey = new Map(page.keys.map((k) => [k.key, k]));
   assert.equal(seen.length, 10);
   assert.equal(new Set(seen).size, 10);
-  assert.equal(byKey.get("hash:big")?.type, "hash");
-  assert.equal(byKey.get("stream:1")?.type, "stream");
-  assert.equal(byKey.get("zset:1")?.ttl, -1);
-  const ttl = byKey.get("str:ttl")?.ttl ?? 0;
-  assert.ok(ttl > 3590 && ttl <= 3600, `ttl ${ttl}`);
-  const binary = byKey.get(encodeKey(BINARY_KEY));
+  assert.ok(page.keys.every((k) => k.type === null && k.ttl === null), "no TYPE/TTL read per key");
+  const binary = page.keys.find((k) => k.key === encodeKey(BINARY_KEY));
   assert.equal(binary?.display, "\\xff\\xfe:bin:\\x00\\x80");
   assert.match(binary?.key ?? "", /^b64:/);
+
+  const names = ["hash:big", "stream:1", "zset:1", "str:ttl", "list:1", "set:1", "str:json"].map((n) => Buffer.from(n));
+  const described = await describeKeys(browser, [...names, BINARY_KEY, Buffer.from("gone:key")]);
+  const by = new Map(described.map((d) => [d.key, d]));
+  const facts = (key: string) => {
+    const d = by.get(key);
+    return d && !("missing" in d) ? [d.type, d.ttl === -1 ? -1 : "ttl", d.length] : d;
+  };
+  assert.deepEqual(facts("hash:big"), ["hash", -1, BIG_HASH_FIELDS]);
+  assert.deepEqual(facts("stream:1"), ["stream", -1, 2]);
+  assert.deepEqual(facts("zset:1"), ["zset", -1, 2]);
+  assert.deepEqual(facts("list:1"), ["list", -1, 3]);
+  assert.deepEqual(facts("set:1"), ["set", -1, 2]);
+  assert.deepEqual(facts("str:json"), ["string", -1, 17]);
+  assert.deepEqual(facts(encodeKey(BINARY_KEY)), ["string", -1, 3]);
+  const ttl = by.get("str:ttl");
+  assert.ok(ttl && !("missing" in ttl) && ttl.ttl > 3590 && ttl.ttl <= 3600, JSON.stringify(ttl));
+  const big = by.get("hash:big");
+  assert.ok(big && !("missing" in big) && (big.memory ?? 0) > 10_000_000, "MEMORY USAGE SAMPLES 5 extrapolates");
+  assert.deepEqual(by.get("gone:key"), { key: "gone:key", missing: true });
+  await assert.rejects(describeKeys(browser, Array.from({ length: 201 }, (_, i) => Buffer.from(`k${i}`))), /at most 200/);
+});
+
+test("describe falls back to pipelines where scripts are refused, with the same answers", async () => {
+  const user = `noscript-${process.pid}`;
+  await admin.call("ACL", "SETUSER", user, "on", ">pw", "~*", "+@all", "-@scripting");
+  const limited = new Redis({ port: server.port, host: server.host, username: user, password: "pw" });
+  try {
+    await limited.select(TYPES_DB);
+    await browser.select(TYPES_DB);
+    const keys = ["hash:big", "stream:1", "str:ttl", "nope"].map((n) => Buffer.from(n));
+    const viaScript = await describeKeys(browser, keys);
+    const viaPipeline = await describeKeys(limited, keys);
+    const strip = (ds: typeof viaScript) => ds.map((d) => ("missing" in d ? d : { ...d, memory: typeof d.memory, ttl: d.ttl > 0 ? "set" : d.ttl }));
+    assert.deepEqual(strip(viaPipeline), strip(viaScript));
+  } finally {
+    limited.disconnect();
+    await admin.call("ACL", "DELUSER", user);
+  }
 });
 
 test("SCAN TYPE filter", async () => {
   const page = await scanPage(browser, { db: TYPES_DB, cursor: "0", count: 100, type: "zset" });
-  assert.deepEqual(page.keys.map((k) => k.key), ["zset:1"]);
+  assert.deepEqual(page.keys, [{ key: "zset:1", display: "zset:1", type: "zset", ttl: null }]);
+});
+
+test("a full names-only walk returns the set a plain SCAN returns", async () => {
+  const plain = new Set<string>();
+  await browser.select(SPARSE_DB);
+  let cursor = "0";
+  do {
+    const [next, batch] = await browser.scan(cursor, "MATCH", "filler:2*", "COUNT", 1000);
+    for (const k of batch) plain.add(k);
+    cursor = next;
+  } while (cursor !== "0");
+  const { seen } = await allKeys(SPARSE_DB, "filler:2*", 1000);
+  assert.equal(plain.size, 11_111);
+  assert.deepEqual(new Set(seen), plain);
 });
 
 test("a sparse pattern over 50,000 keys is found in one call", async () => {
@@ -217,4 +290,73 @@ test("the binary key opens again from its token; a missing key is null", async (
   assert.deepEqual(details?.value, { type: "string", offset: 0, format: "binary", data: "00ff10", bytes: 3, json: false });
   assert.equal(details?.key, token);
   assert.equal(await readKey(browser, Buffer.from("no:such:key"), { db: TYPES_DB }), null);
+});
+
+/** Every step of a tree walk below `prefix`, with a small budget so it takes several steps. */
+async function treeWalk(prefix: Buffer, opts: { type?: string; maxExamined?: number } = {}) {
+  const steps: TreeStep[] = [];
+  let cursor = "0";
+  do {
+    const step = await treeStep(browser, { db: TREE_DB, prefix, separator: ":", cursor, type: opts.type, maxExamined: opts.maxExamined ?? 3000, budgetMs: 60_000 });
+    steps.push(step);
+    cursor = step.cursor;
+  } while (cursor !== "0");
+  const folders = new Map<string, number>();
+  for (const s of steps) for (const f of s.folders) folders.set(f.prefix, (folders.get(f.prefix) ?? 0) + f.count);
+  return { steps, folders, leaves: steps.reduce((n, s) => n + s.leafCount, 0), otherKeys: steps.reduce((n, s) => n + s.otherKeys, 0) };
+}
+
+function trueCounts(prefix: string, filter: (i: number) => boolean = () => true): { folders: Map<string, number>; leaves: number } {
+  const folders = new Map<string, number>();
+  let leaves = 0;
+  for (let i = 0; i < TREE_KEYS; i++) {
+    const name = treeName(i);
+    if (!filter(i) || !name.startsWith(prefix)) continue;
+    const at = name.indexOf(":", prefix.length);
+    if (at < 0) leaves++;
+    else folders.set(name.slice(0, at + 1), (folders.get(name.slice(0, at + 1)) ?? 0) + 1);
+  }
+  return { folders, leaves };
+}
+
+test("tree steps: folder counts summed over steps equal the true counts", async () => {
+  const root = await treeWalk(Buffer.alloc(0));
+  assert.ok(root.steps.length > 5, `${root.steps.length} steps`);
+  const expected = trueCounts("");
+  expected.folders.set(encodeKey(Buffer.from([0xff, 0xfe, 0x3a])), 1); // the binary key's folder
+  assert.deepEqual(root.folders, expected.folders);
+  assert.equal(root.leaves, expected.leaves);
+  assert.equal(root.steps[0]?.dbsize, TREE_KEYS + 1);
+
+  const app = await treeWalk(Buffer.from("app:"));
+  assert.deepEqual(app.folders, trueCounts("app:").folders);
+  assert.equal(app.folders.size, 7);
+  const shard = await treeWalk(Buffer.from("app:svc3:shard1:"));
+  const want = trueCounts("app:svc3:shard1:");
+  assert.deepEqual([shard.folders.size, shard.leaves], [0, want.leaves]);
+  assert.ok(shard.steps.every((s) => s.leaves.length <= 200 && s.leaves.every((l) => l.key.startsWith("app:svc3:shard1:"))));
+});
+
+test("tree steps: SCAN's TYPE option filters, and a binary folder opens by its token", async () => {
+  const hashes = await treeWalk(Buffer.alloc(0), { type: "hash" });
+  assert.deepEqual(hashes.folders, trueCounts("", (i) => i % 10 === 0).folders);
+  const bin = await treeWalk(Buffer.from([0xff, 0xfe, 0x3a]));
+  const binFolder = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(":bin:")]);
+  assert.deepEqual([[...bin.folders], bin.leaves], [[[encodeKey(binFolder), 1]], 0]);
+  const inside = await treeWalk(binFolder);
+  assert.deepEqual([inside.folders.size, inside.leaves], [0, 1]);
+  assert.equal(inside.steps.flatMap((s) => s.leaves)[0]?.key, encodeKey(BINARY_KEY));
+  // The bytes after the UTF-8 head are checked here, not by MATCH: a near miss stays out.
+  const near = await treeWalk(Buffer.from([0xff, 0xfd, 0x3a]));
+  assert.deepEqual([near.folders.size, near.leaves], [0, 0]);
+});
+
+test("tree steps list at most 1,000 folders; the rest are counted, not listed", async () => {
+  const one = await treeStep(browser, { db: TREE_DB, prefix: Buffer.from("many:"), separator: ":", cursor: "0", budgetMs: 60_000, maxExamined: 1_000_000 });
+  assert.equal(one.cursor, "0", "one step walked everything");
+  assert.equal(one.folders.length, TREE_MAX_FOLDERS);
+  assert.equal(one.otherFolders, 3000 - TREE_MAX_FOLDERS);
+  assert.equal(one.folders.reduce((n, f) => n + f.count, 0) + one.otherKeys, TREE_KEYS / 5);
+  await assert.rejects(treeStep(browser, { db: TREE_DB, prefix: Buffer.alloc(0), separator: "", cursor: "0" }), /separator/);
+  await assert.rejects(treeStep(browser, { db: TREE_DB, prefix: Buffer.alloc(0), separator: ":", cursor: "x" }), /cursor/);
 });

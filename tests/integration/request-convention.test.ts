@@ -69,6 +69,8 @@ function cases(node: string): Record<string, RouteCase> {
     "/api/nodes/[id]/key/read": { path: `/api/nodes/${n}/key/read`, id: n, badBody: { method: "POST", body: { key: "a", pageSize: 0 }, field: "pageSize" } },
     "/api/nodes/[id]/key/ttl": { path: `/api/nodes/${n}/key/ttl`, id: n, badBody: { method: "POST", body: { key: "a", ttl: 0 }, field: "ttl" } },
     "/api/nodes/[id]/keys": { path: `/api/nodes/${n}/keys`, id: n },
+    "/api/nodes/[id]/keys/describe": { path: `/api/nodes/${n}/keys/describe`, id: n, badBody: { method: "POST", body: { keys: [] }, field: "keys" } },
+    "/api/nodes/[id]/keys/tree": { path: `/api/nodes/${n}/keys/tree`, id: n },
     "/api/nodes/[id]/logs": { path: `/api/nodes/${n}/logs`, id: n },
     "/api/nodes/[id]/persistence": { path: `/api/nodes/${n}/persistence`, id: n },
     "/api/export/[id]/verify": { path: "/api/export/0123456789abcdef/verify", id: "0123456789abcdef" },
@@ -168,7 +170,7 @@ describe("request convention", () => {
       assert.ok(e.error.startsWith(`${c.badBody.field}: `), `${p}: message names the field first: ${e.error}`);
       checked++;
     }
-    assert.equal(checked, 12, "every route with a body");
+    assert.equal(checked, 13, "every route with a body");
     assert.equal(await cli(topo.master.port, "GET", "a"), "kept");
     assert.equal(await cli(topo.master.port, "TTL", "a"), "-1");
   });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeKey, displayKey, displayToken, encodeKey, KeyTokenError } from "../../lib/keys/codec";
+import { decodeKey, displayKey, displayToken, encodeKey, keyNames, KeyTokenError } from "../../lib/keys/codec";
 
 const tricky: Buffer[] = [
   Buffer.from("user:42:profile"),
@@ -16,6 +16,11 @@ const tricky: Buffer[] = [
   Buffer.from("\u0085c1-control"),
   Buffer.from("a".repeat(5000)),
 ];
+
+test("keyNames (the listing's fast path) equals encodeKey and displayKey on every tricky name", () => {
+  const more = [Buffer.from(" ~"), Buffer.from([0x7f]), Buffer.from([0x1f, 0x41]), Buffer.from("b64:"), Buffer.from("B64:x")];
+  for (const buf of [...tricky, ...more]) assert.deepEqual(keyNames(buf), { key: encodeKey(buf), display: displayKey(buf) }, displayKey(buf));
+});
 
 test("every tricky key name survives encode -> decode byte for byte", () => {
   for (const buf of tricky) assert.deepEqual(decodeKey(encodeKey(buf)), buf, displayKey(buf));
