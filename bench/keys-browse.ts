@@ -1,15 +1,7 @@
 // The key browser's figures, for bench/keys.ts: first page, a full pattern walk and a full tree
-// walk through the API. Each function prints nothing; it returns timings for the caller to set
-// next to its naive loop. Run alone (`npx tsx bench/keys-browse.ts [--keys 1000000]`) it loads a
-// master with bench/keys.ts load(), starts the built server and prints them against a plain
-// SCAN MATCH COUNT 1000 loop measured in the same run.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import Redis from "ioredis";
-import { freePort, startRedis, stopAll } from "../lib/redis/local-server";
-import { cpuSeconds, ensureBuild, machine, numberOptions, percentile, SERVER_OUT_DIR } from "./support";
+// walk through the API, and the plain SCAN loop the walk is measured against. Each function prints
+// nothing; it returns timings for the caller to set next to its naive loop.
+import type Redis from "ioredis";
 
 async function get<T>(url: string, token: string): Promise<T> {
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
@@ -81,69 +73,3 @@ export async function plainScanLoop(redis: Redis, pattern: string): Promise<{ ms
   } while (cursor !== "0");
   return { ms: performance.now() - t, keys };
 }
-
-async function main(): Promise<void> {
-  const { keys: n } = numberOptions("npx tsx bench/keys-browse.ts [--keys 1000000]", { keys: 1_000_000 });
-  const root = path.resolve(__dirname, "..");
-  ensureBuild(root);
-  const { load } = await import("./keys");
-  const token = "bench-token-0123456789abcdef";
-  const master = await startRedis({ args: ["--save", "", "--appendonly", "no"] });
-  const m = new Redis({ port: master.port, host: "127.0.0.1" });
-  const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-bench-browse-"));
-  const port = await freePort();
-  let t = performance.now();
-  await load(m, n);
-  console.log(`bench keys-browse — ${(await m.dbsize()).toLocaleString("en-US")} keys loaded in ${((performance.now() - t) / 1000).toFixed(1)} s; ${machine()}`);
-  const child = spawn(process.execPath, [path.join(SERVER_OUT_DIR, "server.js")], {
-    cwd: root,
-    env: { ...process.env, NODE_ENV: "production", PORT: String(port), REPLSCOPE_DATA_DIR: dataDir, REPLSCOPE_PASSWORD: "bench-password", REPLSCOPE_API_TOKEN: token, REPLSCOPE_SEEDS: `redis://127.0.0.1:${master.port}`, REPLSCOPE_CONFIG: "" },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    for (let i = 0; ; i++) {
-      try {
-        const body = await get<{ topologies: { nodes: { status: string }[] }[] }>(`${url}/api/topology`, token);
-        if (body.topologies[0]?.nodes.some((x) => x.status === "up")) break;
-      } catch {
-        /* not listening yet */
-      }
-      if (i > 600) throw new Error("dashboard did not come up within 60 s");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const first = await firstPage(url, token, master.id);
-    // CPU seconds of the dashboard, redis-server and this process: on 2 cores the walk is CPU-bound.
-    const cpu = () => [cpuSeconds(child.pid!), cpuSeconds(master.pid() ?? 0), (process.cpuUsage().user + process.cpuUsage().system) / 1e6];
-    const c0 = cpu();
-    const walk = await patternWalk(url, token, master.id, "user:*");
-    const c1 = cpu();
-    const plain = await plainScanLoop(m, "user:*");
-    const c2 = cpu();
-    const spent = (a: number[], b: number[]) => b.map((x, i) => (x - (a[i] ?? 0)).toFixed(2)).join(" / ");
-    const rounds: [Awaited<ReturnType<typeof patternWalk>>, Awaited<ReturnType<typeof plainScanLoop>>][] = [[walk, plain]];
-    for (let i = 0; i < 2; i++) rounds.push([await patternWalk(url, token, master.id, "user:*"), await plainScanLoop(m, "user:*")]);
-    t = performance.now();
-    const tree = await treeWalk(url, token, master.id);
-    const tree2 = await treeWalk(url, token, master.id);
-    const f = (x: number) => Math.round(x).toLocaleString("en-US");
-    console.log(`  first page (count=200)   first ${first[0]!.toFixed(1)} ms, p50 ${percentile(first, 50).toFixed(1)} ms, p95 ${percentile(first, 95).toFixed(1)} ms, max ${Math.max(...first).toFixed(1)} ms (target ≤ 50 ms)`);
-    console.log(`  CPU s dashboard / redis / client: first API walk ${spent(c0, c1)}, plain loop ${spent(c1, c2)}`);
-    for (const [a, b] of rounds) {
-      console.log(`  pattern walk user:*      API ${f(a.ms)} ms (${f(a.keys)} keys, ${a.requests} requests) vs plain SCAN MATCH COUNT 1000 ${f(b.ms)} ms (${f(b.keys)} keys): ${(a.ms / b.ms).toFixed(2)}× (target ≤ 1.5×)`);
-    }
-    for (const w of [tree, tree2]) {
-      console.log(`  tree root walk           ${f(w.totalMs)} ms, ${w.requests} requests, slowest ${w.maxRequestMs.toFixed(1)} ms (first ${w.firstMs.toFixed(1)} ms) (target ≤ 100 ms), ${w.folders} folders`);
-    }
-  } finally {
-    child.kill("SIGTERM");
-    m.disconnect();
-    await stopAll([master]);
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-if (require.main === module) main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
