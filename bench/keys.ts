@@ -174,19 +174,18 @@ async function main(): Promise<void> {
     const planted = await plant(r);
     console.log(`loaded ${f(await m.dbsize())} keys in ${((performance.now() - t) / 1000).toFixed(1)} s; planted on the replica: ${planted.join(", ")}`);
     dash = await startDashboard(ROOT, master.port, 2);
-    const node = encodeURIComponent(master.id);
     const lines: string[] = [];
 
     if (!skip.has("browse")) {
-      const first = await phase("first page", master.port, () => firstPage(dash!.url, BENCH_TOKEN, node));
+      const first = await phase("first page", master.port, () => firstPage(dash!.url, BENCH_TOKEN, master.id));
       lines.push(`browse  first page (200 keys): p50 ${percentile(first.value, 50).toFixed(1)} ms, p95 ${percentile(first.value, 95).toFixed(1)} ms, max ${Math.max(...first.value).toFixed(1)} ms over ${first.value.length} requests (target ≤ 50 ms); ${p99(first)}`);
       // Three pairs, alternating, so neither side always runs on a warmer cache or a quieter moment.
       for (let pair = 1; pair <= 3; pair++) {
-        const walk = await phase("pattern walk", master.port, () => patternWalk(dash!.url, BENCH_TOKEN, node, PATTERN));
+        const walk = await phase("pattern walk", master.port, () => patternWalk(dash!.url, BENCH_TOKEN, master.id, PATTERN));
         const plain = await phase("plain SCAN loop", master.port, () => plainScanLoop(m, PATTERN));
         lines.push(`browse  pattern ${PATTERN} #${pair}: API ${f(walk.ms)} ms (${f(walk.value.keys)} keys, ${walk.value.requests} requests) vs plain SCAN MATCH COUNT 1000 loop ${f(plain.ms)} ms (${f(plain.value.keys)} keys): ${(walk.ms / plain.ms).toFixed(2)}× (target ≤ 1.5×); API ${p99(walk)}; plain ${p99(plain)}`);
       }
-      const tree = await phase("tree root", master.port, () => treeWalk(dash!.url, BENCH_TOKEN, node));
+      const tree = await phase("tree root", master.port, () => treeWalk(dash!.url, BENCH_TOKEN, master.id));
       lines.push(`browse  tree root over ${f(n)} keys: complete in ${f(tree.value.totalMs)} ms, ${tree.value.requests} requests, slowest ${tree.value.maxRequestMs.toFixed(1)} ms (target: none over 100 ms), ${tree.value.folders} folders; ${p99(tree)}`);
     }
 
