@@ -114,6 +114,35 @@ describe("a cluster topology from one seed, through the server", { timeout: 240_
     assert.equal(await cli(port, "CLUSTER", "COUNTKEYSINSLOT", String(first)), "0");
   });
 
+  it("a slot migrated by hand: the API shows it with keys left falling to 0, then the slot moved", async () => {
+    const before = await api();
+    const src = before.shards[0]!;
+    const dst = before.shards[1]!;
+    const slot = src.slots[0]![0] + 7;
+    const srcPort = Number(src.master.address!.split(":").at(-1));
+    const dstPort = Number(dst.master.address!.split(":").at(-1));
+    const keys = Array.from({ length: 40 }, (_, i) => `${tagForSlot(slot)}:m${i}`);
+    for (const k of keys) await cli(srcPort, "SET", k, "v");
+    await cli(dstPort, "CLUSTER", "SETSLOT", String(slot), "IMPORTING", src.master.id);
+    await cli(srcPort, "CLUSTER", "SETSLOT", String(slot), "MIGRATING", dst.master.id);
+    const seen = await waitFor("the migration with 40 keys left", api, (c) => c.migrations.some((m) => m.slot === slot && m.keysLeft === 40), 10_000, 100);
+    const m = seen.migrations.find((x) => x.slot === slot)!;
+    assert.deepEqual([m.from, m.to, m.seenBy], [src.master.id, dst.master.id, ["source", "target"]]);
+    const migrate = (batch: string[]) => cli(srcPort, "MIGRATE", "127.0.0.1", String(dstPort), "", "0", "5000", "KEYS", ...batch);
+    await migrate(keys.slice(0, 20));
+    const half = await waitFor("20 keys left, a rate", api, (c) => c.migrations.some((x) => x.slot === slot && x.keysLeft === 20), 10_000, 100);
+    const progress = half.migrations.find((x) => x.slot === slot)!;
+    assert.ok(progress.keysPerSec !== null && progress.keysPerSec > 0, `rate: ${progress.keysPerSec}`);
+    assert.ok(progress.etaSeconds !== null && progress.etaSeconds > 0);
+    await migrate(keys.slice(20));
+    await waitFor("0 keys left", api, (c) => c.migrations.some((x) => x.slot === slot && x.keysLeft === 0 && x.etaSeconds === 0), 10_000, 100);
+    for (const port of [dstPort, srcPort]) await cli(port, "CLUSTER", "SETSLOT", String(slot), "NODE", dst.master.id);
+    const done = await waitFor("the migration gone, the slot with the target", api, (c) => !c.migrations.some((x) => x.slot === slot) && shardOf(c, dst.master.address!)!.slots.some(([a, b]) => a <= slot && b >= slot), 15_000, 100);
+    assert.equal(done.slots.coveredCount, 16384);
+    const finished = await events("cluster:migration-finished");
+    assert.ok(finished.some((e) => e.data?.slot === slot && e.data?.owner === dst.master.id), JSON.stringify(finished.map((e) => e.text)));
+  });
+
   it("slots no master serves raise an alert that holds while they stay unserved, and resolves when served again", async () => {
     const before = await api();
     const owner = before.shards.find((s) => s.slots.some(([a, b]) => a <= 16000 && b >= 16383))!;
