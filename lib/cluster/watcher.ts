@@ -274,7 +274,9 @@ export class ClusterWatcher {
   /** COUNTKEYSINSLOT on each migration's source (O(1) in Redis 7), at most MAX_COUNT_SLOTS per round. */
   private async countKeys(view: ClusterView, byId: Map<string, { host: string; port: number }>): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    const list = view.migrations;
+    // Only a source that says MIGRATING still holds the slot's keys; asked otherwise it answers 0
+    // for a slot it does not own, which would read as "done".
+    const list = view.migrations.filter((m) => m.seenBy.includes("source"));
     if (!list.length) return out;
     const start = this.countCursor % list.length;
     const chosen = [...list.slice(start), ...list.slice(0, start)].slice(0, MAX_COUNT_SLOTS);
