@@ -15,6 +15,9 @@ import { redisCli, startCluster, tagForSlot, type Cluster } from "../support/clu
 import { startServer, TEST_TOKEN, type ServerProcess } from "../support/server";
 import { cli } from "../support/topology";
 import { waitFor } from "../support/wait";
+import { buildTopologyMonitor } from "@/lib/monitor/build";
+import { parseAllowEntry } from "@/lib/redis/allow-list";
+import { testConfig } from "../support/topology";
 
 interface ClusterJson {
   readAt: number;
@@ -88,6 +91,31 @@ describe("a cluster topology from one seed, through the server", { timeout: 240_
     // Three masters are a cluster's normal shape: nothing fires for it.
     await twoReadingsLater();
     assert.deepEqual((await events("alert:")).filter((e) => e.data?.state === "firing"), []);
+  });
+
+  it("announced addresses outside discovery.allow are shown, never dialled (monitor-level)", async () => {
+    const seed = cluster!.nodes[1]!;
+    const allow = parseAllowEntry("10.0.0.0/8");
+    assert.ok(typeof allow !== "string");
+    const others = cluster!.nodes.filter((x) => x !== seed);
+    // The server of this suite dials every node too: count replscope connections before and after.
+    const named = async () => Promise.all(others.map(async (n) => ((await cli(n.port, "CLIENT", "LIST")).match(/ name=replscope\S*/g) ?? []).length));
+    const before = await named();
+    const m = buildTopologyMonitor(testConfig([seed], { name: "fenced", discoveryAllow: [allow] }));
+    m.start();
+    try {
+      const status = await waitFor("the cluster read from the seed", () => m.clusterStatus(), (s) => s?.view?.nodes.length === 6, 15_000, 100);
+      assert.equal(status!.readFrom, seed.id);
+      assert.deepEqual(status!.refused.map((r) => r.address).sort(), others.map((n) => n.id).sort());
+      assert.ok(status!.refused.every((r) => r.reason === "127.0.0.1 is not in discovery.allow"));
+      // Only the seed is polled, and no other node got a connection from this monitor.
+      await waitFor("the seed polled", () => m.views(), (v) => v.length === 1 && v[0]!.id === seed.id && v[0]!.status === "up", 10_000, 100);
+      const first = status!.readAt!;
+      await waitFor("two more readings", () => m.clusterStatus(), (s) => (s?.readAt ?? 0) > first + 2000, 10_000, 100);
+      assert.deepEqual(await named(), before, "no new connection on an announced node");
+    } finally {
+      m.stop();
+    }
   });
 
   it("a reshard of 100 slots with keys: the moved slots named, keys gone with them", async () => {
