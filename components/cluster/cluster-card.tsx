@@ -17,7 +17,7 @@ export function ClusterCard({ cluster, topology }: { cluster: ClusterSummary; to
       <span className="text-slate-300">
         {shards} shards · {formatNumber(cluster.slots.coveredCount)} / 16,384 slots served · epoch {cluster.currentEpoch ?? "?"}
       </span>
-      {cluster.migrations.length > 0 && <span className="text-sky-300">{cluster.migrations.length} slots migrating</span>}
+      {cluster.migrations.length > 0 && <span className="text-sky-300">{cluster.migrations.length} slot{cluster.migrations.length === 1 ? "" : "s"} migrating</span>}
       {cluster.lastError && <span className="text-amber-300">last reading shown (no node answers)</span>}
       <span className="ml-auto text-sky-300">cluster overview →</span>
     </Link>
