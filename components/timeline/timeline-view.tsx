@@ -13,6 +13,7 @@ const GROUPS: { value: string; label: string; match: (kind: string) => boolean }
   { value: "replica", label: "replica links", match: (k) => k.startsWith("replica:") },
   { value: "log", label: "log lines", match: (k) => k.startsWith("log:") },
   { value: "alert", label: "alerts", match: (k) => k.startsWith("alert:") },
+  { value: "cluster", label: "cluster (FAIL, failover, slots)", match: (k) => k.startsWith("cluster:") },
 ];
 const MAX = 2000;
 const EMPTY: TimelineEvent[] = [];

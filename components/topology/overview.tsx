@@ -8,6 +8,7 @@ import { LagChart } from "./lag-chart";
 import { MasterDownPlaybook } from "./master-down-playbook";
 import { SentinelRow } from "./sentinel-row";
 import { TopologyGraph } from "./topology-graph";
+import { ClusterCard } from "@/components/cluster/cluster-card";
 import { useLiveTopology } from "@/components/realtime/socket-provider";
 
 function Stat({ label, value, tone = "text-slate-50", testId }: { label: string; value: string; tone?: string; testId?: string }) {
@@ -38,6 +39,9 @@ export function Overview() {
   const writeRate = masterDown ? null : masters.reduce((s, n) => s + (n.writeRate ?? 0), 0);
   const inSync = replicas.filter((r) => r.status === "up" && r.linkStatus === "up" && r.lagBytes !== null && !r.syncInProgress).length;
   const events = topology ? state.events.filter((e) => e.topology === topology.name) : [];
+  // A cluster has one master per shard: several masters are its normal shape, not a split.
+  const cluster = topology?.cluster ?? null;
+  const expectedMasters = cluster ? cluster.shards.filter((s) => s.slotCount > 0).length : 1;
 
   return (
     <div className="space-y-5">
@@ -60,10 +64,11 @@ export function Overview() {
       </div>
 
       <AlertBanner alerts={topology?.alerts ?? []} now={now} />
-      {topology && <MasterDownPlaybook nodes={nodes} sentinels={topology.sentinels ?? []} topology={topology.name} drills={topology.drills} now={now} />}
+      {topology && cluster && <ClusterCard cluster={cluster} topology={topology.name} />}
+      {topology && !cluster && <MasterDownPlaybook nodes={nodes} sentinels={topology.sentinels ?? []} topology={topology.name} drills={topology.drills} now={now} />}
 
       <div className="grid grid-cols-2 gap-2 sm:flex sm:flex-wrap sm:gap-3">
-        <Stat label="masters" value={String(masters.length)} tone={masters.length === 1 ? "text-slate-50" : "text-amber-300"} testId="stat-masters" />
+        <Stat label={cluster ? "masters (shards)" : "masters"} value={String(masters.length)} tone={masters.length === expectedMasters ? "text-slate-50" : "text-amber-300"} testId="stat-masters" />
         <Stat label="replicas up" value={`${replicas.filter((r) => r.status === "up").length} / ${replicas.length}`} testId="stat-replicas" />
         <Stat label="in sync (lag known)" value={`${inSync} / ${replicas.length}`} tone={inSync === replicas.length ? "text-slate-50" : "text-amber-300"} testId="stat-in-sync" />
         <Stat label="nodes down" value={String(down.length)} tone={down.length ? "text-rose-300" : "text-slate-50"} testId="stat-down" />

@@ -2,7 +2,7 @@
 // as timeline events, to the socket (active list), and to an optional webhook.
 import type { NodeView } from "../monitor/types";
 import type { TimelineEvent, NodeEvent } from "../timeline/types";
-import { emptyAlertState, evaluateAlerts, type Alert, type AlertRules, type AlertState } from "./rules";
+import { emptyAlertState, evaluateAlerts, type Alert, type AlertRules, type AlertState, type ClusterAlertInput } from "./rules";
 import { createWebhookSender } from "./webhook";
 
 const MAX_PENDING_EVENTS = 1000;
@@ -31,8 +31,8 @@ export class AlertEngine {
     }
   }
 
-  tick(now: number, nodes: NodeView[]): void {
-    const step = evaluateAlerts(this.state, { topology: this.topology, now, nodes, events: this.pendingEvents }, this.rules);
+  tick(now: number, nodes: NodeView[], cluster: ClusterAlertInput | null = null): void {
+    const step = evaluateAlerts(this.state, { topology: this.topology, now, nodes, events: this.pendingEvents, cluster }, this.rules);
     this.pendingEvents = [];
     this.state = step.state;
     const out: NodeEvent[] = [];

@@ -36,7 +36,9 @@ export type AlertRule =
   | "full-resync"
   | "writable-replica"
   | "backlog-coverage"
-  | "node-down";
+  | "node-down"
+  | "cluster-slots-uncovered"
+  | "cluster-state-fail";
 
 export interface Alert {
   /** Stable for one rule on one node of one topology: fired and resolved share it. */
@@ -68,10 +70,25 @@ export interface AlertNode {
   canPartialResync?: boolean | null;
 }
 
+/** A Redis Cluster topology's coverage, from lib/cluster/alert-input. */
+export interface ClusterAlertInput {
+  /** false: the latest reading failed or is old; the cluster alerts are then held as they are. */
+  current: boolean;
+  state: "ok" | "fail" | "unknown";
+  uncoveredCount: number;
+  /** Ranges as text ("0-5460, 5462"). */
+  uncovered: string;
+  /** Slots whose master is FAIL. */
+  failCount: number;
+  fail: string;
+}
+
 export interface AlertInput {
   topology: string;
   now: number;
   nodes: AlertNode[];
+  /** Present for a cluster topology. */
+  cluster?: ClusterAlertInput | null;
   /** Timeline events that arrived since the previous evaluation. */
   events: TimelineEvent[];
 }
@@ -129,6 +146,10 @@ export function undecidable(input: AlertInput): Set<string> {
     }
     if (n.lagSeconds === null) hold("lag-seconds", n.id);
   }
+  if (input.cluster && !input.cluster.current) {
+    out.add(alertId(input.topology, "cluster-slots-uncovered", null));
+    out.add(alertId(input.topology, "cluster-state-fail", null));
+  }
   return out;
 }
 
@@ -178,6 +199,18 @@ export function currentConditions(input: AlertInput, rules: AlertRules): Conditi
           : `${n.id} is ${formatBytes(n.lagBytes)} behind, ${Math.round(share * 100)}% of the ${formatBytes(n.backlogSize)} backlog: close to needing a full resync`,
         share,
       );
+    }
+  }
+
+  const c = input.cluster;
+  if (c?.current) {
+    // Keys in a slot no master claims cannot be read or written, whatever cluster_state says.
+    if (c.uncoveredCount > 0) {
+      add("cluster-slots-uncovered", null, "critical", `${c.uncoveredCount} slot${c.uncoveredCount === 1 ? " is" : "s are"} served by no master in ${input.topology}: ${c.uncovered}`, c.uncoveredCount);
+    }
+    if (c.state === "fail") {
+      const why = [c.uncoveredCount ? `${c.uncoveredCount} slots unclaimed` : "", c.failCount ? `${c.failCount} slots on a FAIL master (${c.fail})` : ""].filter(Boolean).join(", ");
+      add("cluster-state-fail", null, "critical", `cluster_state is fail in ${input.topology}: the cluster refuses queries${why ? ` (${why})` : ""}`, 1);
     }
   }
 

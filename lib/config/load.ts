@@ -32,6 +32,8 @@ export interface TopologyConfig {
   webhook?: string;
   sentinels?: RedisEndpoint[];
   sentinelMaster?: string;
+  /** true: the seeds are cluster nodes; false: never watch a cluster; unset: asked (INFO cluster). */
+  cluster?: boolean;
   /**
    * Directories (besides /var/log) whose files may be followed when a node names its log file.
    * Optional so tests can build configs by hand; unset means /var/log only.
@@ -137,6 +139,7 @@ function defaults(t: TopologyInput, shared: Shared): TopologyConfig {
     webhook: t.alerts?.webhook,
     sentinels: t.sentinels,
     sentinelMaster: t.sentinelMaster,
+    cluster: t.cluster,
     logDirs: [...new Set([...shared.logDirs, ...(t.logDirs ?? [])].map((d) => path.resolve(d)))],
     backupSourceDirs: [...new Set([...shared.backupSourceDirs, ...(t.backupSourceDirs ?? [])].map((d) => path.resolve(d)))],
     privatePaths: shared.privatePaths,

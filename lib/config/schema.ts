@@ -123,6 +123,8 @@ export const TopologySchema = z
     sentinels: z.array(RedisUrl).max(32).optional(),
     /** The master name Sentinel knows it by; otherwise every name in SENTINEL MASTERS. */
     sentinelMaster: z.string().min(1).max(128).optional(),
+    /** Redis Cluster: true skips the INFO cluster probe, false never watches the cluster. Unset: probed. */
+    cluster: z.boolean().optional(),
     alerts: AlertRulesSchema.partial()
       .extend({ webhook: z.url({ protocol: /^https?$/, error: "webhook must be an http(s) URL" }).optional() })
       .strict()

@@ -16,6 +16,7 @@ export const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = {
   "/api/backups/[id]": ["DELETE", "GET"],
   "/api/backups/[id]/file": ["GET"],
   "/api/backups/[id]/verify": ["POST"],
+  "/api/clusters/[topology]": ["GET"],
   "/api/compare": ["GET", "POST"],
   "/api/compare/[id]": ["DELETE", "GET"],
   "/api/compare/[id]/report.csv": ["GET"],

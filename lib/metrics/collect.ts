@@ -47,6 +47,7 @@ export function createMetrics(hub: MonitorHub, opts: MetricsOptions): Metrics {
         state: (id: string) => m.state(id),
         alerts: m.alerts.active(),
         sentinels: m.sentinelViews(),
+        cluster: m.clusterStatus(),
         now,
       })),
     );

@@ -7,6 +7,8 @@ import type { ResyncReason } from "../monitor/sync";
 import type { NodeState, NodeView } from "../monitor/types";
 import type { TimelineEvent } from "../timeline/types";
 import type { SentinelView } from "../sentinel/discover";
+import type { ClusterStatus } from "../cluster/watcher";
+import { slotCount } from "../cluster/model";
 
 export type MetricType = "gauge" | "counter";
 
@@ -35,7 +37,25 @@ function namesOf(record: Record<string, 1>): string[] {
 const SENTINEL = ["topology", "sentinel"] as const;
 const SENTINEL_MASTER = ["topology", "sentinel", "master_name"] as const;
 
+const CLUSTER = ["topology"] as const;
+
 export const NODE_METRICS = {
+  replscope_cluster_state: {
+    type: "gauge",
+    labelNames: ["topology", "state"],
+    help: "cluster_state as last read (state set: ok, fail; 1 for the current one). Cluster topologies only.",
+  },
+  replscope_cluster_reading_age_seconds: { type: "gauge", labelNames: CLUSTER, help: "Seconds since the cluster view was last read (grows while no cluster node answers)." },
+  replscope_cluster_current_epoch: { type: "gauge", labelNames: CLUSTER, help: "cluster_current_epoch as last read." },
+  replscope_cluster_slots: {
+    type: "gauge",
+    labelNames: ["topology", "state"],
+    help: "Slots by state: covered (a master claims them), uncovered (no master), pfail / fail (their master is flagged so by the node read).",
+  },
+  replscope_cluster_known_nodes: { type: "gauge", labelNames: CLUSTER, help: "Nodes the cluster view lists." },
+  replscope_cluster_shards: { type: "gauge", labelNames: CLUSTER, help: "Masters serving at least one slot (cluster_size)." },
+  replscope_cluster_migrating_slots: { type: "gauge", labelNames: CLUSTER, help: "Slots in MIGRATING/IMPORTING state." },
+  replscope_cluster_migration_keys_left: { type: "gauge", labelNames: CLUSTER, help: "Keys left in migrating slots (sum of COUNTKEYSINSLOT on the sources read this round)." },
   replscope_sentinel_up: { type: "gauge", labelNames: SENTINEL, help: "1 when the sentinel answered its last poll." },
   replscope_sentinel_subscribed: { type: "gauge", labelNames: SENTINEL, help: "1 while the sentinel's PSUBSCRIBE connection is up (events arrive live)." },
   replscope_sentinel_master_info: {
@@ -169,6 +189,8 @@ const ALERT_RULES = namesOf({
   "writable-replica": 1,
   "backlog-coverage": 1,
   "node-down": 1,
+  "cluster-slots-uncovered": 1,
+  "cluster-state-fail": 1,
 } satisfies Record<AlertRule, 1>) as AlertRule[];
 const ALERT_SEVERITIES = ["warning", "critical"] as const;
 export const RESYNC_REASONS = namesOf({
@@ -206,6 +228,8 @@ export interface TopologyInput {
   now: number;
   /** Configured sentinels' views (label values come from the configured list only). */
   sentinels?: SentinelView[];
+  /** The cluster watcher's status, for a cluster topology. */
+  cluster?: ClusterStatus | null;
 }
 
 export function buildSamples(topologies: readonly TopologyInput[]): Samples {
@@ -314,6 +338,22 @@ export function buildSamples(topologies: readonly TopologyInput[]): Samples {
         add("replscope_sentinel_known_replicas", ml, m.numReplicas);
         add("replscope_sentinel_failover_in_progress", ml, m.failoverState && m.failoverState !== "wait-start" ? 1 : 0);
       }
+    }
+
+    const cv = t.cluster?.view;
+    if (t.cluster && cv) {
+      const base: Labels = { topology: t.name };
+      addAll("replscope_cluster_state", stateSet(["ok", "fail"], cv.state, base));
+      if (t.cluster.readAt !== null) add("replscope_cluster_reading_age_seconds", base, Math.max(0, (t.now - t.cluster.readAt) / 1000));
+      add("replscope_cluster_current_epoch", base, cv.currentEpoch);
+      add("replscope_cluster_slots", { ...base, state: "covered" }, cv.coverage.coveredCount);
+      add("replscope_cluster_slots", { ...base, state: "uncovered" }, slotCount(cv.coverage.uncovered));
+      add("replscope_cluster_slots", { ...base, state: "pfail" }, slotCount(cv.coverage.pfail));
+      add("replscope_cluster_slots", { ...base, state: "fail" }, slotCount(cv.coverage.fail));
+      add("replscope_cluster_known_nodes", base, cv.nodes.length);
+      add("replscope_cluster_shards", base, cv.shards.filter((s) => s.slotCount > 0).length);
+      add("replscope_cluster_migrating_slots", base, t.cluster.migrations.length);
+      add("replscope_cluster_migration_keys_left", base, t.cluster.migrations.reduce((n, m) => n + (m.keysLeft ?? 0), 0));
     }
 
     const counts = new Map<string, number>();

@@ -6,10 +6,15 @@ import { DEFAULT_ALERT_RULES } from "../alerts/rules";
 import type { TopologyConfig } from "../config/load";
 import { NodeLogs } from "../logs/node-logs";
 import { SentinelWatcher } from "../sentinel/watcher";
+import { ClusterWatcher } from "../cluster/watcher";
+import type { ConnectOptions } from "../redis/connection";
 import type { EventSink } from "../timeline/types";
 import { counter, TopologyMonitor } from "./topology-monitor";
 
 /** Event ids from a counter, kept nowhere else: for a monitor without a persistent timeline. */
+/** How often a cluster's CLUSTER INFO/NODES/SHARDS are read (a few ms of server time each). */
+export const CLUSTER_READ_MS = 2000;
+
 export function memorySink(): EventSink {
   return { nextId: counter(), append: () => undefined };
 }
@@ -31,6 +36,18 @@ export function buildTopologyMonitor(config: TopologyConfig, sink: EventSink = m
         onEvent: (e) => monitor.sentinelEvent(e),
       })
     : null;
-  const monitor = new TopologyMonitor(config, { sink, logs, alerts, sentinels });
+  const cluster: ClusterWatcher | null =
+    config.cluster === false
+      ? null
+      : new ClusterWatcher({
+          topology: config.name,
+          seeds: config.seeds.map((s) => ({ host: s.host, port: s.port })),
+          forced: config.cluster === true,
+          connect: (host, port): ConnectOptions => monitor.connectOptionsForAddress(host, port),
+          mayDial: (host, port) => monitor.mayDial(host, port),
+          everyMs: CLUSTER_READ_MS,
+          onView: (view, events, at) => monitor.clusterView(view, events, at),
+        });
+  const monitor: TopologyMonitor = new TopologyMonitor(config, { sink, logs, alerts, sentinels, cluster });
   return monitor;
 }

@@ -14,6 +14,9 @@ import { NodeHistory, type HistoryJson, type Sample } from "./history";
 import { NodePoller } from "./node-poller";
 import type { SentinelEventOut } from "../sentinel/parse";
 import type { SentinelView, SentinelWatcher } from "../sentinel/watcher";
+import type { ClusterEvent } from "../cluster/diff";
+import type { ClusterView } from "../cluster/model";
+import type { ClusterStatus, ClusterWatcher } from "../cluster/watcher";
 import { formatAddress, splitAddress } from "../redis/address";
 import { createAllowList } from "../redis/allow-list";
 import type { ConnectOptions } from "../redis/connection";
@@ -21,6 +24,7 @@ import { applyPoll, initialState, type PollResult } from "./reduce";
 import type { NodeState, NodeView } from "./types";
 import type { EventSink, NodeEvent, Severity, TimelineEvent } from "../timeline/types";
 import { buildViews, type SyncStart, isShown, type PeerPolicy } from "./view";
+import { clusterAlertInput } from "../cluster/alert-input";
 
 /** What a monitor is built from; lib/monitor/build.ts wires the parts' callbacks to it. */
 export interface MonitorParts {
@@ -31,6 +35,8 @@ export interface MonitorParts {
   alerts: AlertEngine;
   /** Present when the config names sentinels; its events go to sentinelEvent(). */
   sentinels: SentinelWatcher | null;
+  /** Present unless the config says `cluster: false`; it reports to clusterView(). */
+  cluster?: ClusterWatcher | null;
 }
 
 export interface PollListener {
@@ -102,6 +108,10 @@ export class TopologyMonitor {
   readonly alerts: AlertEngine;
   /** Present when the config names sentinels for this topology. */
   readonly sentinels: SentinelWatcher | null;
+  /** Watches the cluster when the seeds run in cluster mode (see clusterStatus()). */
+  readonly cluster: ClusterWatcher | null;
+  /** Addresses the latest cluster view names: kept on the map like nodes a live node lists. */
+  private clusterAddresses = new Set<string>();
   private readonly sink: EventSink;
   private readonly nextEventId: () => number;
 
@@ -115,6 +125,7 @@ export class TopologyMonitor {
     this.logs = parts.logs;
     this.alerts = parts.alerts;
     this.sentinels = parts.sentinels;
+    this.cluster = parts.cluster ?? null;
     this.seedIds = new Set(config.seeds.map((s) => formatAddress(s.host, s.port)));
     this.namedIds = new Set([...this.seedIds, ...Object.entries(config.nodes).map(([id]) => id)]);
     this.allowHost = config.discoveryAllow ? createAllowList(config.discoveryAllow) : null;
@@ -131,6 +142,36 @@ export class TopologyMonitor {
   /** The persistence hazard threshold (alerts.noSaveHours), in seconds. */
   noSaveSeconds(): number {
     return (this.config.alerts?.noSaveHours ?? 24) * 3600;
+  }
+
+  /**
+   * A cluster reading (lib/cluster/watcher): its events on the timeline (by the node they name),
+   * and every node it announces is monitored like a replication node, within discovery.allow.
+   */
+  clusterView(view: ClusterView, events: ClusterEvent[], at: number): void {
+    const addresses = new Set<string>();
+    for (const n of view.nodes) {
+      const a = n.address ? splitAddress(n.address) : null;
+      if (!a) continue;
+      addresses.add(this.resolve(n.address!));
+      this.ensureNode(a.host, a.port, "announced");
+    }
+    this.clusterAddresses = addresses;
+    const byNode = new Map<string, NodeEvent[]>();
+    for (const e of events) {
+      const list = byNode.get(e.node) ?? [];
+      list.push({ kind: e.kind, node: e.node, severity: e.severity, text: e.text, data: e.data });
+      byNode.set(e.node, list);
+    }
+    for (const [node, list] of byNode) this.emit(node, list, at);
+    // No event: listeners still hear that the cluster status changed (the socket sends it paced).
+    if (!byNode.size) this.emit(view.seed, [], at);
+  }
+
+  /** The cluster as last read; null when the topology is not a cluster (or not yet known to be one). */
+  clusterStatus(): ClusterStatus | null {
+    const s = this.cluster?.current();
+    return s && s.mode === "cluster" ? s : null;
   }
 
   sentinelViews(): SentinelView[] {
@@ -152,6 +193,7 @@ export class TopologyMonitor {
     this.running = true;
     for (const seed of this.config.seeds) this.ensureNode(seed.host, seed.port, "seed");
     this.sentinels?.start();
+    this.cluster?.start();
     void this.historyLoop();
   }
 
@@ -163,6 +205,7 @@ export class TopologyMonitor {
     void this.logs.stop();
     void this.alerts.close();
     this.sentinels?.stop();
+    this.cluster?.stop();
   }
 
   onPollTimed(l: PollListener): () => void {
@@ -328,6 +371,7 @@ export class TopologyMonitor {
       if (master) listed.add(this.resolve(master));
       for (const line of s.repl?.replicas ?? []) listed.add(this.resolve(line.id));
     }
+    for (const id of this.clusterAddresses) listed.add(id);
     for (const s of [...this.states.values()]) {
       if (listed.has(s.id)) this.lastListed.set(s.id, now);
       if (s.status === "up" || this.seedIds.has(s.id)) continue;
@@ -351,7 +395,7 @@ export class TopologyMonitor {
       for (const e of this.resync.tick(now).map(this.resyncEvent)) this.emit(e.node, [e], now);
       this.forgetStale(now);
       const views = this.views();
-      this.alerts.tick(now, views);
+      this.alerts.tick(now, views, clusterAlertInput(this.clusterStatus(), now));
       this.discoverFromSentinels();
       for (const v of views) {
         const sample: Sample = {
@@ -377,6 +421,11 @@ export class TopologyMonitor {
   connectOptions(id: string, timeoutMs = this.config.timeoutMs): ConnectOptions | undefined {
     const s = this.state(id);
     return s ? this.connectOptionsFor(s.host, s.port, timeoutMs) : undefined;
+  }
+
+  /** Credentials and TLS for any address of this topology (callers check mayDial first). */
+  connectOptionsForAddress(host: string, port: number, timeoutMs = this.config.timeoutMs): ConnectOptions {
+    return this.connectOptionsFor(host, port, timeoutMs);
   }
 
   private connectOptionsFor(host: string, port: number, timeoutMs: number): ConnectOptions {

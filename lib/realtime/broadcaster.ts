@@ -5,6 +5,7 @@ import type { MonitorHub } from "../monitor/hub";
 import type { NodeView } from "../monitor/types";
 import type { TimelineEvent } from "../timeline/types";
 import { diffView, SLOW_FIELDS } from "./view-diff";
+import { clusterSummary } from "../cluster/report";
 import type { LagPoint, NodePatch, TopologyDelta, TopologySnapshot } from "./events";
 
 export interface BroadcasterOptions {
@@ -22,6 +23,7 @@ export class Broadcaster {
   private readonly lastSent = new Map<string, Map<string, NodeView>>();
   private readonly lastAlerts = new Map<string, string>();
   private readonly lastSentinels = new Map<string, string>();
+  private readonly lastCluster = new Map<string, string>();
   private pendingEvents: TimelineEvent[] = [];
   private droppedEvents = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -106,8 +108,13 @@ export class Broadcaster {
       const sentinelsKey = JSON.stringify(sentinels.map(({ lastOkAt: _a, latencyMs: _b, ...rest }) => rest));
       const sentinelsChanged = this.lastSentinels.get(name) !== sentinelsKey;
       this.lastSentinels.set(name, sentinelsKey);
-      if (upserts.length || removed.length || alertsChanged || sentinelsChanged) {
-        topologies.push({ name, upserts, removed, ...(alertsChanged ? { alerts } : {}), ...(sentinelsChanged ? { sentinels } : {}) });
+      // The cluster summary changes with each 2 s reading (its readAt) at most; sent whole when it does.
+      const cluster = clusterSummary(monitor.clusterStatus());
+      const clusterKey = JSON.stringify(cluster);
+      const clusterChanged = this.lastCluster.get(name) !== clusterKey;
+      this.lastCluster.set(name, clusterKey);
+      if (upserts.length || removed.length || alertsChanged || sentinelsChanged || clusterChanged) {
+        topologies.push({ name, upserts, removed, ...(alertsChanged ? { alerts } : {}), ...(sentinelsChanged ? { sentinels } : {}), ...(clusterChanged ? { cluster } : {}) });
       }
     }
     if (!topologies.length && !this.pendingEvents.length) return null;
@@ -133,7 +140,7 @@ export class Broadcaster {
           const h = m.history(n.id, since);
           if (h) lagHistory[n.id] = h.t.map((t, i) => [t, h.lagBytes[i] ?? null]);
         }
-        return { name: m.name, drills: m.config.drills, nodes, lagHistory, alerts: m.alerts.active(), sentinels: m.sentinelViews() };
+        return { name: m.name, drills: m.config.drills, nodes, lagHistory, alerts: m.alerts.active(), sentinels: m.sentinelViews(), cluster: clusterSummary(m.clusterStatus()) };
       }),
       events: this.hub.recentEvents(200),
     };

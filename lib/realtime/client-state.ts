@@ -2,6 +2,7 @@
 import type { NodeView } from "../monitor/types";
 import type { TimelineEvent } from "../timeline/types";
 import type { Alert, LagPoint, SentinelView, TopologyDelta, TopologySnapshot } from "./events";
+import type { ClusterSummary } from "../cluster/report";
 
 export interface LiveTopology {
   name: string;
@@ -10,6 +11,8 @@ export interface LiveTopology {
   lag: Record<string, LagPoint[]>;
   alerts: Alert[];
   sentinels: SentinelView[];
+  /** null: not a cluster (or not read yet). */
+  cluster: ClusterSummary | null;
 }
 
 export interface LiveState {
@@ -32,6 +35,7 @@ export function fromSnapshot(s: TopologySnapshot): LiveState {
       lag: Object.fromEntries(Object.entries(t.lagHistory).map(([id, pts]) => [id, pts.slice(-MAX_LAG_POINTS)])),
       alerts: t.alerts ?? [],
       sentinels: t.sentinels ?? [],
+      cluster: t.cluster ?? null,
     })),
     events: s.events.slice(-MAX_EVENTS),
     updatedAt: s.at,
@@ -49,7 +53,7 @@ export function applyDelta(state: LiveState, d: TopologyDelta): LiveState {
       nodes[patch.id] = (prev ? { ...prev, ...patch } : patch) as NodeView;
     }
     for (const id of change.removed) delete nodes[id];
-    return { ...t, nodes, alerts: change.alerts ?? t.alerts, sentinels: change.sentinels ?? t.sentinels };
+    return { ...t, nodes, alerts: change.alerts ?? t.alerts, sentinels: change.sentinels ?? t.sentinels, cluster: change.cluster === undefined ? t.cluster : change.cluster };
   });
   const events = d.events.length ? [...state.events, ...d.events].slice(-MAX_EVENTS) : state.events;
   return { topologies, events, updatedAt: d.at };

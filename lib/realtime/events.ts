@@ -11,6 +11,7 @@ import type { ReplicaLine } from "../monitor/types";
 import type { InfoSections } from "../redis/info";
 import type { TransferJob } from "../backup/logical/jobs";
 import type { PersistenceReport } from "../persistence/of-state";
+import type { ClusterSummary } from "../cluster/report";
 
 export type { Alert, SentinelView };
 
@@ -27,6 +28,8 @@ export interface TopologyView {
   alerts: Alert[];
   /** Each configured sentinel's view (empty without sentinels). */
   sentinels: SentinelView[];
+  /** A Redis Cluster topology's state (lib/cluster/report); null/absent for a replication topology. */
+  cluster?: ClusterSummary | null;
 }
 
 export interface TopologySnapshot {
@@ -39,8 +42,8 @@ export type NodePatch = Partial<NodeView> & { id: string };
 
 export interface TopologyDelta {
   at: number;
-  /** `alerts` is present only when the active list changed, and then complete. */
-  topologies: { name: string; upserts: NodePatch[]; removed: string[]; alerts?: Alert[]; sentinels?: SentinelView[] }[];
+  /** `alerts`, `sentinels` and `cluster` are present only when they changed, and then complete. */
+  topologies: { name: string; upserts: NodePatch[]; removed: string[]; alerts?: Alert[]; sentinels?: SentinelView[]; cluster?: ClusterSummary | null }[];
   events: TimelineEvent[];
   /** Events left out of this delta because too many arrived at once (a flapping node). */
   droppedEvents: number;

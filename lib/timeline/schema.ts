@@ -32,6 +32,7 @@ const KindSchema = z.union([
   z.templateLiteral(["alert:", z.string()]),
   z.templateLiteral(["sentinel:", z.string()]),
   z.templateLiteral(["drill:", z.string()]),
+  z.templateLiteral(["cluster:", z.string()]),
 ]);
 
 // Fails to compile when a kind is added to NodeEventKind but not above; otherwise events of the

@@ -25,6 +25,7 @@ export type NodeEventKind =
   | `alert:${string}`
   | `sentinel:${string}`
   | `drill:${string}`
+  | `cluster:${string}`
   | "master:replid-changed"
   | "master:failover-state";
 

@@ -45,6 +45,7 @@ function cases(node: string): Record<string, RouteCase> {
     "/api/backups/[id]": { path: `/api/backups/${BACKUP_ID}`, id: BACKUP_ID },
     "/api/backups/[id]/file": { path: `/api/backups/${BACKUP_ID}/file`, id: BACKUP_ID },
     "/api/backups/[id]/verify": { path: `/api/backups/${BACKUP_ID}/verify`, id: BACKUP_ID, badBody: { method: "POST", body: { compareWithLive: "yes" }, field: "compareWithLive" } },
+    "/api/clusters/[topology]": { path: "/api/clusters/main", id: "main" },
     "/api/compare": { path: "/api/compare", badBody: { method: "POST", body: { match: "*", bogus: 1 }, field: "bogus" } },
     "/api/compare/[id]": { path: `/api/compare/${COMPARE_ID}`, id: COMPARE_ID },
     "/api/compare/[id]/report.csv": { path: `/api/compare/${COMPARE_ID}/report.csv`, id: COMPARE_ID },
