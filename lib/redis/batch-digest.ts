@@ -22,7 +22,6 @@ const CALL_WORK = 1200;
 
 const SCRIPT = `
 local maxb, maxe, callb, callw = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local lens = {hash = 'HLEN', list = 'LLEN', set = 'SCARD', zset = 'ZCARD'}
 local call = redis.call
 -- Records go into one flat table (a string built per part would be hashed and interned by Lua).
 local p, np, skipped, bytes, work, n = {}, 0, {}, 0, 0, 0
@@ -34,55 +33,75 @@ local function skip(i)
   skipped[#skipped + 1] = i
   p[np + 1] = 'x;'; np = np + 1
 end
--- OBJECT ENCODING answers for every type without an error and is cheaper than TYPE; an int or
--- embstr string is at most 44 bytes, so a plain GET is safe; raw strings are read through
--- GETRANGE, bounded. Only the encodings several types share (listpack, hashtable) ask TYPE.
-local types = {int = 'string', embstr = 'string', raw = 'string', quicklist = 'list', intset = 'set', skiplist = 'zset', stream = 'stream'}
+-- Pass 1: OBJECT ENCODING (every type, no error, cheaper than TYPE) and PEXPIRETIME. int and
+-- embstr strings are at most 44 bytes: they are read together by one MGET.
+local enc, exp, short, at = {}, {}, {}, {}
+for i, k in ipairs(KEYS) do
+  local e = call('OBJECT', 'ENCODING', k)
+  enc[i] = e
+  if e then
+    exp[i] = call('PEXPIRETIME', k)
+    if e == 'int' or e == 'embstr' then short[#short + 1] = k; at[i] = #short end
+  end
+end
+local values = #short > 0 and call('MGET', unpack(short)) or {}
+-- Pass 2, within the call's budget. A compact or ordered encoding (listpack, intset, quicklist,
+-- skiplist) serialises the same content the same way on any server with the same configuration,
+-- which a replica fed the master's own commands is: its DUMP goes in the record whole, after
+-- MEMORY USAGE (exact: O(1) for listpack/intset, SAMPLES 0 over at most maxe elements otherwise)
+-- showed it small. A node that encodes the value differently only sends the batch to the per-key
+-- path. Hashtable order is per process: hashes and sets in it are read and sorted.
+local lens = {quicklist = 'LLEN', skiplist = 'ZCARD', hash = 'HLEN', set = 'SCARD'}
 for i, k in ipairs(KEYS) do
   if i > 1 and (bytes >= callb or work >= callw) then break end
   n = i
-  local enc = call('OBJECT', 'ENCODING', k)
-  local t = 'none'
-  if enc then t = types[enc] or call('TYPE', k).ok end
+  local e, x = enc[i], exp[i]
   work = work + 3
-  if t == 'string' then
-    local exp = call('PEXPIRETIME', k)
-    local v = (enc == 'raw') and call('GETRANGE', k, 0, maxb) or call('GET', k)
+  if not e then
+    p[np + 1] = '-;'; np = np + 1
+  elseif at[i] then
+    local v = values[at[i]]
+    p[np + 1] = 's'; p[np + 2] = x; p[np + 3] = ';'; np = np + 3
+    put(v)
+    bytes = bytes + #v
+  elseif e == 'raw' then
+    local v = call('GETRANGE', k, 0, maxb)
     if #v <= maxb then
-      p[np + 1] = 's'; p[np + 2] = exp; p[np + 3] = ';'; np = np + 3
+      p[np + 1] = 's'; p[np + 2] = x; p[np + 3] = ';'; np = np + 3
       put(v)
       bytes = bytes + #v
     else
       skip(i)
     end
-  elseif t == 'none' then
-    p[np + 1] = '-;'; np = np + 1
-  elseif lens[t] then
-    local exp, len = call('PEXPIRETIME', k), call(lens[t], k)
-    local mem = len <= maxe and redis.pcall('MEMORY', 'USAGE', k, 'SAMPLES', '0')
-    if type(mem) == 'number' and mem <= maxb then
-      p[np + 1] = t; p[np + 2] = exp; p[np + 3] = ','; p[np + 4] = len; p[np + 5] = ';'; np = np + 5
-      if t == 'list' then
-        for _, e in ipairs(call('LRANGE', k, 0, len - 1)) do put(e) end
-      elseif t == 'zset' then
-        for _, e in ipairs(call('ZRANGE', k, 0, len - 1, 'WITHSCORES')) do put(e) end
+  else
+    local t, len, mem = e, 0, false
+    local compact = e == 'listpack' or e == 'intset'
+    if e == 'hashtable' or not (compact or lens[e]) then t = call('TYPE', k).ok end
+    if compact then
+      mem = redis.pcall('MEMORY', 'USAGE', k)
+    elseif lens[t] then
+      len = call(lens[t], k)
+      if len <= maxe then mem = redis.pcall('MEMORY', 'USAGE', k, 'SAMPLES', '0') end
+    end
+    if type(mem) ~= 'number' or mem > maxb then
+      skip(i)
+    elseif t == 'hash' or t == 'set' then
+      local items, flat = {}, call(t == 'set' and 'SMEMBERS' or 'HGETALL', k)
+      if t == 'set' then
+        items = flat
       else
-        -- Hashtable order is per process: members (or field/value pairs) sorted.
-        local items, flat = {}, call(t == 'set' and 'SMEMBERS' or 'HGETALL', k)
-        if t == 'set' then
-          items = flat
-        else
-          for j = 1, #flat, 2 do items[#items + 1] = #flat[j] .. ':' .. flat[j] .. flat[j + 1] end
-        end
-        table.sort(items)
-        for _, e in ipairs(items) do put(e) end
+        for j = 1, #flat, 2 do items[#items + 1] = #flat[j] .. ':' .. flat[j] .. flat[j + 1] end
       end
+      table.sort(items)
+      p[np + 1] = t; p[np + 2] = x; p[np + 3] = ','; p[np + 4] = len; p[np + 5] = ';'; np = np + 5
+      for _, v in ipairs(items) do put(v) end
       bytes, work = bytes + mem, work + len
     else
-      skip(i)
+      local d = call('DUMP', k)
+      p[np + 1] = 'd'; p[np + 2] = x; p[np + 3] = ';'; np = np + 3
+      put(d)
+      bytes, work = bytes + #d, work + 1
     end
-  else
-    skip(i)
   end
 end
 return {n, redis.sha1hex(table.concat(p)), skipped}`;

@@ -4,6 +4,7 @@ import Redis from "ioredis";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { compareFingerprints } from "../../lib/redis/fingerprint";
 import { readFingerprints } from "../../lib/redis/read-fingerprint";
+import { CompareJob } from "../../lib/compare/job";
 
 const DB = 3;
 let master: LocalRedis;
@@ -63,6 +64,23 @@ test("a healthy replica matches on every type, whatever DUMP says", async () => 
   assert.equal(await r.object("ENCODING", "h:small"), "hashtable");
   assert.notDeepEqual(await m.dumpBuffer("h:small"), await r.dumpBuffer("h:small"));
   assert.notDeepEqual(await m.dumpBuffer("set:big"), await r.dumpBuffer("set:big")); // seeded dict order
+});
+
+test("a whole-keyspace compare against a replica with other encodings: batch digests differ, the per-key path finds 0 differences", async () => {
+  // Connections of its own: the job SELECTs nothing, the db is chosen at connect time.
+  const mc = new Redis({ port: master.port, host: master.host, db: DB });
+  const rc = new Redis({ port: replica.port, host: replica.host, db: DB });
+  try {
+    const job = new CompareJob({ id: "enc", topology: "t", replicas: [] }, { id: "m", redis: mc }, [{ id: "r", redis: rc }], { db: DB, recheckDelayMs: 50 });
+    await job.run(new AbortController().signal);
+    const rep = job.report();
+    assert.equal(rep.status, "done", rep.error ?? "");
+    assert.equal(rep.compared, ALL.length);
+    assert.deepEqual(rep.differences, []);
+  } finally {
+    mc.disconnect();
+    rc.disconnect();
+  }
 });
 
 test("divergence on the replica is reported by kind", async () => {
