@@ -15,7 +15,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import Redis from "ioredis";
 import { startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
-import { BENCH_TOKEN, ensureBuild, machine, percentile, pinger, rssBytes, runWorker, startDashboard } from "./support";
+import { BENCH_TOKEN, cpuSeconds, ensureBuild, machine, percentile, pinger, rssBytes, runWorker, startDashboard } from "./support";
 import { firstPage, patternWalk, plainScanLoop, treeWalk } from "./keys-browse";
 
 
@@ -131,16 +131,24 @@ async function phase<T>(name: string, port: number, fn: () => Promise<T>): Promi
 const f = (x: number) => Math.round(x).toLocaleString("en-US");
 const p99 = (p: Phase) => `PING p99 ${percentile(p.ping, 99).toFixed(2)} ms (p50 ${percentile(p.ping, 50).toFixed(2)}, max ${Math.max(...p.ping).toFixed(1)}, ${p.ping.length} pings)`;
 
-type Report = { status: string; scanned: number; compared: number; startedAt: number; finishedAt: number | null; maxKeysPerSec: number; counts: Record<string, number>; differences: { kind: string; display: string }[]; replicaScans?: { ran: boolean }[] };
+type Report = { status: string; phase: string; scanned: number; compared: number; startedAt: number; finishedAt: number | null; maxKeysPerSec: number; counts: Record<string, number>; differences: { kind: string; display: string }[]; replicaScans?: { ran: boolean }[] };
 
-async function runCompare(url: string, pid: number, maxKeysPerSec: number): Promise<{ report: Report; rssPeak: number }> {
+/**
+ * Runs a compare through the API. `phases`: when (ms after its start) the job was first seen in
+ * each phase, polling every 200 ms (not faster: each poll is a request the dashboard serves on the
+ * same 2 cores); `cpu`: the dashboard's CPU seconds meanwhile.
+ */
+async function runCompare(url: string, pid: number, maxKeysPerSec: number): Promise<{ report: Report; rssPeak: number; phases: Record<string, number>; cpu: number }> {
   let rssPeak = rssBytes(pid);
+  const cpu0 = cpuSeconds(pid);
   const { id } = await api<{ id: string }>(`${url}/api/compare`, { method: "POST", body: JSON.stringify({ maxKeysPerSec }) });
+  const phases: Record<string, number> = {};
   for (;;) {
     rssPeak = Math.max(rssPeak, rssBytes(pid));
     const report = await api<Report>(`${url}/api/compare/${id}`);
-    if (report.status !== "running") return { report, rssPeak };
-    await sleep(50);
+    phases[report.phase] ??= Date.now() - report.startedAt;
+    if (report.status !== "running") return { report, rssPeak, phases, cpu: cpuSeconds(pid) - cpu0 };
+    await sleep(200);
   }
 }
 
@@ -199,7 +207,7 @@ async function main(): Promise<void> {
       const secs = ((rep.finishedAt ?? Date.now()) - rep.startedAt) / 1000;
       const ourRate = rep.compared / secs;
       const naiveRate = naive.value.keys / (naive.ms / 1000);
-      lines.push(`compare ${rep.status}: ${f(rep.compared)} master keys against the replica in ${secs.toFixed(2)} s = ${f(ourRate)} keys/s (replica's own SCAN ${rep.replicaScans?.[0]?.ran ? "ran" : "provably not needed, skipped"}); found ${found.length - extra.length} of ${planted.length} planted, ${extra.length} false positives${missed.length ? `, MISSED ${missed.join(", ")}` : ""}; dashboard RSS peak ${(ours.value.rssPeak / 1048576).toFixed(0)} MB; ${p99(ours)}`);
+      lines.push(`compare ${rep.status}: ${f(rep.compared)} master keys against the replica in ${secs.toFixed(2)} s = ${f(ourRate)} keys/s (replica's own SCAN ${rep.replicaScans?.[0]?.ran ? "ran" : "provably not needed, skipped"}); found ${found.length - extra.length} of ${planted.length} planted, ${extra.length} false positives${missed.length ? `, MISSED ${missed.join(", ")}` : ""}; dashboard CPU ${ours.value.cpu.toFixed(2)} s, RSS peak ${(ours.value.rssPeak / 1048576).toFixed(0)} MB; phases (ms from start) ${JSON.stringify(ours.value.phases)}; ${p99(ours)}`);
       lines.push(`compare naive SCAN + pipelined DUMP both sides: ${f(naive.value.keys)} keys in ${(naive.ms / 1000).toFixed(2)} s = ${f(naiveRate)} keys/s, reports ${f(naive.value.differ)} differing keys (5 planted; hashtable sets DUMP in per-process order); ${p99(naive)}`);
       lines.push(`compare ratio ${(ourRate / naiveRate).toFixed(2)}× the naive loop's keys/s (target ≥ 1.5×)`);
       // An existence difference: the replica's own SCAN must run (keys only it has are possible).

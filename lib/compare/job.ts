@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { encodeKey, displayKey } from "../keys/codec";
 import { missingKeys, readBatchDigest, sameBatch } from "../redis/batch-digest";
 import { runEngine } from "../keyspace/engine";
+import { Serial } from "../keyspace/serial";
 import { scanWalk } from "../keyspace/scan-source";
 import { compareFingerprints, type KeyDifference, type KeyFingerprint } from "../redis/fingerprint";
 import { readReplOffset, waitForOffset } from "../redis/offsets";
@@ -50,8 +51,8 @@ interface Candidate {
 const EXPIRING_WINDOW_MS = 10_000;
 const MAX_PENDING = 50_000;
 const IN_FLIGHT = 3;
-/** Names per batch-digest call: about what one call's work budget covers for small values. */
-const DIGEST_KEYS = 256;
+/** Names per batch-digest call: about 0.8 ms of server time on small values, so a PING waits little behind one. */
+const DIGEST_KEYS = 192;
 
 export class CompareJob {
   private readonly o: Required<Omit<CompareJobOptions, "match">> & { match?: string };
@@ -59,6 +60,8 @@ export class CompareJob {
   private readonly limiter: RateLimiter;
   private pending: Candidate[] = [];
   private readonly lagging = new Set<number>();
+  /** One batch-digest call at a time per node (../keyspace/serial). */
+  private readonly serials = new Map<CompareNode, Serial>();
   /** Replicas where some key was seen on one side only during the master pass (or re-checks). */
   private readonly existenceDiffers = new Set<number>();
   private status: JobStatus = "running";
@@ -81,7 +84,7 @@ export class CompareJob {
     opts: CompareJobOptions,
   ) {
     this.o = {
-      ttlToleranceMs: 1000, maxKeysPerSec: 50_000, batch: 1000, rounds: 3, recheckDelayMs: 300, catchUpMs: 5000,
+      ttlToleranceMs: 1000, maxKeysPerSec: 50_000, batch: 1000, rounds: 3, recheckDelayMs: 100, catchUpMs: 5000,
       maxDifferences: 10_000, maxElements: 10_000, maxStringBytes: 512 * 1024,
       // An explicit `undefined` (an optional API field) must not override a default.
       ...(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as CompareJobOptions),
@@ -163,23 +166,40 @@ export class CompareJob {
   private async compareBatch(keys: Buffer[], signal: AbortSignal): Promise<void> {
     const slow: Buffer[] = [];
     const opts = { maxStringBytes: this.o.maxStringBytes };
+    const digest = (n: CompareNode, names: Buffer[]) => this.serial(n).run(() => readBatchDigest(n.redis, names, opts));
+    // The master walks the batch call after call; each range it covered goes to the replicas
+    // (their own queues) without holding the master's next call back.
+    const ranges: Promise<void>[] = [];
     for (let from = 0; from < keys.length && !signal.aborted; ) {
       // A call covers about DIGEST_KEYS names (its work budget); sending more would only be sent again.
       const part = keys.slice(from, from + DIGEST_KEYS);
-      const [m, ...reps] = await Promise.all([this.master, ...this.replicas].map((n) => readBatchDigest(n.redis, part, opts)));
+      const m = await digest(this.master, part);
       if (!m) {
-        slow.push(...part); // scripts refused: the per-key path reads everything
+        slow.push(...keys.slice(from)); // scripts refused: the per-key path reads everything
         break;
       }
-      // A call may stop at its budget; the nodes can stop at different keys (encodings differ).
-      const covered = Math.min(m.processed, ...reps.map((d) => d?.processed ?? m.processed));
-      const names = part.slice(0, covered);
-      if (reps.every((d) => d !== null && sameBatch(m, d))) for (const i of m.skipped) slow.push(names[i] as Buffer);
-      else slow.push(...names);
-      from += covered;
+      const names = part.slice(0, m.processed);
+      const check = Promise.all(this.replicas.map((r) => digest(r, names))).then((reps) => {
+        // A replica may stop earlier at its own budget (encodings differ): then they differ.
+        if (reps.every((d) => d !== null && sameBatch(m, d))) for (const i of m.skipped) slow.push(names[i] as Buffer);
+        else slow.push(...names);
+      });
+      check.catch(() => undefined); // awaited below
+      ranges.push(check);
+      from += m.processed;
     }
+    await Promise.all(ranges);
     if (slow.length > 0) await this.compareKeys(slow, signal);
     this.compared += keys.length;
+  }
+
+  private serial(n: CompareNode): Serial {
+    let s = this.serials.get(n);
+    if (!s) {
+      s = new Serial();
+      this.serials.set(n, s);
+    }
+    return s;
   }
 
   /**

@@ -106,6 +106,51 @@ for i, k in ipairs(KEYS) do
 end
 return {n, redis.sha1hex(table.concat(p)), skipped}`;
 
+/**
+ * The same script with its names packed into ARGV[5] (u32 length + bytes each, rebuilt into KEYS
+ * below): one argument instead of one per name costs Node about a microsecond less per name and
+ * call, for a tenth of that in Lua. Keys are then undeclared, which the shebang allows across
+ * slots on a cluster node (7.0+); a server that cannot compile it (before 7.0) gets SCRIPT.
+ */
+const PACKED = `#!lua flags=no-writes,allow-cross-slot-keys,allow-stale
+local packed, KEYS, pos, count = ARGV[5], {}, 1, 0
+while pos <= #packed do
+  local len
+  len, pos = struct.unpack('>I4', packed, pos)
+  count = count + 1
+  KEYS[count] = string.sub(packed, pos, pos + len - 1)
+  pos = pos + len
+end
+${SCRIPT}`;
+
+/** Connections whose server could not compile the packed form: they send names as KEYS. */
+const unpacked = new WeakSet<Redis>();
+
+function pack(names: readonly Buffer[]): Buffer {
+  let size = 0;
+  for (const k of names) size += 4 + k.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const k of names) {
+    out.writeUInt32BE(k.length, at);
+    k.copy(out, at + 4);
+    at += 4 + k.length;
+  }
+  return out;
+}
+
+async function digestCall(redis: Redis, keys: readonly Buffer[], args: number[]): Promise<unknown[] | null> {
+  if (!unpacked.has(redis)) {
+    try {
+      return await runScript(redis, PACKED, [], [...args, pack(keys)]);
+    } catch (err) {
+      if (!/shebang|compiling|unknown command/i.test(err instanceof Error ? err.message : String(err))) throw err;
+      unpacked.add(redis);
+    }
+  }
+  return runScript(redis, SCRIPT, keys, args);
+}
+
 export interface BatchDigest {
   /** Keys covered, from the first: the call may stop early at its budget. */
   processed: number;
@@ -121,7 +166,8 @@ export interface BatchDigestOptions {
 /** Digest of `keys` from the first on (see `processed`), or null when this node refuses scripts. */
 export async function readBatchDigest(redis: Redis, keys: readonly Buffer[], opts: BatchDigestOptions = {}): Promise<BatchDigest | null> {
   const maxBytes = Math.min(INLINE_BYTES, opts.maxStringBytes ?? INLINE_BYTES);
-  const reply = await runScript(redis, SCRIPT, keys, [maxBytes, INLINE_ELEMENTS, REPLY_BUDGET_BYTES, CALL_WORK]);
+  if (keys.length === 0) return null;
+  const reply = await digestCall(redis, keys, [maxBytes, INLINE_ELEMENTS, REPLY_BUDGET_BYTES, CALL_WORK]);
   if (!reply) return null;
   const [n, digest, skipped] = reply;
   const processed = asNumber(n, "batch digest count");

@@ -25,6 +25,6 @@ export function crossSlotScript(script: string, shebang: boolean): string {
 }
 
 /** EVAL arguments after the script / SHA: numkeys 0, then the key count, the keys, the args. */
-export function crossSlotArgs(keys: readonly Buffer[], args: readonly (string | number)[]): (string | number | Buffer)[] {
+export function crossSlotArgs(keys: readonly Buffer[], args: readonly (string | number | Buffer)[]): (string | number | Buffer)[] {
   return [0, keys.length, ...keys, ...args];
 }

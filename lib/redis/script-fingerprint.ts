@@ -82,8 +82,9 @@ function shaOf(script: string): string {
  * is short on the wire, and SLOWLOG shows it whole (it truncates a script's text), so it can be
  * re-run as logged.
  */
-export async function runScript(redis: Redis, script: string, keys: readonly Buffer[], args: (string | number)[]): Promise<unknown[] | null> {
-  if (noScripts.has(redis) || keys.length === 0) return null;
+export async function runScript(redis: Redis, script: string, keys: readonly Buffer[], args: (string | number | Buffer)[]): Promise<unknown[] | null> {
+  // No keys: nothing to do, unless the names travel packed in an argument (see batch-digest.ts).
+  if (noScripts.has(redis) || (keys.length === 0 && !args.some((a) => Buffer.isBuffer(a)))) return null;
   const ro = !noReadOnlyEval.has(redis);
   const cluster = crossSlot.has(redis);
   // Redis < 7 has no shebang flags either; it has no cross-slot check on undeclared keys to lift.
