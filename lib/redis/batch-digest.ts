@@ -34,7 +34,8 @@ local function skip(i)
   p[np + 1] = 'x;'; np = np + 1
 end
 -- Pass 1: OBJECT ENCODING (every type, no error, cheaper than TYPE) and PEXPIRETIME. int and
--- embstr strings are at most 44 bytes: they are read together by one MGET.
+-- embstr strings are at most 44 bytes: they are read together by one MGET (one GET each on a
+-- cluster node, ARGV[5]).
 local enc, exp, short, at = {}, {}, {}, {}
 for i, k in ipairs(KEYS) do
   local e = call('OBJECT', 'ENCODING', k)
@@ -44,7 +45,13 @@ for i, k in ipairs(KEYS) do
     if e == 'int' or e == 'embstr' then short[#short + 1] = k; at[i] = #short end
   end
 end
-local values = #short > 0 and call('MGET', unpack(short)) or {}
+local values = {}
+if ARGV[5] == 'mget' then
+  if #short > 0 then values = call('MGET', unpack(short)) end
+else
+  -- A cluster node refuses one command over keys of several slots: one GET each.
+  for j, k in ipairs(short) do values[j] = call('GET', k) end
+end
 -- Pass 2, within the call's budget. A compact or ordered encoding (listpack, intset, quicklist,
 -- skiplist) serialises the same content the same way on any server with the same configuration,
 -- which a replica fed the master's own commands is: its DUMP goes in the record whole, after
@@ -107,13 +114,13 @@ end
 return {n, redis.sha1hex(table.concat(p)), skipped}`;
 
 /**
- * The same script with its names packed into ARGV[5] (u32 length + bytes each, rebuilt into KEYS
+ * The same script with its names packed into ARGV[6] (u32 length + bytes each, rebuilt into KEYS
  * below): one argument instead of one per name costs Node about a microsecond less per name and
  * call, for a tenth of that in Lua. Keys are then undeclared, which the shebang allows across
  * slots on a cluster node (7.0+); a server that cannot compile it (before 7.0) gets SCRIPT.
  */
 const PACKED = `#!lua flags=no-writes,allow-cross-slot-keys,allow-stale
-local packed, KEYS, pos, count = ARGV[5], {}, 1, 0
+local packed, KEYS, pos, count = ARGV[6], {}, 1, 0
 while pos <= #packed do
   local len
   len, pos = struct.unpack('>I4', packed, pos)
@@ -125,6 +132,8 @@ ${SCRIPT}`;
 
 /** Connections whose server could not compile the packed form: they send names as KEYS. */
 const unpacked = new WeakSet<Redis>();
+/** Cluster nodes (one command may not span slots): short strings are read with one GET each. */
+const noMget = new WeakSet<Redis>();
 
 function pack(names: readonly Buffer[]): Buffer {
   let size = 0;
@@ -139,16 +148,25 @@ function pack(names: readonly Buffer[]): Buffer {
   return out;
 }
 
-async function digestCall(redis: Redis, keys: readonly Buffer[], args: number[]): Promise<unknown[] | null> {
-  if (!unpacked.has(redis)) {
-    try {
-      return await runScript(redis, PACKED, [], [...args, pack(keys)]);
-    } catch (err) {
-      if (!/shebang|compiling|unknown command/i.test(err instanceof Error ? err.message : String(err))) throw err;
-      unpacked.add(redis);
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function digestCall(redis: Redis, keys: readonly Buffer[], params: number[]): Promise<unknown[] | null> {
+  const args = [...params, noMget.has(redis) ? "get" : "mget"];
+  try {
+    if (!unpacked.has(redis)) {
+      try {
+        return await runScript(redis, PACKED, [], [...args, pack(keys)]);
+      } catch (err) {
+        if (!/shebang|compiling|unknown command/i.test(message(err))) throw err;
+        unpacked.add(redis);
+      }
     }
+    return await runScript(redis, SCRIPT, keys, args);
+  } catch (err) {
+    if (noMget.has(redis) || !/non local key|CROSSSLOT/i.test(message(err))) throw err;
+    noMget.add(redis);
+    return digestCall(redis, keys, params);
   }
-  return runScript(redis, SCRIPT, keys, args);
 }
 
 export interface BatchDigest {
