@@ -125,6 +125,7 @@ describe("cluster drills through the server", { timeout: 240_000 }, () => {
     assert.ok(r.epochAfter! > r.epochBefore!, `epoch ${r.epochBefore} → ${r.epochAfter}`);
     assert.deepEqual(r.oldMasterNow?.role, "replica");
     assert.ok(r.canary.acked > 10, JSON.stringify(r.canary));
+    assert.ok((await drillCommands()).includes(`cluster|failover on ${target}`), "the commandstats probe sees what a drill sends");
     const failover = drill.steps.filter((s) => s.command);
     assert.deepEqual(failover.map((s) => [s.name, s.status, s.detail]), [["failover", "ok", `CLUSTER FAILOVER on ${target} (${p.replica.id})`]]);
 
@@ -149,5 +150,26 @@ describe("cluster drills through the server", { timeout: 240_000 }, () => {
     assert.equal(md.status, 200);
     assert.match(md.body, /# Cluster drill .*: failover on c/);
     assert.match(md.body, /\| lost writes \(acknowledged, then gone\) \| 0 \|/);
+  });
+
+  it("a CLIENT PAUSE outage drill is aborted through the API: aborted, the pause named, the slot free for the next drill", async () => {
+    const c = await waitFor("every shard ok again", shards, (x) => x.state === "ok" && x.shards.every((s) => s.replicas.length === 1 && s.master.failure === "ok"), 20_000, 200);
+    const shard = c.shards.find((s) => s.master.address !== cluster!.nodes[0]!.id)!;
+    const target = shard.replicas[0]!.address!;
+    const post = await call<{ id: string }>("POST", "/api/drills", { topology: "c", scenario: "cluster-outage", target, options: { outageMethod: "pause", outageMs: 4000 } });
+    assert.equal(post.status, 201, JSON.stringify(post.body));
+    await waitFor("the pause sent", async () => (await call<Drill>("GET", `/api/drills/${post.body.id}`)).body, (d) => d.steps.some((s) => s.name === "outage" && s.status === "ok"), 20_000, 100);
+    const abort = await call<{ status: string }>("POST", `/api/drills/${post.body.id}/abort`);
+    assert.equal(abort.status, 202);
+    const d = (await waitFor("the drill to end", async () => (await call<Drill>("GET", `/api/drills/${post.body.id}`)).body, (x) => x.status !== "running", 30_000, 100)) as Drill;
+    assert.equal(d.status, "aborted", d.steps.map((s) => `${s.name} [${s.status}] ${s.detail}`).join("\n"));
+    assert.equal(d.error, "aborted by the operator");
+    assert.ok(d.steps.some((s) => s.name === "outage" && /stays paused until/.test(s.detail)));
+    assert.equal(d.clusterReport?.promoted, false);
+    // The topology's one-drill slot is free again: the next start is judged on its plan, not refused as "already running".
+    const other = c.shards.find((s) => s !== shard)!;
+    const next = await call<{ error: string }>("POST", "/api/drills", { topology: "c", scenario: "cluster-failover", target, options: { shardMaster: other.master.address! } });
+    assert.equal(next.status, 409);
+    assert.match(next.body.error, /^refused: .*replica of another shard/);
   });
 });
