@@ -12,6 +12,7 @@ import { EventList } from "@/components/timeline/event-list";
 import { NotFoundView } from "@/components/layout/not-found-view";
 import { SentinelRow } from "@/components/topology/sentinel-row";
 import { TopologyGraph } from "@/components/topology/topology-graph";
+import { ClusterDrillReportView } from "./cluster-drill-report";
 import { DrillReportView } from "./drill-report";
 import { formatMs, formatWhen, SCENARIO_TEXT, STEP_TONE } from "./drill-text";
 import { ViewerNote } from "./drills-view";
@@ -118,6 +119,12 @@ export function DrillDetail({ id, topology }: { id: string; topology?: string })
         <section className="min-w-0 rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-4">
           <h2 className="mb-3 text-sm font-semibold text-slate-300">Report</h2>
           <DrillReportView report={drill.report} />
+        </section>
+      )}
+      {drill?.clusterReport && !running && (
+        <section className="min-w-0 rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-4">
+          <h2 className="mb-3 text-sm font-semibold text-slate-300">Report</h2>
+          <ClusterDrillReportView report={drill.clusterReport} plan={drill.clusterPlan} />
         </section>
       )}
 

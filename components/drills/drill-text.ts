@@ -6,6 +6,8 @@ export const SCENARIO_TEXT: Record<DrillScenario, { label: string; explain: stri
   promote: { label: "Promote", explain: "Manual: REPLICAOF NO ONE on the target, then the other replicas are re-pointed to it." },
   sentinel: { label: "Sentinel failover", explain: "SENTINEL FAILOVER: Sentinel picks and promotes a replica and reconfigures the rest." },
   outage: { label: "Master outage", explain: "CLIENT PAUSE on the master for a while: see what detects it and, with Sentinel, who takes over." },
+  "cluster-failover": { label: "Cluster failover", explain: "CLUSTER FAILOVER (default, FORCE or TAKEOVER) sent to the chosen replica: the cluster promotes it for its shard's slots." },
+  "cluster-outage": { label: "Cluster master outage", explain: "The replica's master stops answering (CLIENT PAUSE: the cluster keeps it; DEBUG SLEEP: the cluster fails it over after node-timeout)." },
 };
 
 export const STATUS_TONE: Record<DrillStatus, string> = {

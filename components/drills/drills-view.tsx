@@ -27,6 +27,7 @@ export function DrillsView() {
   const drills = data?.drills ?? null;
 
   const nodesOf = useCallback((name: string) => Object.values(state.topologies.find((t) => t.name === name)?.nodes ?? {}), [state]);
+  const clusterOf = useCallback((name: string) => state.topologies.find((t) => t.name === name)?.cluster ?? null, [state]);
   const readOnly = me?.role !== "operator";
 
   return (
@@ -40,7 +41,7 @@ export function DrillsView() {
 
       <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">
         <h2 className="mb-3 text-sm font-semibold text-slate-300">New drill</h2>
-        {!hasSnapshot ? <p className="text-xs text-slate-400">Loading topologies…</p> : topologies.length === 0 ? <p className="text-xs text-slate-400">No topology is watched.</p> : <NewDrillForm topologies={topologies} nodesOf={nodesOf} readOnly={readOnly} />}
+        {!hasSnapshot ? <p className="text-xs text-slate-400">Loading topologies…</p> : topologies.length === 0 ? <p className="text-xs text-slate-400">No topology is watched.</p> : <NewDrillForm topologies={topologies} nodesOf={nodesOf} clusterOf={clusterOf} readOnly={readOnly} />}
       </section>
 
       <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-4">

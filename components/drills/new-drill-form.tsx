@@ -2,11 +2,13 @@
 import { useRouter, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import type { DrillOptions, DrillScenario } from "@/lib/drills/types";
-import { SCENARIOS } from "@/lib/drills/types";
+import { REPLICATION_SCENARIOS } from "@/lib/drills/types";
 import type { NodeView } from "@/lib/monitor/types";
 import { formatNumber } from "@/lib/format";
 import { apiJson } from "@/components/keys/api";
 import { ConfirmDialog } from "@/components/keys/confirm-dialog";
+import type { ClusterSummary } from "@/lib/cluster/report";
+import { ClusterDrillForm } from "./cluster-drill-form";
 import { SCENARIO_TEXT } from "./drill-text";
 
 export interface TopologyChoice {
@@ -44,7 +46,18 @@ const BOX = "rounded border border-slate-700 bg-slate-950 px-2 py-1 font-mono te
 const INPUT = `w-full ${BOX}`;
 const NUMBER = `w-24 shrink-0 ${BOX}`;
 
-export function NewDrillForm({ topologies, nodesOf, readOnly }: { topologies: TopologyChoice[]; nodesOf: (topology: string) => NodeView[]; readOnly: boolean }) {
+export function NewDrillForm({
+  topologies,
+  nodesOf,
+  clusterOf = () => null,
+  readOnly,
+}: {
+  topologies: TopologyChoice[];
+  nodesOf: (topology: string) => NodeView[];
+  /** The topology's cluster summary when it is a Redis Cluster: the cluster form replaces the replication one. */
+  clusterOf?: (topology: string) => ClusterSummary | null;
+  readOnly: boolean;
+}) {
   const router = useRouter();
   // The master-down playbook links here with the drill prepared: ?topology=&scenario=&target=
   const params = useSearchParams();
@@ -52,7 +65,7 @@ export function NewDrillForm({ topologies, nodesOf, readOnly }: { topologies: To
   const [topology, setTopology] = useState(params.get("topology") ?? "");
   const [scenario, setScenario] = useState<DrillScenario>(() => {
     const wanted = params.get("scenario");
-    return SCENARIOS.find((s) => s === wanted) ?? "promote";
+    return REPLICATION_SCENARIOS.find((s) => s === wanted) ?? "promote";
   });
   const [target, setTarget] = useState(params.get("target") ?? "");
   const [suggested, setSuggested] = useState<Plan | null>(null);
@@ -71,9 +84,11 @@ export function NewDrillForm({ topologies, nodesOf, readOnly }: { topologies: To
   // The plan's master changes when the topology does (after a drill): ask again then.
   const masters = nodes.filter((n) => n.role === "master" && n.status === "up").map((n) => n.id).sort().join(",");
   const needsTarget = WITH_TARGET.includes(scenario);
+  const cluster = chosen ? clusterOf(chosen) : null;
+  const isCluster = cluster !== null;
 
   useEffect(() => {
-    if (!chosen || !topologies.find((t) => t.name === chosen)?.drills) return;
+    if (!chosen || isCluster || !topologies.find((t) => t.name === chosen)?.drills) return;
     let cancelled = false;
     apiJson<Plan>(planUrl(chosen, scenario, ""))
       .then((p) => {
@@ -86,7 +101,7 @@ export function NewDrillForm({ topologies, nodesOf, readOnly }: { topologies: To
     return () => {
       cancelled = true;
     };
-  }, [chosen, scenario, masters, topologies]);
+  }, [chosen, scenario, masters, topologies, isCluster]);
 
   const replicas = useMemo(
     () => (suggested ? nodes.filter((n) => n.masterId === suggested.oldMaster && n.role === "replica").sort((a, b) => (b.replOffset ?? 0) - (a.replOffset ?? 0)) : []),
@@ -131,22 +146,49 @@ export function NewDrillForm({ topologies, nodesOf, readOnly }: { topologies: To
   };
 
   const disabled = readOnly || !chosen;
+  const topologySelect = (
+    <Field label="topology">
+      <select className={INPUT} value={chosen} onChange={(e) => setTopology(e.target.value)} disabled={readOnly} data-testid="drill-topology">
+        {topologies.map((t) => (
+          <option key={t.name} value={t.name} disabled={!t.drills}>
+            {t.name}
+            {t.drills ? "" : " (drills off)"}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+  const drillsOff = (
+    <>
+      {topologies.filter((t) => !t.drills).length > 0 && (
+        <ul className="space-y-0.5 text-[11px] text-slate-400" data-testid="drills-off">
+          {topologies
+            .filter((t) => !t.drills)
+            .map((t) => (
+              <li key={t.name}>
+                <span className="font-mono text-slate-300">{t.name}</span>: {DRILLS_OFF_NOTE}
+              </li>
+            ))}
+        </ul>
+      )}
+    </>
+  );
+  if (cluster) {
+    return (
+      <div className="space-y-3" data-testid="new-drill">
+        <div className="max-w-xs">{topologySelect}</div>
+        {drillsOff}
+        <ClusterDrillForm key={chosen} topology={chosen} cluster={cluster} readOnly={readOnly} />
+      </div>
+    );
+  }
   return (
     <div className="space-y-3" data-testid="new-drill">
       <div className="grid gap-3 md:grid-cols-2 xl:grid-cols-[minmax(0,0.8fr)_minmax(0,1fr)_minmax(0,1.3fr)_minmax(0,1.2fr)]">
-        <Field label="topology">
-          <select className={INPUT} value={chosen} onChange={(e) => setTopology(e.target.value)} disabled={readOnly} data-testid="drill-topology">
-            {topologies.map((t) => (
-              <option key={t.name} value={t.name} disabled={!t.drills}>
-                {t.name}
-                {t.drills ? "" : " (drills off)"}
-              </option>
-            ))}
-          </select>
-        </Field>
+        {topologySelect}
         <Field label="scenario" hint={SCENARIO_TEXT[scenario].explain}>
           <select className={INPUT} value={scenario} onChange={(e) => setScenario(e.target.value as DrillScenario)} disabled={disabled} data-testid="drill-scenario">
-            {SCENARIOS.map((s) => (
+            {REPLICATION_SCENARIOS.map((s) => (
               <option key={s} value={s}>
                 {SCENARIO_TEXT[s].label}
               </option>
@@ -198,17 +240,7 @@ export function NewDrillForm({ topologies, nodesOf, readOnly }: { topologies: To
         </div>
       </div>
 
-      {topologies.filter((t) => !t.drills).length > 0 && (
-        <ul className="space-y-0.5 text-[11px] text-slate-400" data-testid="drills-off">
-          {topologies
-            .filter((t) => !t.drills)
-            .map((t) => (
-              <li key={t.name}>
-                <span className="font-mono text-slate-300">{t.name}</span>: {DRILLS_OFF_NOTE}
-              </li>
-            ))}
-        </ul>
-      )}
+      {drillsOff}
       {error && (
         <p className="rounded border border-rose-500/40 bg-rose-950/40 px-2 py-1.5 font-mono text-xs text-rose-200" data-testid="drill-form-error">
           {error}

@@ -5,6 +5,7 @@ import type { MonitorHub } from "../monitor/hub";
 import type { TopologyMonitor } from "../monitor/topology-monitor";
 import type { NodeView } from "../monitor/types";
 import { runCommand } from "./admin";
+import { ClusterPlanError, executeClusterDrill, planClusterDrill } from "./cluster/manage";
 import { CanaryWriter } from "./canary";
 import { DrillJournal } from "./journal";
 import { RoleProbe } from "./role-probe";
@@ -12,7 +13,8 @@ import { buildReport } from "./report";
 import { SCENARIO_RUNNERS, type DrillContext } from "./scenarios";
 import { pause } from "./wait";
 import type { DrillStore } from "./store";
-import { listItem, type Drill, type DrillListItem, type DrillOptions, type DrillPlan, type DrillScenario } from "./types";
+import type { ClusterDrillPlan } from "./cluster/types";
+import { isClusterScenario, listItem, type Drill, type DrillListItem, type DrillOptions, type DrillPlan, type DrillScenario } from "./types";
 
 export type { DrillPlan };
 
@@ -91,6 +93,15 @@ export class DrillManager {
   /** What a drill would do and what stands in its way, without doing anything. */
   plan(req: Omit<DrillRequest, "user">): DrillPlan {
     const m = this.monitorFor(req.topology);
+    if (isClusterScenario(req.scenario)) {
+      try {
+        return planClusterDrill(m, req.scenario, req.target, req.options);
+      } catch (err) {
+        if (err instanceof ClusterPlanError) throw new DrillError(err.status, err.message);
+        throw err;
+      }
+    }
+    if (m.clusterStatus()) throw new DrillError(409, `"${req.topology}" is a Redis Cluster: use the cluster-failover or cluster-outage scenario on a replica of one shard`);
     const views = m.views();
     const master = currentMaster(views);
     if (!master) throw new DrillError(409, "no master is up in this topology");
@@ -125,6 +136,8 @@ export class DrillManager {
   async start(req: DrillRequest): Promise<Drill> {
     if (this.running.has(req.topology)) throw new DrillError(409, `a drill is already running on "${req.topology}"`);
     const plan = this.plan(req);
+    // A refused cluster plan has nothing to run: options.force cannot override it.
+    if (plan.cluster && !plan.cluster.plan) throw new DrillError(409, `refused: ${plan.cluster.refusals.join("; ")}`);
     if (plan.problems.length && !req.options?.force) {
       throw new DrillError(409, `pre-checks failed: ${plan.problems.join("; ")} (send options.force to run anyway)`);
     }
@@ -142,6 +155,7 @@ export class DrillManager {
       steps: [],
       events: [],
       report: null,
+      ...(plan.cluster?.plan ? { clusterPlan: plan.cluster.plan, clusterReport: null } : {}),
       error: null,
     };
     const abort = new AbortController();
@@ -156,7 +170,7 @@ export class DrillManager {
     }
     this.remember(drill);
     this.store.prune().catch((err: unknown) => console.error("replscope: cannot prune old drills", err));
-    void this.execute(drill, plan, abort.signal, save);
+    void (drill.clusterPlan ? this.executeCluster(drill, drill.clusterPlan, abort.signal, save) : this.execute(drill, plan, abort.signal, save));
     return drill;
   }
 
@@ -198,6 +212,48 @@ export class DrillManager {
     for (const [oldest] of this.recent) {
       if (this.recent.size <= 20) break;
       this.recent.delete(oldest);
+    }
+  }
+
+  /** A cluster drill: lib/drills/cluster runs it; here it gets the journal, the timeline and the final record. */
+  private async executeCluster(drill: Drill, plan: ClusterDrillPlan, signal: AbortSignal, save: (d: Drill) => Promise<void>): Promise<void> {
+    const m = this.hub.get(drill.topology)!;
+    const journal = new DrillJournal(drill, save, this.onUpdate);
+    const off = m.onChange((_t, c) => {
+      for (const e of c.events) if (drill.events.length < MAX_EVENTS) drill.events.push(e);
+    });
+    let outcome: Drill["status"] = "failed";
+    try {
+      const r = await executeClusterDrill({ m, drill, plan, signal, journal });
+      outcome = r.status;
+      drill.error = r.error;
+    } catch (err) {
+      drill.error = err instanceof Error ? err.message : String(err);
+      journal.step("error", "error", drill.error);
+    } finally {
+      off();
+      drill.endedAt = Date.now();
+      await journal.flush();
+      drill.status = outcome;
+      const r = drill.clusterReport;
+      const node = m.resolve(plan.replica.address);
+      const nameOf = (id: string | null | undefined) => [plan.master, plan.replica, ...plan.siblings].find((n) => n.id === id)?.address ?? id ?? "—";
+      m.record(node, [
+        {
+          kind: `drill:${outcome}`,
+          node,
+          severity: outcome === "done" ? "info" : "warning",
+          text: `drill ${drill.scenario} (${plan.mode}) on slots ${plan.slotsText} ${outcome}: new master ${nameOf(r?.newMaster)}, write outage ${r?.writeOutageMs ?? 0} ms, ${r?.lostWrites ?? 0} lost writes`,
+          data: { drill: drill.id },
+        },
+      ]);
+      try {
+        await save(drill);
+      } catch (err) {
+        console.error(`replscope: cannot save the final record of drill ${drill.id}`, err);
+      }
+      this.running.delete(drill.topology);
+      this.onUpdate(drill);
     }
   }
 
@@ -247,6 +303,7 @@ export class DrillManager {
       probe.start();
       canary.start();
       await pause(600, signal);
+      if (isClusterScenario(drill.scenario)) throw new Error(`${drill.scenario} runs only with a cluster plan`);
       await SCENARIO_RUNNERS[drill.scenario](ctx);
       // Let the canary land a few writes on the settled master.
       await pause(1000, signal);

@@ -3,7 +3,7 @@ import type { TopologyMonitor } from "../monitor/topology-monitor";
 import { splitAddress } from "../redis/address";
 import { createConnection, describeRedisError, withTimeout } from "../redis/connection";
 import { pause, until } from "./wait";
-import type { Drill, DrillPlan, DrillScenario, DrillStep } from "./types";
+import type { Drill, DrillPlan, DrillStep, ReplicationScenario } from "./types";
 
 export interface DrillContext {
   monitor: TopologyMonitor;
@@ -217,7 +217,7 @@ async function outage(ctx: DrillContext): Promise<void> {
   }
 }
 
-export const SCENARIO_RUNNERS: Record<DrillScenario, (ctx: DrillContext) => Promise<void>> = {
+export const SCENARIO_RUNNERS: Record<ReplicationScenario, (ctx: DrillContext) => Promise<void>> = {
   promote,
   switchover,
   sentinel: sentinelFailover,

@@ -1,8 +1,17 @@
 // The shapes of a failover drill and its report. Pure data.
 import type { TimelineEvent } from "../timeline/types";
+import type { ClusterDrillMode, ClusterDrillPlan, ClusterDrillReport, OutageMethod } from "./cluster/types";
 
-export const SCENARIOS = ["switchover", "promote", "sentinel", "outage"] as const;
+export const REPLICATION_SCENARIOS = ["switchover", "promote", "sentinel", "outage"] as const;
+export type ReplicationScenario = (typeof REPLICATION_SCENARIOS)[number];
+/** Drills on a Redis Cluster shard (lib/drills/cluster): CLUSTER FAILOVER on a replica, or its master made unresponsive. */
+export const CLUSTER_SCENARIOS = ["cluster-failover", "cluster-outage"] as const;
+export type ClusterScenario = (typeof CLUSTER_SCENARIOS)[number];
+export const SCENARIOS = [...REPLICATION_SCENARIOS, ...CLUSTER_SCENARIOS] as const;
 export type DrillScenario = (typeof SCENARIOS)[number];
+export const isClusterScenario = (s: DrillScenario): s is ClusterScenario => s === "cluster-failover" || s === "cluster-outage";
+/** CLUSTER FAILOVER's variants (cluster-failover). */
+export const CLUSTER_FAILOVER_MODES = ["failover", "force", "takeover"] as const satisfies readonly ClusterDrillMode[];
 /** "interrupted": the dashboard process stopped (crash, kill -9) while the drill ran. */
 export type DrillStatus = "running" | "done" | "aborted" | "failed" | "interrupted";
 
@@ -66,7 +75,11 @@ export interface Drill {
   touches: string[];
   steps: DrillStep[];
   events: TimelineEvent[];
+  /** Replication drills' report; null for cluster drills (see clusterReport). */
   report: DrillReport | null;
+  /** Cluster drills only (absent on drills stored before they existed): the plan that was confirmed and the report. */
+  clusterPlan?: ClusterDrillPlan;
+  clusterReport?: ClusterDrillReport | null;
   error: string | null;
 }
 
@@ -82,6 +95,12 @@ export interface DrillOptions {
   outageMs?: number;
   /** Overall deadline for the drill to settle. */
   timeoutMs?: number;
+  /** cluster-failover: CLUSTER FAILOVER (default), FORCE or TAKEOVER. */
+  clusterMode?: (typeof CLUSTER_FAILOVER_MODES)[number];
+  /** cluster-outage: CLIENT PAUSE (the cluster keeps the master) or DEBUG SLEEP (it fails over). */
+  outageMethod?: OutageMethod;
+  /** Cluster drills: the shard (its master's host:port) the operator chose the replica in. */
+  shardMaster?: string;
 }
 
 /** What a drill will do, decided before it starts (DrillManager.plan). */
@@ -92,6 +111,11 @@ export interface DrillPlan {
   problems: string[];
   /** Replicas that were not online when the drill was planned: nobody waits for them to settle. */
   offline: string[];
+  /**
+   * Cluster drills: the checked plan (null when refused: `problems` then holds the refusals, which
+   * options.force does not override) and the shard's slots.
+   */
+  cluster?: { plan: ClusterDrillPlan | null; refusals: string[]; warnings: string[]; slots: string | null };
 }
 
 /** What the drill list shows of a drill: its summary columns, no steps, no events. */
@@ -107,8 +131,18 @@ export interface DrillListItem {
   report: { newMaster: string | null; writeOutageMs: number | null; lostWrites: number; canary: { sent: number; failed: number } } | null;
 }
 
-export function listItem(d: Omit<Drill, "events">): DrillListItem {
+/** The list's summary of either report; a cluster drill names its new master by address. */
+export function reportSummary(d: Pick<Drill, "report" | "clusterReport" | "clusterPlan">): DrillListItem["report"] {
   const r = d.report;
+  if (r) return { newMaster: r.newMaster, writeOutageMs: r.writeOutageMs, lostWrites: r.lostWrites, canary: { sent: r.canary.sent, failed: r.canary.failed } };
+  const c = d.clusterReport;
+  if (!c) return null;
+  const p = d.clusterPlan;
+  const address = p ? [p.master, p.replica, ...p.siblings].find((n) => n.id === c.newMaster)?.address : undefined;
+  return { newMaster: address ?? c.newMaster, writeOutageMs: c.writeOutageMs, lostWrites: c.lostWrites, canary: { sent: c.canary.sent, failed: c.canary.failed } };
+}
+
+export function listItem(d: Omit<Drill, "events">): DrillListItem {
   return {
     id: d.id,
     topology: d.topology,
@@ -118,6 +152,6 @@ export function listItem(d: Omit<Drill, "events">): DrillListItem {
     status: d.status,
     startedAt: d.startedAt,
     endedAt: d.endedAt,
-    report: r ? { newMaster: r.newMaster, writeOutageMs: r.writeOutageMs, lostWrites: r.lostWrites, canary: { sent: r.canary.sent, failed: r.canary.failed } } : null,
+    report: reportSummary(d),
   };
 }

@@ -2,7 +2,7 @@
 // its timeline events as rows. save() commits before it resolves (the runner saves before each
 // command it sends, so a crash leaves a record of everything the drill did).
 import type { Kysely } from "kysely";
-import type { Drill, DrillListItem } from "../drills/types";
+import { reportSummary, type Drill, type DrillListItem } from "../drills/types";
 import type { Database } from "./schema";
 import { chunks, type RawQuery } from "./util";
 
@@ -25,7 +25,7 @@ export class DrillRepo {
   /** The statements of save(), for a caller that commits them with others (the legacy import). */
   saveQueries(d: Drill, eventsFrom = 0, now = Date.now()): RawQuery[] {
     const { events, ...summary } = d;
-    const r = d.report;
+    const r = reportSummary(d);
     const row = {
       id: d.id,
       topology: d.topology,
