@@ -53,11 +53,12 @@ function Figure({ label, value, stale = false }: { label: string; value: string;
 }
 
 export function ShardTable({ shards, topology }: { shards: ShardRow[]; topology: string }) {
+  // data-master on each row: the node the cluster view names master of that shard (bench:cluster times a failover by it).
   if (!shards.length) return <p className="py-6 text-center text-sm text-slate-400">The cluster lists no master.</p>;
   return (
     <ol className="space-y-3" data-testid="shard-table">
       {shards.map((s, i) => (
-        <li key={s.master.id} className="rounded-lg border border-slate-800 bg-slate-900/50 p-3" data-testid="shard-row">
+        <li key={s.master.id} className="rounded-lg border border-slate-800 bg-slate-900/50 p-3" data-testid="shard-row" data-master={s.master.address ?? s.master.id}>
           <div className="flex flex-wrap items-center gap-x-3 gap-y-1">
             <span className={`h-3 w-3 shrink-0 rounded-sm ${shardColour(i)}`} />
             <span className="text-[10px] font-semibold tracking-wider text-rose-300 uppercase">master</span>
