@@ -63,6 +63,9 @@ const MAX_MASTER_READS = 128;
 
 export class ClusterWatcher {
   private readonly abort = new AbortController();
+  /** Ends the current wait early (readSoon); a call during a round makes the next round start at once. */
+  private wake = new AbortController();
+  private soon = false;
   private readonly conns = new Map<string, Redis>();
   private readonly tracker = new MigrationTracker();
   private started = false;
@@ -95,6 +98,12 @@ export class ClusterWatcher {
     this.conns.clear();
   }
 
+  /** Reads the cluster again now (e.g. a node poll saw a role change), not at the next period. */
+  readSoon(): void {
+    this.soon = true;
+    this.wake.abort();
+  }
+
   /** The current status (a shallow copy; the view is replaced, never mutated). */
   current(): ClusterStatus {
     return { ...this.status };
@@ -115,10 +124,17 @@ export class ClusterWatcher {
       if (signal.aborted || this.status.mode === "not-cluster") break;
       failures = ok ? 0 : failures + 1;
       const waitMs = ok ? this.everyMs : exponentialBackoff(failures - 1, { baseMs: Math.min(this.everyMs, 1000), capMs: this.everyMs });
+      if (this.soon) {
+        this.soon = false;
+        this.wake = new AbortController();
+        continue;
+      }
       try {
-        await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal });
+        await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal: AbortSignal.any([signal, this.wake.signal]) });
       } catch {
-        break;
+        if (signal.aborted) break;
+        this.soon = false;
+        this.wake = new AbortController();
       }
     }
     this.stop();

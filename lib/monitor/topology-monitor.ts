@@ -279,7 +279,11 @@ export class TopologyMonitor {
     }
     this.states.set(id, next);
     if (r.ok) for (const l of this.pollListeners) l(this.name, id, r.latencyMs);
-    if (prev.role !== next.role && prev.role !== null) this.pollers.get(id)?.refreshFactsSoon();
+    if (prev.role !== next.role && prev.role !== null) {
+      this.pollers.get(id)?.refreshFactsSoon();
+      // A node's own poll saw a promotion or demotion first: read the cluster now, not in up to 2 s.
+      this.cluster?.readSoon();
+    }
     if (next.nodeConfig !== prev.nodeConfig || (next.status === "up" && prev.lastOkAt === null)) this.configureLog(next);
     const nodeEvents = diffNode(prev, next);
     nodeEvents.push(...this.resync.observe(prev, next, r.at).map(this.resyncEvent));
