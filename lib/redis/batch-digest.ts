@@ -44,7 +44,13 @@ for i, k in ipairs(KEYS) do
     if e == 'int' or e == 'embstr' then short[#short + 1] = k; at[i] = #short end
   end
 end
-local values = #short > 0 and call('MGET', unpack(short)) or {}
+-- On a cluster node an MGET over names of several slots is refused, even with allow-cross-slot-keys
+-- (7.0 reports it as "non local key"): those names are then read one GET each.
+local values = {}
+if #short > 0 then
+  local r = redis.pcall('MGET', unpack(short))
+  if type(r) == 'table' and not r.err then values = r else for j, k in ipairs(short) do values[j] = call('GET', k) end end
+end
 -- Pass 2, within the call's budget. A compact or ordered encoding (listpack, intset, quicklist,
 -- skiplist) serialises the same content the same way on any server with the same configuration,
 -- which a replica fed the master's own commands is: its DUMP goes in the record whole, after
