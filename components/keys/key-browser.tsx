@@ -274,7 +274,7 @@ export function KeyBrowser(props: KeyBrowserProps) {
             <KeyTree node={node} topology={topology} db={db} type={type} separator={separator} restart={scanRequest} selected={selected} onOpen={(k) => setSelected(k.key)} descriptions={descriptions} />
           ) : keys.length === 0 && !loading ? (
             <p className="p-6 text-center text-xs text-slate-400" data-testid="no-keys">
-              {error ? "" : done ? (match || type ? "No key matches this pattern and type." : `db${db} is empty on this node.`) : "No matches in this part of the keyspace yet: scan more."}
+              {error ? "" : done ? (match || type ? "No key matches this pattern and type." : cluster ? (notRead.length > 0 ? "No keys on the shards that could be read." : "The cluster holds no keys.") : `db${db} is empty on this node.`) : "No matches in this part of the keyspace yet: scan more."}
             </p>
           ) : (
             <KeyList keys={keys} selected={selected} onOpen={(k) => setSelected(k.key)} descriptions={descriptions} />
