@@ -66,6 +66,11 @@ export function KeyBrowser(props: KeyBrowserProps) {
   const cluster = node === WHOLE_CLUSTER;
   const descriptions = useDescriptions({ node, topology, db, cluster });
 
+  // The folder view walks one node; the whole cluster is listed only.
+  useEffect(() => {
+    if (cluster) setMode("list");
+  }, [cluster]);
+
   useEffect(() => {
     if (!topology) return;
     let stale = false;
