@@ -66,11 +66,6 @@ export function KeyBrowser(props: KeyBrowserProps) {
   const cluster = node === WHOLE_CLUSTER;
   const descriptions = useDescriptions({ node, topology, db, cluster });
 
-  // The folder view walks one node; the whole cluster is listed only.
-  useEffect(() => {
-    if (cluster) setMode("list");
-  }, [cluster]);
-
   useEffect(() => {
     if (!topology) return;
     let stale = false;
@@ -193,6 +188,8 @@ export function KeyBrowser(props: KeyBrowserProps) {
   };
 
   const done = cursor === "0";
+  // The folder view walks one node; the whole cluster is listed only.
+  const view = cluster ? "list" : mode;
   // Whole-cluster mode opens a key on its shard's master (the side-by-side then shows that shard).
   const panelNode = cluster ? (keys.find((k) => k.key === selected)?.shardMaster ?? "") : node;
   const dbChoices = [...new Set([0, db, ...dbs.map((d) => d.db)])].sort((a, b) => a - b);
@@ -232,7 +229,7 @@ export function KeyBrowser(props: KeyBrowserProps) {
             <button type="submit" className="rounded bg-sky-600 px-2 py-1 text-xs font-semibold hover:bg-sky-500" data-testid="scan">Scan</button>
           </form>
           <div className="flex items-center justify-between gap-2 text-[11px] text-slate-400">
-            {mode === "list" ? (
+            {view === "list" ? (
               <span className="num" data-testid="scan-progress">
                 {formatNumber(keys.length)} keys · scanned {formatNumber(scanned)} of ~{formatNumber(dbsize)}
                 {cluster ? ` · ${shardCount} shards` : ""}
@@ -247,10 +244,10 @@ export function KeyBrowser(props: KeyBrowserProps) {
               {!cluster && <button type="button" onClick={() => setMode(mode === "list" ? "tree" : "list")} className="whitespace-nowrap rounded border border-slate-700 px-1.5 py-0.5 hover:bg-slate-800" data-testid="view-mode">
                 {mode === "list" ? "Tree view" : "List view"}
               </button>}
-              {mode === "tree" && <input value={separator} onChange={(e) => setSeparator(e.target.value.slice(0, 4))} className={`${input} w-10 py-0.5 text-center font-mono`} aria-label="separator" data-testid="separator" />}
+              {view === "tree" && <input value={separator} onChange={(e) => setSeparator(e.target.value.slice(0, 4))} className={`${input} w-10 py-0.5 text-center font-mono`} aria-label="separator" data-testid="separator" />}
             </span>
           </div>
-          <div className={`flex items-center gap-2 text-xs ${mode === "tree" ? "hidden" : ""}`}>
+          <div className={`flex items-center gap-2 text-xs ${view === "tree" ? "hidden" : ""}`}>
             <button type="button" onClick={() => void more(keys.length + 1)} disabled={loading || done || cursor === null} className="rounded border border-slate-600 px-2 py-0.5 text-slate-200 hover:bg-slate-800 disabled:opacity-40" data-testid="scan-more">
               Scan more
             </button>
@@ -269,13 +266,13 @@ export function KeyBrowser(props: KeyBrowserProps) {
               {notRead.map((n) => <li key={n}>shard not read: {n}</li>)}
             </ul>
           )}
-          {cluster && mode === "list" && keys.length > 0 && (
+          {cluster && keys.length > 0 && (
             <div className="flex gap-2 px-2 text-[10px] tracking-wide text-slate-500 uppercase"><span className="flex-1 pl-16">key</span><span className="w-12 text-right">slot</span><span className="w-28">shard master</span><span className="w-32" /></div>
           )}
           {error && <p className="rounded border border-rose-500/40 bg-rose-950/40 px-2 py-1 text-xs text-rose-200" data-testid="browse-error">{error}</p>}
         </div>
         <div className="min-h-0 flex-1">
-          {mode === "tree" && !cluster ? (
+          {view === "tree" ? (
             <KeyTree node={node} topology={topology} db={db} type={type} separator={separator} restart={scanRequest} selected={selected} onOpen={(k) => setSelected(k.key)} descriptions={descriptions} />
           ) : keys.length === 0 && !loading ? (
             <p className="p-6 text-center text-xs text-slate-400" data-testid="no-keys">
