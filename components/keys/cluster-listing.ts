@@ -56,13 +56,3 @@ export async function fetchClusterPage(topology: string, from: string, count: nu
     keys: page.keys.map((k) => ({ key: k.key, display: k.display, type: type || null, ttl: null, slot: k.slot, shard: k.shard, shardMaster: master.get(k.shard) ?? null })),
   };
 }
-
-/** Whether a topology is a Redis Cluster (its cluster API answers). */
-export async function isClusterTopology(topology: string): Promise<boolean> {
-  try {
-    await apiJson(`/api/clusters/${encodeURIComponent(topology)}`);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { KeyspaceDb } from "@/lib/redis/info";
 import { formatNumber } from "@/lib/format";
 import { apiJson, keyPageUrl, type TopologyListing } from "./api";
-import { fetchClusterPage, isClusterTopology, WHOLE_CLUSTER } from "./cluster-listing";
+import { fetchClusterPage, WHOLE_CLUSTER } from "./cluster-listing";
 import { KeyPanel } from "./key-panel";
 import { KeyList, type ListedKey } from "./key-rows";
 import { KeyTree } from "./key-tree";
@@ -58,27 +58,11 @@ export function KeyBrowser(props: KeyBrowserProps) {
   const [selected, setSelected] = useState<string | null>(props.keyToken ?? null);
   const generation = useRef(0);
   const stopBulk = useRef(false);
-  const [isCluster, setIsCluster] = useState(false);
   const [notRead, setNotRead] = useState<string[]>([]);
   const [shardCount, setShardCount] = useState(0);
-  /** Opened without a node: a cluster topology starts in whole-cluster mode once it is known to be one. */
-  const autoCluster = useRef(!props.node);
   const cluster = node === WHOLE_CLUSTER;
+  const initialTopology = useRef(props.topology);
   const descriptions = useDescriptions({ node, topology, db, cluster });
-
-  useEffect(() => {
-    if (!topology) return;
-    let stale = false;
-    void isClusterTopology(topology).then((c) => {
-      if (stale) return;
-      setIsCluster(c);
-      if (c && autoCluster.current) setNode(WHOLE_CLUSTER);
-      autoCluster.current = false;
-    });
-    return () => {
-      stale = true;
-    };
-  }, [topology]);
 
   useEffect(() => {
     void (async () => {
@@ -88,8 +72,10 @@ export function KeyBrowser(props: KeyBrowserProps) {
         const first = t.topologies[0];
         if (!first) return;
         setTopology((cur) => cur || first.name);
-        const master = first.nodes.find((n) => n.role === "master" && n.status === "up") ?? first.nodes[0];
-        setNode((cur) => cur || master?.id || "");
+        // Opened without a node: a cluster starts in whole-cluster mode, a replication topology on its master.
+        const chosen = t.topologies.find((x) => x.name === (initialTopology.current ?? first.name)) ?? first;
+        const master = chosen.nodes.find((n) => n.role === "master" && n.status === "up") ?? chosen.nodes[0];
+        setNode((cur) => cur || (chosen.cluster ? WHOLE_CLUSTER : master?.id) || "");
       } catch (err) {
         setError(err instanceof Error ? err.message : String(err));
       }
@@ -97,6 +83,7 @@ export function KeyBrowser(props: KeyBrowserProps) {
   }, []);
 
   const nodes = topologies.find((t) => t.name === topology)?.nodes ?? [];
+  const isCluster = topologies.find((t) => t.name === topology)?.cluster === true;
 
   const fetchPage = useCallback(
     async (from: string, count: number): Promise<Listing> => {
