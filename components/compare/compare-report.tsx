@@ -4,6 +4,7 @@ import { realCount, type CompareReport, type ReportKind } from "@/lib/compare/re
 import { formatDuration, formatNumber } from "@/lib/format";
 import { keyPageUrl } from "@/components/keys/api";
 import { VirtualRows } from "@/components/keys/virtual-rows";
+import { ShardTable } from "./shard-table";
 
 const KIND_STYLE: Record<ReportKind, string> = {
   "missing-on-replica": "text-rose-300",
@@ -80,6 +81,7 @@ export function CompareReportView({ report: r, onCancel, onDelete }: { report: C
           Keys only on <span className="font-mono">{s.node}</span>: {s.ran ? "its own SCAN looked each of its keys up on the master." : `its own SCAN was ${s.why}.`}
         </p>
       ))}
+      {r.shards && <ShardTable shards={r.shards} />}
       <div className="rounded-lg border border-slate-800 bg-slate-900/50">
         <div className="flex items-center gap-3 border-b border-slate-800 px-3 py-2 text-xs">
           <h3 className="font-semibold tracking-wide text-slate-300 uppercase">Differences</h3>
@@ -103,6 +105,7 @@ export function CompareReportView({ report: r, onCancel, onDelete }: { report: C
                     <span className={`w-24 shrink-0 truncate font-semibold sm:w-36 ${KIND_STYLE[d.kind]}`}>{d.kind}</span>
                     <Link href={keyPageUrl({ node: d.node, topology: r.topology, db: r.db, key: d.key })} className="w-40 shrink-0 truncate font-mono text-sky-200 hover:underline sm:w-64" title={d.display}>{d.display}</Link>
                     <span className="w-28 shrink-0 truncate font-mono text-slate-400 sm:w-40" title={d.node}>{d.node}</span>
+                    {d.shard !== undefined && <span className="w-24 shrink-0 truncate font-mono text-slate-500" title={`shard ${d.shard}`} data-testid="difference-shard">{d.shard.slice(0, 10)}</span>}
                     <span className="min-w-0 flex-1 truncate text-slate-300" title={d.detail}>{d.detail}</span>
                   </div>
                 );

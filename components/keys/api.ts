@@ -27,7 +27,8 @@ export async function apiJson<T>(url: string, init?: RequestInit): Promise<T> {
 }
 
 export interface TopologyListing {
-  topologies: { name: string; nodes: import("@/lib/monitor/types").NodeView[] }[];
+  /** `cluster`: a Redis Cluster as last read (the key browser then offers the whole-cluster mode). */
+  topologies: { name: string; cluster?: boolean; nodes: import("@/lib/monitor/types").NodeView[] }[];
 }
 
 export const WRITABLE_REPLICA_NOTE =

@@ -12,6 +12,10 @@ export interface ListedKey {
   type: string | null;
   /** Seconds, -1 = no expiry; null until described. */
   ttl: number | null;
+  /** Whole-cluster browse: the key's slot, its shard (master node id) and that master's address. */
+  slot?: number;
+  shard?: string;
+  shardMaster?: string | null;
 }
 
 export const ROW = 28;
@@ -57,6 +61,12 @@ export function KeyRow({ k, d, selected, onOpen, indent = 0, label }: { k: Liste
       <span className={`min-w-0 flex-1 truncate font-mono ${f.state === "gone" ? "text-slate-500 line-through" : isEscaped(k.key) ? "text-amber-200" : "text-slate-100"}`} title={k.display}>
         {label ?? k.display}
       </span>
+      {k.slot !== undefined && (
+        <>
+          <span className="num w-12 shrink-0 text-right font-mono text-[11px] text-slate-400" data-testid="key-slot" title="hash slot">{k.slot}</span>
+          <span className="w-28 shrink-0 truncate font-mono text-[11px] text-slate-500" data-testid="key-shard" title={`shard ${k.shard ?? ""}`}>{k.shardMaster ?? k.shard?.slice(0, 12)}</span>
+        </>
+      )}
       <span className="num w-14 shrink-0 text-right font-mono text-[11px] text-slate-400" data-testid="key-size" title={f.state === "described" ? sizeTitle(f.type, f.length, f.memory) : undefined}>
         {f.state === "described" ? (f.memory === null ? "" : formatBytes(f.memory)) : f.state === "pending" ? pending : ""}
       </span>

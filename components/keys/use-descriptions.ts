@@ -21,8 +21,9 @@ export interface Descriptions {
   refresh(token: string): void;
 }
 
-export function useDescriptions(scope: { node: string; topology: string; db: number }): Descriptions {
-  const { node, topology, db } = scope;
+/** `cluster`: the rows come from every shard; the cluster's describe asks each key's own master. */
+export function useDescriptions(scope: { node: string; topology: string; db: number; cluster?: boolean }): Descriptions {
+  const { node, topology, db, cluster = false } = scope;
   const cache = useRef(new Map<string, Described>());
   const inflight = useRef(new Set<string>());
   const wanted = useRef<string[]>([]);
@@ -36,7 +37,7 @@ export function useDescriptions(scope: { node: string; topology: string; db: num
     cache.current.clear();
     inflight.current.clear();
     return () => clearTimeout(timer.current);
-  }, [node, topology, db]);
+  }, [node, topology, db, cluster]);
 
   const flush = useCallback(async () => {
     const gen = generation.current;
@@ -46,7 +47,8 @@ export function useDescriptions(scope: { node: string; topology: string; db: num
       const batch = todo.slice(i, i + PER_REQUEST);
       for (const t of batch) inflight.current.add(t);
       try {
-        const body = await apiJson<Answer>(`/api/nodes/${encodeURIComponent(node)}/keys/describe`, { method: "POST", body: JSON.stringify({ topology: topology || undefined, db, keys: batch }) });
+        const url = cluster ? `/api/clusters/${encodeURIComponent(topology)}/keys/describe` : `/api/nodes/${encodeURIComponent(node)}/keys/describe`;
+        const body = await apiJson<Answer>(url, { method: "POST", body: JSON.stringify(cluster ? { keys: batch } : { topology: topology || undefined, db, keys: batch }) });
         if (gen !== generation.current) return;
         for (const d of body.keys) {
           const { key, ...rest } = d;
@@ -65,7 +67,7 @@ export function useDescriptions(scope: { node: string; topology: string; db: num
         if (gen === generation.current) for (const t of batch) inflight.current.delete(t);
       }
     }
-  }, [node, topology, db]);
+  }, [node, topology, db, cluster]);
 
   const want = useCallback(
     (tokens: string[]) => {

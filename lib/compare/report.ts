@@ -1,5 +1,6 @@
 // The compare report: what a job found, bounded, and its CSV form. Pure.
 import { HIDDEN_DIFFERENCE_DETAIL, type DifferenceKind } from "../redis/fingerprint";
+import type { ShardCompareSummary } from "./cluster";
 
 /** Differences that count, plus the two outcomes that must not be mistaken for them. */
 export type ReportKind = DifferenceKind | "expiring" | "unverified";
@@ -12,6 +13,8 @@ export interface ReportDifference {
   /** The replica the difference is on (host:port). */
   node: string;
   detail: string;
+  /** Cluster compares: the shard (its master's node id) the difference is in. */
+  shard?: string;
 }
 
 /** "interrupted": the dashboard process stopped (crash, kill -9) while the job ran. */
@@ -60,6 +63,11 @@ export interface CompareSummary {
   replicaScans?: { node: string; ran: boolean; why: string }[];
   maxKeysPerSec: number;
   error: string | null;
+  /**
+   * Cluster compares (lib/compare/cluster): one row per shard, its master against its replicas.
+   * Absent for a replication topology and in reports stored before clusters were compared.
+   */
+  shards?: ShardCompareSummary[];
 }
 
 export interface CompareReport extends CompareSummary {
@@ -116,8 +124,11 @@ export function csvCell(value: string): string {
 }
 
 export function reportCsv(r: CompareReport): string {
-  const lines = [["kind", "node", "key", "key_token", "detail"].map(csvCell).join(",")];
-  for (const d of r.differences) lines.push([d.kind, d.node, d.display, d.key, d.detail].map(csvCell).join(","));
+  // The shard column only for a cluster compare: older CSV readers keep their five columns.
+  const cluster = r.shards !== undefined;
+  const head = ["kind", "node", "key", "key_token", "detail", ...(cluster ? ["shard"] : [])];
+  const lines = [head.map(csvCell).join(",")];
+  for (const d of r.differences) lines.push([d.kind, d.node, d.display, d.key, d.detail, ...(cluster ? [d.shard ?? ""] : [])].map(csvCell).join(","));
   return `${lines.join("\r\n")}\r\n`;
 }
 

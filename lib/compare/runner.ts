@@ -6,8 +6,11 @@
 import { randomBytes } from "node:crypto";
 import type Redis from "ioredis";
 import { connectOptionsFor, rootMaster } from "../keys/node-target";
+import type { ClusterView } from "../cluster/model";
 import type { MonitorHub } from "../monitor/hub";
+import type { TopologyMonitor } from "../monitor/topology-monitor";
 import { connectionError, createConnection, describeRedisError } from "../redis/connection";
+import { ClusterCompareRun, connectCluster } from "./cluster-launch";
 import { CompareJob, type CompareJobOptions, type CompareNode } from "./job";
 import type { CompareReport, CompareSummary } from "./report";
 import type { CompareRepo } from "../store/compare";
@@ -26,8 +29,14 @@ export interface StartRequest {
   ttlToleranceMs?: number;
 }
 
+/** A replication CompareJob or a cluster's ClusterCompareRun: both report in the CompareReport shape. */
+interface Runnable {
+  run(signal: AbortSignal): Promise<void>;
+  report(): CompareReport;
+}
+
 interface Running {
-  job: CompareJob;
+  job: Runnable;
   ctl: AbortController;
   done: Promise<void>;
 }
@@ -82,6 +91,8 @@ export class CompareRunner {
   private async launch(req: StartRequest, jobOptions: Partial<CompareJobOptions>): Promise<StartResult> {
     const monitor = req.topology === undefined ? this.hub.monitors.values().next().value : this.hub.get(req.topology);
     if (!monitor) return { status: 404, error: req.topology ? `no topology "${req.topology}"` : "no topology is configured" };
+    const cluster = monitor.clusterStatus()?.view ?? null;
+    if (cluster) return this.launchCluster(monitor, cluster, req, jobOptions);
     const masterView = rootMaster(monitor);
     if (!masterView) return { status: 409, error: `topology "${monitor.name}" has no reachable master` };
     const replicaViews = monitor.views().filter((v) => v.role === "replica" && v.status === "up");
@@ -118,6 +129,21 @@ export class CompareRunner {
       replicas,
       { db: req.db, match: req.match, maxKeysPerSec: req.maxKeysPerSec, ttlToleranceMs: req.ttlToleranceMs, ...jobOptions },
     );
+    return this.track(id, job, () => conns.forEach((c) => c.disconnect()));
+  }
+
+  /** A Redis Cluster: every shard's master against its replicas, one shard at a time, one report. */
+  private async launchCluster(monitor: TopologyMonitor, view: ClusterView, req: StartRequest, jobOptions: Partial<CompareJobOptions>): Promise<StartResult> {
+    if (req.db !== 0) return { status: 400, error: `topology "${monitor.name}" is a Redis Cluster: it has db 0 only` };
+    if (view.shards.length === 0) return { status: 409, error: `topology "${monitor.name}": the cluster has no shard with slots` };
+    const conns = await connectCluster(monitor, view);
+    const { db: _db, ...rest } = jobOptions;
+    const job = new ClusterCompareRun(randomBytes(8).toString("hex"), monitor, view, conns, { match: req.match, maxKeysPerSec: req.maxKeysPerSec, ttlToleranceMs: req.ttlToleranceMs, ...rest });
+    return this.track(job.job.report().id, job, () => conns.close());
+  }
+
+  /** Stores the first report, runs the job with its checkpoints, closes its connections when it ends. */
+  private async track(id: string, job: Runnable, closeConns: () => void): Promise<StartResult> {
     // Checkpoints and the final save share one serial writer: a late checkpoint can never land on
     // top of the final report.
     const writer = new SerialWriter(() => this.store.save(job.report()), "compare report");
@@ -125,14 +151,14 @@ export class CompareRunner {
       await this.store.prune(1);
       await this.store.save(job.report());
     } catch (err) {
-      for (const c of conns) c.disconnect();
+      closeConns();
       return { status: 500, error: `cannot store the compare report: ${err instanceof Error ? err.message : String(err)}` };
     }
     const ctl = new AbortController();
     let checkpoint: ReturnType<typeof setTimeout> | undefined;
     const done = job.run(ctl.signal).finally(async () => {
       clearTimeout(checkpoint);
-      for (const c of conns) c.disconnect();
+      closeConns();
       if (!this.closing) await writer.flush();
       this.running.delete(id);
       this.onUpdate(summaryOf(job.report()));

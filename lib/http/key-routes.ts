@@ -5,7 +5,12 @@
 import { z } from "zod";
 import { deleteKey, openKey } from "../keys/browse";
 import { redactKeyDetails, redactSideBySide } from "../keys/redact";
+import { shardOfKey } from "../keys/cluster-scan";
+import { decodeKey } from "../keys/codec";
 import { keyOnEveryNode } from "../keys/side-by-side";
+import { keySlot } from "../cluster/slot";
+import type { TopologyMonitor } from "../monitor/topology-monitor";
+import type { NodeView } from "../monitor/types";
 import type { Runtime } from "../runtime";
 import type { Requester } from "./auth";
 import { MAX_BODY_BYTES } from "./body";
@@ -59,8 +64,27 @@ export async function removeKey(rt: Runtime, id: string, q: KeyRequest): Promise
 export async function sideBySide(rt: Runtime, who: Requester, q: KeyRequest): Promise<object> {
   const monitor = q.topology === undefined ? rt.hub.monitors.values().next().value : rt.hub.get(q.topology);
   if (!monitor) throw new HttpError(404, q.topology ? `no topology "${q.topology}"` : "no topology is configured");
-  const result = await fromRedis(keyOnEveryNode(rt.keyPool, monitor, q.key, q.db));
+  const result = await fromRedis(keyOnEveryNode(rt.keyPool, monitor, q.key, q.db, clusterShardNodes(monitor, q.key)));
   const shown = valuesHidden(who, rt) ? redactSideBySide(result) : result;
   // The API shape from the issue (lagBytes), plus the full per-node details the UI renders.
   return { ...shown, nodes: shown.nodes.map((n) => ({ ...n, lagBytes: n.behindBytes })) };
+}
+
+/** A cluster key's shard (master first, then its replicas) as monitored nodes; undefined for a replication topology. */
+function clusterShardNodes(monitor: TopologyMonitor, keyToken: string): NodeView[] | undefined {
+  const view = monitor.clusterStatus()?.view;
+  if (!view) return undefined;
+  let key: Buffer;
+  try {
+    key = decodeKey(keyToken);
+  } catch {
+    return undefined; // keyOnEveryNode answers the malformed token
+  }
+  const { master, replicas } = shardOfKey(view, key);
+  if (!master) throw new HttpError(409, `no master serves slot ${keySlot(key)} of this key`);
+  const views = monitor.views();
+  const at = (address: string | null) => (address ? views.filter((v) => v.id === address) : []);
+  // The first column is the reference: never let a replica stand in for an unmonitored master.
+  if (at(master.address).length === 0) throw new HttpError(503, `the shard master ${master.address ?? master.id} is not monitored (outside discovery.allow or not read yet)`);
+  return [...at(master.address), ...replicas.flatMap((r) => at(r.address)).sort((a, b) => a.id.localeCompare(b.id))];
 }

@@ -17,6 +17,8 @@ export const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = {
   "/api/backups/[id]/file": ["GET"],
   "/api/backups/[id]/verify": ["POST"],
   "/api/clusters/[topology]": ["GET"],
+  "/api/clusters/[topology]/keys": ["GET"],
+  "/api/clusters/[topology]/keys/describe": ["POST"],
   "/api/compare": ["GET", "POST"],
   "/api/compare/[id]": ["DELETE", "GET"],
   "/api/compare/[id]/report.csv": ["GET"],

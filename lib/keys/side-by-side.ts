@@ -94,10 +94,19 @@ function column(view: NodeView, r: NodeRead | null, error: string | null): NodeC
   };
 }
 
-export async function keyOnEveryNode(pool: KeyConnector, monitor: TopologyMonitor, keyToken: string, db: number): Promise<SideBySide> {
+/**
+ * `shard`: for a Redis Cluster, the nodes of the shard serving the key's slot (master first); other
+ * shards do not hold it. Their replicas get READONLY before each read (else MOVED to the master);
+ * it is a connection flag, so sending it again on a pooled connection is harmless.
+ */
+export async function keyOnEveryNode(pool: KeyConnector, monitor: TopologyMonitor, keyToken: string, db: number, shard?: NodeView[]): Promise<SideBySide> {
   const key = decodeKey(keyToken);
-  const views = orderedNodes(monitor);
-  const connect = (v: NodeView) => pool.connection(monitor.name, connectOptionsFor(monitor.config, v), db);
+  const views = shard ?? orderedNodes(monitor);
+  const connect = async (v: NodeView) => {
+    const redis = await pool.connection(monitor.name, connectOptionsFor(monitor.config, v), db);
+    if (shard && v.role === "replica") await redis.call("READONLY");
+    return redis;
+  };
   const [masterView, ...replicaViews] = views;
   const nodes: NodeColumn[] = [];
   let master: NodeRead | null = null;

@@ -46,6 +46,8 @@ function cases(node: string): Record<string, RouteCase> {
     "/api/backups/[id]/file": { path: `/api/backups/${BACKUP_ID}/file`, id: BACKUP_ID },
     "/api/backups/[id]/verify": { path: `/api/backups/${BACKUP_ID}/verify`, id: BACKUP_ID, badBody: { method: "POST", body: { compareWithLive: "yes" }, field: "compareWithLive" } },
     "/api/clusters/[topology]": { path: "/api/clusters/main", id: "main" },
+    "/api/clusters/[topology]/keys": { path: "/api/clusters/main/keys", id: "main" },
+    "/api/clusters/[topology]/keys/describe": { path: "/api/clusters/main/keys/describe", id: "main", badBody: { method: "POST", body: { keys: [] }, field: "keys" } },
     "/api/compare": { path: "/api/compare", badBody: { method: "POST", body: { match: "*", bogus: 1 }, field: "bogus" } },
     "/api/compare/[id]": { path: `/api/compare/${COMPARE_ID}`, id: COMPARE_ID },
     "/api/compare/[id]/report.csv": { path: `/api/compare/${COMPARE_ID}/report.csv`, id: COMPARE_ID },
@@ -171,7 +173,7 @@ describe("request convention", () => {
       assert.ok(e.error.startsWith(`${c.badBody.field}: `), `${p}: message names the field first: ${e.error}`);
       checked++;
     }
-    assert.equal(checked, 13, "every route with a body");
+    assert.equal(checked, 14, "every route with a body");
     assert.equal(await cli(topo.master.port, "GET", "a"), "kept");
     assert.equal(await cli(topo.master.port, "TTL", "a"), "-1");
   });
