@@ -61,11 +61,20 @@ const MAX_FAILURE_REPORTS = 32;
 /** Masters asked for their own CLUSTER NODES line per round. */
 const MAX_MASTER_READS = 128;
 
+/**
+ * After a readSoon, a few quick rounds: the node read first may still believe the old master for
+ * a few hundred ms (gossip), and the next regular round would be up to everyMs away.
+ */
+const FOLLOW_UPS = 4;
+const FOLLOW_UP_MS = 250;
+
 export class ClusterWatcher {
   private readonly abort = new AbortController();
   /** Ends the current wait early (readSoon); a call during a round makes the next round start at once. */
   private wake = new AbortController();
   private soon = false;
+  /** Rounds left at FOLLOW_UP_MS after a readSoon: the node read may not have heard the news yet. */
+  private followUps = 0;
   private readonly conns = new Map<string, Redis>();
   private readonly tracker = new MigrationTracker();
   private started = false;
@@ -101,6 +110,7 @@ export class ClusterWatcher {
   /** Reads the cluster again now (e.g. a node poll saw a role change), not at the next period. */
   readSoon(): void {
     this.soon = true;
+    this.followUps = FOLLOW_UPS;
     this.wake.abort();
   }
 
@@ -123,7 +133,11 @@ export class ClusterWatcher {
       }
       if (signal.aborted || this.status.mode === "not-cluster") break;
       failures = ok ? 0 : failures + 1;
-      const waitMs = ok ? this.everyMs : exponentialBackoff(failures - 1, { baseMs: Math.min(this.everyMs, 1000), capMs: this.everyMs });
+      let waitMs = ok ? this.everyMs : exponentialBackoff(failures - 1, { baseMs: Math.min(this.everyMs, 1000), capMs: this.everyMs });
+      if (this.followUps > 0) {
+        this.followUps--;
+        waitMs = Math.min(waitMs, FOLLOW_UP_MS);
+      }
       if (this.soon) {
         this.soon = false;
         this.wake = new AbortController();
