@@ -98,6 +98,7 @@ export class CompareJob {
       const sizes = await Promise.all([this.master, ...this.replicas].map((n) => n.redis.dbsize()));
       this.total = sizes.reduce((a, b) => a + b, 0);
       this.phase = "master";
+      const beforeAt = Math.floor(Date.now() / 1000);
       const before = await this.writeMarks();
       await this.scanNode(this.master, signal, (keys) => this.compareBatch(keys, signal));
       const after = await this.writeMarks();
@@ -106,6 +107,7 @@ export class CompareJob {
         const replica = this.replicas[i] as CompareNode;
         const needless = replicaScanNeedless({
           match: this.o.match,
+          beforeAt,
           master: { before: before[0] ?? null, after: after[0] ?? null },
           replica: { before: before[i + 1] ?? null, after: after[i + 1] ?? null },
           allMasterKeysFound: !this.existenceDiffers.has(i),

@@ -42,6 +42,8 @@ function same(a: WriteMarks, b: WriteMarks): boolean {
 
 export interface QuietCheck {
   match: string | undefined;
+  /** Unix seconds when the before-marks were read. */
+  beforeAt: number;
   master: { before: WriteMarks | null; after: WriteMarks | null };
   replica: { before: WriteMarks | null; after: WriteMarks | null };
   /** The master pass left no candidate (nor a recorded difference) for this replica. */
@@ -55,6 +57,9 @@ export function replicaScanNeedless(c: QuietCheck): string | null {
   const { master: m, replica: r } = c;
   if (!m.before || !m.after || !r.before || !r.after) return null;
   if (!same(m.before, m.after) || !same(r.before, r.after)) return null;
+  // rdb_last_save_time has one-second resolution: a save finishing in the very second of the last
+  // one could reset the change counter unseen. Only a last save from an earlier second proves it.
+  if (m.before.lastSave >= c.beforeAt || r.before.lastSave >= c.beforeAt) return null;
   if (m.after.keys !== r.after.keys) return null;
   return `not needed: every master key was found on the replica, both held ${m.after.keys} keys, and neither node wrote, expired or evicted a key during the master pass`;
 }

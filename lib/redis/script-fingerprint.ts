@@ -86,7 +86,8 @@ export async function runScript(redis: Redis, script: string, keys: readonly Buf
   // No keys: nothing to do, unless the names travel packed in an argument (see batch-digest.ts).
   if (noScripts.has(redis) || (keys.length === 0 && !args.some((a) => Buffer.isBuffer(a)))) return null;
   const ro = !noReadOnlyEval.has(redis);
-  const cluster = crossSlot.has(redis);
+  // A script with its own shebang (batch-digest's packed form) already runs across slots.
+  const cluster = crossSlot.has(redis) && !script.startsWith("#!");
   // Redis < 7 has no shebang flags either; it has no cross-slot check on undeclared keys to lift.
   const text = cluster ? crossSlotScript(script, ro) : script;
   const rest = cluster ? crossSlotArgs(keys, args) : [keys.length, ...keys, ...args];
