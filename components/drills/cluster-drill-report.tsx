@@ -26,12 +26,12 @@ export function ClusterDrillReportView({ report: r, plan }: { report: ClusterDri
         <Figure label="promoted" value={r.promoted ? `yes: ${name(r.newMaster)}` : "no"} testId="report-promoted" tone={r.promoted ? "text-emerald-300" : "text-amber-300"} note={`slots ${r.slots}, seen by ${r.observer}`} />
         <Figure label="time to promote" value={formatMs(r.promoteMs)} testId="report-promote" note="command → the cluster names the new master" />
         <Figure label="write outage" value={outageText(r)} testId="report-write-outage" tone={r.writeOutageMs ? "text-amber-300" : "text-slate-50"} note="first failed canary write → next good one" />
-        <Figure label="lost writes" value={formatNumber(r.lostWrites)} testId="report-lost-writes" tone={r.lostWrites ? "text-rose-300" : "text-emerald-300"} note="acked, then missing on the slot's final master" />
+        <Figure label="lost writes" value={r.lostWrites === null ? "unknown" : formatNumber(r.lostWrites)} testId="report-lost-writes" tone={r.lostWrites === null ? "text-amber-300" : r.lostWrites ? "text-rose-300" : "text-emerald-300"} note="acked, then missing on the slot's final master" />
         <Figure label="current epoch" value={`${r.epochBefore ?? "—"} → ${r.epochAfter ?? "—"}`} testId="report-epochs" note={`new master's config epoch ${r.newMasterConfigEpoch ?? "—"}`} />
         <Figure label="old master now" value={oldText} testId="report-old-master" note={name(r.oldMaster)} />
         <Figure label="canary sent · acked · failed" value={`${r.canary.sent} · ${r.canary.acked} · ${r.canary.failed}`} testId="report-canary" note={`${r.canaryKey} (slot ${r.canarySlot})`} />
       </div>
-      {r.lostWrites > 0 && (
+      {(r.lostWrites ?? 0) > 0 && (
         <p className="rounded border border-rose-500/40 bg-rose-950/30 p-3 font-mono text-xs break-words text-rose-100" data-testid="report-lost-seqs">
           Lost canary sequence numbers: {r.canary.lostSeqs.join(", ")}
         </p>

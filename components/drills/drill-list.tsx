@@ -38,7 +38,7 @@ export function DrillList({ drills }: { drills: DrillSummary[] }) {
               </td>
               <td className="pr-3 font-mono text-slate-200">{d.report?.newMaster ?? "—"}</td>
               <td className="num pr-3 text-right font-mono text-slate-200">{d.report ? outageText(d.report) : "—"}</td>
-              <td className={`num pr-3 text-right font-mono ${d.report && d.report.lostWrites > 0 ? "text-rose-300" : "text-slate-200"}`}>{d.report ? d.report.lostWrites : "—"}</td>
+              <td className={`num pr-3 text-right font-mono ${d.report && (d.report.lostWrites ?? 0) > 0 ? "text-rose-300" : "text-slate-200"}`}>{d.report ? (d.report.lostWrites ?? "unknown") : "—"}</td>
               <td className="text-slate-300">{d.user}</td>
             </tr>
           ))}

@@ -24,12 +24,12 @@ export function DrillReportView({ report: r }: { report: DrillReport }) {
         <Figure label="time to detect" value={formatMs(r.detectMs)} testId="report-detect" note="first sdown / link down / node down" />
         <Figure label="time to promote" value={formatMs(r.promoteMs)} testId="report-promote" note="action → new master seen" />
         <Figure label="write outage" value={outageText(r)} testId="report-write-outage" tone={r.writeOutageMs ? "text-amber-300" : "text-slate-50"} note="first failed canary write → next good one" />
-        <Figure label="lost writes" value={formatNumber(r.lostWrites)} testId="report-lost-writes" tone={r.lostWrites ? "text-rose-300" : "text-emerald-300"} note="acked, then missing on the final master" />
+        <Figure label="lost writes" value={r.lostWrites === null ? "unknown" : formatNumber(r.lostWrites)} testId="report-lost-writes" tone={r.lostWrites === null ? "text-amber-300" : r.lostWrites ? "text-rose-300" : "text-emerald-300"} note="acked, then missing on the final master" />
         <Figure label="canary sent · acked · failed" value={`${r.canary.sent} · ${r.canary.acked} · ${r.canary.failed}`} testId="report-canary" wide />
         <Figure label="second-ID offset gap" value={r.secondIdGap === null ? "—" : `${formatNumber(r.secondIdGap)} B`} testId="report-second-id-gap" note="old master's history past the new master's second ID" wide />
       </div>
 
-      {r.lostWrites > 0 && (
+      {r.lostWrites !== null && r.lostWrites > 0 && (
         <div className="rounded border border-rose-500/40 bg-rose-950/30 p-3 text-xs" data-testid="report-lost-seqs">
           <p className="mb-1 font-semibold text-rose-200">
             Lost canary sequence numbers ({r.lostWrites}

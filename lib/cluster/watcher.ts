@@ -103,6 +103,7 @@ export class ClusterWatcher {
 
   stop(): void {
     this.abort.abort();
+    this.wake.abort();
     for (const r of this.conns.values()) r.disconnect();
     this.conns.clear();
   }
@@ -143,8 +144,10 @@ export class ClusterWatcher {
         this.wake = new AbortController();
         continue;
       }
+      // One signal per wait (stop() aborts it too): no AbortSignal.any, whose composites Node 20
+      // keeps alive for as long as their long-lived source.
       try {
-        await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal: AbortSignal.any([signal, this.wake.signal]) });
+        await sleep(Math.max(0, waitMs - (Date.now() - started)), undefined, { signal: this.wake.signal });
       } catch {
         if (signal.aborted) break;
         this.soon = false;

@@ -28,7 +28,8 @@ export function buildReport(i: ReportInput): DrillReport {
   const after = (e: TimelineEvent) => i.actionAt !== null && e.at >= i.actionAt;
   const detect = i.events.find((e) => after(e) && isDetection(e, i.oldMaster));
   const promoted = i.events.find((e) => after(e) && e.kind === "node:role-changed" && e.data?.to === "master" && (!i.newMaster || e.node === i.newMaster));
-  const lost = i.present ? lostWrites(i.writes, i.present) : [];
+  // Not read back (no reachable final master, or the drill failed first): unknown, not 0.
+  const lost = i.present ? lostWrites(i.writes, i.present) : null;
   const replicas: ReplicaOutcome[] = i.finalViews
     .filter((v) => v.id !== i.newMaster && (v.role === "replica" || v.id === i.oldMaster))
     .map((v) => {
@@ -50,12 +51,12 @@ export function buildReport(i: ReportInput): DrillReport {
     detectMs: detect && i.actionAt !== null ? detect.at - i.actionAt : null,
     promoteMs: promoted && i.actionAt !== null ? promoted.at - i.actionAt : null,
     writeOutageMs: writeOutageMs(i.writes),
-    lostWrites: lost.length,
+    lostWrites: lost ? lost.length : null,
     canary: {
       sent: i.writes.length,
       acked: i.writes.filter((w) => w.ackAt !== null).length,
       failed: i.writes.filter((w) => w.failedAt !== null && w.ackAt === null).length,
-      lostSeqs: lost.slice(0, 200),
+      lostSeqs: lost ? lost.slice(0, 200) : [],
     },
     replicas,
     secondIdGap: i.secondIdGap,
@@ -96,7 +97,7 @@ export function reportMarkdown(d: { id: string; topology: string; scenario: stri
       `| time to detect | ${ms(r.detectMs)} |`,
       `| time to promote | ${ms(r.promoteMs)} |`,
       `| write outage | ${ms(r.writeOutageMs)} |`,
-      `| lost writes (acknowledged, then gone) | ${r.lostWrites} |`,
+      `| lost writes (acknowledged, then gone) | ${r.lostWrites ?? "unknown (not read back)"} |`,
       `| canary writes sent / acked / failed | ${r.canary.sent} / ${r.canary.acked} / ${r.canary.failed} |`,
       `| second-ID offset gap of the old master | ${r.secondIdGap ?? "—"} |`,
       "",

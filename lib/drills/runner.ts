@@ -243,7 +243,7 @@ export class DrillManager {
           kind: `drill:${outcome}`,
           node,
           severity: outcome === "done" ? "info" : "warning",
-          text: `drill ${drill.scenario} (${plan.mode}) on slots ${plan.slotsText} ${outcome}: new master ${nameOf(r?.newMaster)}, write outage ${r?.writeOutageMs ?? 0} ms, ${r?.lostWrites ?? 0} lost writes`,
+          text: `drill ${drill.scenario} (${plan.mode}) on slots ${plan.slotsText} ${outcome}: new master ${nameOf(r?.newMaster)}, write outage ${r?.writeOutageMs ?? 0} ms, ${r?.lostWrites ?? "unknown"} lost writes`,
           data: { drill: drill.id },
         },
       ]);
@@ -349,7 +349,7 @@ export class DrillManager {
           kind: `drill:${outcome}`,
           node: drill.target ?? plan.oldMaster,
           severity: outcome === "done" ? "info" : "warning",
-          text: `drill ${drill.scenario} ${outcome}: new master ${drill.report.newMaster ?? "—"}, write outage ${drill.report.writeOutageMs ?? 0} ms, ${drill.report.lostWrites} lost writes`,
+          text: `drill ${drill.scenario} ${outcome}: new master ${drill.report.newMaster ?? "—"}, write outage ${drill.report.writeOutageMs ?? 0} ms, ${drill.report.lostWrites ?? "unknown"} lost writes`,
           data: { drill: drill.id },
         },
       ]);

@@ -53,7 +53,8 @@ export interface DrillReport {
   promoteMs: number | null;
   /** First failed canary write → first successful one after it. */
   writeOutageMs: number | null;
-  lostWrites: number;
+  /** null: the writes could not be read back, so how many were lost is unknown. */
+  lostWrites: number | null;
   canary: CanarySummary;
   replicas: ReplicaOutcome[];
   /** When the old master rejoined with a full resync: how far its offset had run past the new master's second ID. */
@@ -128,7 +129,7 @@ export interface DrillListItem {
   status: DrillStatus;
   startedAt: number;
   endedAt: number | null;
-  report: { newMaster: string | null; writeOutageMs: number | null; lostWrites: number; canary: { sent: number; failed: number } } | null;
+  report: { newMaster: string | null; writeOutageMs: number | null; lostWrites: number | null; canary: { sent: number; failed: number } } | null;
 }
 
 /** The list's summary of either report; a cluster drill names its new master by address. */

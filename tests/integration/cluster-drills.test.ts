@@ -176,6 +176,7 @@ describe("cluster drills on a real Redis Cluster", { timeout: 240_000 }, () => {
     // same thing: what each sent to the frozen master between the command and the moment it could
     // know of the promotion (the canary follows the observer's view; our writer re-reads it every
     // 100 ms, hence the second of slack), and which the master acknowledged when it woke.
+    assert.ok(rep.lostWrites !== null, "the outage's writes were read back");
     assert.equal(rep.lostWrites > 0, ours.length > 0, `report ${rep.lostWrites} vs independent ${ours.length}`);
     const inWindow = (sentAt: number) => sentAt >= rep.actionAt! - 60 && sentAt <= rep.promotedAt! + 1000;
     const reportLost = new Set(rep.canary.lostSeqs);

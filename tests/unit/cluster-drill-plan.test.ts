@@ -113,6 +113,9 @@ describe("checkClusterDrill", () => {
     const writes = [w(1, true), w(2, true, true), w(3, false, true), w(4, true), w(5, true)];
     const r = buildClusterReport({ plan, canaryKey: "k", startedAt: 900, actionAt: 1015, promotedAt: 1400, endedAt: 2000, newMaster: B_REPLICA, epochBefore: 7, finalView: view("failed-over"), writes, present: new Set([1, 4, 5]) });
     assert.equal(r.lostWrites, 1, "seq 2 was acknowledged late and is gone; seq 3 was never acknowledged");
+    const unread = buildClusterReport({ plan, canaryKey: "k", startedAt: 900, actionAt: 1015, promotedAt: null, endedAt: 2000, newMaster: null, epochBefore: 7, finalView: null, writes, present: null });
+    assert.equal(unread.lostWrites, null, "writes never read back: unknown, not 0");
+    assert.match(clusterReportMarkdown({ id: "d0", topology: "c", status: "failed", user: "u", steps: [] }, unread), /unknown \(not read back\)/);
     assert.deepEqual(r.canary.lostSeqs, [2]);
     assert.deepEqual([r.canary.sent, r.canary.acked, r.canary.failed], [5, 4, 1]);
     assert.equal(r.promoted, true);

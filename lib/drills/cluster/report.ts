@@ -45,7 +45,8 @@ export interface ClusterReportInput {
 }
 
 export function buildClusterReport(i: ClusterReportInput): ClusterDrillReport {
-  const lost = i.present ? lostWrites(i.writes, i.present) : [];
+  // Not read back (the final master was unreachable, still paused, or the drill failed): unknown, not 0.
+  const lost = i.present ? lostWrites(i.writes, i.present) : null;
   const old = i.finalView?.nodes.find((n) => n.id === i.plan.master.id);
   const neu = i.newMaster ? i.finalView?.nodes.find((n) => n.id === i.newMaster) : undefined;
   const promoted = i.promotedAt !== null && i.newMaster !== null && i.newMaster !== i.plan.master.id;
@@ -66,12 +67,12 @@ export function buildClusterReport(i: ClusterReportInput): ClusterDrillReport {
     endedAt: i.endedAt,
     promoteMs: promoted && i.actionAt !== null && i.promotedAt !== null ? i.promotedAt - i.actionAt : null,
     writeOutageMs: writeOutageMs(i.writes),
-    lostWrites: lost.length,
+    lostWrites: lost ? lost.length : null,
     canary: {
       sent: i.writes.length,
       acked: i.writes.filter((w) => w.ackAt !== null).length,
       failed: i.writes.filter((w) => w.failedAt !== null && w.ackAt === null).length,
-      lostSeqs: lost.slice(0, 200),
+      lostSeqs: lost ? lost.slice(0, 200) : [],
     },
     epochBefore: i.epochBefore,
     epochAfter: i.finalView?.currentEpoch ?? null,
@@ -97,7 +98,7 @@ export function clusterReportMarkdown(d: { id: string; topology: string; status:
     `| promoted (seen by ${t(r.observer)}) | ${r.promoted ? "yes" : "no"} |`,
     `| time to promote | ${ms(r.promoteMs)} |`,
     `| write outage | ${ms(r.writeOutageMs)} |`,
-    `| lost writes (acknowledged, then gone) | ${r.lostWrites} |`,
+    `| lost writes (acknowledged, then gone) | ${r.lostWrites ?? "unknown (not read back)"} |`,
     `| canary writes sent / acked / failed | ${r.canary.sent} / ${r.canary.acked} / ${r.canary.failed} |`,
     `| current epoch before → after | ${r.epochBefore ?? "—"} → ${r.epochAfter ?? "—"} |`,
     `| old master now | ${r.oldMasterNow ? `${t(r.oldMasterNow.role)}${r.oldMasterNow.masterId ? ` of ${t(r.oldMasterNow.masterId)}` : ""} (${t(r.oldMasterNow.failure)})` : "—"} |`,

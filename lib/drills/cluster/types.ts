@@ -91,7 +91,8 @@ export interface ClusterDrillReport {
   /** Action → promotion seen by the cluster (observer's view). */
   promoteMs: number | null;
   writeOutageMs: number | null;
-  lostWrites: number;
+  /** null: the writes could not be read back, so how many were lost is unknown. */
+  lostWrites: number | null;
   canary: CanarySummary;
   epochBefore: number | null;
   epochAfter: number | null;
