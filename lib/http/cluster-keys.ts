@@ -14,8 +14,8 @@ import { valuesHidden } from "./operator";
 
 export const ClusterParams = z.object({ topology: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "must be a topology name") });
 
-/** "0" or "<shard index>:<SCAN cursor>" (lib/keys/cluster-scan checks the shard index against the view). */
-const ClusterCursor = z.string().regex(/^(0|[0-9]{1,5}:[0-9]{1,20})$/, 'cursor must be "0" or "<shard>:<SCAN cursor>"').default("0");
+/** "0" or "<shard index>:<SCAN cursor>:<master tag>" (lib/keys/cluster-scan checks the shard and its master against the view). */
+const ClusterCursor = z.string().regex(/^(0|[0-9]{1,5}:[0-9]{1,20}(:[0-9a-f]{8})?)$/, 'cursor must be "0" or "<shard>:<SCAN cursor>:<master tag>"').default("0");
 
 export const ClusterKeysQuery = z.object({
   match: Pattern,

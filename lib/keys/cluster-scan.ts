@@ -72,27 +72,36 @@ export interface ClusterScanPage {
 
 const TYPE_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_CURSOR = (1n << 64n) - 1n;
-const COMPOSITE = /^(0|[1-9][0-9]{0,4}):(0|[1-9][0-9]{0,19})$/;
+const COMPOSITE = /^(0|[1-9][0-9]{0,4}):(0|[1-9][0-9]{0,19})(?::([0-9a-f]{8}))?$/;
+/**
+ * A SCAN cursor means something only on the node that gave it (bucket order follows each
+ * process's own hash seed): the cursor carries the first 8 hex digits of that master's id, and a
+ * page whose shard now has another master (failover, reshard) says so instead of reading on.
+ */
+const tagOf = (masterId: string) => masterId.slice(0, 8);
 
 export interface ClusterCursor {
   shard: number;
   cursor: string;
+  /** The master the cursor came from (first 8 hex digits of its id); absent only in hand-made cursors. */
+  tag?: string;
 }
 
 /** Strict parse: "0" (start) or "<shard>:<cursor>" with shard < shards and cursor < 2^64, no leading zeros. */
 export function parseClusterCursor(text: string, shards: number): ClusterCursor {
   if (text === "0") return { shard: 0, cursor: "0" };
   const m = COMPOSITE.exec(text);
-  if (!m) throw new KeyQueryError('cursor must be "0" or "<shard>:<SCAN cursor>"');
+  if (!m) throw new KeyQueryError('cursor must be "0" or "<shard>:<SCAN cursor>[:<master tag>]"');
   const shard = Number(m[1]);
   const cursor = m[2] as string;
   if (shard >= shards) throw new KeyQueryError(`cursor names shard ${shard}; the cluster has ${shards}`);
   if (BigInt(cursor) > MAX_CURSOR) throw new KeyQueryError("SCAN cursor out of range");
-  return { shard, cursor };
+  return m[3] ? { shard, cursor, tag: m[3] } : { shard, cursor };
 }
 
 export function formatClusterCursor(c: ClusterCursor, shards: number): string {
-  return c.shard >= shards ? "0" : `${c.shard}:${c.cursor}`;
+  if (c.shard >= shards) return "0";
+  return c.tag ? `${c.shard}:${c.cursor}:${c.tag}` : `${c.shard}:${c.cursor}`;
 }
 
 /** Targets in the view's shard order; `conn(masterId)` gives the open connection or why there is none. */
@@ -141,6 +150,11 @@ export async function clusterScanPage(targets: readonly ShardTarget[], o: Cluste
   const unavailable = targets.filter((t) => !t.redis).map(down);
   if (o.match !== undefined && isLiteralPattern(o.match)) return literalPage(targets, o, pos, timeoutMs, unavailable);
 
+  const at = targets[pos.shard];
+  if (pos.tag && at && pos.cursor !== "0" && tagOf(at.shard) !== pos.tag) {
+    const reason = "this shard's master changed since the previous page (failover or reshard): its SCAN cursor means nothing on the new one; start the browse again to list every key";
+    return { cursor: "0", keys: [], scanned: 0, skipped: [{ shard: at.shard, address: at.address, reason }], unavailable };
+  }
   const filter: ScanFilter = { match: o.match, type: o.type };
   const filtered = (o.match !== undefined && o.match !== "*") || o.type !== undefined;
   const keys: ClusterScannedKey[] = [];
@@ -175,7 +189,8 @@ export async function clusterScanPage(targets: readonly ShardTarget[], o: Cluste
     }
     if (cursor === "0") shard++;
   }
-  return { cursor: formatClusterCursor({ shard, cursor }, targets.length), keys, scanned, skipped, unavailable };
+  const tag = shard < targets.length ? tagOf((targets[shard] as ShardTarget).shard) : undefined;
+  return { cursor: formatClusterCursor({ shard, cursor, tag }, targets.length), keys, scanned, skipped, unavailable };
 }
 
 /** A pattern without wildcards names one key: only the master serving its slot is asked. */

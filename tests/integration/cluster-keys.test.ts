@@ -141,6 +141,16 @@ describe("keys on a real Redis Cluster", { timeout: 180_000 }, () => {
     assert.equal(one.cursor, "0");
   });
 
+  it("a cursor from another master (failover, reshard) ends the walk with the reason, reading nothing", async () => {
+    const first = await clusterScanPage(targets, { cursor: "0", count: 5 });
+    assert.match(first.cursor, /^0:[1-9][0-9]*:[0-9a-f]{8}$/, "a page cursor carries its master's tag");
+    const forged = first.cursor.replace(/:[0-9a-f]{8}$/, ":00000000");
+    const page = await clusterScanPage(targets, { cursor: forged, count: 5 });
+    assert.equal(page.cursor, "0");
+    assert.deepEqual(page.keys, []);
+    assert.match(page.skipped[0]?.reason ?? "", /master changed/);
+  });
+
   it("cursors are checked strictly", () => {
     for (const bad of ["", "1", "00:0", "0:01", "3:0", "1:-1", "1:18446744073709551616", "a:1", "1:1:1", " 0:1"]) {
       assert.throws(() => parseClusterCursor(bad, 3), `${JSON.stringify(bad)} is refused`);
