@@ -38,7 +38,8 @@ export type AlertRule =
   | "backlog-coverage"
   | "node-down"
   | "cluster-slots-uncovered"
-  | "cluster-state-fail";
+  | "cluster-state-fail"
+  | "cluster-slots-on-failed-master";
 
 export interface Alert {
   /** Stable for one rule on one node of one topology: fired and resolved share it. */
@@ -149,6 +150,7 @@ export function undecidable(input: AlertInput): Set<string> {
   if (input.cluster && !input.cluster.current) {
     out.add(alertId(input.topology, "cluster-slots-uncovered", null));
     out.add(alertId(input.topology, "cluster-state-fail", null));
+    out.add(alertId(input.topology, "cluster-slots-on-failed-master", null));
   }
   return out;
 }
@@ -207,6 +209,11 @@ export function currentConditions(input: AlertInput, rules: AlertRules): Conditi
     // Keys in a slot no master claims cannot be read or written, whatever cluster_state says.
     if (c.uncoveredCount > 0) {
       add("cluster-slots-uncovered", null, "critical", `${c.uncoveredCount} slot${c.uncoveredCount === 1 ? " is" : "s are"} served by no master in ${input.topology}: ${c.uncovered}`, c.uncoveredCount);
+    }
+    // With cluster-require-full-coverage no, cluster_state stays ok while a FAIL master with no
+    // replica to take over leaves its slots unserved: that needs saying on its own.
+    if (c.failCount > 0 && c.state !== "fail") {
+      add("cluster-slots-on-failed-master", null, "critical", `${c.failCount} slot${c.failCount === 1 ? " is" : "s are"} on a master the cluster marks FAIL in ${input.topology} (${c.fail}): keys there cannot be read or written until a replica takes over`, c.failCount);
     }
     if (c.state === "fail") {
       const why = [c.uncoveredCount ? `${c.uncoveredCount} slots unclaimed` : "", c.failCount ? `${c.failCount} slots on a FAIL master (${c.fail})` : ""].filter(Boolean).join(", ");

@@ -191,6 +191,7 @@ const ALERT_RULES = namesOf({
   "node-down": 1,
   "cluster-slots-uncovered": 1,
   "cluster-state-fail": 1,
+  "cluster-slots-on-failed-master": 1,
 } satisfies Record<AlertRule, 1>) as AlertRule[];
 const ALERT_SEVERITIES = ["warning", "critical"] as const;
 export const RESYNC_REASONS = namesOf({

@@ -110,6 +110,15 @@ describe("cluster alerts", () => {
     assert.equal(a.value, 384);
   });
 
+  test("slots on a FAIL master with cluster_state still ok (require-full-coverage no) fire their own alert", () => {
+    const st = status("healthy-master");
+    const v = st.view!;
+    const view = { ...v, state: "ok" as const, coverage: { ...v.coverage, fail: [[0, 5460] as const] } };
+    const step = evaluateAlerts(emptyAlertState(), input(clusterAlertInput({ ...st, view }, T0)), rules);
+    assert.deepEqual(step.fired.map((a) => a.rule), ["cluster-slots-on-failed-master"]);
+    assert.match(step.fired[0]?.text ?? "", /5461 slots are on a master the cluster marks FAIL in c \(0-5460\)/);
+  });
+
   test("a failed or old reading holds them; a fresh healthy one resolves them", () => {
     const fired = evaluateAlerts(emptyAlertState(), input(clusterAlertInput(uncovered(), T0)), rules);
     const failedRead = clusterAlertInput({ ...uncovered(), lastError: "no cluster node answered" }, T0 + 1000);

@@ -162,7 +162,7 @@ describe("buildSamples", () => {
     assert.equal(value(s, "replscope_active_alerts", { topology: "prod", rule: "lag-bytes", severity: "warning" }), 2);
     assert.equal(value(s, "replscope_active_alerts", { topology: "prod", rule: "node-down", severity: "critical" }), 1);
     assert.equal(value(s, "replscope_active_alerts", { topology: "prod", rule: "full-resync", severity: "warning" }), 0);
-    assert.equal(s.get("replscope_active_alerts")?.length, 20, "10 rules × 2 severities");
+    assert.equal(s.get("replscope_active_alerts")?.length, 22, "11 rules × 2 severities");
   });
 });
 
