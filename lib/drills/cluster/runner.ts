@@ -115,7 +115,9 @@ export async function runClusterDrill(run: ClusterDrillRun, deps: ClusterDrillDe
   let preferred = plan.master.id;
   const canary = new CanaryWriter({
     key: canaryKey,
-    maxWrites: 5000,
+    // While writes fail the canary writes every 10 ms: 20,000 covers the longest outage a plan
+    // allows (120 s) with room, and reads back in one HKEYS of short fields (a few ms).
+    maxWrites: 20_000,
     target: (exclude) => {
       // The cluster's own answer (who serves the slot) picks among nodes that say ROLE master now;
       // with no fresh ROLE master, the last owner the cluster named still gets the write, as a
@@ -227,7 +229,7 @@ export async function runClusterDrill(run: ClusterDrillRun, deps: ClusterDrillDe
     if (paused) {
       step("read back", "info", `skipped: ${node.address} is still paused; the canary key ${canaryKey} holds what it acknowledged`);
     } else if (started) {
-      // At most 5000 short fields (maxWrites): one bounded reply.
+      // At most 20,000 short fields (maxWrites): one bounded reply.
       const keys = (await send(connFor(node, 5000), ["HKEYS", canaryKey], 5000)) as string[];
       present = new Set(keys.map(Number));
       step("read back", "ok", `${present.size} canary writes found on ${node.address}, which serves slot ${plan.canarySlot}`);
