@@ -6,7 +6,12 @@
 import type Redis from "ioredis";
 import { connectionError, createConnection, type ConnectOptions } from "../redis/connection";
 
-const MAX_CONNECTIONS = 32;
+/** Above this many, the least recently used connection idle for BUSY_MS is closed first. */
+const MAX_CONNECTIONS = 64;
+/** A whole-cluster page uses one connection per master at once: those are never evicted mid-use. */
+const BUSY_MS = 5_000;
+/** Never more than this many, whatever is in use (a cluster of more masters is browsed shard by shard). */
+const HARD_MAX_CONNECTIONS = 512;
 const IDLE_MS = 60_000;
 const SWEEP_MS = 15_000;
 
@@ -26,7 +31,7 @@ export class KeyConnectionPool implements KeyConnector {
   private sweepTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
-  constructor(private readonly opts: { maxConnections?: number; idleMs?: number } = {}) {
+  constructor(private readonly opts: { maxConnections?: number; idleMs?: number; busyMs?: number } = {}) {
     this.scheduleSweep();
   }
 
@@ -64,10 +69,13 @@ export class KeyConnectionPool implements KeyConnector {
     }
     if (!entry) {
       if (map.size >= (this.opts.maxConnections ?? MAX_CONNECTIONS)) {
-        const oldest = [...map.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed)[0];
-        if (oldest) {
+        let oldest: [string, Entry] | undefined;
+        for (const e of map.entries()) if (!oldest || e[1].lastUsed < oldest[1].lastUsed) oldest = e;
+        if (oldest && Date.now() - oldest[1].lastUsed >= (this.opts.busyMs ?? BUSY_MS)) {
           map.delete(oldest[0]);
           oldest[1].redis.disconnect();
+        } else if (map.size >= HARD_MAX_CONNECTIONS) {
+          throw new Error(`${map.size} key-browser connections are in use; try again in a few seconds`);
         }
       }
       // SELECT explicitly rather than via the `db` option: ioredis swallows a failed SELECT on

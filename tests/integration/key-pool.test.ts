@@ -35,3 +35,21 @@ test("the pool reuses one connection per node and db, and close() ends them all"
   await waitFor("no pool connection left on the server", () => clientsNamed("pool-test"), (n) => n === 0);
   await assert.rejects(pool.connection("t", conn, 0), /closed/);
 });
+
+test("past its size the pool closes the least recently used idle connection, never one in use", async () => {
+  const conn = { host: node.host, port: node.port, timeoutMs: 2000 };
+  const idle = new KeyConnectionPool({ maxConnections: 2, busyMs: 0 });
+  const busy = new KeyConnectionPool({ maxConnections: 2, busyMs: 60_000 });
+  try {
+    const first = await idle.connection("t", conn, 0);
+    await idle.connection("t", conn, 1);
+    await idle.connection("t", conn, 2);
+    assert.equal(idle.size, 2, "the oldest (idle) connection made room");
+    await waitFor("the evicted connection closed", () => first.status, (s) => s === "end" || s === "close");
+    for (const db of [0, 1, 2]) await busy.connection("t", conn, db);
+    assert.equal(busy.size, 3, "connections used within busyMs stay, over the soft size (a whole-cluster page)");
+  } finally {
+    idle.close();
+    busy.close();
+  }
+});
