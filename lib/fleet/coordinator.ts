@@ -258,9 +258,10 @@ export class FleetCoordinator {
       return;
     }
     if (!res.acquired) return; // the current owner releases it on its next tick, or it expires
-    if (signal.aborted || this.held.has(topology)) {
-      // Paused or stopped while acquiring: do not start work; a stop gives it back.
-      if (this.stopped) await releaseLease(this.redis, topology, this.id, res.token).catch(() => false);
+    if (this.held.has(topology)) return; // already ours (same token): nothing to start
+    if (signal.aborted) {
+      // Paused or stopped while acquiring: start no work, and give it back rather than let it expire.
+      await releaseLease(this.redis, topology, this.id, res.token).catch(() => false);
       return;
     }
     const lease = new FencedLease(topology, this.id, res.token, this.leaseTtlMs, this.safetyMs, sentAt);
