@@ -73,6 +73,22 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Waits (up to `ms`) for a connecting/reconnecting client to be ready, so a tick does not fail for nothing. */
+function whenReady(redis: Redis, ms: number, signal: AbortSignal): Promise<void> {
+  if (redis.status === "ready" || redis.status === "end" || redis.status === "wait") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off("ready", done);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    redis.once("ready", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export class FleetCoordinator {
@@ -204,6 +220,8 @@ export class FleetCoordinator {
 
   private async tick(signal: AbortSignal): Promise<void> {
     let members: string[];
+    await whenReady(this.redis, this.periodMs, signal);
+    if (signal.aborted) return;
     try {
       const info: MemberInfo = { id: this.id, address: this.address, startedAt: this.startedAt };
       await heartbeat(this.redis, info, this.memberTtlMs);
