@@ -64,6 +64,8 @@ export interface AuthService {
 
 /** Sessions looked up and not found, remembered this long so a dead token does not query on every request. */
 const MISS_TTL_MS = 5_000;
+/** A session ended elsewhere is not re-learned this long (its delete may not be committed yet when this instance hears of it). */
+const FORGOTTEN_TTL_MS = 60_000;
 const MAX_MISSES = 1_000;
 
 const SID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -146,6 +148,11 @@ export async function openAuth(
   };
 
   const misses = new Map<string, number>();
+  const remember = (sid: string, until: number): void => {
+    const now = Date.now();
+    if (misses.size >= MAX_MISSES) for (const [k, t] of misses) if (t <= now || misses.size >= MAX_MISSES) misses.delete(k);
+    misses.set(sid, until);
+  };
   const drop = (sid: string): void => {
     if (sessions.delete(sid)) ended(sid);
   };
@@ -202,8 +209,7 @@ export async function openAuth(
         sessions.set(s.sid, { user: s.user, exp: s.expiresAt });
         return;
       }
-      if (misses.size >= MAX_MISSES) for (const [sid, until] of misses) if (until <= now || misses.size >= MAX_MISSES) misses.delete(sid);
-      misses.set(p.sid, now + MISS_TTL_MS);
+      remember(p.sid, now + MISS_TTL_MS);
     },
     async sync() {
       const stored = await repo.getState();
@@ -222,10 +228,13 @@ export async function openAuth(
       for (const s of await repo.sessions(Date.now())) {
         open.add(s.sid);
         // Learned at once, so that a login elsewhere works here without a lookup.
-        if (SID.test(s.sid) && !sessions.has(s.sid) && sessions.size < maxSessions) sessions.set(s.sid, { user: s.user, exp: s.expiresAt });
+        if (SID.test(s.sid) && !sessions.has(s.sid) && (misses.get(s.sid) ?? 0) <= Date.now() && sessions.size < maxSessions) sessions.set(s.sid, { user: s.user, exp: s.expiresAt });
       }
       for (const sid of before) if (!open.has(sid)) drop(sid);
     },
-    forget: drop,
+    forget(sid) {
+      remember(sid, Date.now() + FORGOTTEN_TTL_MS);
+      drop(sid);
+    },
   };
 }
