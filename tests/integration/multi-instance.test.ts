@@ -1,9 +1,10 @@
 // Several replscope instances (REPLSCOPE_COORDINATION_URL) on one PostgreSQL store (a database
 // created here on 127.0.0.1:5432 and dropped after) and a coordination redis-server started here.
-// Instance A watches topology "shop" (a master and a replica); instance B watches only "other" (one
-// lone redis-server), so any "shop" delta a client on B receives was produced by A and crossed
-// through the Redis Streams adapter. Logins made on A work on B; logging out on A ends the session
-// on B (HTTP and open sockets); restarting the coordination Redis loses no later update.
+// Instance A watches topology "shop" (a master and a replica); instances B and C watch only "other"
+// (one lone redis-server), so any "shop" delta a client on B or C receives was produced by A and
+// crossed through the Redis Streams adapter, and an "other" change reaches a client on B once (from
+// B, not again from C). Logins made on A work on B and C; logging out on A ends the session there
+// (HTTP and open sockets); restarting the coordination Redis loses no later update.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { io, type Socket } from "socket.io-client";
-import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
+import { freePort, startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import type { ClientToServerEvents, ServerToClientEvents, TopologyDelta } from "../../lib/realtime/events";
 import { login, startServer, TEST_TOKEN, type ServerProcess } from "../support/server";
 import { cli, startTopology, type Topology } from "../support/topology";
@@ -47,6 +48,11 @@ function connect(url: string, auth: { token?: string; cookie?: string }): { sock
   return { socket, deltas, snapshot };
 }
 
+/** How many times the deltas carry a role-change event for the node on `port` of topology `name`. */
+function roleEvents(deltas: TopologyDelta[], name: string, port: number): number {
+  return deltas.flatMap((d) => d.events).filter((e) => e.topology === name && e.kind === "node:role-changed" && e.node.endsWith(`:${port}`)).length;
+}
+
 /** The role a delta says the node on `port` of topology `name` has now, if it says so. */
 function roleIn(deltas: TopologyDelta[], name: string, port: number, role: string): boolean {
   return deltas.some((d) => d.topologies.some((t) => t.name === name && t.upserts.some((u) => u.id.endsWith(`:${port}`) && u.role === role)));
@@ -60,6 +66,7 @@ describe("several instances: shared sessions and socket updates across instances
   let shop: Topology;
   let a: ServerProcess;
   let b: ServerProcess;
+  let c: ServerProcess;
   let configDir: string;
   const sockets: Client[] = [];
 
@@ -78,11 +85,12 @@ describe("several instances: shared sessions and socket updates across instances
     // One at a time: the first creates the schema and the session secret, the second reads them.
     a = await startServer({ ...shared, REPLSCOPE_CONFIG: config("shop", shop.master.port), REPLSCOPE_INSTANCE_ID: "a" });
     b = await startServer({ ...shared, REPLSCOPE_CONFIG: config("other", other.port), REPLSCOPE_INSTANCE_ID: "b" });
+    c = await startServer({ ...shared, REPLSCOPE_CONFIG: config("other", other.port), REPLSCOPE_INSTANCE_ID: "c" });
   });
 
   after(async () => {
     for (const s of sockets) s.disconnect();
-    await Promise.all([a?.stop(), b?.stop()]);
+    await Promise.all([a?.stop(), b?.stop(), c?.stop()]);
     await shop?.stop();
     await stopAll([coord, other].filter(Boolean));
     rmSync(configDir, { recursive: true, force: true });
@@ -93,11 +101,13 @@ describe("several instances: shared sessions and socket updates across instances
     assert.match(a.output(), new RegExp(`instance a, coordinating through redis://127\\.0\\.0\\.1:${coord.port}`));
   });
 
-  test("a login on A works on B; logging out on A ends it on B, open sockets on B included", async () => {
+  test("a login on A works on B and C; logging out on A ends it there, open sockets on B included", async () => {
     const cookie = await login(a.url);
-    const me = await fetch(`${b.url}/api/auth/me`, { headers: { cookie } });
-    assert.equal(me.status, 200);
-    assert.equal(((await me.json()) as { user: string }).user, "admin");
+    for (const s of [b, c]) {
+      const me = await fetch(`${s.url}/api/auth/me`, { headers: { cookie } });
+      assert.equal(me.status, 200);
+      assert.equal(((await me.json()) as { user: string }).user, "admin");
+    }
     const onB = connect(b.url, { cookie });
     sockets.push(onB.socket);
     await onB.snapshot;
@@ -106,19 +116,28 @@ describe("several instances: shared sessions and socket updates across instances
     assert.equal(out.status, 200);
     assert.equal(await closed, "io server disconnect");
     await waitFor("B refuses the cookie", async () => (await fetch(`${b.url}/api/auth/me`, { headers: { cookie } })).status, (s) => s === 401, 15_000);
+    await waitFor("C refuses the cookie", async () => (await fetch(`${c.url}/api/auth/me`, { headers: { cookie } })).status, (s) => s === 401, 15_000);
     // Never accepted again, on either instance.
     assert.equal((await fetch(`${a.url}/api/auth/me`, { headers: { cookie } })).status, 401);
   });
 
   test("a role change only A observes reaches a socket on B; after restarting the coordination Redis the next one does too", async () => {
     const onB = connect(b.url, { token: TEST_TOKEN });
-    sockets.push(onB.socket);
-    await onB.snapshot;
+    const onC = connect(c.url, { token: TEST_TOKEN });
+    sockets.push(onB.socket, onC.socket);
+    await Promise.all([onB.snapshot, onC.snapshot]);
     const replica = shop.replicas[0]!;
     await cli(replica.port, "REPLICAOF", "NO", "ONE");
-    await waitFor("promotion seen on B", () => onB.deltas, (d) => roleIn(d, "shop", replica.port, "master"), 20_000);
-    // B does not watch "shop": it only forwards what A sent, and never sends B's own topology back to itself twice.
-    assert.ok(onB.deltas.every((d) => d.topologies.every((t) => t.name === "shop" || t.name === "other")));
+    await waitFor("promotion seen on B", () => onB.deltas, (d) => roleIn(d, "shop", replica.port, "master") && roleEvents(d, "shop", replica.port) >= 1, 20_000);
+    await waitFor("promotion seen on C", () => onC.deltas, (d) => roleIn(d, "shop", replica.port, "master") && roleEvents(d, "shop", replica.port) >= 1, 20_000);
+
+    // "other" is polled by B and C both: a client on B hears of its change from B only, once.
+    await cli(other.port, "REPLICAOF", "127.0.0.1", String(await freePort()));
+    await waitFor("other's role change seen on B", () => onB.deltas, (d) => roleIn(d, "other", other.port, "replica"), 20_000);
+    await waitFor("other's role change seen on C", () => onC.deltas, (d) => roleIn(d, "other", other.port, "replica"), 20_000);
+    await cli(other.port, "REPLICAOF", "NO", "ONE");
+    await waitFor("other back to master on B", () => onB.deltas, (d) => roleEvents(d, "other", other.port) >= 2, 20_000);
+    await waitFor("other back to master on C", () => onC.deltas, (d) => roleEvents(d, "other", other.port) >= 2, 20_000);
 
     await coord.stop();
     await coord.restart();
@@ -126,6 +145,10 @@ describe("several instances: shared sessions and socket updates across instances
     await cli(replica.port, "REPLICAOF", "127.0.0.1", String(shop.master.port));
     await waitFor("demotion seen on B after the restart", () => onB.deltas.slice(before), (d) => roleIn(d, "shop", replica.port, "replica"), 30_000);
     assert.ok(onB.socket.connected, "the browser's socket to B stayed up through the coordination Redis restart");
+    // A's demotion came through the one stream after anything C sent about "other" earlier, so a
+    // copy from C would have arrived by now: every change reached B exactly once.
+    assert.equal(roleEvents(onB.deltas, "shop", replica.port), 2, "A's two events reached B once each");
+    assert.equal(roleEvents(onB.deltas, "other", other.port), 2, "each of other's changes reached B once, not again from C");
   });
 
   test("an instance serves socket.io over WebSocket only (HTTP long-polling would need sticky sessions)", async () => {
