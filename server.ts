@@ -4,10 +4,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import path from "node:path";
 import next from "next";
 import { auditLogOn } from "./lib/audit/log";
-import { authenticate, CLIENT_IP_HEADER, isPublicPath, isSafeMethod, originAllowed, ROLE_HEADER, USER_HEADER } from "./lib/auth/gate";
+import { authenticate, authenticateShared, CLIENT_IP_HEADER, isPublicPath, isSafeMethod, originAllowed, ROLE_HEADER, USER_HEADER } from "./lib/auth/gate";
 import { safeNextPath } from "./lib/auth/next-path";
 import { LoginLimiter } from "./lib/auth/rate-limit";
+import { startSessionSync } from "./lib/auth/shared-sessions";
 import { openAuth } from "./lib/auth/store";
+import { openCoordination, type Coordination } from "./lib/realtime/coordination";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import { CompareRunner } from "./lib/compare/runner";
 import { RestoreDrillRunner } from "./lib/backup/drill-runner";
@@ -117,6 +119,11 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     console.log(`replscope: imported ${imported.events} events, ${imported.audit} audit entries, ${imported.drills} drills, ${imported.compare} compare reports${imported.auth ? ", the login state" : ""}; old files kept in ${imported.movedTo.join(", ")}`);
   }
   const auth = await openAuth(store.auth, config.password, config.apiToken, config.users);
+  // Several instances (REPLSCOPE_COORDINATION_URL, on the shared PostgreSQL store): socket.io
+  // messages cross instances through the coordination Redis, and sessions opened or ended on
+  // another instance are read from the store. Without the URL nothing of this runs.
+  const coordination: Coordination | null = config.coordinationUrl ? openCoordination(config.coordinationUrl) : null;
+  const stopSessionSync = coordination ? startSessionSync(auth) : () => {};
   const audit = auditLogOn(store);
   const events = await eventStoreOn(store);
   const hub = new MonitorHub(config.topologies, {
@@ -185,7 +192,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   const handle = app.getRequestHandler();
   await app.prepare();
 
-  const gate = (req: IncomingMessage, res: ServerResponse): boolean => {
+  const gate = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const csp = contentSecurityPolicy(randomBytes(16).toString("base64"), dev);
     res.setHeader("Content-Security-Policy", csp);
@@ -202,7 +209,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       return false;
     }
     if (isPublicPath(pathname)) return true;
-    const who = authenticate(headers, auth);
+    const who = coordination ? await authenticateShared(headers, auth) : authenticate(headers, auth);
     if (who.ok) {
       req.headers[USER_HEADER] = who.user;
       req.headers[ROLE_HEADER] = who.role;
@@ -218,21 +225,24 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     return false;
   };
 
-  const httpServer = createServer((req, res) => {
-    if (!gate(req, res)) return;
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!(await gate(req, res))) return;
     // Next answers an unsupported method with an empty 405: API clients get JSON, from the route table.
     const allow = methodNotAllowed(req.method ?? "GET", pathOf(req.url ?? "/"));
     if (allow !== null) {
       res.setHeader("Allow", allow);
       return sendJson(res, 405, { error: `method ${req.method} is not allowed on ${pathOf(req.url ?? "/")} (allowed: ${allow})` });
     }
-    handle(req, res).catch((err: unknown) => {
+    await handle(req, res);
+  };
+  const httpServer = createServer((req, res) => {
+    serve(req, res).catch((err: unknown) => {
       console.error("replscope: request failed", err);
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
     });
   });
   const upgrade = app.getUpgradeHandler();
-  const io = attachSocketServer(httpServer, hub, auth, {}, { drills, compare: () => compare, transfers: () => transfers, viewerValues: config.viewerValues });
+  const io = attachSocketServer(httpServer, hub, auth, {}, { drills, compare: () => compare, transfers: () => transfers, viewerValues: config.viewerValues }, {}, coordination ? { adapter: coordination.adapter } : {});
   socketsRef.current = io;
   // socket.io handles its own path; everything else (Next dev HMR) goes to Next. Upgraded sockets
   // are not tracked by http.Server, so keep them to close them on shutdown.
@@ -263,6 +273,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   if (!opts.quiet) {
     console.log(`replscope listening on ${url} (${dev ? "development" : "production"})`);
     console.log(`  storing in ${storeDescription(config)}`);
+    if (coordination) console.log(`  instance ${config.instanceId ?? `${listenName}:${port}`}, coordinating through ${coordination.description}`);
     for (const t of config.topologies) console.log(`  watching "${t.name}" from ${t.seeds.map((s) => `${s.host}:${s.port}`).join(", ")}`);
     if (auth.generatedPassword) {
       console.log(`\n  First start: generated login password (shown once, only its hash is stored in ${config.dataDir}):\n\n      ${auth.generatedPassword}\n`);
@@ -284,7 +295,9 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       for (const s of upgraded) s.destroy();
       offPoll();
       metrics.close();
+      stopSessionSync();
       await Promise.race([io.close(), new Promise((r) => setTimeout(r, 2000))]);
+      coordination?.close();
       httpServer.closeAllConnections();
       await events.close();
       await auth.flush();

@@ -42,6 +42,19 @@ export function authenticate(h: RequestHeaders, auth: AuthService): AuthResult {
   return who ? { ok: true, via: "cookie", user: who.user, role: who.role, sid: who.sid } : { ok: false };
 }
 
+/**
+ * Several instances: a session opened on another instance is looked up in the shared store the
+ * first time this one sees its cookie (one query; misses are remembered for a few seconds).
+ */
+export async function authenticateShared(h: RequestHeaders, auth: AuthService): Promise<AuthResult> {
+  const first = authenticate(h, auth);
+  if (first.ok) return first;
+  const token = parseCookies(h.cookie)[SESSION_COOKIE];
+  if (!token) return first;
+  await auth.learn(token);
+  return authenticate(h, auth);
+}
+
 /** Browsers send Origin on cross-site and state-changing requests; it must name this very host. */
 export function originAllowed(h: RequestHeaders): boolean {
   if (!h.origin) return true;

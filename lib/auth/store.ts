@@ -51,7 +51,22 @@ export interface AuthService {
   hasApiToken: boolean;
   /** Resolves once every change made so far is committed (or its write failed and was logged). */
   flush(): Promise<void>;
+  /**
+   * Several instances: a validly signed token whose session this process has not seen (opened on
+   * another instance) is looked up in the shared store, so that verify() then knows it.
+   */
+  learn(token: string): Promise<void>;
+  /** Several instances: re-reads the open sessions and the generation; sessions ended elsewhere end here. */
+  sync(): Promise<void>;
+  /** Several instances: another instance ended this session (logout there). */
+  forget(sid: string): void;
 }
+
+/** Sessions looked up and not found, remembered this long so a dead token does not query on every request. */
+const MISS_TTL_MS = 5_000;
+/** A session ended elsewhere is not re-learned this long (its delete may not be committed yet when this instance hears of it). */
+const FORGOTTEN_TTL_MS = 60_000;
+const MAX_MISSES = 1_000;
 
 const SID = /^[A-Za-z0-9_-]{16,64}$/;
 const HASH = /^scrypt\$/;
@@ -79,8 +94,11 @@ export async function openAuth(
   if (Object.entries(stored).length === 0) {
     // First start: only the scrypt hash of the password is stored; a generated one is printed once.
     const password = envPassword ?? (generatedPassword = generatePassword());
-    stored = { passwordHash: hashPassword(password), sessionSecret: randomBytes(32).toString("hex"), generation: "0" };
-    await repo.setState(stored);
+    const mine = { passwordHash: hashPassword(password), sessionSecret: randomBytes(32).toString("hex"), generation: "0" };
+    await repo.initState(mine);
+    // Another instance may have started first on the same database: its values are the ones kept.
+    stored = await repo.getState();
+    if (stored.passwordHash !== mine.passwordHash) generatedPassword = null;
   }
   checkState(stored);
   const state = { passwordHash: stored.passwordHash as string, sessionSecret: stored.sessionSecret as string, generation: Number(stored.generation ?? 0) };
@@ -129,6 +147,16 @@ export async function openAuth(
     for (const l of listeners) l(sid);
   };
 
+  const misses = new Map<string, number>();
+  const remember = (sid: string, until: number): void => {
+    const now = Date.now();
+    if (misses.size >= MAX_MISSES) for (const [k, t] of misses) if (t <= now || misses.size >= MAX_MISSES) misses.delete(k);
+    misses.set(sid, until);
+  };
+  const drop = (sid: string): void => {
+    if (sessions.delete(sid)) ended(sid);
+  };
+
   return {
     generatedPassword,
     checkLogin(username, password) {
@@ -171,5 +199,42 @@ export async function openAuth(
     },
     hasApiToken: apiToken !== undefined,
     flush: () => writes,
+    async learn(token) {
+      const p = readToken(secret, token, Date.now(), state.generation);
+      if (!p?.sid || !SID.test(p.sid) || sessions.has(p.sid)) return;
+      const now = Date.now();
+      if ((misses.get(p.sid) ?? 0) > now) return;
+      const s = await repo.session(p.sid, now);
+      if (s && s.user === p.sub) {
+        sessions.set(s.sid, { user: s.user, exp: s.expiresAt });
+        return;
+      }
+      remember(p.sid, now + MISS_TTL_MS);
+    },
+    async sync() {
+      const stored = await repo.getState();
+      const generation = Number(stored.generation ?? 0);
+      if (Number.isSafeInteger(generation) && generation > state.generation) {
+        // "Log out everywhere" on another instance.
+        state.generation = generation;
+        const all = [...sessions].map(([sid]) => sid);
+        sessions.clear();
+        for (const sid of all) ended(sid);
+      }
+      // Only sessions known before this read can have ended elsewhere: one issued meanwhile may not be committed yet.
+      const before = new Set([...sessions].map(([sid]) => sid));
+      await writes;
+      const open = new Set<string>();
+      for (const s of await repo.sessions(Date.now())) {
+        open.add(s.sid);
+        // Learned at once, so that a login elsewhere works here without a lookup.
+        if (SID.test(s.sid) && !sessions.has(s.sid) && (misses.get(s.sid) ?? 0) <= Date.now() && sessions.size < maxSessions) sessions.set(s.sid, { user: s.user, exp: s.expiresAt });
+      }
+      for (const sid of before) if (!open.has(sid)) drop(sid);
+    },
+    forget(sid) {
+      remember(sid, Date.now() + FORGOTTEN_TTL_MS);
+      drop(sid);
+    },
   };
 }

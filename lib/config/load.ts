@@ -75,6 +75,10 @@ export interface AppConfig {
   topologies: TopologyConfig[];
   /** REPLSCOPE_IMPORT_MAX_BYTES: the largest dump POST /api/import accepts (default IMPORT_MAX_BYTES). */
   importMaxBytes?: number;
+  /** REPLSCOPE_COORDINATION_URL: the Redis several instances share (socket.io adapter). May hold a password: never printed. */
+  coordinationUrl?: string;
+  /** REPLSCOPE_INSTANCE_ID: this instance's name among several (default host:port, set at start). */
+  instanceId?: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -92,6 +96,14 @@ const EnvSchema = z.object({
   REPLSCOPE_DATABASE_URL: z
     .string()
     .refine((u) => /^postgres(ql)?:\/\/./.test(u) && URL.canParse(u), "REPLSCOPE_DATABASE_URL must be a PostgreSQL URL like postgres://user@db.example.com:5432/replscope (unset it to use SQLite in the data dir)")
+    .optional(),
+  REPLSCOPE_COORDINATION_URL: z
+    .string()
+    .refine((u) => /^rediss?:\/\/./.test(u) && URL.canParse(u), "REPLSCOPE_COORDINATION_URL must be a Redis URL like redis://coord.example.com:6379 or rediss://… (unset it to run one instance)")
+    .optional(),
+  REPLSCOPE_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, "REPLSCOPE_INSTANCE_ID is 1-64 letters, digits, '.', '_', ':' or '-'")
     .optional(),
   REPLSCOPE_PASSWORD: z.string().min(8, "use at least 8 characters").optional(),
   REPLSCOPE_API_TOKEN: z.string().min(16, "use at least 16 characters").optional(),
@@ -164,6 +176,10 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
   const envParsed = EnvSchema.safeParse(emptyToUndefined(rawEnv));
   if (!envParsed.success) throw new ConfigError(describeIssues("environment", envParsed.error));
   const env = envParsed.data;
+  // Several instances must share one store: their own SQLite files would each hold other logins.
+  if (env.REPLSCOPE_COORDINATION_URL && !env.REPLSCOPE_DATABASE_URL) {
+    throw new ConfigError("environment: REPLSCOPE_COORDINATION_URL (several instances) needs REPLSCOPE_DATABASE_URL: the instances share one PostgreSQL store");
+  }
 
   let input: unknown;
   let source: string;
@@ -221,6 +237,8 @@ export function loadConfig(rawEnv: Env = process.env, cwd = process.cwd()): AppC
     viewerValues: parsed.data.viewerValues ?? true,
     topologies: parsed.data.topologies.map((t) => defaults(t, shared)),
     ...(env.REPLSCOPE_IMPORT_MAX_BYTES !== undefined ? { importMaxBytes: env.REPLSCOPE_IMPORT_MAX_BYTES } : {}),
+    ...(env.REPLSCOPE_COORDINATION_URL !== undefined ? { coordinationUrl: env.REPLSCOPE_COORDINATION_URL } : {}),
+    ...(env.REPLSCOPE_INSTANCE_ID !== undefined ? { instanceId: env.REPLSCOPE_INSTANCE_ID } : {}),
   };
 }
 

@@ -1,20 +1,43 @@
 // socket.io on the app's own http.Server: authenticated handshake, origin check, snapshot then deltas.
 // Sockets opened with a session cookie are listed by session id, so that logging that session out
 // closes them at once (in every tab), not only when they next reconnect.
+import { createHash } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
 import { Server } from "socket.io";
-import { authenticate, originAllowed } from "../auth/gate";
+import { authenticate, authenticateShared, originAllowed } from "../auth/gate";
 import type { AuthService } from "../auth/store";
 import type { MonitorHub } from "../monitor/hub";
 import { Broadcaster, type BroadcasterOptions } from "./broadcaster";
 import { Channels, type ChannelDeps, type ChannelOptions } from "./channels";
 import { SOCKET_PATH } from "./events";
-import type { ReplscopeIo, ReplscopeSocket } from "./socket-types";
+import type { TopologyDelta } from "./events";
+import type { Coordination } from "./coordination";
+import type { ReplscopeIo } from "./socket-types";
 
 export type { ReplscopeIo };
 
 /** What the page channels read besides the monitor (absent in tests that only need the topology). */
 export type SocketSources = Partial<Omit<ChannelDeps, "hub">>;
+
+/** Several instances (REPLSCOPE_COORDINATION_URL): the adapter that carries emits between them. */
+export interface SocketSharing {
+  adapter?: Coordination["adapter"];
+}
+
+/** Sockets of one login session (hashed: the room name travels through the coordination Redis). */
+function sessionRoom(sid: string): string {
+  return `session:${createHash("sha256").update(sid).digest("base64url").slice(0, 22)}`;
+}
+
+/** Every socket of an instance that polls this topology itself (it gets that topology's deltas locally). */
+export function pollsRoom(topology: string): string {
+  return `polls:${topology}`;
+}
+
+/** One topology's part of a delta: its node changes and its events. */
+function topologyPart(d: TopologyDelta, name: string): TopologyDelta {
+  return { at: d.at, topologies: d.topologies.filter((t) => t.name === name), events: d.events.filter((e) => e.topology === name), droppedEvents: 0 };
+}
 
 export function attachSocketServer(
   httpServer: HttpServer,
@@ -23,8 +46,18 @@ export function attachSocketServer(
   opts: Partial<BroadcasterOptions> = {},
   sources: SocketSources = {},
   channelOpts: Partial<ChannelOptions> = {},
-): { io: ReplscopeIo; broadcaster: Broadcaster; channels: Channels; close: () => Promise<void> } {
+  sharing: SocketSharing = {},
+): { io: ReplscopeIo; broadcaster: Broadcaster; channels: Channels; setPolled: (topologies: Iterable<string>) => void; close: () => Promise<void> } {
+  const shared = sharing.adapter !== undefined;
   const io: ReplscopeIo = new Server(httpServer, {
+    ...(shared
+      ? {
+          adapter: sharing.adapter,
+          // Any instance may get any request: HTTP long-polling would need every request of one
+          // connection to reach the same instance (sticky sessions); a WebSocket is one connection.
+          transports: ["websocket"],
+        }
+      : {}),
     path: SOCKET_PATH,
     serveClient: false,
     maxHttpBufferSize: 16 * 1024,
@@ -38,13 +71,11 @@ export function attachSocketServer(
     },
   });
 
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     const h = socket.request.headers;
     const token = typeof socket.handshake.auth?.token === "string" ? socket.handshake.auth.token : undefined;
-    const result = authenticate(
-      { cookie: h.cookie, authorization: token ? `Bearer ${token}` : h.authorization },
-      auth,
-    );
+    const headers = { cookie: h.cookie, authorization: token ? `Bearer ${token}` : h.authorization };
+    const result = shared ? await authenticateShared(headers, auth).catch(() => ({ ok: false }) as const) : authenticate(headers, auth);
     if (!result.ok) return next(new Error("unauthorized: log in first"));
     // Kept for role checks on client events (drills and other operator actions).
     socket.data.user = result.user;
@@ -53,13 +84,26 @@ export function attachSocketServer(
     next();
   });
 
-  const bySession = new Map<string, Set<ReplscopeSocket>>();
+  // A session's sockets share a room: ending the session closes them on every instance (the
+  // adapter carries the disconnect), and other instances forget the session at once.
   const offRevoke = auth.onRevoke((sid) => {
-    for (const s of bySession.get(sid) ?? []) s.disconnect(true);
-    bySession.delete(sid);
+    io.in(sessionRoom(sid)).disconnectSockets(true);
+    if (shared) io.serverSideEmit("auth:ended", sid);
   });
+  if (shared) io.on("auth:ended", (sid) => typeof sid === "string" && auth.forget(sid));
 
-  const broadcaster = new Broadcaster(hub, (d) => io.emit("topology:delta", d), opts);
+  // The topologies this instance polls: its browsers get their deltas locally, at once, whatever
+  // the coordination Redis does. Browsers on other instances get a topology's deltas through the
+  // adapter only if their instance does not poll it (pollsRoom excludes the others), so a browser
+  // never gets one change twice.
+  let polled = new Set<string>([...hub.monitors].map(([name]) => name));
+  const emitDelta = (d: TopologyDelta): void => {
+    io.local.emit("topology:delta", d);
+    if (!shared) return;
+    const names = new Set([...d.topologies.map((t) => t.name), ...d.events.map((e) => e.topology)]);
+    for (const name of names) io.except(pollsRoom(name)).emit("topology:delta", topologyPart(d, name));
+  };
+  const broadcaster = new Broadcaster(hub, emitDelta, opts);
   const channels = new Channels(io, { hub, viewerValues: sources.viewerValues ?? true, drills: sources.drills, compare: sources.compare, transfers: sources.transfers }, channelOpts);
 
   io.on("connection", (socket) => {
@@ -67,14 +111,9 @@ export function attachSocketServer(
     if (sid !== undefined) {
       // The session may have ended between the handshake check and now.
       if (!auth.sessionOpen(sid)) return void socket.disconnect(true);
-      const set = bySession.get(sid) ?? new Set<ReplscopeSocket>();
-      bySession.set(sid, set);
-      set.add(socket);
-      socket.once("disconnect", () => {
-        set.delete(socket);
-        if (set.size === 0 && bySession.get(sid) === set) bySession.delete(sid);
-      });
+      void socket.join(sessionRoom(sid));
     }
+    if (shared) void socket.join([...polled].map(pollsRoom));
     socket.emit("topology:snapshot", broadcaster.snapshot());
     let lastResync = 0;
     socket.on("topology:resync", () => {
@@ -90,6 +129,15 @@ export function attachSocketServer(
     io,
     broadcaster,
     channels,
+    /** The topologies this instance polls changed (work split between instances): the rooms follow. */
+    setPolled(topologies) {
+      const next = new Set(topologies);
+      const gone = [...polled].filter((t) => !next.has(t)).map(pollsRoom);
+      const added = [...next].filter((t) => !polled.has(t)).map(pollsRoom);
+      polled = next;
+      if (gone.length) io.local.socketsLeave(gone);
+      if (added.length) io.local.socketsJoin(added);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         broadcaster.stop();

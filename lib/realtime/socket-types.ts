@@ -10,7 +10,10 @@ export interface SocketData {
   sid: string | undefined;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no server-to-server events
-export type ReplscopeIo = Server<ClientToServerEvents, ServerToClientEvents, {}, SocketData>;
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- no server-to-server events
-export type ReplscopeSocket = Socket<ClientToServerEvents, ServerToClientEvents, {}, SocketData>;
+/** Between instances (through the coordination Redis): a session ended by logout on the sender. */
+export interface InterServerEvents {
+  "auth:ended": (sid: string) => void;
+}
+
+export type ReplscopeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type ReplscopeSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

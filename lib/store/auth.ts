@@ -34,6 +34,25 @@ export class AuthRepo {
     await this.commit(this.stateQueries(values));
   }
 
+  /**
+   * Writes only the values not stored yet (first start): when several instances start at once on
+   * one database, the first one's session secret wins and every instance reads that one back.
+   */
+  async initState(values: Record<string, string>): Promise<void> {
+    await this.commit(
+      Object.entries(values).map(([key, value]) => {
+        const q = this.db.insertInto("auth_state").values({ key, value }).onConflict((oc) => oc.column("key").doNothing()).compile();
+        return { sql: q.sql, params: q.parameters };
+      }),
+    );
+  }
+
+  /** One open session (another instance may have opened it), or null when it is gone or expired. */
+  async session(sid: string, now = Date.now()): Promise<StoredSession | null> {
+    const r = await this.db.selectFrom("auth_sessions").selectAll().where("sid", "=", sid).where("expires_at", ">", now).executeTakeFirst();
+    return r ? { sid: r.sid, user: r.user, expiresAt: Number(r.expires_at) } : null;
+  }
+
   stateQueries(values: Record<string, string>): RawQuery[] {
     return Object.entries(values).map(([key, value]) => {
       const q = this.db.insertInto("auth_state").values({ key, value }).onConflict((oc) => oc.column("key").doUpdateSet({ value })).compile();

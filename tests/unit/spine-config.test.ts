@@ -326,3 +326,26 @@ describe("REPLSCOPE_DATABASE_URL", () => {
     }
   });
 });
+
+describe("REPLSCOPE_COORDINATION_URL", () => {
+  const seeds = "redis://127.0.0.1:6380";
+  const db = "postgres://u@db:5432/rs";
+  test("unset: one instance as before; a redis:// or rediss:// URL with a shared database is taken", () => {
+    assert.equal(loadConfig({ REPLSCOPE_SEEDS: seeds }, dir).coordinationUrl, undefined);
+    assert.equal(loadConfig({ REPLSCOPE_SEEDS: seeds, REPLSCOPE_DATABASE_URL: db, REPLSCOPE_COORDINATION_URL: "redis://127.0.0.1:7000" }, dir).coordinationUrl, "redis://127.0.0.1:7000");
+    const c = loadConfig({ REPLSCOPE_SEEDS: seeds, REPLSCOPE_DATABASE_URL: db, REPLSCOPE_COORDINATION_URL: "rediss://:pw@coord:6380/2", REPLSCOPE_INSTANCE_ID: "web-1" }, dir);
+    assert.equal(c.coordinationUrl, "rediss://:pw@coord:6380/2");
+    assert.equal(c.instanceId, "web-1");
+  });
+  test("a bad URL, a missing shared database or a bad instance id are configuration errors that do not echo the password", () => {
+    for (const bad of ["http://u:hunter2@coord/", "coord:6379", "redis://", "postgres://u:hunter2@db/x"]) {
+      const err = configError({ REPLSCOPE_SEEDS: seeds, REPLSCOPE_DATABASE_URL: db, REPLSCOPE_COORDINATION_URL: bad });
+      assert.match(err.message, /REPLSCOPE_COORDINATION_URL must be a Redis URL/, bad);
+      assert.ok(!err.message.includes("hunter2"), "the password in a bad URL is not echoed");
+    }
+    const noDb = configError({ REPLSCOPE_SEEDS: seeds, REPLSCOPE_COORDINATION_URL: "redis://:hunter2@coord:6379" });
+    assert.match(noDb.message, /needs REPLSCOPE_DATABASE_URL/);
+    assert.ok(!noDb.message.includes("hunter2"));
+    assert.match(configError({ REPLSCOPE_SEEDS: seeds, REPLSCOPE_INSTANCE_ID: "a b/c" }).message, /REPLSCOPE_INSTANCE_ID/);
+  });
+});

@@ -13,7 +13,7 @@ const LoginBody = z.object({
   password: z.string().min(1, "password is required").max(1024),
 });
 
-export const POST = route({ body: LoginBody, bodyMaxBytes: 4096 }, ({ req, rt, who: { ip }, body }) => {
+export const POST = route({ body: LoginBody, bodyMaxBytes: 4096 }, async ({ req, rt, who: { ip }, body }) => {
   const { auth, audit, config, loginLimiter } = rt;
   const username = body.username || ADMIN;
   const client = clientKey(ip);
@@ -37,7 +37,11 @@ export const POST = route({ body: LoginBody, bodyMaxBytes: 4096 }, ({ req, rt, w
   loginLimiter.succeed(client, username);
   audit.append({ at: Date.now(), user: found.user, role: found.role, action: "login", topology: null, nodes: [], params: { ip }, result: "ok" });
   const secure = new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https" || config.publicUrl?.startsWith("https:") === true;
+  const token = auth.issue(found);
+  // Several instances: the browser's next request may reach another instance, which reads the
+  // session from the shared store, so the session is committed before the cookie is handed out.
+  if (config.coordinationUrl) await auth.flush();
   const res = json({ ok: true, user: found.user, role: found.role });
-  res.headers.append("Set-Cookie", sessionCookie(auth.issue(found), secure));
+  res.headers.append("Set-Cookie", sessionCookie(token, secure));
   return res;
 });
