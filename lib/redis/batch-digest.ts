@@ -94,6 +94,7 @@ for i, k in ipairs(KEYS) do
     if type(mem) ~= 'number' or mem > maxb then
       skip(i)
     elseif t == 'hash' or t == 'set' then
+      -- Bounded: at most maxe elements (len, above) and maxb bytes (MEMORY USAGE … SAMPLES 0, exact).
       local items, flat = {}, call(t == 'set' and 'SMEMBERS' or 'HGETALL', k)
       if t == 'set' then
         items = flat

@@ -3,36 +3,27 @@
 // live page shows the steps and the report (promoted, lost writes, epochs, old master's role) —
 // checked against the cluster itself.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { launchChromium, loginInBrowser } from "../support/browser";
+import { closeClusterSuite, serveCluster, type ClusterServer } from "../support/cluster-server";
 import { startCluster, type Cluster } from "../support/cluster";
-import { startServer, type ServerProcess } from "../support/server";
+import type { ServerProcess } from "../support/server";
 import { cli } from "../support/topology";
 
 let cluster: Cluster;
 let server: ServerProcess;
 let browser: Browser;
-let dir: string;
+let served: ClusterServer;
 
 before(async () => {
   cluster = await startCluster({ masters: 3, replicasPerMaster: 1 });
-  dir = mkdtempSync(path.join(tmpdir(), "replscope-e2e-cluster-drills-"));
-  const file = path.join(dir, "config.json");
-  writeFileSync(file, JSON.stringify({ topologies: [{ name: "shop", seeds: [`redis://${cluster.nodes[0]!.id}`], drills: true }] }));
-  server = await startServer({ REPLSCOPE_CONFIG: file });
+  served = await serveCluster(cluster, "e2e-cluster-drills", { drills: true }, 0);
+  server = served.server;
   browser = await launchChromium();
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closeClusterSuite(browser, served, cluster));
 
 test("a CLUSTER FAILOVER drill started from the drills page: confirmation, live steps, report", { timeout: 120_000 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });

@@ -3,9 +3,6 @@
 // the rows (each asked of its own master), opens a key on its shard's master with that shard's two
 // nodes side by side; a compare of the cluster shows one row per shard above the differences.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { discoverCluster } from "@/lib/cluster/discover";
@@ -13,7 +10,8 @@ import type { ClusterView } from "@/lib/cluster/model";
 import { shardOfKey } from "@/lib/keys/cluster-scan";
 import { keySlot, startCluster, type Cluster } from "../support/cluster";
 import { launchChromium, loginInBrowser } from "../support/browser";
-import { startServer, TEST_TOKEN, type ServerProcess } from "../support/server";
+import { closeClusterSuite, serveCluster, type ClusterServer } from "../support/cluster-server";
+import { TEST_TOKEN, type ServerProcess } from "../support/server";
 import { cli } from "../support/topology";
 import { waitFor } from "../support/wait";
 
@@ -21,7 +19,7 @@ const N = 60;
 let cluster: Cluster;
 let server: ServerProcess;
 let browser: Browser;
-let dir: string;
+let served: ClusterServer;
 let view: ClusterView;
 
 before(async () => {
@@ -39,10 +37,8 @@ before(async () => {
     await cli(port, "SET", name, `v${i}`);
   }
   for (const s of view.shards) await cli(Number(s.masterAddress!.split(":")[1]), "WAIT", "1", "5000");
-  dir = mkdtempSync(path.join(tmpdir(), "replscope-e2e-cluster-keys-"));
-  const file = path.join(dir, "config.json");
-  writeFileSync(file, JSON.stringify({ topologies: [{ name: "shop", seeds: [`redis://${cluster.nodes[0]!.id}`] }] }));
-  server = await startServer({ REPLSCOPE_CONFIG: file });
+  served = await serveCluster(cluster, "e2e-cluster-keys", {}, 0);
+  server = served.server;
   await waitFor(
     "6 nodes up and the cluster read",
     async () => {
@@ -58,12 +54,7 @@ before(async () => {
   browser = await launchChromium();
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closeClusterSuite(browser, served, cluster));
 
 test("whole-cluster key browse: every key with its slot and shard; a key opens on its shard's master, side by side with its replica", { timeout: 120_000 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 2400 } });

@@ -2,36 +2,27 @@
 // card to /clusters/<topology>, three shards with their replica, then slots made unserved and served
 // again by redis-cli, shown live (no reload).
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright-core";
 import { startCluster, type Cluster } from "../support/cluster";
 import { launchChromium, loginInBrowser } from "../support/browser";
-import { startServer, type ServerProcess } from "../support/server";
+import { closeClusterSuite, serveCluster, type ClusterServer } from "../support/cluster-server";
+import type { ServerProcess } from "../support/server";
 import { cli } from "../support/topology";
 
 let cluster: Cluster;
 let server: ServerProcess;
 let browser: Browser;
-let dir: string;
+let served: ClusterServer;
 
 before(async () => {
   cluster = await startCluster({ masters: 3, replicasPerMaster: 1 });
-  dir = mkdtempSync(path.join(tmpdir(), "replscope-e2e-cluster-"));
-  const file = path.join(dir, "config.json");
-  writeFileSync(file, JSON.stringify({ topologies: [{ name: "shop", seeds: [`redis://${cluster.nodes[1]!.id}`] }] }));
-  server = await startServer({ REPLSCOPE_CONFIG: file });
+  served = await serveCluster(cluster, "e2e-cluster", {}, 1);
+  server = served.server;
   browser = await launchChromium();
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  await cluster?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => closeClusterSuite(browser, served, cluster));
 
 test("cluster overview: shards with their replicas, unserved slots shown live", { timeout: 90_000 }, async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
