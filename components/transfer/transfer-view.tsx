@@ -77,7 +77,14 @@ export function TransferView() {
   const [policy, setPolicy] = useState<"skip" | "replace" | "stop">("stop");
   const [file, setFile] = useState<File | null>(null);
 
-  const upsert = (job: TransferJob) => setJobs((prev) => ({ ...prev, [job.id]: { ...prev[job.id], ...job } }));
+  // A job's final state never goes back to "running": the POST that started a quick export can
+  // answer after the socket already said "done", and that older answer must not win.
+  const upsert = (job: TransferJob) =>
+    setJobs((prev) => {
+      const known = prev[job.id];
+      if (known && known.status !== "running" && job.status === "running") return prev;
+      return { ...prev, [job.id]: { ...known, ...job } };
+    });
   useSocketEvent("transfers:summary", (u) => upsert(u.job));
   useEffect(() => {
     void fetch("/api/export")

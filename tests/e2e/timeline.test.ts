@@ -38,8 +38,13 @@ test("a newly attached replica's FULL resync appears on the timeline live", asyn
   await cli(late.port, "REPLICAOF", topo.master.host, String(topo.master.port));
   const line = page.getByTestId("timeline").locator('li[data-kind="sync:full-resync"]').filter({ hasText: late.id });
   await line.waitFor({ timeout: 15_000 });
-  assert.match((await line.textContent()) ?? "", /new replica/);
-  assert.match((await line.textContent()) ?? "", /5,000 keys/);
+  const text = (await line.textContent()) ?? "";
+  assert.match(text, /new replica/);
+  // The key count comes from the replica's log ("Done loading RDB, keys loaded"); on a busy machine
+  // the episode can close before the tail reads that line, and then the text leaves it out rather
+  // than guess. When it is there it must be right.
+  if (/loaded/.test(text)) assert.match(text, /loaded 5,000 keys/);
+  else assert.match(text, /back online/);
   assert.equal(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker), 7, "arrived without a reload");
 
   await page.getByTestId("filter-kind").selectOption("sync");
