@@ -184,6 +184,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     transfers,
     restoreDrills,
     loginLimiter: new LoginLimiter(),
+    fleet: null,
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
   });

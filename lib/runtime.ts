@@ -16,6 +16,7 @@ import type { KeyConnectionPool } from "./keys/connections";
 import type { BackupManager } from "./backup/manager";
 import type { TransferManager } from "./backup/logical/jobs";
 import type { RestoreDrillRunner } from "./backup/drill-runner";
+import type { Fleet } from "./fleet/fleet";
 
 export interface Runtime {
   config: AppConfig;
@@ -40,6 +41,8 @@ export interface Runtime {
   /** Ends every live socket (after "log out everywhere"); set once the socket server exists. */
   disconnectSockets: () => void;
   loginLimiter: LoginLimiter;
+  /** Several instances (REPLSCOPE_COORDINATION_URL): this instance's view of the fleet; null alone. */
+  fleet: Fleet | null;
   startedAt: number;
 }
 
