@@ -1,5 +1,5 @@
 // The one process: Next.js pages and API routes plus socket.io on one http.Server, and the monitor.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
 import next from "next";
@@ -10,6 +10,9 @@ import { LoginLimiter } from "./lib/auth/rate-limit";
 import { startSessionSync } from "./lib/auth/shared-sessions";
 import { openAuth } from "./lib/auth/store";
 import { openCoordination, type Coordination } from "./lib/realtime/coordination";
+import { createCoordinationRedis } from "./lib/fleet/coordination";
+import { claimEventSlot, fleetEventIds } from "./lib/fleet/event-ids";
+import { serveFleet, type FleetServing } from "./lib/fleet/serve";
 import { ConfigError, loadConfig, type AppConfig } from "./lib/config/load";
 import { CompareRunner } from "./lib/compare/runner";
 import { RestoreDrillRunner } from "./lib/backup/drill-runner";
@@ -123,14 +126,25 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   // messages cross instances through the coordination Redis, and sessions opened or ended on
   // another instance are read from the store. Without the URL nothing of this runs.
   const coordination: Coordination | null = config.coordinationUrl ? openCoordination(config.coordinationUrl) : null;
+  const instanceId = config.instanceId ?? randomUUID();
   const stopSessionSync = coordination ? startSessionSync(auth) : () => {};
   const audit = auditLogOn(store);
-  const events = await eventStoreOn(store);
-  const hub = new MonitorHub(config.topologies, {
-    nextId: () => events.nextId(),
-    append: (e) => events.append(e),
-    sample: (topology, node, at, s) => store.metrics.record(topology, node, at, s),
-  });
+  // Several instances: commands to the coordination Redis (leases, shared state) on a connection
+  // that fails fast, and timeline ids that cannot collide between instances (lib/fleet/event-ids).
+  const fleetRedis = config.coordinationUrl ? createCoordinationRedis(config.coordinationUrl) : null;
+  const eventSlot = fleetRedis ? await claimEventSlotPatiently(fleetRedis) : null;
+  const events = await eventStoreOn(store, eventSlot !== null ? { ids: (floor) => fleetEventIds(eventSlot, floor) } : {});
+  const hub = new MonitorHub(
+    config.topologies,
+    {
+      nextId: () => events.nextId(),
+      append: (e) => events.append(e),
+      sample: (topology, node, at, s) => store.metrics.record(topology, node, at, s),
+    },
+    // With several instances the coordinator decides what this one polls (lib/fleet/serve.ts).
+    { managed: fleetRedis !== null },
+  );
+  const fleetRef: { current: FleetServing | null } = { current: null };
   // The socket server needs the http.Server, which needs the runtime: metrics read it lazily.
   const socketsRef: { current?: ReturnType<typeof attachSocketServer> } = {};
   const metrics = createMetrics(hub, {
@@ -184,7 +198,9 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     transfers,
     restoreDrills,
     loginLimiter: new LoginLimiter(),
-    fleet: null,
+    get fleet() {
+      return fleetRef.current?.fleet ?? null;
+    },
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
   });
@@ -243,7 +259,32 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     });
   });
   const upgrade = app.getUpgradeHandler();
-  const io = attachSocketServer(httpServer, hub, auth, {}, { drills, compare: () => compare, transfers: () => transfers, viewerValues: config.viewerValues }, {}, coordination ? { adapter: coordination.adapter } : {});
+  const io = attachSocketServer(
+    httpServer,
+    hub,
+    auth,
+    {},
+    { drills, compare: () => compare, transfers: () => transfers, viewerValues: config.viewerValues },
+    {},
+    coordination
+      ? {
+          adapter: coordination.adapter,
+          views: {
+            redis: coordination.client,
+            selfId: instanceId,
+            topologies: () => [...hub.configs.keys()],
+            tokenOf: (t) => {
+              const lease = fleetRef.current?.fleet.coordinator.lease(t);
+              return lease?.isValid() ? lease.token : undefined;
+            },
+            liveMembers: () => {
+              const s = fleetRef.current?.fleet.status();
+              return s && s.reachable ? s.members : null;
+            },
+          },
+        }
+      : {},
+  );
   socketsRef.current = io;
   // socket.io handles its own path; everything else (Next dev HMR) goes to Next. Upgraded sockets
   // are not tracked by http.Server, so keep them to close them on shutdown.
@@ -268,13 +309,23 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   hosts = allowedHosts({ host: config.host, port, publicUrl: config.publicUrl });
   hub.start();
+  if (fleetRedis) {
+    fleetRef.current = serveFleet({
+      redis: fleetRedis,
+      hub,
+      id: instanceId,
+      address: config.publicUrl ?? `${config.host}:${port}`,
+      onPolled: (t, polled) => polled && io.views?.forget(t),
+    });
+    fleetRef.current.start();
+  }
   // The address to open: one the Host check answers (a wildcard listen address is not one).
   const listenName = ["0.0.0.0", "::"].includes(config.host) ? "localhost" : config.host.includes(":") ? `[${config.host}]` : config.host;
   const url = config.publicUrl?.replace(/\/$/, "") ?? `http://${listenName}:${port}`;
   if (!opts.quiet) {
     console.log(`replscope listening on ${url} (${dev ? "development" : "production"})`);
     console.log(`  storing in ${storeDescription(config)}`);
-    if (coordination) console.log(`  instance ${config.instanceId ?? `${listenName}:${port}`}, coordinating through ${coordination.description}`);
+    if (coordination) console.log(`  instance ${instanceId}, coordinating through ${coordination.description}`);
     for (const t of config.topologies) console.log(`  watching "${t.name}" from ${t.seeds.map((s) => `${s.host}:${s.port}`).join(", ")}`);
     if (auth.generatedPassword) {
       console.log(`\n  First start: generated login password (shown once, only its hash is stored in ${config.dataDir}):\n\n      ${auth.generatedPassword}\n`);
@@ -287,6 +338,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     hub,
     generatedPassword: auth.generatedPassword,
     close: async () => {
+      // Gracefully: the other instances take this one's topologies over at once.
+      await fleetRef.current?.stop();
       hub.stop();
       await compare.close();
       await restoreDrills.close();
@@ -299,6 +352,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       stopSessionSync();
       await Promise.race([io.close(), new Promise((r) => setTimeout(r, 2000))]);
       coordination?.close();
+      fleetRedis?.disconnect();
       httpServer.closeAllConnections();
       await events.close();
       await auth.flush();
@@ -306,6 +360,20 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       setRuntime(undefined);
     },
   };
+}
+
+/** The coordination Redis may still be starting: a few tries before giving up with a clear error. */
+async function claimEventSlotPatiently(redis: import("ioredis").default): Promise<number> {
+  let last: unknown;
+  for (let i = 0; i < 20; i++) {
+    try {
+      return await claimEventSlot(redis);
+    } catch (err) {
+      last = err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`the coordination Redis (REPLSCOPE_COORDINATION_URL) did not answer for 10 s: ${last instanceof Error ? last.message : String(last)}`);
 }
 
 async function main(): Promise<void> {

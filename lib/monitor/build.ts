@@ -10,6 +10,13 @@ import { ClusterWatcher } from "../cluster/watcher";
 import type { ConnectOptions } from "../redis/connection";
 import type { EventSink } from "../timeline/types";
 import { counter, TopologyMonitor } from "./topology-monitor";
+import type { NodeState } from "./types";
+
+/** What a monitor taking a topology over from another instance starts from (lib/fleet). */
+export interface BuildOptions {
+  /** The previous owner's last node states (see MonitorParts.handover). */
+  handover?: ReadonlyMap<string, NodeState>;
+}
 
 /** Event ids from a counter, kept nowhere else: for a monitor without a persistent timeline. */
 /** How often a cluster's CLUSTER INFO/NODES/SHARDS are read (a few ms of server time each). */
@@ -19,7 +26,7 @@ export function memorySink(): EventSink {
   return { nextId: counter(), append: () => undefined };
 }
 
-export function buildTopologyMonitor(config: TopologyConfig, sink: EventSink = memorySink()): TopologyMonitor {
+export function buildTopologyMonitor(config: TopologyConfig, sink: EventSink = memorySink(), opts: BuildOptions = {}): TopologyMonitor {
   // The parts call into the monitor, which needs them to exist first. None of them reports
   // anything before the monitor starts them, so `monitor` is always set when they call.
   const logs = new NodeLogs((node, ev, at) => monitor.logEvent(node, ev, at), { logDirs: config.logDirs, privatePaths: config.privatePaths });
@@ -48,6 +55,6 @@ export function buildTopologyMonitor(config: TopologyConfig, sink: EventSink = m
           everyMs: CLUSTER_READ_MS,
           onView: (view, events, at) => monitor.clusterView(view, events, at),
         });
-  const monitor: TopologyMonitor = new TopologyMonitor(config, { sink, logs, alerts, sentinels, cluster });
+  const monitor: TopologyMonitor = new TopologyMonitor(config, { sink, logs, alerts, sentinels, cluster, handover: opts.handover });
   return monitor;
 }

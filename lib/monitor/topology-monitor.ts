@@ -37,6 +37,13 @@ export interface MonitorParts {
   sentinels: SentinelWatcher | null;
   /** Present unless the config says `cluster: false`; it reports to clusterView(). */
   cluster?: ClusterWatcher | null;
+  /**
+   * Node states handed over by the topology's previous owner (several instances): each node's
+   * first poll is diffed against its last state there, so a takeover repeats no event (no second
+   * "discovered") and reports what changed while nobody polled. Such a node is left out of the
+   * views until that first poll answers or fails: until then only the old owner's figures exist.
+   */
+  handover?: ReadonlyMap<string, NodeState>;
 }
 
 export interface PollListener {
@@ -114,6 +121,9 @@ export class TopologyMonitor {
   private clusterAddresses = new Set<string>();
   private readonly sink: EventSink;
   private readonly nextEventId: () => number;
+  private readonly handover: ReadonlyMap<string, NodeState>;
+  /** Handed-over nodes not polled yet (kept out of the views). */
+  private readonly unpolled = new Set<string>();
 
   constructor(
     readonly config: TopologyConfig,
@@ -126,6 +136,7 @@ export class TopologyMonitor {
     this.alerts = parts.alerts;
     this.sentinels = parts.sentinels;
     this.cluster = parts.cluster ?? null;
+    this.handover = parts.handover ?? new Map();
     this.seedIds = new Set(config.seeds.map((s) => formatAddress(s.host, s.port)));
     this.namedIds = new Set([...this.seedIds, ...Object.entries(config.nodes).map(([id]) => id)]);
     this.allowHost = config.discoveryAllow ? createAllowList(config.discoveryAllow) : null;
@@ -192,6 +203,7 @@ export class TopologyMonitor {
     if (this.running) return;
     this.running = true;
     for (const seed of this.config.seeds) this.ensureNode(seed.host, seed.port, "seed");
+    for (const s of this.handover.values()) this.ensureNode(s.host, s.port, "announced");
     this.sentinels?.start();
     this.cluster?.start();
     void this.historyLoop();
@@ -221,7 +233,13 @@ export class TopologyMonitor {
   resolve = (address: string): string => this.aliases.get(address) ?? address;
 
   views(): NodeView[] {
-    return buildViews(this.states.values(), this.resolve, this.resyncInfo, this.peerPolicy, Date.now(), this.noSaveSeconds());
+    const states = this.unpolled.size ? [...this.states.values()].filter((s) => !this.unpolled.has(s.id)) : this.states.values();
+    return buildViews(states, this.resolve, this.resyncInfo, this.peerPolicy, Date.now(), this.noSaveSeconds());
+  }
+
+  /** Every node's state, for handing the topology over to another instance. */
+  nodeStates(): NodeState[] {
+    return [...this.states.values()].filter((s) => !this.unpolled.has(s.id));
   }
 
   state(id: string): NodeState | undefined {
@@ -248,7 +266,10 @@ export class TopologyMonitor {
     if (origin === "announced" && !this.mayDial(host, port)) return;
     const id = this.resolve(formatAddress(host, port));
     if (this.states.has(id) || this.states.size >= MAX_NODES || !this.running) return;
-    this.states.set(id, initialState(id, host, port));
+    const handed = this.handover.get(id);
+    // Only a state for this very address: the old owner's record is data, not a place to dial.
+    if (handed && handed.host === host && handed.port === port) this.unpolled.add(id);
+    this.states.set(id, handed && this.unpolled.has(id) ? { ...handed, samples: [] } : initialState(id, host, port));
     this.lastListed.set(id, Date.now());
     this.histories.set(id, new NodeHistory());
     const poller = new NodePoller({
@@ -264,6 +285,7 @@ export class TopologyMonitor {
   private onPoll(id: string, r: PollResult): void {
     const prev = this.states.get(id);
     if (!prev) return;
+    this.unpolled.delete(id);
     const next = applyPoll(prev, r);
     // The same server reached under a second address is one node: keep the first, alias the other.
     // Checked when this node comes up or its run_id changes: of two addresses of one server, the
@@ -352,6 +374,7 @@ export class TopologyMonitor {
 
   /** Stops watching a node and lets go of everything kept about it. */
   private drop(id: string): void {
+    this.unpolled.delete(id);
     this.pollers.get(id)?.stop();
     this.pollers.delete(id);
     this.states.delete(id);

@@ -6,7 +6,7 @@ import type { NodeView } from "../monitor/types";
 import type { TimelineEvent } from "../timeline/types";
 import { diffView, SLOW_FIELDS } from "./view-diff";
 import { clusterSummary } from "../cluster/report";
-import type { LagPoint, NodePatch, TopologyDelta, TopologySnapshot } from "./events";
+import type { LagPoint, NodePatch, TopologyDelta, TopologySnapshot, TopologyView } from "./events";
 
 export interface BroadcasterOptions {
   urgentMs: number;
@@ -80,6 +80,15 @@ export class Broadcaster {
     if (slowDue) this.lastSlowFlushAt = this.lastFlushAt;
     const skip = slowDue ? undefined : SLOW_FIELDS;
     const topologies: TopologyDelta["topologies"] = [];
+    // A topology no longer polled here (another instance took it) is forgotten without a word:
+    // its browsers now follow that instance, and "removed" from here would be false.
+    for (const name of [...this.lastSent.keys()]) {
+      if (this.hub.monitors.has(name)) continue;
+      this.lastSent.delete(name);
+      this.lastAlerts.delete(name);
+      this.lastSentinels.delete(name);
+      this.lastCluster.delete(name);
+    }
     for (const [name, monitor] of this.hub.monitors) {
       const sent = this.lastSent.get(name) ?? new Map<string, NodeView>();
       this.lastSent.set(name, sent);
@@ -123,6 +132,17 @@ export class Broadcaster {
     this.droppedEvents = 0;
     this.emit(delta);
     return delta;
+  }
+
+  /**
+   * One polled topology as the browsers have it after the last flush (no lag history): what
+   * another instance's browsers start from (lib/fleet/view-feed.ts).
+   */
+  topologyView(name: string): TopologyView | undefined {
+    const m = this.hub.monitors.get(name);
+    if (!m) return undefined;
+    const nodes = [...(this.lastSent.get(name)?.values() ?? [])];
+    return { name, drills: m.config.drills, nodes, lagHistory: {}, alerts: m.alerts.active(), sentinels: m.sentinelViews(), cluster: clusterSummary(m.clusterStatus()) };
   }
 
   /** A full snapshot consistent with the deltas that follow it (pending changes are flushed first). */

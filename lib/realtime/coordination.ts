@@ -8,6 +8,8 @@ import { Redis } from "ioredis";
 export interface Coordination {
   /** For `io.adapter(...)`. */
   adapter: ReturnType<typeof createAdapter>;
+  /** The adapter's connection: what must reach other instances in order with socket messages uses it. */
+  client: Redis;
   /** host:port of the coordination Redis: never its user name or password. */
   description: string;
   close(): void;
@@ -43,6 +45,7 @@ export function openCoordination(url: string, opts: { streamName?: string } = {}
   const adapter = createAdapter(client, { streamName: opts.streamName ?? "replscope:socket.io", maxLen: 10_000, onlyPlaintext: true });
   return {
     adapter,
+    client,
     description,
     close: () => client.disconnect(),
   };

@@ -10,7 +10,8 @@ import type { MonitorHub } from "../monitor/hub";
 import { Broadcaster, type BroadcasterOptions } from "./broadcaster";
 import { Channels, type ChannelDeps, type ChannelOptions } from "./channels";
 import { SOCKET_PATH } from "./events";
-import type { TopologyDelta } from "./events";
+import type { TopologyDelta, TopologySnapshot } from "./events";
+import { ViewFeed, type ViewFeedDeps } from "../fleet/view-feed";
 import type { Coordination } from "./coordination";
 import type { ReplscopeIo } from "./socket-types";
 
@@ -22,6 +23,8 @@ export type SocketSources = Partial<Omit<ChannelDeps, "hub">>;
 /** Several instances (REPLSCOPE_COORDINATION_URL): the adapter that carries emits between them. */
 export interface SocketSharing {
   adapter?: Coordination["adapter"];
+  /** The topologies other instances poll reach this instance's browsers through it. */
+  views?: Omit<ViewFeedDeps, "sendToPeers" | "emitLocal" | "polledHere" | "ownView">;
 }
 
 /** Sockets of one login session (hashed: the room name travels through the coordination Redis). */
@@ -29,15 +32,6 @@ function sessionRoom(sid: string): string {
   return `session:${createHash("sha256").update(sid).digest("base64url").slice(0, 22)}`;
 }
 
-/** Every socket of an instance that polls this topology itself (it gets that topology's deltas locally). */
-export function pollsRoom(topology: string): string {
-  return `polls:${topology}`;
-}
-
-/** One topology's part of a delta: its node changes and its events. */
-function topologyPart(d: TopologyDelta, name: string): TopologyDelta {
-  return { at: d.at, topologies: d.topologies.filter((t) => t.name === name), events: d.events.filter((e) => e.topology === name), droppedEvents: 0 };
-}
 
 export function attachSocketServer(
   httpServer: HttpServer,
@@ -47,7 +41,7 @@ export function attachSocketServer(
   sources: SocketSources = {},
   channelOpts: Partial<ChannelOptions> = {},
   sharing: SocketSharing = {},
-): { io: ReplscopeIo; broadcaster: Broadcaster; channels: Channels; setPolled: (topologies: Iterable<string>) => void; close: () => Promise<void> } {
+): { io: ReplscopeIo; broadcaster: Broadcaster; channels: Channels; views: ViewFeed | null; close: () => Promise<void> } {
   const shared = sharing.adapter !== undefined;
   const io: ReplscopeIo = new Server(httpServer, {
     ...(shared
@@ -92,18 +86,41 @@ export function attachSocketServer(
   });
   if (shared) io.on("auth:ended", (sid) => typeof sid === "string" && auth.forget(sid));
 
-  // The topologies this instance polls: its browsers get their deltas locally, at once, whatever
-  // the coordination Redis does. Browsers on other instances get a topology's deltas through the
-  // adapter only if their instance does not poll it (pollsRoom excludes the others), so a browser
-  // never gets one change twice.
-  let polled = new Set<string>([...hub.monitors].map(([name]) => name));
+  // Each flush goes to this instance's browsers at once, whatever the coordination Redis does.
+  // With several instances, the topologies polled here also go to the other instances (the view
+  // feed), which pass them to their own browsers: a browser gets each change once, from the one
+  // instance it is connected to.
+  const feedRef: { current: ViewFeed | null } = { current: null };
   const emitDelta = (d: TopologyDelta): void => {
     io.local.emit("topology:delta", d);
-    if (!shared) return;
-    const names = new Set([...d.topologies.map((t) => t.name), ...d.events.map((e) => e.topology)]);
-    for (const name of names) io.except(pollsRoom(name)).emit("topology:delta", topologyPart(d, name));
+    feedRef.current?.published(d);
   };
   const broadcaster = new Broadcaster(hub, emitDelta, opts);
+  const views = shared && sharing.views
+    ? new ViewFeed({
+        ...sharing.views,
+        sendToPeers: (m) => io.serverSideEmit("fleet:view", m),
+        emitLocal: (d) => io.local.emit("topology:delta", d),
+        polledHere: (t) => hub.monitors.has(t),
+        ownView: (t) => {
+          const view = broadcaster.topologyView(t);
+          return view ? { view, events: hub.get(t)?.recentEvents(50) ?? [] } : undefined;
+        },
+      })
+    : null;
+  feedRef.current = views;
+  if (views) io.on("fleet:view", (m) => views.message(m));
+  /** The first snapshot: topologies polled here, those mirrored from other instances, and the rest (not read yet) empty. */
+  const snapshot = (): TopologySnapshot => {
+    const own = broadcaster.snapshot();
+    if (!views) return own;
+    const have = new Set(own.topologies.map((t) => t.name));
+    const mirrored = views.views().filter((t) => !have.has(t.name));
+    for (const t of mirrored) have.add(t.name);
+    const pending = [...hub.configs.values()].filter((c) => !have.has(c.name)).map((c) => ({ name: c.name, drills: c.drills, nodes: [], lagHistory: {}, alerts: [], sentinels: [], cluster: null }));
+    const events = [...own.events, ...views.events()].sort((a, b) => a.at - b.at || a.id - b.id).slice(-200);
+    return { at: own.at, topologies: [...own.topologies, ...mirrored, ...pending], events };
+  };
   const channels = new Channels(io, { hub, viewerValues: sources.viewerValues ?? true, drills: sources.drills, compare: sources.compare, transfers: sources.transfers }, channelOpts);
 
   io.on("connection", (socket) => {
@@ -113,14 +130,13 @@ export function attachSocketServer(
       if (!auth.sessionOpen(sid)) return void socket.disconnect(true);
       void socket.join(sessionRoom(sid));
     }
-    if (shared) void socket.join([...polled].map(pollsRoom));
-    socket.emit("topology:snapshot", broadcaster.snapshot());
+    socket.emit("topology:snapshot", snapshot());
     let lastResync = 0;
     socket.on("topology:resync", () => {
       // At most one full snapshot a second per client: a snapshot is the expensive message.
       if (Date.now() - lastResync < 1000) return;
       lastResync = Date.now();
-      socket.emit("topology:snapshot", broadcaster.snapshot());
+      socket.emit("topology:snapshot", snapshot());
     });
     channels.attach(socket);
   });
@@ -129,18 +145,11 @@ export function attachSocketServer(
     io,
     broadcaster,
     channels,
-    /** The topologies this instance polls changed (work split between instances): the rooms follow. */
-    setPolled(topologies) {
-      const next = new Set(topologies);
-      const gone = [...polled].filter((t) => !next.has(t)).map(pollsRoom);
-      const added = [...next].filter((t) => !polled.has(t)).map(pollsRoom);
-      polled = next;
-      if (gone.length) io.local.socketsLeave(gone);
-      if (added.length) io.local.socketsJoin(added);
-    },
+    views,
     close: () =>
       new Promise<void>((resolve) => {
         broadcaster.stop();
+        views?.stop();
         channels.stop();
         offRevoke();
         io.disconnectSockets(true);

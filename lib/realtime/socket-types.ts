@@ -2,6 +2,7 @@
 import type { Server, Socket } from "socket.io";
 import type { Role } from "../auth/store";
 import type { ClientToServerEvents, ServerToClientEvents } from "./events";
+import type { ViewMessage } from "../fleet/mirror";
 
 /** Set by the handshake check: who this socket is (role checks on client events use it). */
 export interface SocketData {
@@ -13,6 +14,8 @@ export interface SocketData {
 /** Between instances (through the coordination Redis): a session ended by logout on the sender. */
 export interface InterServerEvents {
   "auth:ended": (sid: string) => void;
+  /** A flush's part for a topology the sender polls (lib/fleet/view-feed.ts). */
+  "fleet:view": (m: ViewMessage) => void;
 }
 
 export type ReplscopeIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -36,9 +36,14 @@ export interface EventStore {
   stats(): EventStoreStats;
 }
 
-/** The timeline on an open store (server.ts): close() flushes; the store is closed by its owner. */
-export async function eventStoreOn(store: Store): Promise<EventStore> {
-  return new StoreTimeline(store, await store.events.maxId(), false);
+/**
+ * The timeline on an open store (server.ts): close() flushes; the store is closed by its owner.
+ * `ids` replaces the count-up ids (several instances writing one store: lib/fleet/event-ids.ts),
+ * given the largest id stored.
+ */
+export async function eventStoreOn(store: Store, opts: { ids?: (floor: number) => () => number } = {}): Promise<EventStore> {
+  const maxId = await store.events.maxId();
+  return new StoreTimeline(store, maxId, false, opts.ids?.(maxId));
 }
 
 /** The timeline on its own SQLite store in `dir` (tests, tools): close() closes that store. */
@@ -56,6 +61,7 @@ class StoreTimeline implements EventStore {
     private readonly store: Store,
     private lastId: number,
     private readonly ownsStore: boolean,
+    private readonly ids?: () => number,
   ) {}
 
   append(events: TimelineEvent[]): void {
@@ -82,6 +88,7 @@ class StoreTimeline implements EventStore {
   }
 
   nextId(): number {
+    if (this.ids) return this.ids();
     return ++this.lastId;
   }
 

@@ -1,0 +1,116 @@
+// Several instances, the work side: this instance's coordinator decides which topologies it polls;
+// a topology it acquires gets a fresh monitor started from the previous owner's node states, one
+// it loses is stopped before the lease is let go. While it polls, node states are left for the
+// next owner: a node's state whenever its poll produced an event, and every node every 5 s.
+import type Redis from "ioredis";
+import type { MonitorHub } from "../monitor/hub";
+import type { BuildOptions } from "../monitor/build";
+import { FleetCoordinator, type LostReason } from "./coordinator";
+import { fleetOn, type Fleet } from "./fleet";
+import { readHandover, writeHandover } from "./handover";
+import type { FencedLease } from "./lease";
+
+export interface FleetServeOptions {
+  redis: Redis;
+  hub: MonitorHub;
+  id?: string;
+  /** A label for people (instances page). */
+  address: string;
+  /** Called after a topology starts or stops being polled here (the view feed forgets its copy). */
+  onPolled?: (topology: string, polled: boolean) => void;
+  /** Extra build options for a monitor taking a topology over (e.g. its alert ledger). */
+  buildFor?: (lease: FencedLease) => Omit<BuildOptions, "handover">;
+  periodMs?: number;
+  leaseTtlMs?: number;
+  memberTtlMs?: number;
+  log?: (m: string) => void;
+}
+
+const FULL_HANDOVER_MS = 5000;
+
+export interface FleetServing {
+  fleet: Fleet;
+  start(): void;
+  /** Graceful: stops polling, leaves final states, releases every lease so others take over at once. */
+  stop(): Promise<void>;
+}
+
+export function serveFleet(o: FleetServeOptions): FleetServing {
+  const log = o.log ?? ((m: string) => console.warn(`replscope fleet: ${m}`));
+  const tokens = new Map<string, number>();
+  const writeFailed = (t: string) => (err: unknown) => log(`leaving node states of ${t} failed: ${err instanceof Error ? err.message : String(err)}`);
+
+  const coordinator = new FleetCoordinator({
+    redis: o.redis,
+    address: o.address,
+    id: o.id,
+    topologies: () => [...o.hub.configs.keys()],
+    periodMs: o.periodMs,
+    leaseTtlMs: o.leaseTtlMs,
+    memberTtlMs: o.memberTtlMs,
+    log,
+    onOwned: async (lease) => {
+      // Without the old owner's states the monitor starts fresh (first polls read as discoveries).
+      const handover = await readHandover(o.redis, lease.topology).catch((err: unknown) => {
+        log(`reading node states of ${lease.topology} failed (${err instanceof Error ? err.message : String(err)}); starting fresh`);
+        return new Map();
+      });
+      // The lease may have been lost while reading.
+      if (!lease.isValid()) return;
+      tokens.set(lease.topology, lease.token);
+      o.onPolled?.(lease.topology, true);
+      o.hub.activate(lease.topology, { ...o.buildFor?.(lease), handover });
+    },
+    onLost: async (topology: string, reason: LostReason) => {
+      const monitor = o.hub.get(topology);
+      o.hub.deactivate(topology);
+      o.onPolled?.(topology, false);
+      const token = tokens.get(topology);
+      tokens.delete(topology);
+      // Still the holder (rebalanced or stopping): leave the last states for the next owner.
+      if (monitor && token !== undefined && (reason === "released" || reason === "stopped")) {
+        await writeHandover(o.redis, topology, token, monitor.nodeStates(), "replace").catch(writeFailed(topology));
+      }
+    },
+  });
+
+  // A node whose poll produced events: its state now, so the next owner does not repeat them.
+  const offChange = o.hub.onChange((topology, change) => {
+    if (!change.events.length) return;
+    const token = tokens.get(topology);
+    const state = o.hub.get(topology)?.state(change.nodeId);
+    if (token === undefined || !state) return;
+    writeHandover(o.redis, topology, token, [state], "merge").catch(writeFailed(topology));
+  });
+
+  const stopCtl = new AbortController();
+  async function fullHandoverLoop(): Promise<void> {
+    while (!stopCtl.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, FULL_HANDOVER_MS);
+        stopCtl.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      });
+      for (const [topology, token] of [...tokens]) {
+        if (stopCtl.signal.aborted) return;
+        const m = o.hub.get(topology);
+        if (m) await writeHandover(o.redis, topology, token, m.nodeStates(), "replace").catch(writeFailed(topology));
+      }
+    }
+  }
+
+  const fleet = fleetOn(o.redis, coordinator, () => [...o.hub.configs.keys()]);
+  let loop: Promise<void> | null = null;
+  return {
+    fleet,
+    start() {
+      coordinator.start();
+      loop ??= fullHandoverLoop();
+    },
+    async stop() {
+      stopCtl.abort();
+      offChange();
+      await loop;
+      await coordinator.stop({ release: true });
+    },
+  };
+}

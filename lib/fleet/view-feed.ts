@@ -1,0 +1,183 @@
+// The I/O around lib/fleet/mirror.ts. As owner: each flush's part for a topology this instance
+// polls is stored whole (fenced by the lease token) and then sent to the other instances as a
+// numbered message, on the same coordination connection so the store lands first. As receiver:
+// messages for topologies polled elsewhere update the mirror and go to this instance's browsers;
+// a self-scheduling loop reads the views it lacks and marks topologies whose owner went silent.
+import type Redis from "ioredis";
+import type { TopologyDelta, TopologyView } from "../realtime/events";
+import type { TimelineEvent } from "../timeline/types";
+import { FLEET_PREFIX, leaseKey } from "./keys";
+import { install, MAX_BUFFERED, ownerLost, receive, entryView, type MirrorEntry, type PublishedView, type ViewMessage } from "./mirror";
+import { runScript } from "./scripts";
+
+export const viewKey = (topology: string): string => `${FLEET_PREFIX}view:${topology}`;
+const VIEW_KEEP_MS = 24 * 3600 * 1000;
+/** A published view larger than this is not stored (a topology of 500 nodes is well under it). */
+const MAX_VIEW_BYTES = 8 * 1024 * 1024;
+
+const FENCED_SET_VIEW = `
+local cur = redis.call('HGET', KEYS[1], 'token')
+if cur ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+export interface ViewFeedDeps {
+  /** The coordination connection that also carries socket.io's adapter (ordering matters). */
+  redis: Redis;
+  selfId: string;
+  /** Sends to the other instances (io.serverSideEmit). */
+  sendToPeers: (m: ViewMessage) => void;
+  /** Sends to this instance's browsers (io.local.emit of topology:delta). */
+  emitLocal: (d: TopologyDelta) => void;
+  /** Configured topologies. */
+  topologies: () => readonly string[];
+  polledHere: (topology: string) => boolean;
+  /** The lease token this instance holds on a topology (undefined: none). */
+  tokenOf: (topology: string) => number | undefined;
+  /** Instances heartbeating now, as this instance's coordinator last read them (null: unknown). */
+  liveMembers: () => readonly string[] | null;
+  /** The owner's whole view of a topology it polls, and its latest events. */
+  ownView: (topology: string) => { view: TopologyView; events: TimelineEvent[] } | undefined;
+  log?: (m: string) => void;
+}
+
+export class ViewFeed {
+  private readonly entries = new Map<string, MirrorEntry>();
+  private readonly sent = new Map<string, { token: number; seq: number }>();
+  private readonly buffered = new Map<string, ViewMessage[]>();
+  private readonly fetching = new Set<string>();
+  private readonly stopCtl = new AbortController();
+  private readonly log: (m: string) => void;
+
+  constructor(private readonly d: ViewFeedDeps) {
+    this.log = d.log ?? ((m) => console.warn(`replscope fleet views: ${m}`));
+    void this.loop();
+  }
+
+  stop(): void {
+    this.stopCtl.abort();
+  }
+
+  /** Owner side: a flush of the local broadcaster. */
+  published(delta: TopologyDelta): void {
+    const names = new Set([...delta.topologies.map((t) => t.name), ...delta.events.map((e) => e.topology)]);
+    for (const name of names) {
+      const token = this.d.tokenOf(name);
+      const own = this.d.ownView(name);
+      if (token === undefined || !own || !this.d.polledHere(name)) continue;
+      const prev = this.sent.get(name);
+      const seq = prev && prev.token === token ? prev.seq + 1 : 1;
+      this.sent.set(name, { token, seq });
+      const part: TopologyDelta = { at: delta.at, topologies: delta.topologies.filter((t) => t.name === name), events: delta.events.filter((e) => e.topology === name), droppedEvents: 0 };
+      const view: PublishedView = { topology: name, owner: this.d.selfId, token, seq, at: delta.at, view: own.view, events: own.events.slice(-50) };
+      const json = JSON.stringify(view);
+      if (json.length <= MAX_VIEW_BYTES) {
+        runScript(this.d.redis, FENCED_SET_VIEW, [leaseKey(name), viewKey(name)], [String(token), json, VIEW_KEEP_MS]).catch((err: unknown) => this.log(`storing ${name}'s view failed: ${String(err)}`));
+      }
+      this.d.sendToPeers({ topology: name, owner: this.d.selfId, token, seq, delta: part });
+    }
+  }
+
+  /** Receiver side: a message from the instance that polls `m.topology`. */
+  message(m: ViewMessage): void {
+    if (this.d.polledHere(m.topology) || m.owner === this.d.selfId) return;
+    if (this.fetching.has(m.topology)) return this.buffer(m);
+    const r = receive(this.entries.get(m.topology), m);
+    if (r.kind === "applied") {
+      this.entries.set(m.topology, r.entry);
+      this.d.emitLocal(r.delta);
+    } else if (r.kind === "need-view") {
+      this.buffer(m);
+      void this.fetch(m.topology);
+    }
+  }
+
+  /** Topologies this instance does not poll, as it mirrors them (for a browser's first snapshot). */
+  views(): TopologyView[] {
+    return [...this.entries.entries()].filter(([name]) => !this.d.polledHere(name)).map(([, e]) => entryView(e));
+  }
+
+  events(): TimelineEvent[] {
+    return [...this.entries.entries()].filter(([name]) => !this.d.polledHere(name)).flatMap(([, e]) => e.events);
+  }
+
+  /** This instance started polling a topology: its own deltas take over; the mirror is dropped. */
+  forget(topology: string): void {
+    this.entries.delete(topology);
+    this.buffered.delete(topology);
+  }
+
+  private buffer(m: ViewMessage): void {
+    const list = this.buffered.get(m.topology) ?? [];
+    list.push(m);
+    // Too many while reading: the view read next will cover them.
+    if (list.length > MAX_BUFFERED) list.splice(0, list.length - MAX_BUFFERED);
+    this.buffered.set(m.topology, list);
+  }
+
+  private async fetch(topology: string): Promise<void> {
+    if (this.fetching.has(topology)) return;
+    this.fetching.add(topology);
+    try {
+      const raw = await this.d.redis.get(viewKey(topology));
+      const p = raw ? parseView(raw, topology) : null;
+      if (!p || this.d.polledHere(topology)) return;
+      const cur = this.entries.get(topology);
+      if (cur && (cur.token > p.token || (cur.token === p.token && cur.seq >= p.seq))) return;
+      const { entry, delta } = install(cur, p);
+      this.entries.set(topology, entry);
+      this.d.emitLocal(delta);
+    } catch (err) {
+      this.log(`reading ${topology}'s view failed: ${String(err)}`);
+    } finally {
+      this.fetching.delete(topology);
+      this.drain(topology);
+    }
+  }
+
+  /** Applies buffered messages that follow the entry; a gap left after the view asks again later. */
+  private drain(topology: string): void {
+    const list = (this.buffered.get(topology) ?? []).sort((a, b) => a.token - b.token || a.seq - b.seq);
+    this.buffered.delete(topology);
+    for (const m of list) this.message(m);
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.stopCtl.signal;
+    while (!signal.aborted) {
+      try {
+        const live = this.d.liveMembers();
+        for (const name of this.d.topologies()) {
+          if (this.d.polledHere(name)) continue;
+          const e = this.entries.get(name);
+          if (!e || this.buffered.has(name)) void this.fetch(name);
+          else if (live && !live.includes(e.owner)) {
+            const lost = ownerLost(e, Date.now());
+            if (lost) {
+              this.entries.set(name, lost.entry);
+              this.d.emitLocal(lost.delta);
+            }
+            // The next owner may already have published: read its view.
+            void this.fetch(name);
+          }
+        }
+      } catch (err) {
+        this.log(`loop: ${String(err)}`);
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+  }
+}
+
+function parseView(raw: string, topology: string): PublishedView | null {
+  try {
+    const p = JSON.parse(raw) as Partial<PublishedView>;
+    if (p.topology !== topology || typeof p.owner !== "string" || typeof p.token !== "number" || typeof p.seq !== "number" || typeof p.view !== "object" || !p.view) return null;
+    return { topology, owner: p.owner, token: p.token, seq: p.seq, at: Number(p.at) || Date.now(), view: p.view, events: Array.isArray(p.events) ? p.events : [] };
+  } catch {
+    return null;
+  }
+}
