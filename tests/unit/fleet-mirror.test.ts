@@ -14,7 +14,7 @@ function msg(token: number, seq: number, delta: Partial<TopologyDelta["topologie
   return { topology: "shop", owner: `o${token}`, token, seq, delta: { at: 6000 + seq, topologies: [{ name: "shop", upserts: [], removed: [], ...delta }], events, droppedEvents: 0 } };
 }
 
-const ev = (id: number) => ({ id, at: id, topology: "shop", kind: "node:role-changed", node: "127.0.0.1:1", severity: "warning" as const, text: "x" });
+const ev = (id: number) => ({ id, at: id, topology: "shop", kind: "node:role-changed" as const, node: "127.0.0.1:1", severity: "warning" as const, text: "x" });
 
 test("nothing mirrored yet: any message asks for the published view", () => {
   assert.equal(receive(undefined, msg(1, 5, {})).kind, "need-view");
