@@ -37,6 +37,11 @@ export interface FleetCoordinatorOptions {
   safetyMs?: number;
   onOwned?: (lease: FencedLease) => void | Promise<void>;
   onLost?: (topology: string, reason: LostReason) => void | Promise<void>;
+  /**
+   * The lease vanished from Redis (it restarted without its data) and was taken again at once with
+   * a new token: the work goes on uninterrupted; writes must use the new token from now on.
+   */
+  onRetoken?: (lease: FencedLease) => void;
   log?: (message: string) => void;
 }
 
@@ -103,6 +108,9 @@ export class FleetCoordinator {
   private readonly safetyMs: number;
   private readonly onOwned: NonNullable<FleetCoordinatorOptions["onOwned"]>;
   private readonly onLost: NonNullable<FleetCoordinatorOptions["onLost"]>;
+  private readonly onRetoken: NonNullable<FleetCoordinatorOptions["onRetoken"]>;
+  /** The member list of the previous tick: new leases are taken only while it holds still. */
+  private previousMembers = "";
   private readonly log: (m: string) => void;
   private readonly held = new Map<string, FencedLease>();
   private members: string[] = [];
@@ -126,6 +134,7 @@ export class FleetCoordinator {
     this.safetyMs = o.safetyMs ?? Math.max(100, Math.round(this.leaseTtlMs / 5));
     this.onOwned = o.onOwned ?? (() => undefined);
     this.onLost = o.onLost ?? (() => undefined);
+    this.onRetoken = o.onRetoken ?? (() => undefined);
     this.log = o.log ?? ((m) => console.warn(`[fleet ${this.id}] ${m}`));
     // At least two renewals must fit in a lease's validity, or one slow tick loses every lease.
     if (this.leaseTtlMs - this.safetyMs < 2 * this.periodMs) {
@@ -234,7 +243,14 @@ export class FleetCoordinator {
     this.reachable = true;
     this.lastError = null;
     if (!members.includes(this.id)) members.push(this.id);
+    members.sort();
     this.members = members;
+    // Right after a start, or after the coordination Redis restarted empty, the others may not have
+    // heartbeaten yet: an instance that saw only itself would take everything, to give most of it
+    // back a second later. New leases wait until the member list is the same two ticks running.
+    const key = members.join("\n");
+    const settled = key === this.previousMembers;
+    this.previousMembers = key;
     if (signal.aborted) return;
 
     const desired = desiredFor(this.id, this.topologies(), members);
@@ -247,7 +263,8 @@ export class FleetCoordinator {
     const work: Promise<void>[] = [];
     for (const topology of desired) {
       const lease = this.held.get(topology);
-      work.push(lease ? this.renew(topology, lease) : this.acquire(topology, signal));
+      if (lease) work.push(this.renew(topology, lease));
+      else if (settled) work.push(this.acquire(topology, signal));
     }
     await Promise.all(work);
   }
@@ -262,8 +279,25 @@ export class FleetCoordinator {
       return;
     }
     if (this.held.get(topology) !== lease) return; // dropped meanwhile; the next tick re-acquires
-    if (ok) lease.renewed(sentAt);
-    else await this.drop(topology, lease, "taken");
+    if (ok) return lease.renewed(sentAt);
+    // Not ours any more. If nobody holds it (the coordination Redis lost its data), take it again
+    // now, with a new token, and keep working; if someone else does, stop.
+    try {
+      const res = await acquireLease(this.redis, topology, this.id, this.leaseTtlMs);
+      if (res.acquired && this.held.get(topology) === lease) {
+        const next = new FencedLease(topology, this.id, res.token, this.leaseTtlMs, this.safetyMs, sentAt);
+        if (next.isValid()) {
+          lease.invalidate();
+          this.held.set(topology, next);
+          this.onRetoken(next);
+          return;
+        }
+      }
+    } catch (err) {
+      this.unreachable(err); // the expiry timer drops it once it could have expired
+      return;
+    }
+    await this.drop(topology, lease, "taken");
   }
 
   private async acquire(topology: string, signal: AbortSignal): Promise<void> {

@@ -5,6 +5,7 @@
 import type Redis from "ioredis";
 import type { MonitorHub } from "../monitor/hub";
 import type { BuildOptions } from "../monitor/build";
+import type { NodeState } from "../monitor/types";
 import { FleetCoordinator, type LostReason } from "./coordinator";
 import { fleetOn, type Fleet } from "./fleet";
 import { readHandover, writeHandover } from "./handover";
@@ -28,6 +29,9 @@ export interface FleetServeOptions {
 
 const FULL_HANDOVER_MS = 5000;
 
+/** When a state was last read from its node (the newer of two states wins). */
+const freshness = (s: NodeState): number => Math.max(s.answeredAt ?? 0, s.lastOkAt ?? 0, s.downSince ?? 0);
+
 export interface FleetServing {
   fleet: Fleet;
   start(): void;
@@ -38,6 +42,11 @@ export interface FleetServing {
 export function serveFleet(o: FleetServeOptions): FleetServing {
   const log = o.log ?? ((m: string) => console.warn(`replscope fleet: ${m}`));
   const tokens = new Map<string, number>();
+  /**
+   * The last node states of each topology this instance stopped polling. If it takes one back and
+   * the coordination Redis has none (it restarted empty) or older ones, these are the baseline.
+   */
+  const kept = new Map<string, NodeState[]>();
   const writeFailed = (t: string) => (err: unknown) => log(`leaving node states of ${t} failed: ${err instanceof Error ? err.message : String(err)}`);
 
   const coordinator = new FleetCoordinator({
@@ -49,12 +58,18 @@ export function serveFleet(o: FleetServeOptions): FleetServing {
     leaseTtlMs: o.leaseTtlMs,
     memberTtlMs: o.memberTtlMs,
     log,
+    onRetoken: (lease) => tokens.set(lease.topology, lease.token),
     onOwned: async (lease) => {
       // Without the old owner's states the monitor starts fresh (first polls read as discoveries).
       const handover = await readHandover(o.redis, lease.topology).catch((err: unknown) => {
         log(`reading node states of ${lease.topology} failed (${err instanceof Error ? err.message : String(err)}); starting fresh`);
         return new Map();
       });
+      for (const s of kept.get(lease.topology) ?? []) {
+        const there = handover.get(s.id);
+        if (!there || freshness(s) > freshness(there)) handover.set(s.id, s);
+      }
+      kept.delete(lease.topology);
       // The lease may have been lost while reading.
       if (!lease.isValid()) return;
       tokens.set(lease.topology, lease.token);
@@ -64,6 +79,7 @@ export function serveFleet(o: FleetServeOptions): FleetServing {
     onLost: async (topology: string, reason: LostReason) => {
       const monitor = o.hub.get(topology);
       o.hub.deactivate(topology);
+      if (monitor) kept.set(topology, monitor.nodeStates());
       o.onPolled?.(topology, false);
       const token = tokens.get(topology);
       tokens.delete(topology);
