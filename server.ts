@@ -201,6 +201,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     get fleet() {
       return fleetRef.current?.fleet ?? null;
     },
+    polledElsewhere: (topology, nodeId) => socketsRef.current?.views?.pollerFor(topology, nodeId) ?? null,
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
   });

@@ -43,6 +43,11 @@ export interface Runtime {
   loginLimiter: LoginLimiter;
   /** Several instances (REPLSCOPE_COORDINATION_URL): this instance's view of the fleet; null alone. */
   fleet: Fleet | null;
+  /**
+   * Several instances: the instance that polls `topology` (holding `nodeId`, when given) if it is
+   * another one, as this instance's mirror last heard; null when it is polled here or unknown.
+   */
+  polledElsewhere: (topology: string | undefined, nodeId?: string) => string | null;
   startedAt: number;
 }
 

@@ -91,7 +91,7 @@ export class BackupManager {
   async start(o: { node: string; topology?: string; origin: string; requestedBy: string }): Promise<StartResult> {
     if (this.closed) return { status: 503, error: "replscope is shutting down" };
     const found = this.deps.hub.findNode(o.node, o.topology);
-    if (!found) return { status: 404, error: `no node ${o.node} in ${o.topology ? `topology "${o.topology}"` : "any topology"}` };
+    if (!found) return this.deps.hub.missing({ topology: o.topology, node: o.node });
     const { monitor, view } = found;
     const busy = [...this.running.values()].find((r) => r.backup.node === view.id && r.backup.topology === monitor.config.name);
     if (busy) return { status: 409, error: `a backup of ${view.id} is already running (${busy.backup.id})` };

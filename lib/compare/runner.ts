@@ -90,7 +90,7 @@ export class CompareRunner {
 
   private async launch(req: StartRequest, jobOptions: Partial<CompareJobOptions>): Promise<StartResult> {
     const monitor = req.topology === undefined ? this.hub.monitors.values().next().value : this.hub.get(req.topology);
-    if (!monitor) return { status: 404, error: req.topology ? `no topology "${req.topology}"` : "no topology is configured" };
+    if (!monitor) return this.hub.missing({ topology: req.topology });
     const cluster = monitor.clusterStatus()?.view ?? null;
     if (cluster) return this.launchCluster(monitor, cluster, req, jobOptions);
     const masterView = rootMaster(monitor);

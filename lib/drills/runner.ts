@@ -83,7 +83,10 @@ export class DrillManager {
 
   monitorFor(topology: string): TopologyMonitor {
     const m = this.hub.get(topology);
-    if (!m) throw new DrillError(404, `no topology "${topology}"`);
+    if (!m) {
+      const why = this.hub.missing({ topology });
+      throw new DrillError(why.status, why.error);
+    }
     if (!m.config.drills) {
       throw new DrillError(403, `drills are off for "${topology}": set "drills": true for it in the config file (the demo does) — drills promote nodes and can lose writes`);
     }

@@ -101,6 +101,24 @@ export class ViewFeed {
     return [...this.entries.entries()].filter(([name]) => !this.d.polledHere(name)).flatMap(([, e]) => e.events);
   }
 
+  /** Whether a topology polled elsewhere has this node (in `topology`, or in any when unnamed). */
+  knows(nodeId: string, topology?: string): boolean {
+    return this.pollerFor(topology, nodeId) !== null;
+  }
+
+  /**
+   * The instance polling a topology elsewhere (the first that has the node, when only a node is
+   * named), as last heard; null when none is known. A silent owner is still named: it is the
+   * last one known, and the takeover follows within seconds.
+   */
+  pollerFor(topology: string | undefined, nodeId?: string): string | null {
+    for (const [name, e] of this.entries) {
+      if (this.d.polledHere(name) || (topology !== undefined && topology !== name)) continue;
+      if (nodeId === undefined || nodeId in e.topology.nodes) return e.owner;
+    }
+    return null;
+  }
+
   /** This instance started polling a topology: its own deltas take over; the mirror is dropped. */
   forget(topology: string): void {
     this.entries.delete(topology);

@@ -2,6 +2,7 @@
 // and handlers here, the route files are one line each. 404 for a topology that is not a cluster
 // (or whose cluster no node has answered yet): the node key browser serves those.
 import { z } from "zod";
+import { missingError } from "./missing";
 import type { ClusterView } from "../cluster/model";
 import { describeClusterKeys, listClusterKeys } from "../keys/cluster-browse";
 import type { TopologyMonitor } from "../monitor/topology-monitor";
@@ -30,7 +31,7 @@ export const ClusterDescribeRequest = DescribeRequest.omit({ topology: true, db:
 
 function clusterOf(rt: Runtime, topology: string): { monitor: TopologyMonitor; view: ClusterView } {
   const monitor = rt.hub.get(topology);
-  if (!monitor) throw new HttpError(404, `no topology "${topology}"`);
+  if (!monitor) throw missingError(rt, { topology });
   const view = monitor.clusterStatus()?.view ?? null;
   if (!view) throw new HttpError(404, `topology "${topology}" is not a Redis Cluster (or no cluster node has answered yet)`);
   return { monitor, view };

@@ -3,6 +3,7 @@
 // header over ~16 KB gets a 431 before replscope ever sees it, and Redis key names can be far
 // longer. Both forms share the schemas and the handlers here.
 import { z } from "zod";
+import { missingError } from "./missing";
 import { deleteKey, openKey } from "../keys/browse";
 import { redactKeyDetails, redactSideBySide } from "../keys/redact";
 import { shardOfKey } from "../keys/cluster-scan";
@@ -63,7 +64,7 @@ export async function removeKey(rt: Runtime, id: string, q: KeyRequest): Promise
 /** The same key on every node of a topology, master first. */
 export async function sideBySide(rt: Runtime, who: Requester, q: KeyRequest): Promise<object> {
   const monitor = q.topology === undefined ? rt.hub.monitors.values().next().value : rt.hub.get(q.topology);
-  if (!monitor) throw new HttpError(404, q.topology ? `no topology "${q.topology}"` : "no topology is configured");
+  if (!monitor) throw missingError(rt, { topology: q.topology });
   const result = await fromRedis(keyOnEveryNode(rt.keyPool, monitor, q.key, q.db, clusterShardNodes(monitor, q.key)));
   const shown = valuesHidden(who, rt) ? redactSideBySide(result) : result;
   // The API shape from the issue (lagBytes), plus the full per-node details the UI renders.

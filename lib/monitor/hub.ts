@@ -111,6 +111,25 @@ export class MonitorHub {
     return undefined;
   }
 
+  /** Several instances: a configured topology another instance polls (this one only mirrors it). */
+  elsewhere(topology: string | undefined): boolean {
+    return this.managed && topology !== undefined && this.configs.has(topology) && !this.monitors.has(topology);
+  }
+
+  /**
+   * Why a topology or node cannot be acted on here: 409 when another instance polls it (actions
+   * run on the poller), else 404 with what was looked for.
+   */
+  missing(what: { topology?: string; node?: string }): { status: 404 | 409; error: string } {
+    const { topology, node } = what;
+    if (this.elsewhere(topology)) {
+      return { status: 409, error: `topology "${topology}" is polled by another replscope instance right now, and actions on it run there: open replscope on that instance (the instances page shows which)` };
+    }
+    const where = topology !== undefined ? `topology "${topology}"` : this.managed ? "the topologies this instance polls (name its topology, or ask the instance that polls it)" : "any topology";
+    if (node !== undefined) return { status: 404, error: `no node ${node} in ${where}` };
+    return { status: 404, error: topology !== undefined ? `no topology "${topology}"` : this.managed ? "this instance polls no topology right now" : "no topology is configured" };
+  }
+
   recentEvents(limit = 200): TimelineEvent[] {
     const all = [...this.monitors.values()].flatMap((m) => m.recentEvents(limit));
     return all.sort((a, b) => a.at - b.at || a.id - b.id).slice(-limit);

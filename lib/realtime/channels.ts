@@ -26,7 +26,27 @@ export interface ChannelDeps {
   viewerValues: boolean;
   /** Logical export/import jobs (resolved on use, like compare). */
   transfers?: () => { get(id: string): TransferJob | null } | undefined;
+  /** Several instances: node pages of topologies another instance polls are fed by that instance. */
+  remote?: RemoteFeeds;
 }
+
+/** A page's node or log feed asked of the instance that polls the node (through the adapter). */
+export interface FeedWatch {
+  channel: "node" | "logs";
+  target: NodeTarget;
+  /** Set on subscribe: that socket gets a snapshot at once; refreshes leave it out. */
+  socketId?: string;
+}
+
+export interface RemoteFeeds {
+  /** Whether another instance polls this node (the mirror knows it), so a watch can be sent. */
+  knowsElsewhere(target: NodeTarget): boolean;
+  send(w: FeedWatch): void;
+}
+
+/** A feed kept for sockets on other instances lives this long past their last refresh. */
+const REMOTE_TTL_MS = 15_000;
+const REMOTE_REFRESH_MS = 5_000;
 
 export interface ChannelOptions {
   /** How often node feeds send what changed, log tails their new lines, running compares progress. */
@@ -46,9 +66,12 @@ const JOB_ID = /^[0-9a-f]{16}$/;
 interface NodeFeed {
   target: NodeTarget;
   memo: NodeMemo | null;
+  /** Sockets on other instances follow it until then (refreshed every few seconds). */
+  remoteUntil?: number;
 }
 interface LogFeed {
   target: NodeTarget;
+  remoteUntil?: number;
   lastSeq: number;
   /** The source state last sent (pending → readable is news even without lines). */
   sourceKey: string;
@@ -90,6 +113,7 @@ export class Channels {
     opts: Partial<ChannelOptions> = {},
   ) {
     this.opts = { ...DEFAULTS, ...opts };
+    if (deps.remote) this.refreshRemote(deps.remote);
     // A change that made a timeline event (a role change, a link going down) goes out at once.
     this.offChange = deps.hub.onChange((topology, change) => {
       if (!change.events.length) return;
@@ -103,6 +127,89 @@ export class Channels {
     this.stopped = true;
     this.offChange();
     for (const t of Object.values(this.timers)) clearTimeout(t);
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+  }
+
+  private refreshTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Node and log rooms on this instance whose node another instance polls: the watch is repeated
+   * every few seconds, so the poller keeps feeding them and a new poller (after a takeover) starts.
+   */
+  private refreshRemote(remote: RemoteFeeds): void {
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = null;
+      if (this.stopped) return;
+      for (const [name, members] of this.io.sockets.adapter.rooms) {
+        if (!members.size || name.startsWith("session:")) continue;
+        const m = /^(node|logs):(.*?)\/(.+)$/.exec(name);
+        if (!m) continue;
+        const target: NodeTarget = m[2] === "*" ? { id: m[3]! } : { id: m[3]!, topology: m[2]! };
+        const channel = m[1] as "node" | "logs";
+        if (this.deps.hub.findNode(target.id, target.topology)) this.watch({ channel, target });
+        else remote.send({ channel, target });
+      }
+      this.refreshRemote(remote);
+    }, REMOTE_REFRESH_MS);
+  }
+
+  /**
+   * A watch from a page on another instance (or this one after a takeover): if this instance polls
+   * the node it feeds the room, sending a snapshot to the asking socket, or to the whole room when
+   * the feed is new here (the pages had their snapshot from the previous poller).
+   */
+  watch(w: FeedWatch): void {
+    const found = this.deps.hub.findNode(w.target.id, w.target.topology);
+    if (!found || this.stopped) return;
+    const key = nodeKey(w.target);
+    const r = room(w.channel, key);
+    const until = Date.now() + REMOTE_TTL_MS;
+    const to = w.socketId ?? r;
+    if (w.channel === "node") {
+      const feed = this.nodes.get(key);
+      if (feed && !w.socketId) {
+        feed.remoteUntil = until;
+        return;
+      }
+      const now = Date.now();
+      const detail = buildNodeDetail(found.monitor, found.view, now - SNAPSHOT_HISTORY_MS);
+      this.io.to(to).emit("node:snapshot", { at: now, key, detail });
+      if (feed) feed.remoteUntil = until;
+      else this.nodes.set(key, { target: w.target, memo: memoOf(detail, now), remoteUntil: until });
+      this.schedule("node", this.opts.nodeMs);
+    } else {
+      const feed = this.logs.get(key);
+      if (feed && !w.socketId) {
+        feed.remoteUntil = until;
+        return;
+      }
+      const logs = found.monitor.logs;
+      const lines = logs.lines(found.view.id, 0, LOG_SNAPSHOT_LINES);
+      const source = logs.state(found.view.id);
+      this.io.to(to).emit("logs:lines", { at: Date.now(), key, source, lines, reset: true });
+      if (feed) feed.remoteUntil = until;
+      else this.logs.set(key, { target: w.target, lastSeq: lines.at(-1)?.seq ?? 0, sourceKey: JSON.stringify(source), remoteUntil: until });
+      this.schedule("logs", this.opts.logsMs);
+    }
+  }
+
+  /** Polled elsewhere (several instances): a watch goes to that instance; false when nobody knows the node. */
+  private watchElsewhere(socket: ReplscopeSocket, channel: "node" | "logs", t: NodeTarget, key: string): boolean {
+    const remote = this.deps.remote;
+    if (!remote?.knowsElsewhere(t)) return false;
+    void socket.join(room(channel, key));
+    remote.send({ channel, target: t, socketId: socket.id });
+    return true;
+  }
+
+  /** Whether a feed still has readers: sockets here, or pages on other instances that refreshed lately. */
+  private followed(r: string, feed: { remoteUntil?: number }): boolean {
+    return this.occupied(r) || (feed.remoteUntil ?? 0) > Date.now();
+  }
+
+  /** A node no longer found here: gone for its pages only if this instance still polls its topology. */
+  private lostHere(t: NodeTarget): boolean {
+    return !this.deps.remote || (t.topology !== undefined && this.deps.hub.monitors.has(t.topology));
   }
 
   /** Registers the channel events of one connected socket. */
@@ -152,7 +259,10 @@ export class Channels {
     const refused = admit("node", key);
     if (refused) return refused;
     const found = this.deps.hub.findNode(t.id, t.topology);
-    if (!found) return fail(404, `no node ${t.id} in ${t.topology ? `topology "${t.topology}"` : "any topology"}`);
+    if (!found) {
+      if (this.watchElsewhere(socket, "node", t, key)) return { ok: true };
+      return fail(404, `no node ${t.id} in ${t.topology ? `topology "${t.topology}"` : "any topology"}`);
+    }
     const now = Date.now();
     const detail = buildNodeDetail(found.monitor, found.view, now - SNAPSHOT_HISTORY_MS);
     void socket.join(room("node", key));
@@ -171,7 +281,10 @@ export class Channels {
     const refused = admit("logs", key);
     if (refused) return refused;
     const found = this.deps.hub.findNode(t.id, t.topology);
-    if (!found) return fail(404, `no node ${t.id} is monitored`);
+    if (!found) {
+      if (this.watchElsewhere(socket, "logs", t, key)) return { ok: true };
+      return fail(404, `no node ${t.id} is monitored`);
+    }
     const logs = found.monitor.logs;
     const lines = logs.lines(found.view.id, 0, LOG_SNAPSHOT_LINES);
     const source = logs.state(found.view.id);
@@ -283,14 +396,15 @@ export class Channels {
   private flushNodes(): boolean {
     const now = Date.now();
     for (const [key, feed] of this.nodes) {
-      if (!this.occupied(room("node", key))) {
+      if (!this.followed(room("node", key), feed)) {
         this.nodes.delete(key);
         continue;
       }
       const found = this.deps.hub.findNode(feed.target.id, feed.target.topology);
       if (!found) {
         this.nodes.delete(key);
-        this.gone("node", key, `node ${feed.target.id} is no longer in the topology`);
+        // Another instance took the topology over: it feeds these pages from now on.
+        if (this.lostHere(feed.target)) this.gone("node", key, `node ${feed.target.id} is no longer in the topology`);
         continue;
       }
       const since = feed.memo ? feed.memo.lastPointAt + 1 : now - SNAPSHOT_HISTORY_MS;
@@ -308,14 +422,14 @@ export class Channels {
 
   private flushLogs(): boolean {
     for (const [key, feed] of this.logs) {
-      if (!this.occupied(room("logs", key))) {
+      if (!this.followed(room("logs", key), feed)) {
         this.logs.delete(key);
         continue;
       }
       const found = this.deps.hub.findNode(feed.target.id, feed.target.topology);
       if (!found) {
         this.logs.delete(key);
-        this.gone("logs", key, `node ${feed.target.id} is no longer monitored`);
+        if (this.lostHere(feed.target)) this.gone("logs", key, `node ${feed.target.id} is no longer monitored`);
         continue;
       }
       const lines = found.monitor.logs.lines(found.view.id, feed.lastSeq, LOG_DELTA_LINES);

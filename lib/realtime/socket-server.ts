@@ -121,7 +121,19 @@ export function attachSocketServer(
     const events = [...own.events, ...views.events()].sort((a, b) => a.at - b.at || a.id - b.id).slice(-200);
     return { at: own.at, topologies: [...own.topologies, ...mirrored, ...pending], events };
   };
-  const channels = new Channels(io, { hub, viewerValues: sources.viewerValues ?? true, drills: sources.drills, compare: sources.compare, transfers: sources.transfers }, channelOpts);
+  const channels = new Channels(
+    io,
+    {
+      hub,
+      viewerValues: sources.viewerValues ?? true,
+      drills: sources.drills,
+      compare: sources.compare,
+      transfers: sources.transfers,
+      remote: views ? { knowsElsewhere: (t) => views.knows(t.id, t.topology), send: (w) => io.serverSideEmit("fleet:watch", w) } : undefined,
+    },
+    channelOpts,
+  );
+  if (views) io.on("fleet:watch", (w) => channels.watch(w));
 
   io.on("connection", (socket) => {
     const sid = typeof socket.data.sid === "string" ? socket.data.sid : undefined;

@@ -12,6 +12,6 @@ export default async function ClusterPage({ params }: { params: Promise<{ topolo
   }
   // An unknown topology is a 404 from the start; a known one that is not (yet) a cluster says so live.
   const hub = findRuntime()?.hub;
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || (hub && !hub.get(name))) notFound();
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || (hub && !hub.get(name) && !hub.elsewhere(name))) notFound();
   return <ClusterOverview topology={name} />;
 }

@@ -9,7 +9,8 @@ export default async function NodePage({ params, searchParams }: { params: Promi
   const id = decodeURIComponent(raw);
   const wanted = typeof topology === "string" ? topology : undefined;
   // An unknown node is a 404 page from the start, not a page that polls for it forever.
-  const hub = findRuntime()?.hub;
-  if (!NODE_ID.test(id) || (hub && !hub.findNode(id, wanted))) notFound();
+  const rt = findRuntime();
+  // Polled by another instance (several instances): this one's page follows it through that one.
+  if (!NODE_ID.test(id) || (rt && !rt.hub.findNode(id, wanted) && !rt.polledElsewhere(wanted, id))) notFound();
   return <NodeDetail id={id} topology={wanted} />;
 }

@@ -2,6 +2,7 @@
 // with the monitor's figures for each node, failure reports, migrations (keys left, rate, ETA) and
 // the recent cluster events. 404 for a topology that is not a cluster (or not read yet).
 import { z } from "zod";
+import { missingError } from "@/lib/http/missing";
 import { clusterShards, clusterSummary } from "@/lib/cluster/report";
 import { HttpError } from "@/lib/http/errors";
 import { route } from "@/lib/http/route";
@@ -12,7 +13,7 @@ const Params = z.object({ topology: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "
 
 export const GET = route({ params: Params }, ({ rt, params }) => {
   const monitor = rt.hub.get(params.topology);
-  if (!monitor) throw new HttpError(404, `no topology "${params.topology}"`);
+  if (!monitor) throw missingError(rt, { topology: params.topology });
   const status = monitor.clusterStatus();
   const summary = clusterSummary(status);
   if (!summary) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HttpError } from "@/lib/http/errors";
+import { missingError } from "@/lib/http/missing";
 import { NodeParams } from "@/lib/http/params";
 import { route } from "@/lib/http/route";
 
@@ -12,7 +12,7 @@ const Query = z.object({
 
 export const GET = route({ params: NodeParams, query: Query }, async ({ rt, params: { id }, query }) => {
   const found = rt.hub.findNode(id, query.topology);
-  if (!found) throw new HttpError(404, `no node ${id} in ${query.topology ? `topology "${query.topology}"` : "any topology"}`);
+  if (!found) throw missingError(rt, { topology: query.topology, node: id });
   const state = found.monitor.state(found.view.id);
   const since = query.since ?? Date.now() - 15 * 60 * 1000;
   return {

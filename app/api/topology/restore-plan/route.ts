@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HttpError } from "@/lib/http/errors";
+import { missingError } from "@/lib/http/missing";
 import { NODE_ID } from "@/lib/http/params";
 import { route } from "@/lib/http/route";
 import { restorePlan } from "@/lib/persistence/restore-plan";
@@ -11,6 +11,6 @@ const Query = z.object({ topology: z.string().max(64).optional(), master: z.stri
 
 export const GET = route({ query: Query }, ({ rt, query }) => {
   const monitor = query.topology ? rt.hub.get(query.topology) : rt.hub.monitors.values().next().value;
-  if (!monitor) throw new HttpError(404, query.topology ? `no topology "${query.topology}"` : "no topology is monitored");
+  if (!monitor) throw missingError(rt, { topology: query.topology });
   return { at: Date.now(), plan: restorePlan(restoreTopologyOf(monitor), query.master) };
 });

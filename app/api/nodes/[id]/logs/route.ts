@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HttpError } from "@/lib/http/errors";
+import { missingError } from "@/lib/http/missing";
 import { NodeParams } from "@/lib/http/params";
 import { route } from "@/lib/http/route";
 
@@ -13,7 +13,7 @@ const Query = z.object({
 
 export const GET = route({ params: NodeParams, query: Query }, ({ rt, params: { id }, query }) => {
   const found = rt.hub.findNode(id, query.topology);
-  if (!found) throw new HttpError(404, `no node ${id} is monitored`);
+  if (!found) throw missingError(rt, { topology: query.topology, node: id });
   const logs = found.monitor.logs;
   return { node: found.view.id, source: logs.state(found.view.id), lines: logs.lines(found.view.id, query.after, query.limit) };
 });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { HttpError } from "@/lib/http/errors";
+import { missingError } from "@/lib/http/missing";
 import { NodeParams } from "@/lib/http/params";
 import { route } from "@/lib/http/route";
 import { persistenceReport, type PersistenceReport } from "@/lib/persistence/of-state";
@@ -12,7 +12,7 @@ const Query = z.object({ topology: z.string().max(64).optional() });
 // command is sent to the node here.
 export const GET = route({ params: NodeParams, query: Query }, ({ rt, params: { id }, query }): PersistenceReport & { now: number; ageMs: number | null } => {
   const found = rt.hub.findNode(id, query.topology);
-  if (!found) throw new HttpError(404, `no node ${id} in ${query.topology ? `topology "${query.topology}"` : "any topology"}`);
+  if (!found) throw missingError(rt, { topology: query.topology, node: id });
   const m = found.monitor;
   const now = Date.now();
   const report = persistenceReport(m.state(found.view.id), found.view, { topology: m.name, infoMs: m.config.infoMs, noSaveSeconds: m.noSaveSeconds() }, now);
