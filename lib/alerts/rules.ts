@@ -87,11 +87,16 @@ export interface ClusterAlertInput {
 export interface AlertInput {
   topology: string;
   now: number;
-  nodes: AlertNode[];
+  nodes: readonly AlertNode[];
   /** Present for a cluster topology. */
   cluster?: ClusterAlertInput | null;
   /** Timeline events that arrived since the previous evaluation. */
   events: TimelineEvent[];
+  /**
+   * Active alerts the caller cannot judge yet (adopted from a previous owner, their node not
+   * discovered again): held like undecidable ones.
+   */
+  hold?: ReadonlySet<string>;
 }
 
 export interface AlertState {
@@ -242,6 +247,7 @@ export function evaluateAlerts(prev: AlertState, input: AlertInput, rules: Alert
 
   const seen = new Set<string>();
   const held = undecidable(input);
+  for (const id of input.hold ?? []) held.add(id);
   for (const c of currentConditions(input, rules)) {
     seen.add(c.id);
     const was = prev.active[c.id];
@@ -315,6 +321,32 @@ export function evaluateAlerts(prev: AlertState, input: AlertInput, rules: Alert
     }
   }
   return { state: next, fired, resolved };
+}
+
+/**
+ * `base` with `announced` (alerts another instance already announced, e.g. from the fleet's alert
+ * ledger) made active: they win over what `base` holds under the same id (they are what the
+ * operator was told), and the next evaluation keeps, escalates or resolves them like its own. A
+ * full resync's run end is not stored with it: it is taken as its first resync plus the window,
+ * unless `base` saw a later one.
+ */
+export function seedAlertState(announced: readonly Alert[], base: AlertState = emptyAlertState()): AlertState {
+  const ids = new Set(announced.map((a) => a.id));
+  const keep = <T>(r: Record<string, T>) => Object.fromEntries(Object.entries(r).filter(([id]) => !ids.has(id)));
+  const next: AlertState = { pending: keep(base.pending), active: { ...base.active }, expires: keep(base.expires) };
+  for (const a of announced) {
+    next.active[a.id] = a;
+    if (a.rule === "full-resync") next.expires[a.id] = Math.max(base.expires[a.id] ?? 0, a.since + FULL_RESYNC_ALERT_MS);
+  }
+  return next;
+}
+
+/**
+ * What makes a firing alert news under an id already announced: a higher severity, or another
+ * full resync in the run (its count). Two announcements with the same revision are one.
+ */
+export function alertRevision(a: Alert): string {
+  return a.rule === "full-resync" ? `${a.severity}#${a.value ?? 1}` : a.severity;
 }
 
 /** A full resync alert's text; one the master counted for a replica the polls cannot tell is the master's (its event says so). */

@@ -10,3 +10,10 @@ export const memberKey = (id: string): string => `${FLEET_PREFIX}member:${id}`;
 export const leaseKey = (topology: string): string => `${FLEET_PREFIX}lease:${topology}`;
 /** Counter: the fencing token of the latest acquisition of a topology. */
 export const fenceKey = (topology: string): string => `${FLEET_PREFIX}fence:${topology}`;
+/** Hash: alert id → "<revision>\n<Alert JSON>", the alerts announced as firing for a topology. */
+export const alertsKey = (topology: string): string => `${FLEET_PREFIX}alerts:${topology}`;
+/**
+ * String with PX expiry: claim `claimId` on the topology's alerts went through. A retried claim
+ * whose first attempt timed out on the client but ran on the server finds it and still announces.
+ */
+export const alertClaimKey = (topology: string, claimId: string): string => `${FLEET_PREFIX}alerts:${topology}:claim:${claimId}`;

@@ -76,6 +76,38 @@ if ARGV[4] == 'nx' then table.insert(args, 'NX') end
 if redis.call(unpack(args)) then return {'written', cur} end
 return {'exists', cur}`;
 
+/**
+ * Records alert ARGV[2] as announced (firing) while the lease token is ARGV[1]. KEYS: lease, the
+ * topology's alerts hash, this claim's marker. The stored value is "<revision>\n<json>"; the same
+ * revision already stored is 'known' (someone announced it), another one (an escalation, a repeat
+ * full resync) is rewritten and 'announce'd. A hash already holding ARGV[5] alerts takes no new
+ * one ('refused'). The marker (PX ARGV[6]) makes a retry of a claim that went through answer
+ * 'announce' again, before the fence check: the claim was made while the token was current.
+ */
+export const ALERT_CLAIM_FIRING = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 'announce' end
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 'fenced' end
+local old = redis.call('HGET', KEYS[2], ARGV[2])
+if old then
+  if string.match(old, '^[^\\n]*') == ARGV[3] then return 'known' end
+elseif redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[5]) then
+  return 'refused'
+end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3] .. '\\n' .. ARGV[4])
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[6])
+return 'announce'`;
+
+/**
+ * Removes alert ARGV[2] from the announced ones while the lease token is ARGV[1]: 'announce' when
+ * this call removed it, 'unknown' when it was not there. Same KEYS and claim marker as above.
+ */
+export const ALERT_CLAIM_RESOLVED = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 'announce' end
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 'fenced' end
+if redis.call('HDEL', KEYS[2], ARGV[2]) == 0 then return 'unknown' end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+return 'announce'`;
+
 const shas = new Map<string, string>();
 function sha1(src: string): string {
   let sha = shas.get(src);

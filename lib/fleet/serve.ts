@@ -4,12 +4,11 @@
 // next owner: a node's state whenever its poll produced an event, and every node every 5 s.
 import type Redis from "ioredis";
 import type { MonitorHub } from "../monitor/hub";
-import type { BuildOptions } from "../monitor/build";
 import type { NodeState } from "../monitor/types";
 import { FleetCoordinator, type LostReason } from "./coordinator";
 import { fleetOn, type Fleet } from "./fleet";
 import { readHandover, writeHandover } from "./handover";
-import type { FencedLease } from "./lease";
+import { AlertLedger } from "./alert-ledger";
 
 export interface FleetServeOptions {
   redis: Redis;
@@ -19,8 +18,6 @@ export interface FleetServeOptions {
   address: string;
   /** Called after a topology starts or stops being polled here (the view feed forgets its copy). */
   onPolled?: (topology: string, polled: boolean) => void;
-  /** Extra build options for a monitor taking a topology over (e.g. its alert ledger). */
-  buildFor?: (lease: FencedLease) => Omit<BuildOptions, "handover">;
   periodMs?: number;
   leaseTtlMs?: number;
   memberTtlMs?: number;
@@ -74,7 +71,11 @@ export function serveFleet(o: FleetServeOptions): FleetServing {
       if (!lease.isValid()) return;
       tokens.set(lease.topology, lease.token);
       o.onPolled?.(lease.topology, true);
-      o.hub.activate(lease.topology, { ...o.buildFor?.(lease), handover });
+      o.hub.activate(lease.topology, {
+        // Alerts are announced once across instances, fenced by whatever token this instance holds.
+        alertLedger: new AlertLedger(o.redis, lease.topology, () => tokens.get(lease.topology) ?? lease.token),
+        handover,
+      });
     },
     onLost: async (topology: string, reason: LostReason) => {
       const monitor = o.hub.get(topology);

@@ -3,6 +3,7 @@
 // hub (and so by server.ts, the composition root) and by tests that watch one topology.
 import { AlertEngine } from "../alerts/engine";
 import { DEFAULT_ALERT_RULES } from "../alerts/rules";
+import type { AlertLedger } from "../fleet/alert-ledger";
 import type { TopologyConfig } from "../config/load";
 import { NodeLogs } from "../logs/node-logs";
 import { SentinelWatcher } from "../sentinel/watcher";
@@ -16,6 +17,11 @@ import type { NodeState } from "./types";
 export interface BuildOptions {
   /** The previous owner's last node states (see MonitorParts.handover). */
   handover?: ReadonlyMap<string, NodeState>;
+  /**
+   * Several instances: the fleet's alert ledger for this topology, bound to the lease this monitor
+   * runs under; alerts are then announced once across instances (see lib/alerts/claims.ts).
+   */
+  alertLedger?: AlertLedger;
 }
 
 /** Event ids from a counter, kept nowhere else: for a monitor without a persistent timeline. */
@@ -30,8 +36,12 @@ export function buildTopologyMonitor(config: TopologyConfig, sink: EventSink = m
   // The parts call into the monitor, which needs them to exist first. None of them reports
   // anything before the monitor starts them, so `monitor` is always set when they call.
   const logs = new NodeLogs((node, ev, at) => monitor.logEvent(node, ev, at), { logDirs: config.logDirs, privatePaths: config.privatePaths });
-  const alerts = new AlertEngine(config.name, config.alerts ?? DEFAULT_ALERT_RULES, config.webhook, (events, at) =>
-    monitor.record(events[0]?.node ?? config.name, events, at),
+  const alerts = new AlertEngine(
+    config.name,
+    config.alerts ?? DEFAULT_ALERT_RULES,
+    config.webhook,
+    (events, at) => monitor.record(events[0]?.node ?? config.name, events, at),
+    { ledger: opts.alertLedger },
   );
   const sentinels = config.sentinels?.length
     ? new SentinelWatcher({
