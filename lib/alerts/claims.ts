@@ -22,6 +22,11 @@ export interface AlertClaims {
   claimResolved(alertId: string, claimId?: string): Promise<ResolvedClaim>;
   /** The alerts announced as firing and not resolved (bounded). */
   active(): Promise<Alert[]>;
+  /**
+   * Records alerts already announced, without announcing them again (fenced; entries present are
+   * kept): after the coordination Redis lost its data, the owner puts back what it had announced.
+   */
+  restore?(alerts: readonly Alert[]): Promise<void>;
 }
 
 export type ClaimKind = "firing" | "resolved";

@@ -43,6 +43,9 @@ export class AlertEngine {
   private readonly adopted = new Map<string, string>();
   private adoptedUntil: number | null = null;
   private readonly adoptedHoldMs: number;
+  /** Alerts announced as firing (here or, adopted, by a previous owner) and not resolved since. */
+  private readonly announced = new Map<string, Alert>();
+  private readonly ledger: AlertClaims | null;
 
   constructor(
     private readonly topology: string,
@@ -53,6 +56,7 @@ export class AlertEngine {
   ) {
     this.webhook = webhookUrl ? createWebhookSender({ url: webhookUrl }) : null;
     this.adoptedHoldMs = opts.adoptedHoldMs ?? ADOPTED_HOLD_MS;
+    this.ledger = opts.ledger ?? null;
     this.claims = opts.ledger
       ? new ClaimQueue(opts.ledger, { adopt: (alerts) => this.adopt(alerts), announce: (kind, a, at) => this.record([this.announce(kind, a)], at) }, opts.maxQueuedClaims)
       : null;
@@ -94,6 +98,14 @@ export class AlertEngine {
     return Object.values(this.state.active).sort((a, b) => (a.severity === b.severity ? a.since - b.since : a.severity === "critical" ? -1 : 1));
   }
 
+  /**
+   * The ledger lost its data (the coordination Redis restarted empty): puts back the alerts this
+   * engine knows were announced, so a later owner adopts them instead of announcing them again.
+   */
+  async restoreLedger(): Promise<void> {
+    await this.ledger?.restore?.([...this.announced.values()]);
+  }
+
   /** The ledger queue's counters; null without a ledger. */
   claimStats(): ClaimQueueStats | null {
     return this.claims?.stats() ?? null;
@@ -106,6 +118,8 @@ export class AlertEngine {
 
   /** Sends the webhook and returns the timeline event for one announcement. */
   private announce(kind: ClaimKind, a: Alert): NodeEvent {
+    if (kind === "firing") this.announced.set(a.id, a);
+    else this.announced.delete(a.id);
     this.webhook?.send({ state: kind, alert: a });
     const node = a.node ?? this.topology;
     return kind === "firing"
@@ -117,6 +131,9 @@ export class AlertEngine {
   private adopt(alerts: Alert[]): void {
     const mine = alerts.filter((a) => a.topology === this.topology);
     this.state = seedAlertState(mine, this.state);
-    for (const a of mine) if (a.node !== null) this.adopted.set(a.id, a.node);
+    for (const a of mine) {
+      this.announced.set(a.id, a);
+      if (a.node !== null) this.adopted.set(a.id, a.node);
+    }
   }
 }

@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { AlertClaims, FiringClaim, ResolvedClaim } from "../alerts/claims";
 import { alertRevision, type Alert, type AlertRule } from "../alerts/rules";
 import { alertClaimKey, alertsKey, leaseKey } from "./keys";
-import { ALERT_CLAIM_FIRING, ALERT_CLAIM_RESOLVED, runScript } from "./scripts";
+import { ALERT_CLAIM_FIRING, ALERT_CLAIM_RESOLVED, ALERT_RESTORE, runScript } from "./scripts";
 
 /** Alerts kept per topology: twice what one engine tracks (MAX_ALERTS), so only leftovers can fill it. */
 export const MAX_LEDGER_ALERTS = 1000;
@@ -91,6 +91,15 @@ export class AlertLedger implements AlertClaims {
     const r = await runScript(this.redis, ALERT_CLAIM_FIRING, keys, [String(this.tokenNow()), alert.id, alertRevision(alert), json, this.maxAlerts, CLAIM_MARK_MS]);
     if (r === "announce" || r === "known" || r === "fenced" || r === "refused") return r;
     throw new Error(`alert ledger: unexpected answer ${String(r)}`);
+  }
+
+  async restore(alerts: readonly Alert[]): Promise<void> {
+    const args: string[] = [String(this.tokenNow()), String(this.maxAlerts)];
+    for (const a of alerts.slice(0, this.maxAlerts)) {
+      const json = a.topology === this.topology ? storedAlertJson(a) : null;
+      if (json !== null) args.push(a.id, `${alertRevision(a)}\n${json}`);
+    }
+    if (args.length > 2) await runScript(this.redis, ALERT_RESTORE, [leaseKey(this.topology), alertsKey(this.topology)], args);
   }
 
   async claimResolved(alertId: string, claimId: string = randomUUID()): Promise<ResolvedClaim> {

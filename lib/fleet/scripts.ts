@@ -108,6 +108,19 @@ if redis.call('HDEL', KEYS[2], ARGV[2]) == 0 then return 'unknown' end
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
 return 'announce'`;
 
+/**
+ * Puts announced alerts back (KEYS[1] lease, KEYS[2] hash; ARGV[1] token, ARGV[2] cap, then
+ * id/value pairs): HSETNX each while the token is current and the cap allows. Returns how many.
+ */
+export const ALERT_RESTORE = `
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return -1 end
+local n = 0
+for i = 3, #ARGV, 2 do
+  if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[2]) then break end
+  n = n + redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1])
+end
+return n`;
+
 const shas = new Map<string, string>();
 function sha1(src: string): string {
   let sha = shas.get(src);

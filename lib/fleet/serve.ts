@@ -55,7 +55,13 @@ export function serveFleet(o: FleetServeOptions): FleetServing {
     leaseTtlMs: o.leaseTtlMs,
     memberTtlMs: o.memberTtlMs,
     log,
-    onRetoken: (lease) => tokens.set(lease.topology, lease.token),
+    onRetoken: (lease) => {
+      tokens.set(lease.topology, lease.token);
+      // The coordination Redis came back without its data: leave the node states there again now.
+      const m = o.hub.get(lease.topology);
+      if (m) writeHandover(o.redis, lease.topology, lease.token, m.nodeStates(), "replace").catch(writeFailed(lease.topology));
+      m?.alerts.restoreLedger().catch(writeFailed(lease.topology));
+    },
     onOwned: async (lease) => {
       // Without the old owner's states the monitor starts fresh (first polls read as discoveries).
       const handover = await readHandover(o.redis, lease.topology).catch((err: unknown) => {
