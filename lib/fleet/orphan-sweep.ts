@@ -6,7 +6,7 @@ import type { JobFleet, SweepScope } from "./jobs";
 export const SWEEP_MS = 5000;
 
 export interface SweepStats {
-  /** Passes finished (the one at open included). */
+  /** Passes finished, judged or not (the one at open included). */
   runs: number;
   /** Rows this instance marked interrupted. */
   marked: number;
@@ -52,11 +52,15 @@ export class OrphanSweep {
     try {
       const live = await this.liveOrNull();
       // Without a liveness answer no other instance's row can be judged, and ours are ours.
-      if (live === null) return [];
+      if (live === null) {
+        this.counts.runs++;
+        return [];
+      }
       const ids = await this.recover({ self: this.fleet.instanceId, live, atOpen: false });
       this.done(ids);
       return ids;
     } catch (err) {
+      this.counts.runs++;
       this.failed(err);
       return [];
     }
