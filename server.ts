@@ -30,6 +30,7 @@ import { openStore } from "./lib/store";
 import { importLegacy } from "./lib/store/legacy-import";
 import { attachSocketServer } from "./lib/realtime/socket-server";
 import { setRuntime } from "./lib/runtime";
+import type { Fleet } from "./lib/fleet/fleet";
 import { bodyLimitFor, declaredLength } from "./lib/http/body";
 import { guardFrontDoor, type Refusal } from "./lib/http/front-door";
 import { allowedHosts, hostAllowed } from "./lib/http/host";
@@ -153,10 +154,11 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
   // Drill and compare progress go to the browsers over the socket (it exists from below on).
-  const drills = await DrillManager.open(hub, new DrillStore(store.drills), (d) => socketsRef.current?.channels.drillUpdated(d));
-  const compare = await CompareRunner.open({ hub, reports: store.compare, onUpdate: (s) => socketsRef.current?.channels.compareUpdated(s.id) });
+  const fleet: Fleet | null = null; // wired by the lead
+  const drills = await DrillManager.open(hub, new DrillStore(store.drills), (d) => socketsRef.current?.channels.drillUpdated(d), undefined, { fleet });
+  const compare = await CompareRunner.open({ hub, reports: store.compare, onUpdate: (s) => socketsRef.current?.channels.compareUpdated(s.id), fleet });
   const keyPool = new KeyConnectionPool();
-  const backups = await BackupManager.open({ hub, config, backups: store.backups, schedules: store.backupSchedules });
+  const backups = await BackupManager.open({ hub, config, backups: store.backups, schedules: store.backupSchedules, fleet });
   // Logical export/import: progress to the sockets, and the final report to the audit log.
   const transfers = new TransferManager({
     dataDir: config.dataDir,
@@ -182,6 +184,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     },
     pinExport: (id) => transfers.pinExport(id),
     live: liveConnector(hub),
+    fleet,
   });
   setRuntime({
     config,

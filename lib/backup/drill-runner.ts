@@ -14,6 +14,8 @@ import type { LiveComparison, RestoreDrill, RestoreDrillDetail } from "./restore
 import { SandboxBusyError, SandboxLoadError, SandboxUnavailableError, type SandboxPool } from "./sandbox";
 import { failedLine, positionFromRdb, type BackupRecord, type DrillKind } from "./verify";
 import type { RestoreDrillRepo } from "../store/restore-drills";
+import { instanceField, isOrphaned, whoStopped, type JobFleet, type SweepScope } from "../fleet/jobs";
+import { OrphanSweep } from "../fleet/orphan-sweep";
 
 export type StartResult = { id: string } | { status: number; error: string };
 
@@ -37,6 +39,10 @@ export interface RestoreDrillDeps {
   pinExport?: (id: string) => () => void;
   live?: LiveConnector;
   timeoutMs?: number;
+  /** Several instances: drills carry this instance's id, and only stopped instances' drills are marked failed. */
+  fleet?: JobFleet | null;
+  /** How often the fleet's sweep looks (default 5 s). */
+  sweepMs?: number;
 }
 
 export interface DrillRequest {
@@ -47,15 +53,23 @@ export interface DrillRequest {
 export class RestoreDrillRunner {
   private readonly running = new Map<string, { backupId: string; done: Promise<void> }>();
 
+  /** With several instances: marks drills of instances that stopped failed; null alone. */
+  orphans: OrphanSweep | null = null;
+
   private constructor(private readonly d: RestoreDrillDeps) {}
 
-  /** Marks drills a crash cut off as failed and removes sandboxes it left behind. */
+  /**
+   * Marks drills a crash cut off as failed (with a fleet: this instance's and stopped instances',
+   * and a sweep keeps marking those of instances that stop later) and removes sandboxes left behind.
+   */
   static async open(deps: RestoreDrillDeps): Promise<RestoreDrillRunner> {
-    for (const r of await deps.repo.running()) {
-      await deps.repo.save({ ...r, status: "failed", finishedAt: r.finishedAt ?? Date.now(), line: failedLine("interrupted: replscope stopped while it ran"), detail: { ...r.detail, error: "interrupted: replscope stopped while it ran" } });
-    }
+    const runner = new RestoreDrillRunner(deps);
+    const fleet = deps.fleet ?? null;
+    const recover = (scope: SweepScope) => recoverInterrupted(deps.repo, scope);
+    if (!fleet) await recover({ self: null, live: null, atOpen: true });
+    else runner.orphans = await OrphanSweep.start(fleet, "restore drills", recover, deps.sweepMs);
     await deps.pool.removeLeftovers();
-    return new RestoreDrillRunner(deps);
+    return runner;
   }
 
   isRunning(id: string): boolean {
@@ -121,6 +135,7 @@ export class RestoreDrillRunner {
       line: null,
       detail: { compareWithLive: req.compareWithLive === true },
       requestedBy: req.requestedBy,
+      ...instanceField(this.d.fleet),
     };
     await this.d.repo.save(drill);
     const done = this.execute(drill, file, topology, req, record).finally(() => {
@@ -195,12 +210,26 @@ export class RestoreDrillRunner {
 
   /** Bounded: the pool aborts sandboxes and kills them by PID after its grace; the records get another `graceMs` to be written. */
   async close(graceMs = 5000): Promise<void> {
+    await this.orphans?.stop();
     const all = [...this.running.values()].map((r) => r.done);
     await this.d.pool.close(graceMs);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(all), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
     clearTimeout(timer);
   }
+}
+
+/** Running rows `scope` judges cut off become failed ("interrupted: …"); returns the ids marked. */
+async function recoverInterrupted(repo: RestoreDrillRepo, scope: SweepScope): Promise<string[]> {
+  const marked: string[] = [];
+  for (const row of await repo.runningRows()) {
+    if (!isOrphaned(row.instance, scope)) continue;
+    const r = await repo.get(row.id);
+    if (!r || r.status !== "running") continue;
+    const why = `interrupted: ${whoStopped(row.instance, scope.self)} while it ran`;
+    if (await repo.saveIfRunning({ ...r, status: "failed", finishedAt: r.finishedAt ?? Date.now(), line: failedLine(why), detail: { ...r.detail, error: why } })) marked.push(r.id);
+  }
+  return marked;
 }
 
 /** A failure that is the file's verdict: it did not load (corrupt RDB) or did not parse (bad .rsd record). */

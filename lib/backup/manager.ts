@@ -13,6 +13,9 @@ import { dueSchedules, nextRunAt, retentionVictims } from "./schedule";
 import { runSnapshot } from "./snapshot";
 import { pickNode } from "./source";
 import { SCHEDULE_ID, type Backup, type BackupSchedule } from "./types";
+import { instanceField, isOrphaned, whoStopped, type JobFleet, type SweepScope } from "../fleet/jobs";
+import { OrphanSweep } from "../fleet/orphan-sweep";
+import { ScheduleClaims } from "./schedule-claims";
 
 export const MAX_RUNNING = 4;
 /** The schedule loop looks at least this often (schedules changed through the API wake it at once). */
@@ -30,6 +33,10 @@ export interface BackupManagerDeps {
   /** A BGSAVE / fetch / check may take this long (default 1 h). */
   saveTimeoutMs?: number;
   pollMs?: number;
+  /** Several instances: backups carry this instance's id, a due run is claimed once, only stopped instances' backups are marked failed. */
+  fleet?: JobFleet | null;
+  /** How often the fleet's sweep looks (default 5 s). */
+  sweepMs?: number;
 }
 
 export interface ScheduleInput {
@@ -60,19 +67,43 @@ export class BackupManager {
   private closed = false;
   private ticking: Promise<void> = Promise.resolve();
   private readonly openedAt = Date.now();
+  /** Due schedule runs this instance may start (with several instances: the ones it claimed). */
+  private readonly claims: ScheduleClaims;
+  /** With several instances: marks backups of instances that stopped failed; null alone. */
+  orphans: OrphanSweep | null = null;
 
-  private constructor(private readonly deps: BackupManagerDeps) {}
+  private constructor(private readonly deps: BackupManagerDeps) {
+    this.claims = new ScheduleClaims(deps.fleet ?? null, TICK_MS);
+  }
 
-  /** Marks backups a previous process left running as failed, then starts the schedule loop. */
+  /**
+   * Marks backups a previous process left running as failed (with a fleet: this instance's and
+   * stopped instances', and a sweep keeps marking those of instances that stop later), then starts
+   * the schedule loop.
+   */
   static async open(deps: BackupManagerDeps): Promise<BackupManager> {
     const m = new BackupManager(deps);
-    for (const b of await deps.backups.running()) {
-      await deps.backups.save({ ...b, status: "failed", finishedAt: b.finishedAt ?? Date.now(), error: "interrupted: replscope stopped while this backup ran" });
-      if (b.file === null) await removeFile(m.filePath(`${b.id}.rdb`) ?? "").catch(() => undefined);
-    }
+    const fleet = deps.fleet ?? null;
+    if (!fleet) await m.recoverInterrupted({ self: null, live: null, atOpen: true });
+    else m.orphans = await OrphanSweep.start(fleet, "backups", (scope) => m.recoverInterrupted(scope), deps.sweepMs);
     await removeStaleParts(deps.config.dataDir);
     m.arm(1000);
     return m;
+  }
+
+  /** Running rows `scope` judges cut off become failed ("interrupted: …"); a half-written file here goes. */
+  private async recoverInterrupted(scope: SweepScope): Promise<string[]> {
+    const marked: string[] = [];
+    for (const row of await this.deps.backups.runningRows()) {
+      if (!isOrphaned(row.instance, scope)) continue;
+      const b = await this.deps.backups.get(row.id);
+      if (!b || b.status !== "running") continue;
+      const error = `interrupted: ${whoStopped(row.instance, scope.self)} while this backup ran`;
+      if (!(await this.deps.backups.saveIfRunning({ ...b, status: "failed", finishedAt: b.finishedAt ?? Date.now(), error }))) continue;
+      if (b.file === null) await removeFile(this.filePath(`${b.id}.rdb`) ?? "").catch(() => undefined);
+      marked.push(b.id);
+    }
+    return marked;
   }
 
   private filePath(file: string): string | null {
@@ -123,6 +154,7 @@ export class BackupManager {
       verifiedAt: null,
       verifyStatus: null,
       verifyDetail: null,
+      ...instanceField(this.deps.fleet),
     };
     // The slot is taken before the first await, so two requests for one node cannot both pass.
     const ctl = new AbortController();
@@ -307,21 +339,28 @@ export class BackupManager {
       const monitor = this.deps.hub.get(s.topology);
       const node = monitor ? pickNode(monitor.views(), s.prefer) : undefined;
       const origin = `schedule:${s.id}`;
-      let backupId: string | null = null;
       // Just after a start the monitor may not have found the nodes yet: try again next tick.
       if (!node && now - this.openedAt < STARTUP_GRACE_MS) continue;
-      if (node) {
+      // Several instances see the same due run: only the one that claims its slot starts it.
+      const claim = await this.claims.hold(s.id, s.nextRunAt ?? now);
+      if (!claim) continue;
+      // A run started earlier whose bookkeeping failed is recorded, not started again.
+      let backupId: string | null = claim.backupId;
+      if (!backupId && node) {
         const r = await this.start({ node: node.id, topology: s.topology, origin, requestedBy: "schedule" });
         if ("id" in r) backupId = r.id;
-        else if (r.status === 409 || r.status === 429) continue; // busy: try again on the next tick
+        else if (r.status === 409 || r.status === 429) continue; // busy: try again on the next tick (the claim stays ours)
       }
       if (!backupId) backupId = await this.recordSkipped(s, origin, node ? "could not start" : `no node to back up (prefer ${s.prefer}) in topology "${s.topology}"`);
+      claim.backupId = backupId;
       // Read again: the run took time, and the operator may have changed or deleted the schedule
       // meanwhile. Only the run columns of a schedule that still exists are written.
       const cur = await this.deps.schedules.get(s.id);
-      if (!cur) continue;
-      const ran = { ...cur, lastRunAt: now, lastBackupId: backupId };
-      await this.deps.schedules.recordRun(s.id, { lastRunAt: now, nextRunAt: nextRunAt(ran, now), lastBackupId: backupId });
+      if (cur) {
+        const ran = { ...cur, lastRunAt: now, lastBackupId: backupId };
+        await this.deps.schedules.recordRun(s.id, { lastRunAt: now, nextRunAt: nextRunAt(ran, now), lastBackupId: backupId });
+      }
+      this.claims.done(claim);
     }
     // Retention by the schedules as they are now (a deleted one keeps its backups, a changed rule applies).
     for (const s of await this.deps.schedules.list()) await this.retain(s, now);
@@ -334,7 +373,7 @@ export class BackupManager {
     await this.deps.backups.save({
       id, kind: "rdb", topology: s.topology, node: s.prefer, status: "failed", origin, requestedBy: "schedule", startedAt: now, finishedAt: now,
       replid: null, offset: null, bytes: null, sha256: null, file: null, source: null, checkStatus: null, checkDetail: null, error: why, keys: null, meta: null,
-      verifiedAt: null, verifyStatus: null, verifyDetail: null,
+      verifiedAt: null, verifyStatus: null, verifyDetail: null, ...instanceField(this.deps.fleet),
     });
     return id;
   }
@@ -345,17 +384,30 @@ export class BackupManager {
     const victims = new Set(retentionVictims(mine, s, now));
     let n = 0;
     for (const b of mine) {
-      if (!victims.has(b.id) || this.running.has(b.id)) continue;
+      if (!victims.has(b.id) || this.running.has(b.id) || !(await this.mayDelete(b))) continue;
       await this.deleteBackup(b);
       n++;
     }
     return n;
   }
 
+  /**
+   * With several instances each keeps its backup files in its own data dir: a backup is deleted
+   * here only when it is this instance's, has no file, or its file is here (a shared dir), so no
+   * instance drops the row of a file it cannot remove. Its own instance's retention deletes it.
+   */
+  private async mayDelete(b: Backup): Promise<boolean> {
+    const fleet = this.deps.fleet;
+    if (!fleet || b.instance === fleet.instanceId || b.file === null) return true;
+    const p = this.filePath(b.file);
+    return p !== null && (await fileSize(p)) !== null;
+  }
+
   /** Stops the loop and cancels running jobs (each records itself failed), waiting at most 5 s. */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.orphans?.stop();
     const jobs = [...this.running.values()];
     for (const r of jobs) r.ctl.abort();
     await Promise.race([Promise.all([this.ticking, ...jobs.map((r) => r.done)]), new Promise((r) => setTimeout(r, 5000).unref())]);

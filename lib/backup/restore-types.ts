@@ -35,6 +35,8 @@ export interface RestoreDrillDetail {
 
 export interface RestoreDrill {
   id: string;
+  /** The replscope instance that runs (ran) it, with several instances; absent when running alone. */
+  instance?: string;
   backupId: string;
   kind: DrillKind;
   status: DrillStatus;

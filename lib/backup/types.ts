@@ -16,6 +16,8 @@ export type BackupPosition =
 
 export interface Backup {
   id: string;
+  /** The replscope instance that runs (ran) it, with several instances; absent when running alone. */
+  instance?: string;
   kind: BackupKind;
   topology: string;
   node: string;

@@ -29,6 +29,8 @@ export interface ReplicaSummary {
 
 export interface CompareSummary {
   id: string;
+  /** The replscope instance that runs (ran) it, with several instances; absent when running alone. */
+  instance?: string;
   topology: string;
   master: string;
   replicas: ReplicaSummary[];

@@ -16,6 +16,8 @@ import type { CompareReport, CompareSummary } from "./report";
 import type { CompareRepo } from "../store/compare";
 import { SerialWriter } from "../store/serial-writer";
 import { ReportStore } from "./store";
+import type { JobFleet } from "../fleet/jobs";
+import { OrphanSweep } from "../fleet/orphan-sweep";
 
 export const MAX_RUNNING = 2;
 /** How often a running job's progress and differences so far are committed to the store. */
@@ -48,6 +50,10 @@ export interface CompareRunnerDeps {
   reports: CompareRepo;
   /** A job started, checkpointed (every CHECKPOINT_MS) or finished: for live progress. */
   onUpdate?: (summary: CompareSummary) => void;
+  /** Several instances: reports carry this instance's id, and only stopped instances' jobs are marked interrupted. */
+  fleet?: JobFleet | null;
+  /** How often the fleet's sweep looks (default 5 s). */
+  sweepMs?: number;
 }
 
 function summaryOf(report: CompareReport): CompareSummary {
@@ -61,6 +67,8 @@ export class CompareRunner {
   private starting = 0;
   /** Set by close(): a job stopped by shutdown is not "cancelled"; it reads back "interrupted". */
   private closing = false;
+  /** With several instances: marks jobs of instances that stopped interrupted; null alone. */
+  orphans: OrphanSweep | null = null;
 
   private constructor(
     private readonly hub: MonitorHub,
@@ -70,10 +78,14 @@ export class CompareRunner {
 
   /** The runner, once reports a crash left "running" are marked interrupted (before any job runs). */
   static async open(deps: CompareRunnerDeps): Promise<CompareRunner> {
-    const store = new ReportStore(deps.reports);
-    // This process has run no job yet: anything stored as "running" died with an earlier one.
-    await store.recoverInterrupted();
-    return new CompareRunner(deps.hub, store, deps.onUpdate ?? (() => undefined));
+    const fleet = deps.fleet ?? null;
+    const store = new ReportStore(deps.reports, fleet?.instanceId ?? null);
+    const runner = new CompareRunner(deps.hub, store, deps.onUpdate ?? (() => undefined));
+    // This process has run no job yet: anything stored as "running" died with an earlier one
+    // (with a fleet: anything of this instance's, or of one that is not live; the sweep goes on).
+    if (!fleet) await store.recoverInterrupted();
+    else runner.orphans = await OrphanSweep.start(fleet, "compare jobs", (scope) => store.recoverInterrupted(scope), deps.sweepMs);
+    return runner;
   }
 
   async start(req: StartRequest, jobOptions: Partial<CompareJobOptions> = {}): Promise<StartResult> {
@@ -216,6 +228,7 @@ export class CompareRunner {
    */
   async close(): Promise<void> {
     this.closing = true;
+    await this.orphans?.stop();
     const all = [...this.running.values()];
     await Promise.allSettled(all.map((r) => this.store.save(r.job.report())));
     for (const r of all) r.ctl.abort();

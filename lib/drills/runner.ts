@@ -13,6 +13,8 @@ import { buildReport } from "./report";
 import { SCENARIO_RUNNERS, type DrillContext } from "./scenarios";
 import { pause } from "./wait";
 import type { DrillStore } from "./store";
+import { instanceField, type JobFleet } from "../fleet/jobs";
+import { OrphanSweep } from "../fleet/orphan-sweep";
 import type { ClusterDrillPlan } from "./cluster/types";
 import { isClusterScenario, listItem, type Drill, type DrillListItem, type DrillOptions, type DrillPlan, type DrillScenario } from "./types";
 
@@ -61,24 +63,41 @@ export class DrillManager {
   private readonly running = new Map<string, { drill: Drill; abort: AbortController }>();
   private readonly recent = new Map<string, Drill>();
 
+  /** With several instances: marks drills of instances that stopped interrupted; null alone. */
+  orphans: OrphanSweep | null = null;
+
   private constructor(
     private readonly hub: MonitorHub,
     private readonly store: DrillStore,
     private readonly onUpdate: (d: Drill) => void,
     private readonly send: typeof runCommand,
+    private readonly fleet: JobFleet | null,
   ) {}
 
-  /** The manager, once drills a crash left "running" are marked interrupted (before any drill runs). */
+  /**
+   * The manager, once drills a crash left "running" are marked interrupted (before any drill
+   * runs). With a fleet only this instance's and stopped instances' drills are, and a sweep keeps
+   * marking those of instances that stop later (close() ends it).
+   */
   static async open(
     hub: MonitorHub,
     store: DrillStore,
     onUpdate: (d: Drill) => void = () => undefined,
     /** Sends one command to a node; tests wrap it to check what is stored at that moment. */
     send: typeof runCommand = runCommand,
+    opts: { fleet?: JobFleet | null; sweepMs?: number } = {},
   ): Promise<DrillManager> {
+    const fleet = opts.fleet ?? null;
+    const m = new DrillManager(hub, store, onUpdate, send, fleet);
     // This process has run no drill yet: one still "running" in the store died with an earlier process.
-    await store.recoverInterrupted();
-    return new DrillManager(hub, store, onUpdate, send);
+    if (!fleet) await store.recoverInterrupted();
+    else m.orphans = await OrphanSweep.start(fleet, "drills", (scope) => store.recoverInterrupted(scope), opts.sweepMs);
+    return m;
+  }
+
+  /** Stops the sweep (running drills end by themselves; a crash or stop leaves them to be marked). */
+  async close(): Promise<void> {
+    await this.orphans?.stop();
   }
 
   monitorFor(topology: string): TopologyMonitor {
@@ -160,6 +179,7 @@ export class DrillManager {
       report: null,
       ...(plan.cluster?.plan ? { clusterPlan: plan.cluster.plan, clusterReport: null } : {}),
       error: null,
+      ...instanceField(this.fleet),
     };
     const abort = new AbortController();
     // The slot is taken before the first await: a second start on this topology is refused.

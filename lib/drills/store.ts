@@ -2,6 +2,7 @@
 // as rows), the newest 200 kept. The runner saves a drill at every step, and before each command
 // it sends (commit: durable before the command goes out), so a crash leaves a record of
 // everything the drill did to the topology.
+import { ALONE_AT_OPEN, isOrphaned, whoStopped, type SweepScope } from "../fleet/jobs";
 import type { DrillRepo } from "../store/drills";
 import type { Drill, DrillListItem } from "./types";
 
@@ -17,15 +18,18 @@ export function sentSoFar(d: Drill): string {
   return `commands sent: ${sent.map((s) => `${s.detail}${s.status === "started" ? " (no answer recorded: it may have run)" : ""}`).join("; ")}`;
 }
 
-/** The record a drill cut off at `at` becomes: "interrupted", its last step naming what had been sent. */
-export function interrupted(d: Drill, at: number): Drill {
+/**
+ * The record a drill cut off at `at` becomes: "interrupted", its last step naming what had been
+ * sent. `who` stopped: "replscope stopped", or "the instance X that ran it stopped" (whoStopped).
+ */
+export function interrupted(d: Drill, at: number, who = "replscope stopped"): Drill {
   const what = sentSoFar(d);
   return {
     ...d,
     status: "interrupted",
     endedAt: at,
-    error: `interrupted: replscope stopped during the drill; ${what}`,
-    steps: [...d.steps, { at, name: "interrupted", status: "error", detail: `replscope stopped during the drill; ${what}. Check the topology before the next drill.` }],
+    error: `interrupted: ${who} during the drill; ${what}`,
+    steps: [...d.steps, { at, name: "interrupted", status: "error", detail: `${who} during the drill; ${what}. Check the topology before the next drill.` }],
   };
 }
 
@@ -64,15 +68,20 @@ export class DrillStore {
   }
 
   /**
-   * Called once when the process starts, before it runs any drill: a drill still "running" in the
-   * store was cut off by a crash or kill -9. It becomes "interrupted" (ended when its last record
-   * was written), with a last step that says which commands it had already sent.
+   * Marks cut-off drills: alone, called once at start before any drill runs (a drill still
+   * "running" was cut off by a crash or kill -9); in a fleet, also by the periodic sweep, for the
+   * drills of instances that stopped (isOrphaned). Each becomes "interrupted" (ended when its last
+   * record was written), with a last step that says which commands it had already sent. A row
+   * written since it was read is left for the next pass. Returns the ids marked.
    */
-  async recoverInterrupted(): Promise<string[]> {
+  async recoverInterrupted(scope: SweepScope = ALONE_AT_OPEN): Promise<string[]> {
     const recovered: string[] = [];
-    for (const { drill, updatedAt } of await this.repo.running()) {
-      await this.repo.save(interrupted(drill, updatedAt || Date.now()), drill.events.length);
-      recovered.push(drill.id);
+    for (const row of await this.repo.runningRows()) {
+      if (!isOrphaned(row.instance, scope)) continue;
+      const drill = await this.repo.load(row.id);
+      if (!drill) continue;
+      const marked = interrupted(drill, row.updatedAt || Date.now(), whoStopped(row.instance, scope.self));
+      if (await this.repo.saveIfUnchanged(marked, row.updatedAt)) recovered.push(drill.id);
     }
     return recovered;
   }

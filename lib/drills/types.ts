@@ -64,6 +64,8 @@ export interface DrillReport {
 
 export interface Drill {
   id: string;
+  /** The replscope instance that runs (ran) it, with several instances; absent when running alone. */
+  instance?: string;
   topology: string;
   scenario: DrillScenario;
   target: string | null;

@@ -1,6 +1,7 @@
 // The backup catalogue and its schedules. Rows are written whole (a job saves as it goes, so a
 // crash leaves a "running" row that the next start marks failed). Listing is one indexed read.
 import type { Kysely, Selectable } from "kysely";
+import type { RunningRow } from "../fleet/jobs";
 import type { Backup, BackupSchedule } from "../backup/types";
 import type { BackupSchedulesTable, BackupsTable, Database } from "./schema";
 
@@ -31,6 +32,7 @@ function fromRow(r: Selectable<BackupsTable>): Backup {
     verifiedAt: num(r.verified_at),
     verifyStatus: r.verify_status,
     verifyDetail: r.verify_detail,
+    ...(r.instance_id !== null ? { instance: r.instance_id } : {}),
   };
 }
 
@@ -60,6 +62,7 @@ function toRow(b: Backup, now: number): BackupsTable {
     verify_status: b.verifyStatus,
     verify_detail: b.verifyDetail,
     updated_at: now,
+    instance_id: b.instance ?? null,
   };
 }
 
@@ -85,6 +88,19 @@ export class BackupRepo {
     if (o.origin) q = q.where("origin", "=", o.origin);
     const rows = await q.orderBy("started_at", "desc").orderBy("id", "desc").limit(Math.min(o.limit ?? 200, 1000)).execute();
     return rows.map(fromRow);
+  }
+
+  /** Ids, instances and last writes of the backups still "running" (bounded). */
+  async runningRows(limit = 1000): Promise<RunningRow[]> {
+    const rows = await this.db.selectFrom("backups").select(["id", "instance_id", "updated_at"]).where("status", "=", "running").limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, instance: r.instance_id, updatedAt: Number(r.updated_at) }));
+  }
+
+  /** save(), but only while the row is still "running" (of two instances marking it, one writes). True when it wrote. */
+  async saveIfRunning(b: Backup, now = Date.now()): Promise<boolean> {
+    const { id: _id, ...rest } = toRow(b, now);
+    const r = await this.db.updateTable("backups").set(rest).where("id", "=", b.id).where("status", "=", "running").executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async running(): Promise<Backup[]> {

@@ -2,6 +2,7 @@
 // on load. save() commits before it resolves (a running job is checkpointed through it).
 import type { Kysely } from "kysely";
 import type { CompareReport, CompareSummary } from "../compare/report";
+import type { RunningRow } from "../fleet/jobs";
 import type { Database } from "./schema";
 import type { RawQuery } from "./util";
 
@@ -27,6 +28,7 @@ export class CompareRepo {
       updated_at: now,
       summary: JSON.stringify(summary),
       differences: JSON.stringify(differences),
+      instance_id: report.instance ?? null,
     };
     const q = this.db
       .insertInto("compare_reports")
@@ -49,6 +51,29 @@ export class CompareRepo {
       report: { ...(JSON.parse(r.summary) as CompareSummary), differences: JSON.parse(r.differences) as CompareReport["differences"] },
       updatedAt: Number(r.updated_at),
     }));
+  }
+
+  /** Ids, instances and last writes of the reports still "running" (summaries and differences are not read). */
+  async runningRows(limit = 1000): Promise<RunningRow[]> {
+    const rows = await this.db.selectFrom("compare_reports").select(["id", "instance_id", "updated_at"]).where("status", "=", "running").limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, instance: r.instance_id, updatedAt: Number(r.updated_at) }));
+  }
+
+  /**
+   * Writes the report's summary (its differences stay as checkpointed) only if the row is still
+   * "running" as last written at `expectedUpdatedAt`, keeping that time as its last write (the
+   * moment it was cut off). True when it wrote: of two instances marking it, one does.
+   */
+  async saveIfUnchanged(report: CompareReport, expectedUpdatedAt: number): Promise<boolean> {
+    const { differences: _d, ...summary } = report;
+    const r = await this.db
+      .updateTable("compare_reports")
+      .set({ status: report.status, finished_at: report.finishedAt, summary: JSON.stringify(summary) })
+      .where("id", "=", report.id)
+      .where("status", "=", "running")
+      .where("updated_at", "=", expectedUpdatedAt)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /** Newest written first, summaries only (the differences column is never read). */

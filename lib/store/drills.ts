@@ -3,6 +3,7 @@
 // command it sends, so a crash leaves a record of everything the drill did).
 import type { Kysely } from "kysely";
 import { reportSummary, type Drill, type DrillListItem } from "../drills/types";
+import type { RunningRow } from "../fleet/jobs";
 import type { Database } from "./schema";
 import { chunks, type RawQuery } from "./util";
 
@@ -42,8 +43,9 @@ export class DrillRepo {
       canary_sent: r?.canary.sent ?? null,
       canary_failed: r?.canary.failed ?? null,
       updated_at: now,
+      instance_id: d.instance ?? null,
     };
-    const { id: _id, topology: _t, scenario: _s, user: _u, started_at: _st, ...changing } = row;
+    const { id: _id, topology: _t, scenario: _s, user: _u, started_at: _st, instance_id: _i, ...changing } = row;
     const fresh = events.slice(eventsFrom).map((e, i) => ({ drill_id: d.id, seq: eventsFrom + i, event: JSON.stringify(e) }));
     const qs: RawQuery[] = [
       this.db
@@ -101,6 +103,29 @@ export class DrillRepo {
       if (drill) out.push({ drill, updatedAt: Number(updated_at) });
     }
     return out;
+  }
+
+  /** Ids, instances and last writes of the drills still "running" (bounded; no body read). */
+  async runningRows(limit = 1000): Promise<RunningRow[]> {
+    const rows = await this.db.selectFrom("drills").select(["id", "instance_id", "updated_at"]).where("status", "=", "running").limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, instance: r.instance_id, updatedAt: Number(r.updated_at) }));
+  }
+
+  /**
+   * Writes the drill's record (not its events) only if the row is still "running" as last written
+   * at `expectedUpdatedAt`: an instance marking another one's drill never overwrites a newer write,
+   * and of two instances marking it at once only one succeeds. True when it wrote.
+   */
+  async saveIfUnchanged(d: Drill, expectedUpdatedAt: number, now = Date.now()): Promise<boolean> {
+    const { events: _e, ...summary } = d;
+    const r = await this.db
+      .updateTable("drills")
+      .set({ status: d.status, ended_at: d.endedAt, body: JSON.stringify(summary), updated_at: now })
+      .where("id", "=", d.id)
+      .where("status", "=", "running")
+      .where("updated_at", "=", expectedUpdatedAt)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /** Keeps the newest `keep` drills (their events go with them), in one transaction. */

@@ -233,8 +233,20 @@ const restoreDrills: Migration = {
   },
 };
 
+/**
+ * Which instance runs a job (several instances on one PostgreSQL store): a nullable column on each
+ * job table; existing rows keep null (written by a single instance, judged as before).
+ */
+const jobInstance: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    for (const table of ["drills", "compare_reports", "backups", "restore_drills"]) {
+      await db.schema.alterTable(table).addColumn("instance_id", "text").execute();
+    }
+  },
+};
+
 export function migrations(dialect: DialectName): MigrationProvider {
   return {
-    getMigrations: () => Promise.resolve({ "0001_initial": initial(dialect), "0002_drill_summary": drillSummary, "0003_backups": backups, "0004_restore_drills": restoreDrills }),
+    getMigrations: () => Promise.resolve({ "0001_initial": initial(dialect), "0002_drill_summary": drillSummary, "0003_backups": backups, "0004_restore_drills": restoreDrills, "0005_job_instance": jobInstance }),
   };
 }

@@ -2,6 +2,7 @@
 // writes the whole row and resolves once committed (a running drill is saved at its start, so a
 // crash leaves a "running" row that the next start marks failed).
 import type { Kysely, Selectable } from "kysely";
+import type { RunningRow } from "../fleet/jobs";
 import type { RestoreDrill, RestoreDrillDetail } from "../backup/restore-types";
 import type { Database, RestoreDrillsTable } from "./schema";
 
@@ -21,6 +22,26 @@ function fromRow(r: Selectable<RestoreDrillsTable>): RestoreDrill {
     line: r.line,
     detail: r.detail === null ? null : (JSON.parse(r.detail) as RestoreDrillDetail),
     requestedBy: r.requested_by,
+    ...(r.instance_id !== null ? { instance: r.instance_id } : {}),
+  };
+}
+
+function toRow(d: RestoreDrill, now: number): RestoreDrillsTable {
+  return {
+    id: d.id,
+    backup_id: d.backupId,
+    kind: d.kind,
+    status: d.status,
+    started_at: d.startedAt,
+    finished_at: d.finishedAt,
+    keys: d.keys,
+    differences: d.differences,
+    seconds: d.seconds,
+    line: d.line,
+    detail: d.detail === null ? null : JSON.stringify(d.detail),
+    requested_by: d.requestedBy,
+    updated_at: now,
+    instance_id: d.instance ?? null,
   };
 }
 
@@ -28,23 +49,22 @@ export class RestoreDrillRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async save(d: RestoreDrill, now = Date.now()): Promise<void> {
-    const row: RestoreDrillsTable = {
-      id: d.id,
-      backup_id: d.backupId,
-      kind: d.kind,
-      status: d.status,
-      started_at: d.startedAt,
-      finished_at: d.finishedAt,
-      keys: d.keys,
-      differences: d.differences,
-      seconds: d.seconds,
-      line: d.line,
-      detail: d.detail === null ? null : JSON.stringify(d.detail),
-      requested_by: d.requestedBy,
-      updated_at: now,
-    };
+    const row = toRow(d, now);
     const { id: _id, ...rest } = row;
     await this.db.insertInto("restore_drills").values(row).onConflict((oc) => oc.column("id").doUpdateSet(rest)).execute();
+  }
+
+  /** save(), but only while the row is still "running" (of two instances marking it, one writes). True when it wrote. */
+  async saveIfRunning(d: RestoreDrill, now = Date.now()): Promise<boolean> {
+    const { id: _id, ...rest } = toRow(d, now);
+    const r = await this.db.updateTable("restore_drills").set(rest).where("id", "=", d.id).where("status", "=", "running").executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Ids, instances and last writes of the drills still "running" (bounded). */
+  async runningRows(limit = 1000): Promise<RunningRow[]> {
+    const rows = await this.db.selectFrom("restore_drills").select(["id", "instance_id", "updated_at"]).where("status", "=", "running").limit(limit).execute();
+    return rows.map((r) => ({ id: r.id, instance: r.instance_id, updatedAt: Number(r.updated_at) }));
   }
 
   async get(id: string): Promise<RestoreDrill | null> {

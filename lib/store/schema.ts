@@ -69,6 +69,8 @@ export interface DrillsTable {
   canary_failed: number | null;
   /** When the row was last written. */
   updated_at: Generated<number>;
+  /** The instance that runs it (migration 0005); null alone or on rows from before. */
+  instance_id: string | null;
 }
 
 export interface DrillEventsTable {
@@ -90,6 +92,8 @@ export interface CompareReportsTable {
   summary: string;
   /** JSON array of differences. */
   differences: string;
+  /** The instance that runs it (migration 0005); null alone or on rows from before. */
+  instance_id: string | null;
 }
 
 /** Store-wide markers (e.g. which legacy directories were imported). */
@@ -149,6 +153,8 @@ export interface BackupsTable {
   verify_status: string | null;
   verify_detail: string | null;
   updated_at: number;
+  /** The instance that runs it (migration 0005); null alone or on rows from before. */
+  instance_id: string | null;
 }
 
 export interface BackupSchedulesTable {
@@ -188,6 +194,8 @@ export interface RestoreDrillsTable {
   detail: string | null;
   requested_by: string;
   updated_at: number;
+  /** The instance that runs it (migration 0005); null alone or on rows from before. */
+  instance_id: string | null;
 }
 
 export const TIERS = ["metric_1s", "metric_1m", "metric_1h"] as const satisfies readonly TierTableName[];
