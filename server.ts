@@ -1,6 +1,7 @@
 // The one process: Next.js pages and API routes plus socket.io on one http.Server, and the monitor.
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { hostname } from "node:os";
 import path from "node:path";
 import next from "next";
 import { auditLogOn } from "./lib/audit/log";
@@ -30,7 +31,7 @@ import { openStore } from "./lib/store";
 import { importLegacy } from "./lib/store/legacy-import";
 import { attachSocketServer } from "./lib/realtime/socket-server";
 import { setRuntime } from "./lib/runtime";
-import type { Fleet } from "./lib/fleet/fleet";
+import { jobFleetOn } from "./lib/fleet/fleet";
 import { bodyLimitFor, declaredLength } from "./lib/http/body";
 import { guardFrontDoor, type Refusal } from "./lib/http/front-door";
 import { allowedHosts, hostAllowed } from "./lib/http/host";
@@ -127,7 +128,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   // messages cross instances through the coordination Redis, and sessions opened or ended on
   // another instance are read from the store. Without the URL nothing of this runs.
   const coordination: Coordination | null = config.coordinationUrl ? openCoordination(config.coordinationUrl) : null;
-  const instanceId = config.instanceId ?? randomUUID();
+  // Stable across restarts where it can be (a restarted instance then marks its own unfinished jobs).
+  const instanceId = config.instanceId ?? (config.port ? `${hostname()}:${config.port}` : randomUUID());
   const stopSessionSync = coordination ? startSessionSync(auth) : () => {};
   const audit = auditLogOn(store);
   // Several instances: commands to the coordination Redis (leases, shared state) on a connection
@@ -154,7 +156,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
   // Drill and compare progress go to the browsers over the socket (it exists from below on).
-  const fleet: Fleet | null = null; // wired by the lead
+  // Jobs record the instance that runs them; another instance marks them interrupted once it is gone.
+  const fleet = fleetRedis ? jobFleetOn(fleetRedis, instanceId) : null;
   const drills = await DrillManager.open(hub, new DrillStore(store.drills), (d) => socketsRef.current?.channels.drillUpdated(d), undefined, { fleet });
   const compare = await CompareRunner.open({ hub, reports: store.compare, onUpdate: (s) => socketsRef.current?.channels.compareUpdated(s.id), fleet });
   const keyPool = new KeyConnectionPool();
@@ -346,6 +349,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       await fleetRef.current?.stop();
       hub.stop();
       await compare.close();
+      await drills.close();
       await restoreDrills.close();
       await backups.close();
       await transfers.close();

@@ -40,9 +40,22 @@ export interface Fleet {
 
 export const claimKey = (name: string): string => `${FLEET_PREFIX}claim:${name}`;
 
+/** What job managers need, before the coordinator exists (they open before the server listens). */
+export function jobFleetOn(redis: Redis, instanceId: string): Pick<Fleet, "instanceId" | "liveInstances" | "claimOnce"> {
+  return {
+    instanceId,
+    async liveInstances() {
+      return new Set((await listMembers(redis)).map((m) => m.id));
+    },
+    async claimOnce(name, ttlMs) {
+      return (await redis.set(claimKey(name), instanceId, "PX", Math.max(1, Math.round(ttlMs)), "NX")) === "OK";
+    },
+  };
+}
+
 export function fleetOn(redis: Redis, coordinator: FleetCoordinator, topologies: () => readonly string[]): Fleet {
   return {
-    instanceId: coordinator.id,
+    ...jobFleetOn(redis, coordinator.id),
     redis,
     coordinator,
     status: () => coordinator.status(),
@@ -52,12 +65,6 @@ export function fleetOn(redis: Redis, coordinator: FleetCoordinator, topologies:
       const instances = members.map<FleetInstance>((m) => ({ ...m, self: m.id === coordinator.id, leases: leases.filter((l) => l.owner === m.id) }));
       const held = new Set(leases.filter((l) => members.some((m) => m.id === l.owner)).map((l) => l.topology));
       return { at: Date.now(), self: coordinator.id, instances, unowned: names.filter((t) => !held.has(t)) };
-    },
-    async liveInstances() {
-      return new Set((await listMembers(redis)).map((m) => m.id));
-    },
-    async claimOnce(name, ttlMs) {
-      return (await redis.set(claimKey(name), coordinator.id, "PX", Math.max(1, Math.round(ttlMs)), "NX")) === "OK";
     },
   };
 }
