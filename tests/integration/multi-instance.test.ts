@@ -254,4 +254,28 @@ describe("several instances: work split by lease, shared sessions and socket upd
     assert.deepEqual(firing.map((h) => h.topology).sort(), names.filter((n) => n !== "shop").sort());
     assert.equal(hooks.filter((h) => h.state === "resolved").length, 0);
   });
+
+  test("an instance that joins takes its share without any topology polled twice meanwhile", async () => {
+    const pollers = async (): Promise<number[]> =>
+      Promise.all(lone.map(async (r) => (await cli(r.port, "CLIENT", "LIST")).split("\n").filter((l) => /name=replscope\b/.test(l) && !/cmd=client/.test(l)).length));
+    const samples: number[][] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push(await pollers());
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const env = { REPLSCOPE_DATABASE_URL: databaseUrl, REPLSCOPE_COORDINATION_URL: `redis://127.0.0.1:${coord.port}`, REPLSCOPE_POLL_MS: "100", REPLSCOPE_CONFIG: path.join(configDir, "fleet.json"), REPLSCOPE_INSTANCE_ID: "d" };
+    servers.set("d", await startServer(env));
+    const held = await waitFor("d takes a share", owners, (m) => [...m.values()].includes("d") && m.size === names.length, 30_000);
+    // Let the moves settle, then stop sampling.
+    await waitFor("every lone server polled once", pollers, (n) => n.every((x) => x === 1), 15_000);
+    sampling = false;
+    await sampler;
+    const worst = Math.max(...samples.flat());
+    assert.ok(samples.length > 20, `${samples.length} samples`);
+    assert.ok(worst <= 1, `a topology had ${worst} poller connections at once during the rebalance`);
+    assert.ok([...held.values()].filter((o) => o === "d").length >= 1);
+  });
 });
