@@ -51,7 +51,8 @@ const newer = (a: { token: number; seq: number }, b: { token: number; seq: numbe
 /** What one message does to the entry (undefined: nothing mirrored yet). */
 export function receive(entry: MirrorEntry | undefined, m: ViewMessage): ReceiveResult {
   if (entry && !newer(m, entry)) return { kind: "ignored" };
-  if (!entry || m.token !== entry.token || m.seq !== entry.seq + 1) return { kind: "need-view" };
+  // After a silence the figures were marked last-seen: the owner's whole view makes them current again.
+  if (!entry || entry.ownerLost || m.token !== entry.token || m.seq !== entry.seq + 1) return { kind: "need-view" };
   const state = applyDelta({ topologies: [entry.topology], events: [], updatedAt: 0 }, m.delta);
   const topology = state.topologies[0] ?? entry.topology;
   const events = m.delta.events.length ? [...entry.events, ...m.delta.events].slice(-MAX_EVENTS) : entry.events;

@@ -12,6 +12,11 @@ import { runScript } from "./scripts";
 
 export const viewKey = (topology: string): string => `${FLEET_PREFIX}view:${topology}`;
 const VIEW_KEEP_MS = 24 * 3600 * 1000;
+/**
+ * An owner sends each polled topology's changes at least once a second (every poll moves its
+ * nodes' last-seen time); silence this long means its figures are no longer current.
+ */
+export const SILENT_OWNER_MS = 3000;
 /** A published view larger than this is not stored (a topology of 500 nodes is well under it). */
 const MAX_VIEW_BYTES = 8 * 1024 * 1024;
 
@@ -46,6 +51,8 @@ export class ViewFeed {
   private readonly sent = new Map<string, { token: number; seq: number }>();
   private readonly buffered = new Map<string, ViewMessage[]>();
   private readonly fetching = new Set<string>();
+  /** When the owner of a mirrored topology was last heard from (message or stored view). */
+  private readonly heardAt = new Map<string, number>();
   private readonly stopCtl = new AbortController();
   private readonly log: (m: string) => void;
 
@@ -85,6 +92,7 @@ export class ViewFeed {
     const r = receive(this.entries.get(m.topology), m);
     if (r.kind === "applied") {
       this.entries.set(m.topology, r.entry);
+      this.heardAt.set(m.topology, Date.now());
       this.d.emitLocal(r.delta);
     } else if (r.kind === "need-view") {
       this.buffer(m);
@@ -101,9 +109,13 @@ export class ViewFeed {
     return [...this.entries.entries()].filter(([name]) => !this.d.polledHere(name)).flatMap(([, e]) => e.events);
   }
 
-  /** Whether a topology polled elsewhere has this node (in `topology`, or in any when unnamed). */
+  /**
+   * Whether a topology polled elsewhere may have this node: it does as last heard, or the named
+   * topology has not been heard of yet (just taken over, or this instance just started).
+   */
   knows(nodeId: string, topology?: string): boolean {
-    return this.pollerFor(topology, nodeId) !== null;
+    if (this.pollerFor(topology, nodeId) !== null) return true;
+    return topology !== undefined && this.d.topologies().includes(topology) && !this.d.polledHere(topology) && !this.entries.has(topology);
   }
 
   /**
@@ -123,6 +135,7 @@ export class ViewFeed {
   forget(topology: string): void {
     this.entries.delete(topology);
     this.buffered.delete(topology);
+    this.heardAt.delete(topology);
   }
 
   private buffer(m: ViewMessage): void {
@@ -141,9 +154,12 @@ export class ViewFeed {
       const p = raw ? parseView(raw, topology) : null;
       if (!p || this.d.polledHere(topology)) return;
       const cur = this.entries.get(topology);
-      if (cur && (cur.token > p.token || (cur.token === p.token && cur.seq >= p.seq))) return;
+      if (cur && !cur.ownerLost && (cur.token > p.token || (cur.token === p.token && cur.seq >= p.seq))) return;
+      // A silent owner's own stored view does not make its figures current again; its next message does.
+      if (cur?.ownerLost && cur.token === p.token && cur.seq >= p.seq) return;
       const { entry, delta } = install(cur, p);
       this.entries.set(topology, entry);
+      this.heardAt.set(topology, Date.now());
       this.d.emitLocal(delta);
     } catch (err) {
       this.log(`reading ${topology}'s view failed: ${String(err)}`);
@@ -169,7 +185,7 @@ export class ViewFeed {
           if (this.d.polledHere(name)) continue;
           const e = this.entries.get(name);
           if (!e || this.buffered.has(name)) void this.fetch(name);
-          else if (live && !live.includes(e.owner)) {
+          else if ((live && !live.includes(e.owner)) || Date.now() - (this.heardAt.get(name) ?? 0) > SILENT_OWNER_MS) {
             const lost = ownerLost(e, Date.now());
             if (lost) {
               this.entries.set(name, lost.entry);

@@ -25,6 +25,14 @@ let browser: Browser;
 let configDir: string;
 let coordRedis: Redis;
 const servers = new Map<string, ServerProcess>();
+let configFile = "";
+const envFor = (id: string): Record<string, string> => ({
+  REPLSCOPE_DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${dbName}`,
+  REPLSCOPE_COORDINATION_URL: `redis://127.0.0.1:${coord.port}`,
+  REPLSCOPE_POLL_MS: "100",
+  REPLSCOPE_CONFIG: configFile,
+  REPLSCOPE_INSTANCE_ID: id,
+});
 
 async function admin(sql: string): Promise<void> {
   const c = new pg.Client(PG_ADMIN);
@@ -45,12 +53,8 @@ before(async () => {
   configDir = mkdtempSync(path.join(tmpdir(), "replscope-e2e-fleet-"));
   const file = path.join(configDir, "fleet.json");
   writeFileSync(file, JSON.stringify({ topologies: [{ name: "shop", seeds: [`redis://127.0.0.1:${shop.master.port}`] }, { name: "other", seeds: [`redis://127.0.0.1:${other.port}`] }] }));
-  for (const id of ["a", "b"]) {
-    servers.set(
-      id,
-      await startServer({ REPLSCOPE_DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${dbName}`, REPLSCOPE_COORDINATION_URL: `redis://127.0.0.1:${coord.port}`, REPLSCOPE_POLL_MS: "100", REPLSCOPE_CONFIG: file, REPLSCOPE_INSTANCE_ID: id }),
-    );
-  }
+  configFile = file;
+  for (const id of ["a", "b"]) servers.set(id, await startServer(envFor(id)));
   browser = await launchChromium();
 });
 
@@ -90,5 +94,29 @@ test("a page on one instance follows a topology the other instance polls, throug
   await cli(shop.replicas[0]!.port, "REPLICAOF", "127.0.0.1", String(shop.master.port));
   await waitFor("demotion on the page, polled by the survivor", () => replica.getAttribute("data-role"), (r) => r === "replica", 20_000);
   await waitFor("no figure left as last-seen", () => page.getByTestId("last-seen").count(), (n) => n === 0, 15_000);
+  await page.close();
+});
+
+test("a node page opened on an instance that does not poll the node shows its live detail", async () => {
+  const survivor = [...servers.entries()].find(([, s]) => s.child.exitCode === null && s.child.signalCode === null)!;
+  const page = await browser.newPage();
+  await loginInBrowser(page, survivor[1].url);
+  // "other" is polled by the survivor now; "shop" too: restart the killed instance so one is elsewhere.
+  const revived = [...servers.keys()].find((id) => id !== survivor[0])!;
+  const old = servers.get(revived)!;
+  await old.stop();
+  servers.set(revived, await startServer({ ...envFor(revived) }));
+  const target = await waitFor(
+    "a topology polled by the revived instance",
+    async () => (await readLeases(coordRedis, ["shop", "other"])).find((l) => l.owner === revived),
+    (l) => l !== undefined,
+    30_000,
+  );
+  const node = target!.topology === "shop" ? `127.0.0.1:${shop.master.port}` : `127.0.0.1:${other.port}`;
+  await page.goto(`${survivor[1].url}/nodes/${encodeURIComponent(node)}?topology=${target!.topology}`);
+  const detail = page.getByTestId("node-detail");
+  await detail.waitFor({ timeout: 20_000 });
+  assert.equal(await detail.getAttribute("data-status"), "up");
+  await waitFor("the detail is live", () => page.getByTestId("node-freshness").getAttribute("data-live"), (v) => v === "true", 15_000);
   await page.close();
 });

@@ -60,3 +60,13 @@ test("an owner that went silent turns every figure into last-seen, once", () => 
   assert.equal(entryView(lost.entry).nodes[0]?.stale, true);
   assert.equal(ownerLost(lost.entry, 9500), null);
 });
+
+test("after a silence, the owner's next message asks for its whole view (the figures become current again)", () => {
+  const { entry } = install(undefined, published(1, 1, [node("127.0.0.1:1")]));
+  const lost = ownerLost(entry, 9000);
+  assert.ok(lost);
+  assert.equal(receive(lost.entry, msg(1, 2, {})).kind, "need-view");
+  const back = install(lost.entry, published(1, 2, [node("127.0.0.1:1")]));
+  assert.equal(back.entry.topology.nodes["127.0.0.1:1"]?.stale, false);
+  assert.equal(back.entry.ownerLost, false);
+});

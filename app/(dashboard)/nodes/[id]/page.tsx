@@ -11,6 +11,6 @@ export default async function NodePage({ params, searchParams }: { params: Promi
   // An unknown node is a 404 page from the start, not a page that polls for it forever.
   const rt = findRuntime();
   // Polled by another instance (several instances): this one's page follows it through that one.
-  if (!NODE_ID.test(id) || (rt && !rt.hub.findNode(id, wanted) && !rt.polledElsewhere(wanted, id))) notFound();
+  if (!NODE_ID.test(id) || (rt && !rt.hub.findNode(id, wanted) && !rt.polledElsewhere(wanted, id) && !rt.hub.elsewhere(wanted))) notFound();
   return <NodeDetail id={id} topology={wanted} />;
 }
