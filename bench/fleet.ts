@@ -340,8 +340,8 @@ function load(): string {
 }
 
 function cpuLine(label: string, s: { cpuPct: number; rssMean: number; rssMax: number }, nodes: number, topologies: number): string {
-  const perCore = s.cpuPct > 0 ? Math.round((nodes / s.cpuPct) * 100) : NaN;
-  return `  ${label.padEnd(22)} ${String(topologies).padStart(4)} topologies, ${String(nodes).padStart(4)} nodes: CPU ${s.cpuPct.toFixed(1).padStart(5)}% of a core (${(s.cpuPct / Math.max(1, nodes)).toFixed(3)}%/node, ≈${perCore} nodes per core), RSS mean ${(s.rssMean / MB).toFixed(0)} MB, peak ${(s.rssMax / MB).toFixed(0)} MB`;
+  const perNode = nodes > 0 && s.cpuPct > 0 ? `${(s.cpuPct / nodes).toFixed(3)}%/node, ≈${Math.round((nodes / s.cpuPct) * 100)} nodes per core` : "polls nothing";
+  return `  ${label.padEnd(22)} ${String(topologies).padStart(4)} topologies, ${String(nodes).padStart(4)} nodes: CPU ${s.cpuPct.toFixed(1).padStart(5)}% of a core (${perNode}), RSS mean ${(s.rssMean / MB).toFixed(0)} MB, peak ${(s.rssMax / MB).toFixed(0)} MB`;
 }
 
 /** RSS of a process that may be gone (0 then). */
@@ -448,7 +448,7 @@ async function main(): Promise<void> {
   const results: string[] = [];
   /** Printed now, and again together at the end. */
   const report = (...lines: string[]) => {
-    report(...lines);
+    results.push(...lines);
     console.log(lines.join("\n"));
   };
 
@@ -515,6 +515,7 @@ async function main(): Promise<void> {
     return out;
   };
   const ready0 = performance.now();
+  let lastShown = ready0;
   await waitFor(
     "every topology leased by a live instance, every node up",
     async () => {
@@ -525,9 +526,15 @@ async function main(): Promise<void> {
         const mine = new Set(owned.get(inst.id) ?? []);
         for (const t of await polledBy(inst)) if (mine.has(t.name)) up += t.nodes.filter((x) => x.status === "up").length;
       }
-      return { owned, leased, up };
+      const state = { leased, up, owners: Object.fromEntries([...owned].map(([id, l]) => [id, l.length])) };
+      if (performance.now() - lastShown > 10_000) {
+        lastShown = performance.now();
+        console.log(`  … ${JSON.stringify(state)}`);
+      }
+      return state;
     },
-    (v) => v.leased === names.length && v.owned.size === o.instances && v.up === totalNodes,
+    // Every owner must be an instance here (not one left over), and every node up where it is polled.
+    (v) => v.leased === names.length && Object.keys(v.owners).every((id) => instances.has(id)) && v.up === totalNodes,
     300_000,
     500,
   );
