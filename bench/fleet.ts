@@ -7,7 +7,8 @@
 //  0. Baseline: ONE instance alone (SQLite in its data dir, no coordination) polling everything,
 //     same config: CPU (% of one core, /proc) and RSS over the window, then role change → socket.
 //  1. Fleet steady state, once every topology is leased and every node is up: each instance's CPU
-//     and RSS over the same window, with the topologies and nodes it polls; nodes per core.
+//     and RSS over the same window, with the topologies and nodes it polls; nodes per core. No
+//     socket is connected during either window (the view feed between instances runs regardless).
 //  2. Role change → socket: one socket.io client (websocket, API token) on EACH instance;
 //     `trials` REPLICAOF NO ONE on a replica (then back), the topologies taken in turn from each
 //     owner; the time from the command's reply to the delta showing the new role on each client,
@@ -16,12 +17,13 @@
 //     `takeover-changes` of its topologies get a REPLICAOF NO ONE. Timed from the kill: when each
 //     of its topologies is leased by a survivor (readLeases every ~20 ms), and when each client on
 //     a survivor sees those promotions (the first live deltas from the new owners).
-//  4. The coordination redis-server's own CPU (INFO cpu used_cpu_sys+user) and commands/s over the
-//     steady-state window of 1, with its busiest commands.
+//  4. The coordination redis-server's own CPU (INFO cpu used_cpu_sys+user), commands/s and bytes
+//     over the fleet's steady-state window (1), with its busiest commands.
+//  Each window also says how busy the whole machine was (/proc/stat): other work on the box shows.
 // Reports, never asserts. Everything started here is stopped by PID (also on failure or Ctrl-C),
 // temp folders removed and the database dropped.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -344,6 +346,21 @@ function cpuLine(label: string, s: { cpuPct: number; rssMean: number; rssMax: nu
   return `  ${label.padEnd(22)} ${String(topologies).padStart(4)} topologies, ${String(nodes).padStart(4)} nodes: CPU ${s.cpuPct.toFixed(1).padStart(5)}% of a core (${perNode}), RSS mean ${(s.rssMean / MB).toFixed(0)} MB, peak ${(s.rssMax / MB).toFixed(0)} MB`;
 }
 
+/** Busy and total jiffies of the whole machine (/proc/stat), to say how loaded it was over a window. */
+function machineTicks(): { busy: number; total: number } {
+  const cpu = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  // idle + iowait are not busy.
+  return { busy: total - (cpu[3] ?? 0) - (cpu[4] ?? 0), total };
+}
+
+/** "machine 73% busy (of 2 cores)" since `from`: everything on the box, other users included. */
+function machineBusy(from: { busy: number; total: number }): string {
+  const now = machineTicks();
+  const pct = ((now.busy - from.busy) / Math.max(1, now.total - from.total)) * 100;
+  return `machine ${pct.toFixed(0)}% busy over ${os.cpus().length} cores, load avg ${load()}`;
+}
+
 /** RSS of a process that may be gone (0 then). */
 function rssOf(pid: number | undefined): number {
   try {
@@ -441,7 +458,7 @@ async function main(): Promise<void> {
   const topos = new Map(topoList.map((t) => [t.name, t]));
   const names = topoList.map((t) => t.name);
   const redisRss = servers.reduce((a, s) => a + rssOf(s.pid()), 0);
-  console.log(`  ${servers.length} redis-servers up in ${((performance.now() - t0) / 1000).toFixed(1)} s (their RSS ${(redisRss / MB).toFixed(0)} MB in all); ${(os.freemem() / MB).toFixed(0)} MB free`);
+  console.log(`  ${servers.length} redis-servers up in ${((performance.now() - t0) / 1000).toFixed(1)} s (sum of their RSS ${(redisRss / MB).toFixed(0)} MB); ${(os.freemem() / MB).toFixed(0)} MB free`);
   const configFile = path.join(configDir, "fleet.json");
   writeFileSync(configFile, JSON.stringify({ topologies: topoList.map((t) => ({ name: t.name, seeds: [`redis://127.0.0.1:${t.master.port}`] })) }));
   const common = { REPLSCOPE_CONFIG: configFile, REPLSCOPE_POLL_MS: String(o.pollMs) };
@@ -468,11 +485,13 @@ async function main(): Promise<void> {
     console.log(`  all ${totalNodes} nodes up after ${((performance.now() - ready0) / 1000).toFixed(1)} s; ${o.warmup} s warm-up, ${o.seconds} s window`);
     await sleep(o.warmup * 1000);
     const cpu0 = serversCpu(servers);
+    const ticks0 = machineTicks();
     const { elapsed, stats } = await measureProcesses([solo.pid], o.seconds);
+    const busy = machineBusy(ticks0);
     const redisPct = ((serversCpu(servers) - cpu0) / elapsed) * 100;
     single = stats[0]!;
     const line = cpuLine("alone", single, totalNodes, o.topologies);
-    report(`steady state, one instance alone (${elapsed.toFixed(0)} s, load avg ${load()}; the ${servers.length} redis-servers used ${redisPct.toFixed(0)}% of a core in all):`, line);
+    report(`steady state, one instance alone (${elapsed.toFixed(0)} s, ${busy}; the ${servers.length} redis-servers used ${redisPct.toFixed(0)}% of a core in all):`, line);
     if (o.trials > 0) {
       const w = await connectWatcher(solo);
       const r = await roleTrials(topos, new Map([["solo", names]]), [w], o.trials, false);
@@ -550,12 +569,14 @@ async function main(): Promise<void> {
   const info0 = await coordRedis.info("all");
   const cpuRedis0 = serversCpu(servers);
   const fleetPids = ids.map((id) => instances.get(id)!.pid);
+  const ticks0 = machineTicks();
   const { elapsed, stats } = await measureProcesses([...fleetPids, coord.pid()!], o.seconds);
+  const busy = machineBusy(ticks0);
   const info1 = await coordRedis.info("all");
   const redisPct = ((serversCpu(servers) - cpuRedis0) / elapsed) * 100;
   const owned1 = await ownersNow();
   const stable = ids.every((id) => (owned0.get(id) ?? []).join() === (owned1.get(id) ?? []).join());
-  const steady = [`steady state, ${o.instances} instances (${elapsed.toFixed(0)} s, leases ${stable ? "unchanged" : "CHANGED"} over the window, load avg ${load()}):`];
+  const steady = [`steady state, ${o.instances} instances (${elapsed.toFixed(0)} s, leases ${stable ? "unchanged" : "CHANGED"} over the window, ${busy}):`];
   let fleetCpu = 0;
   for (const [k, id] of ids.entries()) {
     const mine = owned1.get(id) ?? [];
@@ -652,8 +673,9 @@ async function main(): Promise<void> {
   const after = await ownersNow();
   const alive = ids.filter((id) => id !== victimId);
   const short = Math.max(5, Math.round(o.seconds / 2));
+  const postTicks = machineTicks();
   const post = await measureProcesses(alive.map((id) => instances.get(id)!.pid), short);
-  const postLines = [`after the takeover, ${alive.length} instances (${post.elapsed.toFixed(0)} s, load avg ${load()}):`];
+  const postLines = [`after the takeover, ${alive.length} instances (${post.elapsed.toFixed(0)} s, ${machineBusy(postTicks)}):`];
   for (const [k, id] of alive.entries()) {
     const mine = after.get(id) ?? [];
     postLines.push(cpuLine(`instance ${id}`, post.stats[k]!, await nodesOf(instances.get(id)!, mine), mine.length));
