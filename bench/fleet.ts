@@ -27,7 +27,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import Redis from "ioredis";
 import { io, type Socket } from "socket.io-client";
 import { freePort, localRedisRoot, startRedis, stopAll, type LocalRedis } from "../lib/redis/local-server";
@@ -35,9 +34,9 @@ import { readLeases } from "../lib/fleet/coordination";
 import type { ClientToServerEvents, ServerToClientEvents, TopologyDelta, TopologySnapshot } from "../lib/realtime/events";
 import { waitFor } from "../tests/support/wait";
 import { BENCH_TOKEN, cpuSeconds, ensureBuild, rssBytes, machine, measureProcesses, percentile, SERVER_OUT_DIR, startFlags } from "./support";
+import { pgQuery } from "../tests/support/pg";
 
 const ROOT = path.resolve(__dirname, "..");
-const PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
 const MB = 1048576;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const USAGE = "npm run bench:fleet [-- --topologies 100 --replicas 2 --instances 3 --seconds 30 --warmup 10 --trials 30 --takeover-changes 5 --poll-ms 250 --no-single --no-build]";
@@ -504,15 +503,7 @@ async function main(): Promise<void> {
 
   // ---- the fleet
   const dbName = `replscope_bench_fleet_${process.pid}_${Date.now().toString(36)}`;
-  const admin = async (text: string) => {
-    const c = new pg.Client(PG_ADMIN);
-    await c.connect();
-    try {
-      await c.query(text);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = (text: string) => pgQuery(text).then(() => undefined);
   await admin(`create database ${dbName}`);
   undo.push({ what: `database ${dbName}`, run: () => admin(`drop database if exists ${dbName} with (force)`) });
   const coord = await startRedis();

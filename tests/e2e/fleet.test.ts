@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { Redis } from "ioredis";
 import type { Browser } from "playwright-core";
 import { readLeases } from "../../lib/fleet/coordination";
@@ -15,9 +14,8 @@ import { launchChromium, loginInBrowser } from "../support/browser";
 import { startServer, type ServerProcess } from "../support/server";
 import { cli, startTopology, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
+import { createTestDatabase } from "../support/pg";
 
-const PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
-const dbName = `replscope_e2e_fleet_${process.pid}_${Date.now().toString(36)}`;
 let coord: LocalRedis;
 let other: LocalRedis;
 let shop: Topology;
@@ -26,26 +24,17 @@ let configDir: string;
 let coordRedis: Redis;
 const servers = new Map<string, ServerProcess>();
 let configFile = "";
+let db: Awaited<ReturnType<typeof createTestDatabase>>;
 const envFor = (id: string): Record<string, string> => ({
-  REPLSCOPE_DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${dbName}`,
+  REPLSCOPE_DATABASE_URL: db.url,
   REPLSCOPE_COORDINATION_URL: `redis://127.0.0.1:${coord.port}`,
   REPLSCOPE_POLL_MS: "100",
   REPLSCOPE_CONFIG: configFile,
   REPLSCOPE_INSTANCE_ID: id,
 });
 
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client(PG_ADMIN);
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 before(async () => {
-  await admin(`create database ${dbName}`);
+  db = await createTestDatabase("replscope_e2e_fleet");
   coord = await startRedis();
   other = await startRedis();
   shop = await startTopology({ replicas: 1 });
@@ -65,7 +54,7 @@ after(async () => {
   await shop?.stop();
   await stopAll([coord, other].filter(Boolean));
   rmSync(configDir, { recursive: true, force: true });
-  await admin(`drop database if exists ${dbName} with (force)`);
+  await db?.drop();
 });
 
 test("a page on one instance follows a topology the other instance polls, through that instance's death", async () => {

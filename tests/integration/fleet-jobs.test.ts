@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Redis from "ioredis";
-import pg from "pg";
 import { RestoreDrillRunner } from "../../lib/backup/drill-runner";
 import { BackupManager } from "../../lib/backup/manager";
 import type { RestoreDrill } from "../../lib/backup/restore-types";
@@ -31,22 +30,12 @@ import { MonitorHub } from "../../lib/monitor/hub";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { openStore, type Store } from "../../lib/store";
 import { waitFor } from "../support/wait";
+import { pgQuery } from "../support/pg";
 
-const PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
 const DB_NAME = `replscope_fleet_jobs_${process.pid}_${randomBytes(4).toString("hex")}`;
 const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DB_NAME}`;
 const MEMBER_TTL_MS = 600;
 const SWEEP_MS = 100;
-
-async function admin(sql: string): Promise<void> {
-  const c = new pg.Client(PG_ADMIN);
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
 
 /** One simulated instance: its own store connection, coordination connection, heartbeat and managers. */
 interface Instance {
@@ -187,7 +176,7 @@ async function states(store: Store, ids: Ids) {
 }
 
 before(async () => {
-  await admin(`create database ${DB_NAME}`);
+  await pgQuery(`create database ${DB_NAME}`);
   coord = await startRedis();
   coordUrl = `redis://127.0.0.1:${coord.port}`;
 });
@@ -201,7 +190,7 @@ after(async () => {
     await i.store.close().catch(() => undefined);
   }
   await stopAll(coord ? [coord] : []);
-  await admin(`drop database if exists ${DB_NAME} with (force)`);
+  await pgQuery(`drop database if exists ${DB_NAME} with (force)`);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

@@ -13,7 +13,6 @@ import { createServer, type Server } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { Redis } from "ioredis";
 import { io, type Socket } from "socket.io-client";
 import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
@@ -22,19 +21,12 @@ import type { ClientToServerEvents, ServerToClientEvents, TopologyDelta, Topolog
 import { login, startServer, TEST_TOKEN, type ServerProcess } from "../support/server";
 import { cli, startTopology, type Topology } from "../support/topology";
 import { waitFor } from "../support/wait";
+import { createTestDatabase, pgQuery } from "../support/pg";
 
-const PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
+/** One query on the test's database. */
+const sql = <T,>(url: string, text: string, params: unknown[] = []): Promise<T[]> => pgQuery<T>(text, params, url);
+
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-async function sql<T>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client(url);
-  await c.connect();
-  try {
-    return (await c.query(text, params)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
 
 /** A socket.io client that keeps its first snapshot and every topology delta it receives. */
 function connect(url: string, auth: { token?: string; cookie?: string }): { socket: Client; deltas: TopologyDelta[]; snapshot: Promise<TopologySnapshot> } {
@@ -62,8 +54,8 @@ function roleIn(deltas: TopologyDelta[], name: string, port: number, role: strin
 }
 
 describe("several instances: work split by lease, shared sessions and socket updates across instances", () => {
-  const dbName = `replscope_multi_${process.pid}_${Date.now().toString(36)}`;
-  const databaseUrl = `postgres://postgres@127.0.0.1:5432/${dbName}`;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let databaseUrl = "";
   let coord: LocalRedis;
   let lone: LocalRedis[] = [];
   let shop: Topology;
@@ -78,7 +70,8 @@ describe("several instances: work split by lease, shared sessions and socket upd
   const owners = async (): Promise<Map<string, string>> => new Map((await readLeases(coordRedis, names)).map((l) => [l.topology, l.owner]));
 
   before(async () => {
-    await sql(PG_ADMIN, `create database ${dbName}`);
+    db = await createTestDatabase("replscope_multi");
+    databaseUrl = db.url;
     coord = await startRedis();
     coordRedis = new Redis({ host: "127.0.0.1", port: coord.port, lazyConnect: true, maxRetriesPerRequest: 1 });
     coordRedis.on("error", () => undefined);
@@ -115,7 +108,7 @@ describe("several instances: work split by lease, shared sessions and socket upd
     await stopAll([coord, ...lone].filter(Boolean));
     receiver?.close();
     rmSync(configDir, { recursive: true, force: true });
-    await sql(PG_ADMIN, `drop database if exists ${dbName} with (force)`);
+    await db?.drop();
   });
 
   const server = (id: string): ServerProcess => {

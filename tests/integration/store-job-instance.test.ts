@@ -18,19 +18,9 @@ import { MonitorHub } from "../../lib/monitor/hub";
 import { openStore, type Store } from "../../lib/store";
 import { migrations, type DialectName } from "../../lib/store/migrations";
 import { workerSqliteDialect, WorkerSqliteDriver } from "../../lib/store/sqlite-worker";
+import { pgQuery } from "../support/pg";
 
-const PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres";
 const T = 1_764_000_000_000;
-
-async function pgAdmin(q: string): Promise<void> {
-  const c = new pg.Client(PG_ADMIN);
-  await c.connect();
-  try {
-    await c.query(q);
-  } finally {
-    await c.end();
-  }
-}
 
 /** A store as release 0004 left it: its migrations only, and a running drill and backup written then. */
 async function storeAt0004(dialect: DialectName, dataDir: string, databaseUrl?: string): Promise<void> {
@@ -93,7 +83,7 @@ test("migration 0005 on an existing PostgreSQL store", async () => {
   const name = `replscope_job_instance_${process.pid}_${randomBytes(4).toString("hex")}`;
   const databaseUrl = `postgres://postgres@127.0.0.1:5432/${name}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), "replscope-job-instance-pg-"));
-  await pgAdmin(`create database ${name}`);
+  await pgQuery(`create database ${name}`);
   try {
     await storeAt0004("postgres", dataDir, databaseUrl);
     const store = await openStore({ dataDir, databaseUrl });
@@ -103,7 +93,7 @@ test("migration 0005 on an existing PostgreSQL store", async () => {
       await store.close();
     }
   } finally {
-    await pgAdmin(`drop database if exists ${name} with (force)`);
+    await pgQuery(`drop database if exists ${name} with (force)`);
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { install, ownerLost, receive, entryView, type MirrorEntry, type PublishedView, type ViewMessage } from "../../lib/fleet/mirror";
+import { install, ownerLost, receive, entryView, type PublishedView, type ViewMessage } from "../../lib/fleet/mirror";
 import type { NodeView } from "../../lib/monitor/types";
 import type { TopologyDelta } from "../../lib/realtime/events";
 
