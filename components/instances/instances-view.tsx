@@ -3,7 +3,7 @@
 // with the data's age always on screen (stale data is dimmed and says so).
 import type { FleetAnswer } from "@/lib/fleet/instances";
 import { InstancesTable } from "./instances-table";
-import { ageText, freshness, LOSS_WORDS, type Freshness } from "./model";
+import { ageText, formatSpan, freshness, LOSS_WORDS, type Freshness, type Holding } from "./model";
 import { SingleInstance } from "./single-instance";
 import { useInstances, useNow } from "./use-instances";
 
@@ -27,13 +27,13 @@ function Coordination({ answer }: { answer: FleetAnswer }) {
       </span>
       {c.lastError && <span className="min-w-0 break-words text-xs text-rose-300">({c.lastError})</span>}
       <span className="text-xs text-slate-500">
-        · answered by <span className="font-mono">{answer.answeredBy}</span>
+        answered by <span className="font-mono">{answer.answeredBy}</span>
       </span>
     </p>
   );
 }
 
-function Unowned({ topologies }: { topologies: string[] }) {
+function Unowned({ topologies, holdings, now }: { topologies: string[]; holdings: Record<string, Holding>; now: number }) {
   if (topologies.length === 0) return null;
   return (
     <div className="rounded-lg border border-amber-500/40 bg-amber-950/30 p-3 text-sm text-amber-100" data-testid="instances-unowned" role="status">
@@ -42,11 +42,15 @@ function Unowned({ topologies }: { topologies: string[] }) {
         until one takes it over (normally within a few seconds of its owner stopping).
       </p>
       <ul className="mt-2 flex flex-wrap gap-1.5">
-        {topologies.map((t) => (
-          <li key={t} className="rounded border border-amber-500/60 px-1.5 py-0.5 font-mono text-xs" data-testid="instances-unowned-topology">
-            {t}
-          </li>
-        ))}
+        {topologies.map((t) => {
+          const h = holdings[t];
+          return (
+            <li key={t} className="rounded border border-amber-500/60 px-1.5 py-0.5 text-xs break-all" data-testid="instances-unowned-topology">
+              <span className="font-mono">{t}</span>
+              {h?.changed && h.owner === "" && <span className="num ml-1.5 whitespace-nowrap text-amber-300">for {formatSpan(now - h.since)}</span>}
+            </li>
+          );
+        })}
       </ul>
     </div>
   );
@@ -69,12 +73,12 @@ function Rebalances({ answer }: { answer: FleetAnswer }) {
           </div>
         ))}
       </dl>
-      <p className="mt-2 text-xs text-slate-500">Since this instance started. A lease token (#n) counts every acquisition of that topology across the fleet.</p>
+      <p className="mt-2 text-xs text-slate-500">Since this instance started. Each acquisition of a topology anywhere in the fleet raises its fencing token (shown when you point at a lease).</p>
     </section>
   );
 }
 
-function Fleet({ answer, f }: { answer: FleetAnswer; f: Freshness }) {
+function Fleet({ answer, f, holdings, now }: { answer: FleetAnswer; f: Freshness; holdings: Record<string, Holding>; now: number }) {
   const ageMs = "ageMs" in f ? f.ageMs : 0;
   return (
     <div className="space-y-4">
@@ -85,12 +89,12 @@ function Fleet({ answer, f }: { answer: FleetAnswer; f: Freshness }) {
           coordination Redis answers again.
         </p>
       )}
-      {answer.unowned && <Unowned topologies={answer.unowned} />}
+      {answer.unowned && <Unowned topologies={answer.unowned} holdings={holdings} now={now} />}
       <section className="rounded-xl border border-slate-800 bg-slate-900/30 p-3 sm:p-4">
         <h2 className="mb-2 text-sm font-semibold text-slate-100">
           {answer.overviewError ? "This instance" : `${answer.instances.length} live instance${answer.instances.length === 1 ? "" : "s"}`}
         </h2>
-        <InstancesTable rows={answer.instances} ageMs={ageMs} serverNow={answer.at + ageMs} />
+        <InstancesTable rows={answer.instances} holdings={holdings} clock={{ ageMs, now }} serverNow={answer.at + ageMs} />
       </section>
       <Rebalances answer={answer} />
     </div>
@@ -123,7 +127,7 @@ export function InstancesView() {
         </p>
       )}
       {f.kind === "loading" && <p className="text-sm text-slate-400">Loading…</p>}
-      {data && <div className={f.kind === "stale" ? "opacity-60" : ""}>{data.mode === "single" ? <SingleInstance answer={data} /> : <Fleet answer={data} f={f} />}</div>}
+      {data && <div className={f.kind === "stale" ? "opacity-60" : ""}>{data.mode === "single" ? <SingleInstance answer={data} /> : <Fleet answer={data} f={f} holdings={state.holdings} now={now} />}</div>}
     </div>
   );
 }

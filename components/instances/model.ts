@@ -10,8 +10,21 @@ export const STALE_MS = 3 * REFRESH_MS;
 /** A request still unanswered after this is given up, so a hung server cannot stop the loop. */
 export const REQUEST_TIMEOUT_MS = 5000;
 
+/** Who held a topology when this page last looked, and since when (as far as this page has seen). */
+export interface Holding {
+  /** Instance id, or "" while no live instance holds it. */
+  owner: string;
+  token: number | null;
+  /** Browser clock (ms) when this page first saw this owner and token. */
+  since: number;
+  /** False for what was already so when the page opened: only a change seen here has a known moment. */
+  changed: boolean;
+}
+
 export interface InstancesState {
   data: InstancesAnswer | null;
+  /** Per topology, what the page saw last (fleet mode); rebuilt from each answer, so bounded by it. */
+  holdings: Record<string, Holding>;
   /** Browser clock (ms) when `data` arrived. */
   receivedAt: number | null;
   /** The last refresh's error; null once one succeeds again. */
@@ -22,12 +35,34 @@ export interface InstancesState {
 
 export type InstancesAction = { type: "loaded"; data: InstancesAnswer; at: number } | { type: "failed"; error: string };
 
-export const INITIAL: InstancesState = { data: null, receivedAt: null, error: null, failures: 0 };
+export const INITIAL: InstancesState = { data: null, holdings: {}, receivedAt: null, error: null, failures: 0 };
+
+/** Each topology's holder in an answer ("" for unowned); none when the fleet could not be read. */
+function holders(data: InstancesAnswer): Map<string, { owner: string; token: number | null }> {
+  const out = new Map<string, { owner: string; token: number | null }>();
+  if (data.mode !== "fleet" || data.overviewError) return out;
+  for (const i of data.instances) for (const l of i.leases) out.set(l.topology, { owner: i.id, token: l.token });
+  for (const t of data.unowned ?? []) if (!out.has(t)) out.set(t, { owner: "", token: null });
+  return out;
+}
+
+/** Pure: the holdings after an answer: a new owner or token starts a change at `at`. */
+export function nextHoldings(prev: Record<string, Holding>, data: InstancesAnswer, at: number): Record<string, Holding> {
+  const now = holders(data);
+  // An answer without the fleet (coordination unreachable) tells nothing new: keep what was seen.
+  if (now.size === 0 && data.mode === "fleet" && data.overviewError) return prev;
+  const out: Record<string, Holding> = {};
+  for (const [t, h] of now) {
+    const before = prev[t];
+    out[t] = before && before.owner === h.owner && before.token === h.token ? before : { ...h, since: at, changed: before !== undefined };
+  }
+  return out;
+}
 
 export function instancesReducer(state: InstancesState, action: InstancesAction): InstancesState {
   switch (action.type) {
     case "loaded":
-      return { data: action.data, receivedAt: action.at, error: null, failures: 0 };
+      return { data: action.data, holdings: nextHoldings(state.holdings, action.data, action.at), receivedAt: action.at, error: null, failures: 0 };
     case "failed":
       // The last good answer stays (shown as stale with its age); only the error changes.
       return { ...state, error: action.error, failures: state.failures + 1 };

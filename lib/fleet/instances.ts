@@ -16,7 +16,7 @@ export interface SingleInstance {
 
 export interface InstanceLease {
   topology: string;
-  /** Fencing token: how many times this topology's lease was ever acquired (a rebalance raises it). */
+  /** Fencing token: raised by every acquisition of this topology, so a new value means it changed hands. */
   token: number;
   /** Milliseconds until the lease expires in the coordination Redis; null when it is not there (self only). */
   ttlMs: number | null;

@@ -21,7 +21,7 @@ export const FLEET_METRICS = {
   replscope_fleet_unowned_topologies: { type: "gauge", labelNames: [], help: "Configured topologies no live instance holds a lease on (being taken over, or no instance live for them)." },
   replscope_fleet_lease_remaining_seconds: { type: "gauge", labelNames: ["topology"], help: "Seconds until a topology's lease expires in the coordination Redis (0: unowned). Renewed about every second while its owner is healthy." },
   replscope_fleet_lease_owner: { type: "gauge", labelNames: ["topology", "instance"], help: "1 for the instance holding each topology's lease." },
-  replscope_fleet_lease_token: { type: "gauge", labelNames: ["topology"], help: "Fencing token of each topology's current lease: how many times it was acquired, so it rises with every rebalance." },
+  replscope_fleet_lease_token: { type: "gauge", labelNames: ["topology"], help: "Fencing token of each topology's current lease: every acquisition raises it, so a change means the topology changed hands (a value, not a count: it is seeded from the Redis clock)." },
   replscope_fleet_acquisitions_total: { type: "counter", labelNames: [], help: "Leases this instance acquired since it started." },
   replscope_fleet_losses_total: { type: "counter", labelNames: ["reason"], help: "Leases this instance gave up or lost since it started, by reason: released (rebalanced away), expired (not renewed in time), taken (someone else holds it), stopped (shutdown)." },
 } as const;

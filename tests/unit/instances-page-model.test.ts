@@ -46,3 +46,48 @@ describe("instances page state", () => {
     assert.equal(ageText({ kind: "loading" }), "loading…");
   });
 });
+
+describe("who held what, as the page saw it", () => {
+  const fleet = (owners: Record<string, [string, number] | null>, overviewError: string | null = null): InstancesAnswer => {
+    const ids = [...new Set(Object.values(owners).flatMap((o) => (o ? [o[0]] : [])))];
+    return {
+      mode: "fleet",
+      at: 0,
+      answeredBy: "a",
+      members: ids,
+      rebalances: { acquisitions: 0, losses: { released: 0, expired: 0, taken: 0, stopped: 0 } },
+      coordination: { target: "h:1", reachable: overviewError === null, lastError: null },
+      overviewError,
+      instances: ids.map((id) => ({
+        id,
+        address: id,
+        startedAt: 0,
+        self: id === "a",
+        live: true,
+        leases: Object.entries(owners).flatMap(([topology, o]) => (o && o[0] === id ? [{ topology, token: o[1], ttlMs: 4000, heldForMs: null, remainingMs: null }] : [])),
+      })),
+      unowned: Object.entries(owners).flatMap(([t, o]) => (o ? [] : [t])),
+    };
+  };
+
+  test("what was so when the page opened has no known moment; a new owner, token or unowned spell does", () => {
+    let s = instancesReducer(INITIAL, { type: "loaded", data: fleet({ orders: ["b", 10], cache: ["a", 20] }), at: 1000 });
+    assert.deepEqual(s.holdings.orders, { owner: "b", token: 10, since: 1000, changed: false });
+    s = instancesReducer(s, { type: "loaded", data: fleet({ orders: null, cache: ["a", 20] }), at: 3000 });
+    assert.deepEqual(s.holdings.orders, { owner: "", token: null, since: 3000, changed: true });
+    assert.deepEqual(s.holdings.cache, { owner: "a", token: 20, since: 1000, changed: false }, "unchanged keeps its moment");
+    s = instancesReducer(s, { type: "loaded", data: fleet({ orders: ["c", 11], cache: ["a", 20] }), at: 5000 });
+    assert.deepEqual(s.holdings.orders, { owner: "c", token: 11, since: 5000, changed: true });
+    s = instancesReducer(s, { type: "loaded", data: fleet({ orders: ["c", 12], cache: ["a", 20] }), at: 7000 });
+    assert.equal(s.holdings.orders?.since, 7000, "re-acquired by the same owner: a new token is a new lease");
+  });
+
+  test("an answer without the fleet keeps what was seen; topologies no longer listed are dropped", () => {
+    let s = instancesReducer(INITIAL, { type: "loaded", data: fleet({ orders: ["b", 10], old: ["b", 3] }), at: 1000 });
+    const kept = instancesReducer(s, { type: "loaded", data: fleet({}, "the coordination Redis could not be read: x"), at: 2000 });
+    assert.equal(kept.holdings, s.holdings);
+    s = instancesReducer(s, { type: "loaded", data: fleet({ orders: ["b", 10] }), at: 3000 });
+    assert.deepEqual(Object.keys(s.holdings), ["orders"]);
+    assert.deepEqual(instancesReducer(INITIAL, { type: "loaded", data: single, at: 1 }).holdings, {});
+  });
+});
