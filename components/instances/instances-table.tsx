@@ -6,6 +6,12 @@ import { formatSpan, leaseTone, leftNow, type Holding } from "./model";
 
 const TONE = { ok: "border-emerald-500/40 text-emerald-200", expiring: "border-amber-500/60 text-amber-200", unknown: "border-slate-600 text-slate-300" };
 
+/**
+ * Ids up to this length stay on one line in the table (a wide table gives a breakable cell only its
+ * narrowest width); longer ones wrap anywhere in a column of their own.
+ */
+const NOWRAP_ID = 48;
+
 /** A change this page saw is worth pointing at for a while, then it is just how things are. */
 const MOVED_SHOWN_MS = 10 * 60_000;
 
@@ -17,8 +23,8 @@ export interface LeaseClock {
 }
 
 function LeaseChip({ lease, holding, clock }: { lease: InstanceLease; holding: Holding | undefined; clock: LeaseClock }) {
-  // This instance: the validity it acts on (certain, cut short of the TTL); others: the TTL in Redis.
-  const left = leftNow(lease.remainingMs ?? lease.ttlMs, clock.ageMs);
+  // The TTL in Redis, the same figure for every instance; this instance's own (shorter, certain) validity is in the title.
+  const left = leftNow(lease.ttlMs ?? lease.remainingMs, clock.ageMs);
   const tone = leaseTone(left);
   const heldFor = lease.heldForMs !== null ? lease.heldForMs + clock.ageMs : null;
   const movedAgo = heldFor === null && holding?.changed && holding.token === lease.token ? clock.now - holding.since : null;
@@ -34,7 +40,7 @@ function LeaseChip({ lease, holding, clock }: { lease: InstanceLease; holding: H
     <li className={`inline-flex max-w-full flex-wrap items-baseline gap-x-1.5 rounded border px-1.5 py-0.5 text-xs ${TONE[tone]}`} title={title} data-testid="instance-lease" data-topology={lease.topology} data-token={lease.token}>
       <span className="min-w-0 font-mono break-all">{lease.topology}</span>
       <span className="num whitespace-nowrap" data-testid="instance-lease-left">
-        {left === null ? "no lease in Redis" : tone === "expiring" ? `${formatSpan(left)} left!` : `${formatSpan(left)} left`}
+        {left === null ? "no lease in Redis" : left === 0 ? "expiring now" : tone === "expiring" ? `${formatSpan(left)} left!` : `${formatSpan(left)} left`}
       </span>
       {heldFor !== null && <span className="num whitespace-nowrap text-slate-400">held {formatSpan(heldFor)}</span>}
       {movedAgo !== null && movedAgo < MOVED_SHOWN_MS && (
@@ -75,7 +81,7 @@ export function InstancesTable({ rows, holdings, clock, serverNow }: { rows: Ins
             data-self={r.self}
             data-live={r.live}
           >
-            <td className={`${cell} font-mono break-all text-slate-100 lg:min-w-[14rem]`}>
+            <td className={`${cell} font-mono break-all text-slate-100 ${r.id.length <= NOWRAP_ID ? "lg:whitespace-nowrap" : "lg:min-w-[20rem]"}`}>
               {r.id}
               {r.self && (
                 <span className="ml-2 rounded bg-sky-800/60 px-1.5 py-0.5 font-sans text-xs whitespace-nowrap text-sky-100" data-testid="instance-self">
@@ -88,7 +94,7 @@ export function InstancesTable({ rows, holdings, clock, serverNow }: { rows: Ins
                 </span>
               )}
             </td>
-            <td className={`${cell} font-mono text-xs break-all text-slate-300 lg:text-sm`}>
+            <td className={`${cell} font-mono text-xs break-all text-slate-300 lg:text-sm lg:whitespace-nowrap`}>
               <span className="font-sans text-slate-500 lg:hidden">address </span>
               {r.address}
             </td>

@@ -25,7 +25,8 @@ function Coordination({ answer }: { answer: FleetAnswer }) {
       <span className="text-slate-300">
         Coordination Redis <span className="font-mono">{c.target}</span> {c.reachable ? "reachable" : "unreachable"}
       </span>
-      {c.lastError && <span className="min-w-0 break-words text-xs text-rose-300">({c.lastError})</span>}
+      {/* The overview's own error is said in full below; the coordinator's last error only when it adds something. */}
+      {c.lastError && !(answer.overviewError ?? "").includes(c.lastError) && <span className="min-w-0 break-words text-xs text-rose-300">({c.lastError})</span>}
       <span className="text-xs text-slate-500">
         answered by <span className="font-mono">{answer.answeredBy}</span>
       </span>

@@ -93,7 +93,15 @@ export function redact(message: string | null, secrets: readonly string[]): stri
 }
 
 const ERROR_MAX = 300;
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).slice(0, ERROR_MAX);
+
+/** ioredis's wording for "not connected right now" (it refuses at once instead of queueing), in plain words. */
+export function plainRedisError(message: string): string {
+  if (/Stream isn't writeable and enableOfflineQueue/i.test(message)) return "not connected (reconnecting)";
+  if (/^Connection is closed\.?$/i.test(message)) return "connection closed (reconnecting)";
+  return message;
+}
+
+const errorText = (err: unknown): string => plainRedisError(err instanceof Error ? err.message : String(err)).slice(0, ERROR_MAX);
 
 /** Pure: the fleet answer from this instance's status and the overview (or the error reading it). */
 export function instancesAnswer(status: CoordinatorStatus, overview: FleetOverview | { error: string }, target: string, now: number): FleetAnswer {
@@ -155,7 +163,8 @@ export async function readInstances(fleet: FleetReader, target: string, secrets:
     overview = { error: `the coordination Redis could not be read: ${errorText(err)}` };
   }
   const answer = instancesAnswer(fleet.status(), overview, target, now());
-  answer.coordination.lastError = redact(answer.coordination.lastError, secrets);
+  const last = answer.coordination.lastError;
+  answer.coordination.lastError = redact(last === null ? null : plainRedisError(last).slice(0, ERROR_MAX), secrets);
   answer.overviewError = redact(answer.overviewError, secrets);
   return answer;
 }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { CoordinatorStatus } from "../../lib/fleet/coordinator";
 import type { FleetOverview } from "../../lib/fleet/fleet";
-import { instancesAnswer, readInstances, redact, redisTarget, singleAnswer, urlSecrets, type FleetReader } from "../../lib/fleet/instances";
+import { instancesAnswer, plainRedisError, readInstances, redact, redisTarget, singleAnswer, urlSecrets, type FleetReader } from "../../lib/fleet/instances";
 import { fleetSamples } from "../../lib/metrics/fleet";
 import { verdictOf, throttleKeys } from "../../lib/auth/shared-rate-limit";
 
@@ -73,7 +73,7 @@ describe("/api/instances answer", () => {
     const a = await readInstances(fake(status({ reachable: false, lastError: "connect ECONNREFUSED" }), () => Promise.reject(new Error("Connection is closed."))), "h:1", [], () => NOW);
     assert.equal(a.coordination.reachable, false);
     assert.equal(a.coordination.lastError, "connect ECONNREFUSED");
-    assert.match(a.overviewError ?? "", /could not be read: Connection is closed/);
+    assert.match(a.overviewError ?? "", /could not be read: connection closed \(reconnecting\)/);
     assert.equal(a.unowned, null);
     assert.deepEqual(a.instances.map((i) => i.id), ["a"]);
     assert.equal(a.instances[0]!.leases[0]!.remainingMs, 3200);
@@ -150,5 +150,16 @@ describe("shared login throttle, pure parts", () => {
     assert.equal(throttleKeys("10.0.0.1", "vera", "p:").clientCount, k.clientCount);
     assert.notEqual(throttleKeys("10.0.0.1", "vera", "p:").userCount, k.userCount);
     assert.notEqual(throttleKeys("10.0.0.2", "otto", "p:").clientCount, k.clientCount);
+  });
+});
+
+describe("coordination errors in plain words", () => {
+  test("ioredis's offline refusal and closed connection read as what they mean; others pass through", async () => {
+    assert.equal(plainRedisError("Stream isn't writeable and enableOfflineQueue options is false"), "not connected (reconnecting)");
+    assert.equal(plainRedisError("Connection is closed."), "connection closed (reconnecting)");
+    assert.equal(plainRedisError("Command timed out"), "Command timed out");
+    const a = await readInstances(fake(status({ reachable: false, lastError: "Stream isn't writeable and enableOfflineQueue options is false" }), () => Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"))), "h:1", [], () => NOW);
+    assert.equal(a.coordination.lastError, "not connected (reconnecting)");
+    assert.equal(a.overviewError, "the coordination Redis could not be read: not connected (reconnecting)");
   });
 });
