@@ -21,8 +21,9 @@ function Coordination({ answer }: { answer: FleetAnswer }) {
   const { coordination: c } = answer;
   return (
     <p className="flex flex-wrap items-center gap-x-2 gap-y-1 text-sm" data-testid="instances-coordination" data-reachable={c.reachable}>
-      <span className={`h-2 w-2 shrink-0 rounded-full ${c.reachable ? "bg-emerald-400" : "bg-rose-500"}`} />
       <span className="text-slate-300">
+        {/* Inline with the words, so a narrow screen never leaves the dot alone on a line. */}
+        <span className={`mr-2 inline-block h-2 w-2 rounded-full align-middle ${c.reachable ? "bg-emerald-400" : "bg-rose-500"}`} />
         Coordination Redis <span className="font-mono">{c.target}</span> {c.reachable ? "reachable" : "unreachable"}
       </span>
       {/* The overview's own error is said in full below; the coordinator's last error only when it adds something. */}
