@@ -70,8 +70,10 @@ export function clientKey(address: string): string {
 
 /**
  * What the login route asks: the in-process LoginLimiter answers at once, the shared one (several
- * instances, lib/auth/shared-rate-limit.ts) after a round trip to the coordination Redis; callers
- * always await. `now` is this process's clock (the shared limiter times its locks in Redis instead).
+ * instances, lib/auth/shared-rate-limit.ts) after a round trip to the coordination Redis. After an
+ * allowed check() the caller calls exactly one of fail() or succeed() for that attempt (the shared
+ * limiter counts the attempt inside check(), so parallel attempts cannot all pass before one is
+ * counted). `now` is this process's clock (the shared limiter times its locks in Redis instead).
  */
 export interface LoginThrottle {
   check(client: string, user: string, now: number): Verdict | Promise<Verdict>;

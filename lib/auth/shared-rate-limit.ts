@@ -5,11 +5,15 @@
 // In Redis, per client and per (client, user name): a failure counter that lives forgetAfterMs past
 // the last failure (INCR + PEXPIRE) and a lock key whose TTL is the wait (SET PX), so every
 // instance reads the same remaining wait from Redis's clock, not its own. The lock's value says
-// whether it was already refused once (one audit line per lock). Each call is one script, so
-// concurrent failures on several instances cannot lose a count. Names are hashed: bounded key
+// whether it was already refused once (one audit line per lock). Names are hashed: bounded key
 // length and no user names or addresses in plain text in a shared Redis (a hash of an IPv4
 // address can be guessed, so this is tidiness, not secrecy). Every key expires (at most
 // forgetAfterMs for counters, maxDelayMs for locks).
+//
+// An allowed attempt is counted as a failure by the same script that checks the locks, before the
+// password is verified; a successful login then takes it back. Checking first and counting after
+// the verification would leave a round trip in between, and a burst of parallel attempts would
+// all pass the check before any of them was counted.
 //
 // When the coordination Redis cannot be reached, the in-process LoginLimiter decides. It has seen
 // every failure made on this instance (failures are always counted there too), so the fallback
@@ -40,29 +44,26 @@ export function throttleKeys(client: string, user: string, prefix = `${FLEET_PRE
 }
 
 /**
- * KEYS: client lock, user lock. Returns {ms left, scope, first refusal} of the lock that holds
- * longer, or {0, "", 0}; marks that lock as refused once.
- */
-const CHECK = `
-local best, left, scope = nil, 0, ''
-local c = redis.call('PTTL', KEYS[1])
-if c > 0 then best = KEYS[1]; left = c; scope = 'client' end
-local u = redis.call('PTTL', KEYS[2])
-if u > 0 and u > left then best = KEYS[2]; left = u; scope = 'user' end
-if not best then return {0, '', 0} end
-local first = 0
-if redis.call('GET', best) == '0' then
-  redis.call('SET', best, '1', 'KEEPTTL')
-  first = 1
-end
-return {left, scope, first}`;
-
-/**
  * KEYS: client count, user count, client lock, user lock. ARGV: free failures per client, per
- * user, base delay, max delay, forget-after (ms). Counts one failure in both layers; a layer past
- * its free failures is locked for base · 2^(failures - free), at most the max delay.
+ * user, base delay, max delay, forget-after (ms).
+ * Locked: returns {ms left, scope, first refusal} of the lock that holds longer, and marks that
+ * lock as refused once. Else counts this attempt as a failure in both layers (a layer past its
+ * free failures is locked for base · 2^(failures - free), at most the max delay); returns {0, "", 0}.
  */
-const FAIL = `
+const ATTEMPT = `
+local best, left, scope = nil, 0, ''
+local c = redis.call('PTTL', KEYS[3])
+if c > 0 then best = KEYS[3]; left = c; scope = 'client' end
+local u = redis.call('PTTL', KEYS[4])
+if u > 0 and u > left then best = KEYS[4]; left = u; scope = 'user' end
+if best then
+  local first = 0
+  if redis.call('GET', best) == '0' then
+    redis.call('SET', best, '1', 'KEEPTTL')
+    first = 1
+  end
+  return {left, scope, first}
+end
 local function bump(countKey, lockKey, free)
   local n = redis.call('INCR', countKey)
   redis.call('PEXPIRE', countKey, ARGV[5])
@@ -71,11 +72,26 @@ local function bump(countKey, lockKey, free)
     local wait = math.min(tonumber(ARGV[4]), tonumber(ARGV[3]) * 2 ^ math.min(over, 30))
     redis.call('SET', lockKey, '0', 'PX', string.format('%d', math.max(1, wait)))
   end
-  return n
 end
-return {bump(KEYS[1], KEYS[3], ARGV[1]), bump(KEYS[2], KEYS[4], ARGV[2])}`;
+bump(KEYS[1], KEYS[3], ARGV[1])
+bump(KEYS[2], KEYS[4], ARGV[2])
+return {0, '', 0}`;
 
-/** Pure: the verdict from CHECK's reply. */
+/**
+ * KEYS: client count, user count, client lock, user lock. ARGV: free failures per client. A login
+ * succeeded: that name's failures and lock go (as in LoginLimiter), and the attempt counted in
+ * advance is taken back from the client's count, with the client lock only it could have set.
+ */
+const SUCCEED = `
+redis.call('DEL', KEYS[2], KEYS[4])
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then
+  n = redis.call('DECR', KEYS[1])
+  if n < tonumber(ARGV[1]) then redis.call('DEL', KEYS[3]) end
+end
+return n`;
+
+/** Pure: the verdict from ATTEMPT's reply. */
 export function verdictOf(reply: unknown): Verdict {
   const [left, scope, first] = Array.isArray(reply) ? (reply as unknown[]) : [];
   const ms = Number(left);
@@ -90,11 +106,21 @@ export interface SharedLimiterOptions extends Partial<LimiterOptions> {
   log?: (message: string) => void;
 }
 
+/**
+ * check() counts an allowed attempt at once; the caller then calls exactly one of fail() (nothing
+ * more to count in Redis) or succeed() (takes it back), as the login route does.
+ */
 export class SharedLoginLimiter implements LoginThrottle {
   private readonly o: LimiterOptions;
   private readonly prefix: string | undefined;
   private readonly log: (m: string) => void;
   private shared = true;
+  /**
+   * Attempts counted in Redis and not yet settled by fail()/succeed(), per (client, user): only
+   * those are taken back on success (one allowed while Redis was away was never counted there).
+   * Entries go when settled, so this holds the logins in flight.
+   */
+  private readonly counted = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis,
@@ -115,38 +141,45 @@ export class SharedLoginLimiter implements LoginThrottle {
 
   async check(client: string, user: string, now: number): Promise<Verdict> {
     const k = throttleKeys(client, user, this.prefix);
+    const o = this.o;
+    let v: Verdict;
     try {
-      const v = verdictOf(await runScript(this.redis, CHECK, [k.clientLock, k.userLock], []));
+      v = verdictOf(await runScript(this.redis, ATTEMPT, [k.clientCount, k.userCount, k.clientLock, k.userLock], [o.freeFailuresPerClient, o.freeFailures, o.baseDelayMs, o.maxDelayMs, o.forgetAfterMs]));
       this.reached();
-      return v;
     } catch (err) {
       this.unreachable(err);
       return this.local.check(client, user, now);
     }
+    if (v.allowed) this.counted.set(k.userCount, (this.counted.get(k.userCount) ?? 0) + 1);
+    return v;
   }
 
-  async fail(client: string, user: string, now: number): Promise<void> {
+  /** Counted in Redis by check() already; this instance's own counts learn of it for the fallback. */
+  fail(client: string, user: string, now: number): void {
     this.local.fail(client, user, now);
-    const k = throttleKeys(client, user, this.prefix);
-    const o = this.o;
-    try {
-      await runScript(this.redis, FAIL, [k.clientCount, k.userCount, k.clientLock, k.userLock], [o.freeFailuresPerClient, o.freeFailures, o.baseDelayMs, o.maxDelayMs, o.forgetAfterMs]);
-      this.reached();
-    } catch (err) {
-      this.unreachable(err);
-    }
+    this.settle(throttleKeys(client, user, this.prefix));
   }
 
-  /** Clears that name's failures and lock everywhere; the client's count stays, as in LoginLimiter. */
+  /** Clears that name's failures and lock everywhere; the client's count keeps its real failures. */
   async succeed(client: string, user: string): Promise<void> {
     this.local.succeed(client, user);
     const k = throttleKeys(client, user, this.prefix);
+    const counted = this.settle(k);
     try {
-      await this.redis.del(k.userCount, k.userLock);
+      if (counted) await runScript(this.redis, SUCCEED, [k.clientCount, k.userCount, k.clientLock, k.userLock], [this.o.freeFailuresPerClient]);
+      else await this.redis.del(k.userCount, k.userLock);
       this.reached();
     } catch (err) {
       this.unreachable(err);
     }
+  }
+
+  /** Settles one attempt of (client, user); true when it had been counted in Redis. */
+  private settle(k: ThrottleKeys): boolean {
+    const n = this.counted.get(k.userCount) ?? 0;
+    if (n <= 1) this.counted.delete(k.userCount);
+    else this.counted.set(k.userCount, n - 1);
+    return n > 0;
   }
 
   private reached(): void {

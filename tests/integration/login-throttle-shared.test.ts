@@ -80,22 +80,45 @@ describe("shared login throttle (coordination Redis)", () => {
   test("the wait doubles with each failure past the free ones, counted on either instance", async () => {
     limiters();
     for (let i = 0; i < 5; i++) await attempt(i % 2 ? a : b, "10.0.0.3", "otto");
-    // Past the lock (1 s), the next failure on B locks for 2 s.
+    // Past the lock (1 s), the next attempt (counted as it is allowed) locks for 2 s once it fails.
     await waitFor("the 1 s lock to end", () => a.check("10.0.0.3", "otto", Date.now()), (v) => v.allowed, 3000);
-    await b.fail("10.0.0.3", "otto", Date.now());
+    await a.fail("10.0.0.3", "otto", Date.now());
     const v = await a.check("10.0.0.3", "otto", Date.now());
     assert.ok(!v.allowed && v.retryAfterMs > 1000 && v.retryAfterMs <= 2000, JSON.stringify(v));
   });
 
-  test("a successful login on B clears that name's lock for A; the client's count stays", async () => {
+  test("a successful login on B clears that name's lock for A; the client keeps its real failures", async () => {
     const prefix = limiters();
     for (let i = 0; i < 5; i++) await attempt(a, "10.0.0.4", "otto");
     assert.equal((await a.check("10.0.0.4", "otto", Date.now())).allowed, false);
+    // The 1 s lock ends; the right password on B.
+    await waitFor("B lets otto try", () => b.check("10.0.0.4", "otto", Date.now()), (v) => v.allowed, 3000);
     await b.succeed("10.0.0.4", "otto");
-    assert.deepEqual(await a.check("10.0.0.4", "otto", Date.now()), { allowed: true });
     const k = throttleKeys("10.0.0.4", "otto", prefix);
-    assert.equal(await admin.get(k.clientCount), "5", "the client's failures are still counted");
-    assert.equal(await admin.exists(k.userCount), 0);
+    assert.equal(await admin.get(k.clientCount), "5", "the successful attempt is taken back, the 5 failures stay");
+    assert.equal(await admin.exists(k.userCount, k.userLock), 0);
+    assert.deepEqual(await a.check("10.0.0.4", "otto", Date.now()), { allowed: true });
+  });
+
+  test("a burst of parallel attempts on both instances gets no more tries than one at a time", async () => {
+    limiters();
+    const burst = await Promise.all(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).check("10.0.0.7", "otto", Date.now())));
+    assert.equal(burst.filter((v) => v.allowed).length, 5, "the 5 free failures for the name, no more");
+    const names = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? a : b).check("10.0.0.8", `name-${i}`, Date.now())));
+    assert.equal(names.filter((v) => v.allowed).length, 20, "the 20 free failures for the client, whatever the names");
+    assert.equal(names.filter((v) => !v.allowed && v.firstRefusal).length, 1, "one refusal reported for the lock");
+  });
+
+  test("a successful login that was the client's 20th attempt leaves no client lock behind", async () => {
+    const prefix = limiters();
+    for (let i = 0; i < 19; i++) await attempt(i % 2 ? a : b, "10.0.0.10", `name-${i}`);
+    assert.equal((await a.check("10.0.0.10", "otto", Date.now())).allowed, true);
+    await a.succeed("10.0.0.10", "otto");
+    const k = throttleKeys("10.0.0.10", "otto", prefix);
+    assert.equal(await admin.get(k.clientCount), "19");
+    assert.equal(await admin.exists(k.clientLock), 0);
+    assert.equal((await b.check("10.0.0.10", "vera", Date.now())).allowed, true, "the next attempt is the 20th failure, still allowed");
+    assert.equal((await b.check("10.0.0.10", "vera", Date.now())).allowed, false, "and now the client waits");
   });
 
   test("every key expires, and none holds the user name or the address", async () => {

@@ -17,7 +17,10 @@ export const POST = route({ body: LoginBody, bodyMaxBytes: 4096 }, async ({ req,
   const { auth, audit, config, loginLimiter } = rt;
   const username = body.username || ADMIN;
   const client = clientKey(ip);
-  const gate = await loginLimiter.check(client, username, Date.now());
+  // A limiter that answers at once is not awaited: nothing else may run between its check and the
+  // fail() below (the shared one counts the attempt inside check() instead).
+  const asked = loginLimiter.check(client, username, Date.now());
+  const gate = asked instanceof Promise ? await asked : asked;
   if (!gate.allowed) {
     const retryAfterS = Math.ceil(gate.retryAfterMs / 1000);
     // One audit line per lock, not per refused attempt: a flood must not become a flood of fsyncs.
