@@ -8,6 +8,7 @@ import { auditLogOn } from "./lib/audit/log";
 import { authenticate, authenticateShared, CLIENT_IP_HEADER, isPublicPath, isSafeMethod, originAllowed, ROLE_HEADER, USER_HEADER } from "./lib/auth/gate";
 import { safeNextPath } from "./lib/auth/next-path";
 import { LoginLimiter } from "./lib/auth/rate-limit";
+import { SharedLoginLimiter } from "./lib/auth/shared-rate-limit";
 import { startSessionSync } from "./lib/auth/shared-sessions";
 import { openAuth } from "./lib/auth/store";
 import { openCoordination, type Coordination } from "./lib/realtime/coordination";
@@ -153,6 +154,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   const metrics = createMetrics(hub, {
     socketClients: () => socketsRef.current?.io.engine.clientsCount ?? 0,
     eventQueueDepth: () => socketsRef.current?.broadcaster.queueDepth ?? 0,
+    fleet: () => fleetRef.current?.fleet ?? null,
   });
   const offPoll = hub.onPoll((t, n, ms) => metrics.observePoll(t, n, ms));
   // Drill and compare progress go to the browsers over the socket (it exists from below on).
@@ -203,7 +205,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
     backups,
     transfers,
     restoreDrills,
-    loginLimiter: new LoginLimiter(),
+    // Several instances count failed logins together (each falls back to its own while the coordination Redis is away).
+    loginLimiter: fleetRedis ? new SharedLoginLimiter(fleetRedis) : new LoginLimiter(),
     get fleet() {
       return fleetRef.current?.fleet ?? null;
     },

@@ -4,7 +4,7 @@
 // every object here and closes them on shutdown; nothing else keeps a global.
 import type { AppConfig } from "./config/load";
 import type { AuditLog } from "./audit/log";
-import type { LoginLimiter } from "./auth/rate-limit";
+import type { LoginThrottle } from "./auth/rate-limit";
 import type { AuthService } from "./auth/store";
 import type { MonitorHub } from "./monitor/hub";
 import type { Metrics } from "./metrics/collect";
@@ -40,7 +40,8 @@ export interface Runtime {
   restoreDrills: RestoreDrillRunner;
   /** Ends every live socket (after "log out everywhere"); set once the socket server exists. */
   disconnectSockets: () => void;
-  loginLimiter: LoginLimiter;
+  /** Failed-login throttle: LoginLimiter alone, SharedLoginLimiter (coordination Redis) with a fleet. */
+  loginLimiter: LoginThrottle;
   /** Several instances (REPLSCOPE_COORDINATION_URL): this instance's view of the fleet; null alone. */
   fleet: Fleet | null;
   /**

@@ -14,6 +14,7 @@ const NAV = [
   { href: "/drills", label: "Drills" },
   { href: "/backups", label: "Backups" },
   { href: "/audit", label: "Audit" },
+  { href: "/instances", label: "Instances" },
 ];
 
 export function AppHeader() {

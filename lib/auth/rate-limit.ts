@@ -26,7 +26,7 @@ export interface LimiterOptions {
   forgetAfterMs: number;
 }
 
-const DEFAULTS: LimiterOptions = {
+export const LIMITER_DEFAULTS: Readonly<LimiterOptions> = {
   freeFailures: 5,
   freeFailuresPerClient: 20,
   baseDelayMs: 1000,
@@ -68,7 +68,20 @@ export function clientKey(address: string): string {
     .join(":")}::/64`;
 }
 
-export class LoginLimiter {
+/**
+ * What the login route asks: the in-process LoginLimiter answers at once, the shared one (several
+ * instances, lib/auth/shared-rate-limit.ts) after a round trip to the coordination Redis. After an
+ * allowed check() the caller calls exactly one of fail() or succeed() for that attempt (the shared
+ * limiter counts the attempt inside check(), so parallel attempts cannot all pass before one is
+ * counted). `now` is this process's clock (the shared limiter times its locks in Redis instead).
+ */
+export interface LoginThrottle {
+  check(client: string, user: string, now: number): Verdict | Promise<Verdict>;
+  fail(client: string, user: string, now: number): void | Promise<void>;
+  succeed(client: string, user: string): void | Promise<void>;
+}
+
+export class LoginLimiter implements LoginThrottle {
   private readonly clients = new Map<string, Entry>();
   /** client → (user → entry); both levels in least-recently-failed-first order. */
   private readonly users = new Map<string, Map<string, Entry>>();
@@ -76,7 +89,7 @@ export class LoginLimiter {
   private readonly o: LimiterOptions;
 
   constructor(opts: Partial<LimiterOptions> = {}) {
-    this.o = { ...DEFAULTS, ...opts };
+    this.o = { ...LIMITER_DEFAULTS, ...opts };
   }
 
   /** May this client try this user name now? If not, how long until it may, and which lock holds. */

@@ -37,6 +37,7 @@ export const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = {
   "/api/health": ["GET"],
   "/api/import": ["POST"],
   "/api/import/[id]": ["GET"],
+  "/api/instances": ["GET"],
   "/api/keys/compare": ["GET", "POST"],
   "/api/nodes/[id]": ["GET"],
   "/api/nodes/[id]/key": ["DELETE", "GET"],

@@ -4,6 +4,7 @@
 // histogram fed by observePoll(). See samples.ts for the series themselves.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { MonitorHub } from "../monitor/hub";
+import { registerFleetMetrics, type FleetMetricsSource } from "./fleet";
 import { buildSamples, NODE_METRICS, resyncLabels, type NodeMetricName, type Samples } from "./samples";
 
 export interface MetricsOptions {
@@ -13,6 +14,11 @@ export interface MetricsOptions {
   eventQueueDepth?: () => number;
   /** Process metrics (CPU, memory, event loop lag, GC); default true. */
   processMetrics?: boolean;
+  /**
+   * Several instances: the fleet (lib/fleet/fleet.ts), read at scrape time so it may be built after
+   * the metrics; null or absent (running alone) leaves the replscope_fleet_* series without samples.
+   */
+  fleet?: () => FleetMetricsSource | null;
 }
 
 export interface Metrics {
@@ -152,6 +158,9 @@ export function createMetrics(hub: MonitorHub, opts: MetricsOptions): Metrics {
       for (const m of hub.monitors.values()) this.set({ topology: m.name }, m.views().length);
     },
   });
+
+  const fleet = opts.fleet;
+  if (fleet) registerFleetMetrics(registry, fleet);
 
   return {
     registry,

@@ -49,6 +49,7 @@ function pages(): { path: string; ready: (page: Page) => Promise<unknown> }[] {
     { path: "/compare", ready: (page) => page.getByTestId("compare-start").waitFor({ timeout: 10_000 }) },
     { path: "/drills", ready: (page) => page.getByTestId("drills-page").waitFor({ timeout: 10_000 }) },
     { path: "/audit", ready: (page) => page.getByTestId("audit-table").waitFor({ timeout: 10_000 }) },
+    { path: "/instances", ready: (page) => page.getByTestId("instances-single").waitFor({ timeout: 10_000 }) },
     { path: "/backups", ready: (page) => page.getByTestId("schedule-form").waitFor({ timeout: 10_000 }) },
     { path: `/fluentd?node=${master}`, ready: (page) => page.getByTestId("fluentd-tag").first().waitFor({ timeout: 10_000 }) },
   ];

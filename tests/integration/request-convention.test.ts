@@ -65,6 +65,7 @@ function cases(node: string): Record<string, RouteCase> {
     "/api/health": { path: "/api/health", public: true },
     "/api/import": { path: `/api/import?node=${n}&policy=skip`, postQuery: true },
     "/api/import/[id]": { path: `/api/import/${COMPARE_ID}`, id: COMPARE_ID },
+    "/api/instances": { path: "/api/instances" },
     "/api/keys/compare": { path: "/api/keys/compare?key=a", badBody: { method: "POST", body: { key: "a", db: "x" }, field: "db" } },
     "/api/nodes/[id]": { path: `/api/nodes/${n}`, id: n },
     "/api/nodes/[id]/key": { path: `/api/nodes/${n}/key?key=a`, id: n },

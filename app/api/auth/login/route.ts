@@ -17,7 +17,10 @@ export const POST = route({ body: LoginBody, bodyMaxBytes: 4096 }, async ({ req,
   const { auth, audit, config, loginLimiter } = rt;
   const username = body.username || ADMIN;
   const client = clientKey(ip);
-  const gate = loginLimiter.check(client, username, Date.now());
+  // A limiter that answers at once is not awaited: nothing else may run between its check and the
+  // fail() below (the shared one counts the attempt inside check() instead).
+  const asked = loginLimiter.check(client, username, Date.now());
+  const gate = asked instanceof Promise ? await asked : asked;
   if (!gate.allowed) {
     const retryAfterS = Math.ceil(gate.retryAfterMs / 1000);
     // One audit line per lock, not per refused attempt: a flood must not become a flood of fsyncs.
@@ -30,11 +33,11 @@ export const POST = route({ body: LoginBody, bodyMaxBytes: 4096 }, async ({ req,
   }
   const found = auth.checkLogin(username, body.password);
   if (!found) {
-    loginLimiter.fail(client, username, Date.now());
+    await loginLimiter.fail(client, username, Date.now());
     audit.append({ at: Date.now(), user: username, role: "unknown", action: "login", topology: null, nodes: [], params: { ip }, result: "denied" });
     throw new HttpError(401, "wrong user name or password");
   }
-  loginLimiter.succeed(client, username);
+  await loginLimiter.succeed(client, username);
   audit.append({ at: Date.now(), user: found.user, role: found.role, action: "login", topology: null, nodes: [], params: { ip }, result: "ok" });
   const secure = new URL(req.url).protocol === "https:" || req.headers.get("x-forwarded-proto") === "https" || config.publicUrl?.startsWith("https:") === true;
   const token = auth.issue(found);
