@@ -134,6 +134,19 @@ describe("several instances: work split by lease, shared sessions and socket upd
       assert.equal(clients, 1);
     }
     assert.deepEqual(new Set(held.values()), new Set(["a", "b", "c"]));
+    // The instances API on any instance says the same, and /metrics counts the live instances.
+    const answer = (await (await fetch(`${server("b").url}/api/instances`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).json()) as {
+      mode: string;
+      answeredBy: string;
+      instances: { id: string; leases: { topology: string }[] }[];
+      unowned: string[] | null;
+    };
+    assert.equal(answer.mode, "fleet");
+    assert.equal(answer.answeredBy, "b");
+    assert.deepEqual(new Map(answer.instances.flatMap((i) => i.leases.map((l) => [l.topology, i.id] as const))), held);
+    assert.deepEqual(answer.unowned, []);
+    const metrics = await (await fetch(`${server("c").url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text();
+    assert.match(metrics, /^replscope_fleet_instances 3$/m);
   });
 
   test("a login on A works on B and C; logging out on A ends it there, open sockets on B included", async () => {
