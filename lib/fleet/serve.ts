@@ -2,6 +2,7 @@
 // a topology it acquires gets a fresh monitor started from the previous owner's node states, one
 // it loses is stopped before the lease is let go. While it polls, node states are left for the
 // next owner: a node's state whenever its poll produced an event, and every node every 5 s.
+import { setTimeout as sleep } from "node:timers/promises";
 import type Redis from "ioredis";
 import type { MonitorHub } from "../monitor/hub";
 import type { NodeState } from "../monitor/types";
@@ -109,10 +110,8 @@ export function serveFleet(o: FleetServeOptions): FleetServing {
   const stopCtl = new AbortController();
   async function fullHandoverLoop(): Promise<void> {
     while (!stopCtl.signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, FULL_HANDOVER_MS);
-        stopCtl.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-      });
+      // Rejects when stopped (the loop condition then ends it); no listener is left behind.
+      await sleep(FULL_HANDOVER_MS, undefined, { signal: stopCtl.signal }).catch(() => undefined);
       for (const [topology, token] of [...tokens]) {
         if (stopCtl.signal.aborted) return;
         const m = o.hub.get(topology);

@@ -3,6 +3,7 @@
 // numbered message, on the same coordination connection so the store lands first. As receiver:
 // messages for topologies polled elsewhere update the mirror and go to this instance's browsers;
 // a self-scheduling loop reads the views it lacks and marks topologies whose owner went silent.
+import { setTimeout as sleep } from "node:timers/promises";
 import type Redis from "ioredis";
 import type { TopologyDelta, TopologyView } from "../realtime/events";
 import type { TimelineEvent } from "../timeline/types";
@@ -198,10 +199,8 @@ export class ViewFeed {
       } catch (err) {
         this.log(`loop: ${String(err)}`);
       }
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000);
-        signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
-      });
+      // Rejects when stopped (the loop condition then ends it); no listener is left behind.
+      await sleep(1000, undefined, { signal }).catch(() => undefined);
     }
   }
 }
