@@ -211,6 +211,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       return fleetRef.current?.fleet ?? null;
     },
     polledElsewhere: (topology, nodeId) => socketsRef.current?.views?.pollerFor(topology, nodeId) ?? null,
+    mirrored: () => socketsRef.current?.views?.mirrored() ?? [],
     disconnectSockets: () => socketsRef.current?.io.disconnectSockets(true),
     startedAt: Date.now(),
   });
@@ -326,6 +327,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       id: instanceId,
       address: config.publicUrl ?? `${config.host}:${port}`,
       onPolled: (t, polled) => polled && io.views?.forget(t),
+      // A failover drill follows its topology through this instance's monitor: no rebalance mid-drill.
+      keep: (t) => drills.isRunning(t),
     });
     fleetRef.current.start();
   }

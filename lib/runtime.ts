@@ -17,6 +17,7 @@ import type { BackupManager } from "./backup/manager";
 import type { TransferManager } from "./backup/logical/jobs";
 import type { RestoreDrillRunner } from "./backup/drill-runner";
 import type { Fleet } from "./fleet/fleet";
+import type { TopologyView } from "./realtime/events";
 
 export interface Runtime {
   config: AppConfig;
@@ -49,6 +50,8 @@ export interface Runtime {
    * another one, as this instance's mirror last heard; null when it is polled here or unknown.
    */
   polledElsewhere: (topology: string | undefined, nodeId?: string) => string | null;
+  /** Several instances: the topologies other instances poll, as this one mirrors them (empty alone). */
+  mirrored: () => { view: TopologyView; owner: string; ownerLost: boolean }[];
   startedAt: number;
 }
 

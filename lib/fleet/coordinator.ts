@@ -42,6 +42,12 @@ export interface FleetCoordinatorOptions {
    * a new token: the work goes on uninterrupted; writes must use the new token from now on.
    */
   onRetoken?: (lease: FencedLease) => void;
+  /**
+   * A topology this instance must not give up to a rebalance yet (a failover drill runs on it and
+   * follows it through this instance's monitor): it keeps renewing the lease, and releases it once
+   * this says false. Expiry and loss to another holder still end it.
+   */
+  keep?: (topology: string) => boolean;
   log?: (message: string) => void;
 }
 
@@ -109,6 +115,7 @@ export class FleetCoordinator {
   private readonly onOwned: NonNullable<FleetCoordinatorOptions["onOwned"]>;
   private readonly onLost: NonNullable<FleetCoordinatorOptions["onLost"]>;
   private readonly onRetoken: NonNullable<FleetCoordinatorOptions["onRetoken"]>;
+  private readonly keep: NonNullable<FleetCoordinatorOptions["keep"]>;
   /** The member list of the previous tick: new leases are taken only while it holds still. */
   private previousMembers = "";
   private readonly log: (m: string) => void;
@@ -135,6 +142,7 @@ export class FleetCoordinator {
     this.onOwned = o.onOwned ?? (() => undefined);
     this.onLost = o.onLost ?? (() => undefined);
     this.onRetoken = o.onRetoken ?? (() => undefined);
+    this.keep = o.keep ?? (() => false);
     this.log = o.log ?? ((m) => console.warn(`[fleet ${this.id}] ${m}`));
     // At least two renewals must fit in a lease's validity, or one slow tick loses every lease.
     if (this.leaseTtlMs - this.safetyMs < 2 * this.periodMs) {
@@ -257,6 +265,10 @@ export class FleetCoordinator {
     // Give up first (lost, then release), so whoever should own these can take them next tick.
     for (const [topology, lease] of [...this.held.entries()]) {
       if (desired.has(topology) || signal.aborted) continue;
+      if (this.keep(topology) && this.topologies().includes(topology)) {
+        desired.add(topology); // renewed below with the rest
+        continue;
+      }
       await this.drop(topology, lease, "released");
       await releaseLease(this.redis, topology, this.id, lease.token).catch(() => false); // else it expires
     }

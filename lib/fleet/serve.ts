@@ -19,6 +19,8 @@ export interface FleetServeOptions {
   address: string;
   /** Called after a topology starts or stops being polled here (the view feed forgets its copy). */
   onPolled?: (topology: string, polled: boolean) => void;
+  /** A topology not to hand over to a rebalance yet (a drill runs on it here). */
+  keep?: (topology: string) => boolean;
   periodMs?: number;
   leaseTtlMs?: number;
   memberTtlMs?: number;
@@ -55,6 +57,7 @@ export function serveFleet(o: FleetServeOptions): FleetServing {
     periodMs: o.periodMs,
     leaseTtlMs: o.leaseTtlMs,
     memberTtlMs: o.memberTtlMs,
+    keep: o.keep,
     log,
     onRetoken: (lease) => {
       tokens.set(lease.topology, lease.token);

@@ -106,6 +106,11 @@ export class ViewFeed {
     return [...this.entries.entries()].filter(([name]) => !this.d.polledHere(name)).map(([, e]) => entryView(e));
   }
 
+  /** The same, with the instance that polls each and whether that instance has gone silent. */
+  mirrored(): { view: TopologyView; owner: string; ownerLost: boolean }[] {
+    return [...this.entries.entries()].filter(([name]) => !this.d.polledHere(name)).map(([, e]) => ({ view: entryView(e), owner: e.owner, ownerLost: e.ownerLost }));
+  }
+
   events(): TimelineEvent[] {
     return [...this.entries.entries()].filter(([name]) => !this.d.polledHere(name)).flatMap(([, e]) => e.events);
   }

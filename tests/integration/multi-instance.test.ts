@@ -181,15 +181,22 @@ describe("several instances: work split by lease, shared sessions and socket upd
     const shopView = snapX.topologies.find((t) => t.name === "shop");
     assert.ok(shopView && shopView.nodes.some((n) => n.port === shop.master.port && n.role === "master"), "shop's nodes are in the snapshot of an instance that does not poll it");
     assert.equal(snapX.topologies.length, names.length);
+    // The REST listing of that instance has it too, naming the instance that polls it.
+    const listing = (await (await fetch(`${server(x!).url}/api/topology`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).json()) as { topologies: { name: string; polledBy?: string; nodes: unknown[] }[] };
+    assert.equal(listing.topologies.length, names.length);
+    const shopListed = listing.topologies.find((t) => t.name === "shop");
+    assert.equal(shopListed?.polledBy, owner);
+    assert.equal(shopListed?.nodes.length, 2);
 
     const replica = shop.replicas[0]!;
     await cli(replica.port, "REPLICAOF", "NO", "ONE");
     for (const c of [onX, onY]) await waitFor("promotion seen", () => c.deltas, (d) => roleIn(d, "shop", replica.port, "master") && roleEvents(d, "shop", replica.port) >= 1, 20_000);
 
-    await coord.stop();
-    await coord.restart();
+    // The demotion happens while the coordination Redis is down; it restarts empty right after.
     const before = onX.deltas.length;
+    await coord.stop();
     await cli(replica.port, "REPLICAOF", "127.0.0.1", String(shop.master.port));
+    await coord.restart();
     await waitFor("demotion seen after the restart", () => onX.deltas.slice(before), (d) => roleIn(d, "shop", replica.port, "replica"), 30_000);
     assert.ok(onX.socket.connected, "the browser's socket stayed up through the coordination Redis restart");
     await waitFor("both events on X", () => roleEvents(onX.deltas, "shop", replica.port), (n) => n >= 2, 10_000);
