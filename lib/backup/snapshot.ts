@@ -89,20 +89,29 @@ async function startBgsave(redis: Redis, deps: SnapshotDeps, deadline: number): 
   }
 }
 
-/** Redis's reason for a failed save, from the node's log when replscope may read it. */
+/**
+ * Redis's reason for a failed save, from the node's log when replscope may read it: null when the
+ * log cannot be read; "" when it can but names no reason (yet: it is read again a few times, as a
+ * busy machine may write the child's last line after INFO already says err).
+ */
 async function failureFromLog(host: string, cfg: { known: boolean; dir: string | null; logfile: string | null }, deps: SnapshotDeps): Promise<string | null> {
   const where = resolveLogPath({ host, configured: deps.logFile, logfile: cfg.logfile, dir: cfg.dir, configKnown: cfg.known });
   if ("unreadable" in where) return null;
-  try {
-    const policy = await resolveDirsPolicy(["/var/log", ...deps.logDirs], deps.privatePaths);
-    const fh = await openGuarded(where.path, where.trusted ? { allow: ["/"], deny: policy.deny } : policy);
+  for (let attempt = 0; ; attempt++) {
+    let reason: string | null;
     try {
-      return bgsaveFailureReason(await tailLines(fh, 64 * 1024));
-    } finally {
-      await fh.close();
+      const policy = await resolveDirsPolicy(["/var/log", ...deps.logDirs], deps.privatePaths);
+      const fh = await openGuarded(where.path, where.trusted ? { allow: ["/"], deny: policy.deny } : policy);
+      try {
+        reason = bgsaveFailureReason(await tailLines(fh, 64 * 1024));
+      } finally {
+        await fh.close();
+      }
+    } catch {
+      return null;
     }
-  } catch {
-    return null;
+    if (reason || attempt >= 4 || deps.signal.aborted) return reason ?? "";
+    await sleep(250, deps.signal);
   }
 }
 
@@ -185,7 +194,8 @@ export async function runSnapshot(start: Backup, deps: SnapshotDeps): Promise<Ba
       meta.rdbLastBgsaveTimeSec = last.lastTimeSec;
       if (last.lastStatus !== "ok") {
         const reason = await failureFromLog(deps.conn.host, cfg, deps);
-        throw new JobFailure(`BGSAVE failed: rdb_last_bgsave_status:${last.lastStatus ?? "unknown"}${reason ? `: ${reason}` : " (the reason is in the node's log, which replscope cannot read)"}`);
+        const why = reason ? `: ${reason}` : reason === "" ? " (the node's log names no reason)" : " (the reason is in the node's log, which replscope cannot read)";
+        throw new JobFailure(`BGSAVE failed: rdb_last_bgsave_status:${last.lastStatus ?? "unknown"}${why}`);
       }
     }
     let copied = false;
