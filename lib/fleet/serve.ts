@@ -29,6 +29,11 @@ export interface FleetServeOptions {
 
 const FULL_HANDOVER_MS = 5000;
 
+/** CLIENT LIST on a monitored server names the instance that polls it (client names allow no spaces). */
+export function clientName(instanceId: string): string {
+  return `replscope@${instanceId.replace(/[^A-Za-z0-9._:@-]/g, "_").slice(0, 100)}`;
+}
+
 /** When a state was last read from its node (the newer of two states wins). */
 const freshness = (s: NodeState): number => Math.max(s.answeredAt ?? 0, s.lastOkAt ?? 0, s.downSince ?? 0);
 
@@ -85,6 +90,7 @@ export function serveFleet(o: FleetServeOptions): FleetServing {
         // Alerts are announced once across instances, fenced by whatever token this instance holds.
         alertLedger: new AlertLedger(o.redis, lease.topology, () => tokens.get(lease.topology) ?? lease.token),
         handover,
+        connectionName: clientName(coordinator.id),
       });
     },
     onLost: async (topology: string, reason: LostReason) => {

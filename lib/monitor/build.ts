@@ -22,6 +22,8 @@ export interface BuildOptions {
    * runs under; alerts are then announced once across instances (see lib/alerts/claims.ts).
    */
   alertLedger?: AlertLedger;
+  /** See MonitorParts.connectionName. */
+  connectionName?: string;
 }
 
 /** Event ids from a counter, kept nowhere else: for a monitor without a persistent timeline. */
@@ -65,6 +67,6 @@ export function buildTopologyMonitor(config: TopologyConfig, sink: EventSink = m
           everyMs: CLUSTER_READ_MS,
           onView: (view, events, at) => monitor.clusterView(view, events, at),
         });
-  const monitor: TopologyMonitor = new TopologyMonitor(config, { sink, logs, alerts, sentinels, cluster, handover: opts.handover });
+  const monitor: TopologyMonitor = new TopologyMonitor(config, { sink, logs, alerts, sentinels, cluster, handover: opts.handover, connectionName: opts.connectionName });
   return monitor;
 }

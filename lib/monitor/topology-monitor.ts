@@ -44,6 +44,11 @@ export interface MonitorParts {
    * views until that first poll answers or fails: until then only the old owner's figures exist.
    */
   handover?: ReadonlyMap<string, NodeState>;
+  /**
+   * The client name this monitor's connections carry (CLIENT LIST shows it): with several
+   * instances it names the instance, so an operator sees who polls a server. Default "replscope".
+   */
+  connectionName?: string;
 }
 
 export interface PollListener {
@@ -122,6 +127,7 @@ export class TopologyMonitor {
   private readonly sink: EventSink;
   private readonly nextEventId: () => number;
   private readonly handover: ReadonlyMap<string, NodeState>;
+  private readonly connectionName: string | undefined;
   /** Handed-over nodes not polled yet (kept out of the views). */
   private readonly unpolled = new Set<string>();
 
@@ -137,6 +143,7 @@ export class TopologyMonitor {
     this.sentinels = parts.sentinels;
     this.cluster = parts.cluster ?? null;
     this.handover = parts.handover ?? new Map();
+    this.connectionName = parts.connectionName;
     this.seedIds = new Set(config.seeds.map((s) => formatAddress(s.host, s.port)));
     this.namedIds = new Set([...this.seedIds, ...Object.entries(config.nodes).map(([id]) => id)]);
     this.allowHost = config.discoveryAllow ? createAllowList(config.discoveryAllow) : null;
@@ -462,6 +469,7 @@ export class TopologyMonitor {
       ...credentialsFor(this.config, host, port),
       tls: this.config.tls ?? (this.config.seeds.some((s) => s.tls) ? true : undefined),
       timeoutMs,
+      ...(this.connectionName ? { connectionName: this.connectionName } : {}),
     };
   }
 
