@@ -136,7 +136,7 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
   // Several instances: commands to the coordination Redis (leases, shared state) on a connection
   // that fails fast, and timeline ids that cannot collide between instances (lib/fleet/event-ids).
   const fleetRedis = config.coordinationUrl ? createCoordinationRedis(config.coordinationUrl) : null;
-  const eventSlot = fleetRedis ? await claimEventSlotPatiently(fleetRedis) : null;
+  const eventSlot = fleetRedis ? await claimEventSlotPatiently(fleetRedis, instanceId) : null;
   const events = await eventStoreOn(store, eventSlot !== null ? { ids: (floor) => fleetEventIds(eventSlot, floor) } : {});
   const hub = new MonitorHub(
     config.topologies,
@@ -290,7 +290,8 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
             },
             liveMembers: () => {
               const s = fleetRef.current?.fleet.status();
-              return s && s.reachable ? s.members : null;
+              // Before the first tick the member list is empty, not "everyone is gone".
+              return s && s.reachable && s.members.length > 0 ? s.members : null;
             },
           },
         }
@@ -325,8 +326,13 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
       redis: fleetRedis,
       hub,
       id: instanceId,
+      eventSlot: eventSlot ?? undefined,
       address: config.publicUrl ?? `${config.host}:${port}`,
-      onPolled: (t, polled) => polled && io.views?.forget(t),
+      onPolled: (t, polled) => {
+        // Either way the browsers' copy of the topology came from elsewhere meanwhile: no baseline kept.
+        io.broadcaster.forget(t);
+        if (polled) io.views?.forget(t);
+      },
       // A failover drill follows its topology through this instance's monitor: no rebalance mid-drill.
       keep: (t) => drills.isRunning(t),
     });
@@ -377,11 +383,11 @@ export async function startReplscope(config: AppConfig, opts: { dev?: boolean; q
 }
 
 /** The coordination Redis may still be starting: a few tries before giving up with a clear error. */
-async function claimEventSlotPatiently(redis: import("ioredis").default): Promise<number> {
+async function claimEventSlotPatiently(redis: import("ioredis").default, instanceId: string): Promise<number> {
   let last: unknown;
   for (let i = 0; i < 20; i++) {
     try {
-      return await claimEventSlot(redis);
+      return await claimEventSlot(redis, instanceId);
     } catch (err) {
       last = err;
       await new Promise((r) => setTimeout(r, 500));

@@ -30,7 +30,31 @@ export function fleetEventIds(slot: number, floor = 0, now: () => number = Date.
   };
 }
 
-/** A slot for this instance: consecutive starts get consecutive slots (16 instances before one repeats). */
-export async function claimEventSlot(redis: Redis): Promise<number> {
-  return (await redis.incr(`${FLEET_PREFIX}event-slot`)) % SLOTS;
+const slotKey = (slot: number): string => `${FLEET_PREFIX}event-slot:${slot}`;
+/** A slot is held this long past its holder's last renewal (serve.ts renews it every 5 s). */
+export const SLOT_TTL_MS = 30_000;
+
+/**
+ * A slot no live instance holds: starting from a counter (consecutive starts try consecutive
+ * slots), the first free one is taken (SET NX with an expiry), or the one this instance id held
+ * before a restart. With all 16 held by live instances, slots are shared (ids may then collide).
+ */
+export async function claimEventSlot(redis: Redis, instanceId: string): Promise<number> {
+  const holders = await redis.mget(...Array.from({ length: SLOTS }, (_, i) => slotKey(i)));
+  const mine = holders.indexOf(instanceId);
+  if (mine >= 0) {
+    await holdEventSlot(redis, mine, instanceId);
+    return mine;
+  }
+  const start = (await redis.incr(`${FLEET_PREFIX}event-slot`)) % SLOTS;
+  for (let i = 0; i < SLOTS; i++) {
+    const slot = (start + i) % SLOTS;
+    if ((await redis.set(slotKey(slot), instanceId, "PX", SLOT_TTL_MS, "NX")) === "OK") return slot;
+  }
+  return start;
+}
+
+/** Keeps this instance's slot (also after the coordination Redis lost its data). */
+export async function holdEventSlot(redis: Redis, slot: number, instanceId: string): Promise<void> {
+  await redis.set(slotKey(slot), instanceId, "PX", SLOT_TTL_MS);
 }

@@ -10,6 +10,7 @@ import { FleetCoordinator, type LostReason } from "./coordinator";
 import { fleetOn, type Fleet } from "./fleet";
 import { readHandover, writeHandover } from "./handover";
 import { AlertLedger } from "./alert-ledger";
+import { holdEventSlot } from "./event-ids";
 
 export interface FleetServeOptions {
   redis: Redis;
@@ -19,6 +20,8 @@ export interface FleetServeOptions {
   address: string;
   /** Called after a topology starts or stops being polled here (the view feed forgets its copy). */
   onPolled?: (topology: string, polled: boolean) => void;
+  /** The timeline id slot this instance holds (lib/fleet/event-ids): renewed with the node states. */
+  eventSlot?: number;
   /** A topology not to hand over to a rebalance yet (a drill runs on it here). */
   keep?: (topology: string) => boolean;
   periodMs?: number;
@@ -121,6 +124,7 @@ export function serveFleet(o: FleetServeOptions): FleetServing {
     while (!stopCtl.signal.aborted) {
       // Rejects when stopped (the loop condition then ends it); no listener is left behind.
       await sleep(FULL_HANDOVER_MS, undefined, { signal: stopCtl.signal }).catch(() => undefined);
+      if (o.eventSlot !== undefined) await holdEventSlot(o.redis, o.eventSlot, coordinator.id).catch(() => undefined);
       for (const [topology, token] of [...tokens]) {
         if (stopCtl.signal.aborted) return;
         const m = o.hub.get(topology);

@@ -18,6 +18,10 @@ const VIEW_KEEP_MS = 24 * 3600 * 1000;
  * nodes' last-seen time); silence this long means its figures are no longer current.
  */
 export const SILENT_OWNER_MS = 3000;
+/** An owner with nothing to send for this long sends an empty part, so silence means gone. */
+const KEEPALIVE_MS = 1000;
+/** The stored view of one topology is read at most this often (a gap it does not fill waits). */
+const FETCH_SPACING_MS = 250;
 /** A published view larger than this is not stored (a topology of 500 nodes is well under it). */
 const MAX_VIEW_BYTES = 8 * 1024 * 1024;
 
@@ -49,7 +53,9 @@ export interface ViewFeedDeps {
 
 export class ViewFeed {
   private readonly entries = new Map<string, MirrorEntry>();
-  private readonly sent = new Map<string, { token: number; seq: number }>();
+  private readonly sent = new Map<string, { token: number; seq: number; at: number }>();
+  /** When each topology's stored view was last read (reads of one topology are spaced out). */
+  private readonly fetchedAt = new Map<string, number>();
   private readonly buffered = new Map<string, ViewMessage[]>();
   private readonly fetching = new Set<string>();
   /** When the owner of a mirrored topology was last heard from (message or stored view). */
@@ -69,32 +75,67 @@ export class ViewFeed {
   /** Owner side: a flush of the local broadcaster. */
   published(delta: TopologyDelta): void {
     const names = new Set([...delta.topologies.map((t) => t.name), ...delta.events.map((e) => e.topology)]);
-    for (const name of names) {
-      const token = this.d.tokenOf(name);
-      const own = this.d.ownView(name);
-      if (token === undefined || !own || !this.d.polledHere(name)) continue;
-      const prev = this.sent.get(name);
-      const seq = prev && prev.token === token ? prev.seq + 1 : 1;
-      this.sent.set(name, { token, seq });
-      const part: TopologyDelta = { at: delta.at, topologies: delta.topologies.filter((t) => t.name === name), events: delta.events.filter((e) => e.topology === name), droppedEvents: 0 };
-      const view: PublishedView = { topology: name, owner: this.d.selfId, token, seq, at: delta.at, view: own.view, events: own.events.slice(-50) };
-      const json = JSON.stringify(view);
-      if (json.length <= MAX_VIEW_BYTES) {
-        runScript(this.d.redis, FENCED_SET_VIEW, [leaseKey(name), viewKey(name)], [String(token), json, VIEW_KEEP_MS]).catch((err: unknown) => this.log(`storing ${name}'s view failed: ${String(err)}`));
-      }
-      this.d.sendToPeers({ topology: name, owner: this.d.selfId, token, seq, delta: part });
+    for (const name of names) this.publish(name, delta);
+  }
+
+  /**
+   * Stores the topology's whole view, then sends this flush's part to the other instances. While
+   * the coordination Redis is not connected nothing is queued (the queue would hold a whole view
+   * per flush): the next message after it is back opens a gap, and receivers read the view, events
+   * included. A view too large to store is not announced either, for the same reason.
+   */
+  private publish(name: string, delta: TopologyDelta): void {
+    const token = this.d.tokenOf(name);
+    const own = this.d.ownView(name);
+    if (token === undefined || !own || !this.d.polledHere(name) || this.d.redis.status !== "ready") return;
+    const prev = this.sent.get(name);
+    // A new lease starts its numbers at the clock, not at 1: a process restarted within the lease
+    // (same id, same token) still counts on from above everything its predecessor sent.
+    const seq = prev && prev.token === token ? prev.seq + 1 : Date.now() * 1000;
+    this.sent.set(name, { token, seq, at: Date.now() });
+    const part: TopologyDelta = { at: delta.at, topologies: delta.topologies.filter((t) => t.name === name), events: delta.events.filter((e) => e.topology === name), droppedEvents: 0 };
+    const view: PublishedView = { topology: name, owner: this.d.selfId, token, seq, at: delta.at, view: own.view, events: own.events.slice(-50) };
+    const json = JSON.stringify(view);
+    if (json.length > MAX_VIEW_BYTES) {
+      this.log(`${name}'s view is ${json.length} bytes, over ${MAX_VIEW_BYTES}: other instances show it as last-seen`);
+      return;
+    }
+    runScript(this.d.redis, FENCED_SET_VIEW, [leaseKey(name), viewKey(name)], [String(token), json, VIEW_KEEP_MS]).catch((err: unknown) => this.log(`storing ${name}'s view failed: ${String(err)}`));
+    this.d.sendToPeers({ topology: name, owner: this.d.selfId, token, seq, delta: part });
+  }
+
+  /** Owner side, each second: a topology that sent nothing for a second says it is alive (an empty part). */
+  private keepAlive(now: number): void {
+    for (const name of this.d.topologies()) {
+      if (!this.d.polledHere(name)) continue;
+      const last = this.sent.get(name);
+      if (last && now - last.at < KEEPALIVE_MS) continue;
+      this.publish(name, { at: now, topologies: [], events: [], droppedEvents: 0 });
     }
   }
 
   /** Receiver side: a message from the instance that polls `m.topology`. */
   message(m: ViewMessage): void {
-    if (this.d.polledHere(m.topology) || m.owner === this.d.selfId) return;
+    // Topologies not configured here (a config being rolled out) are not shown.
+    if (this.d.polledHere(m.topology) || m.owner === this.d.selfId || !this.d.topologies().includes(m.topology)) return;
+    try {
+      this.apply(m);
+    } catch (err) {
+      // A message this version cannot read (another version mid-upgrade): the stored view repairs it.
+      this.log(`a message for ${m.topology} could not be applied (${String(err)}); reading its view`);
+      this.entries.delete(m.topology);
+      void this.fetch(m.topology);
+    }
+  }
+
+  private apply(m: ViewMessage): void {
     if (this.fetching.has(m.topology)) return this.buffer(m);
     const r = receive(this.entries.get(m.topology), m);
     if (r.kind === "applied") {
       this.entries.set(m.topology, r.entry);
       this.heardAt.set(m.topology, Date.now());
-      this.d.emitLocal(r.delta);
+      // A keepalive changes nothing the browsers have.
+      if (r.delta.topologies.length || r.delta.events.length) this.d.emitLocal(r.delta);
     } else if (r.kind === "need-view") {
       this.buffer(m);
       void this.fetch(m.topology);
@@ -142,6 +183,7 @@ export class ViewFeed {
     this.entries.delete(topology);
     this.buffered.delete(topology);
     this.heardAt.delete(topology);
+    this.fetchedAt.delete(topology);
   }
 
   private buffer(m: ViewMessage): void {
@@ -156,9 +198,14 @@ export class ViewFeed {
     if (this.fetching.has(topology)) return;
     this.fetching.add(topology);
     try {
+      // A view read a moment ago did not fill the gap: wait a little rather than ask again at once.
+      const wait = (this.fetchedAt.get(topology) ?? 0) + FETCH_SPACING_MS - Date.now();
+      if (wait > 0) await sleep(wait, undefined, { signal: this.stopCtl.signal });
+      this.fetchedAt.set(topology, Date.now());
       const raw = await this.d.redis.get(viewKey(topology));
       const p = raw ? parseView(raw, topology) : null;
-      if (!p || this.d.polledHere(topology)) return;
+      // This instance's own view, stored while it polled the topology, is nobody's news.
+      if (!p || p.owner === this.d.selfId || this.d.polledHere(topology)) return;
       const cur = this.entries.get(topology);
       if (cur && !cur.ownerLost && (cur.token > p.token || (cur.token === p.token && cur.seq >= p.seq))) return;
       // A silent owner's own stored view does not make its figures current again; its next message does.
@@ -168,7 +215,7 @@ export class ViewFeed {
       this.heardAt.set(topology, Date.now());
       this.d.emitLocal(delta);
     } catch (err) {
-      this.log(`reading ${topology}'s view failed: ${String(err)}`);
+      if (!this.stopCtl.signal.aborted) this.log(`reading ${topology}'s view failed: ${String(err)}`);
     } finally {
       this.fetching.delete(topology);
       this.drain(topology);
@@ -186,6 +233,7 @@ export class ViewFeed {
     const signal = this.stopCtl.signal;
     while (!signal.aborted) {
       try {
+        this.keepAlive(Date.now());
         const live = this.d.liveMembers();
         for (const name of this.d.topologies()) {
           if (this.d.polledHere(name)) continue;

@@ -244,9 +244,12 @@ export class TopologyMonitor {
     return buildViews(states, this.resolve, this.resyncInfo, this.peerPolicy, Date.now(), this.noSaveSeconds());
   }
 
-  /** Every node's state, for handing the topology over to another instance. */
+  /**
+   * Every node's state, for handing the topology over to another instance: a handed-over node not
+   * polled yet passes its previous owner's state on, unchanged.
+   */
   nodeStates(): NodeState[] {
-    return [...this.states.values()].filter((s) => !this.unpolled.has(s.id));
+    return [...this.states.values()];
   }
 
   state(id: string): NodeState | undefined {

@@ -73,6 +73,18 @@ export class Broadcaster {
     }, Math.max(0, due - Date.now()));
   }
 
+  /**
+   * Drops what was last sent of a topology (several instances: it started or stopped being polled
+   * here). Its next flush sends it whole, so browsers that followed another instance meanwhile
+   * are brought up to date, stale marks included.
+   */
+  forget(name: string): void {
+    this.lastSent.delete(name);
+    this.lastAlerts.delete(name);
+    this.lastSentinels.delete(name);
+    this.lastCluster.delete(name);
+  }
+
   /** Sends whatever changed since the last flush. Returns the delta, or null when nothing changed. */
   flush(full = false): TopologyDelta | null {
     this.lastFlushAt = Date.now();
@@ -82,13 +94,7 @@ export class Broadcaster {
     const topologies: TopologyDelta["topologies"] = [];
     // A topology no longer polled here (another instance took it) is forgotten without a word:
     // its browsers now follow that instance, and "removed" from here would be false.
-    for (const name of [...this.lastSent.keys()]) {
-      if (this.hub.monitors.has(name)) continue;
-      this.lastSent.delete(name);
-      this.lastAlerts.delete(name);
-      this.lastSentinels.delete(name);
-      this.lastCluster.delete(name);
-    }
+    for (const name of [...this.lastSent.keys()]) if (!this.hub.monitors.has(name)) this.forget(name);
     for (const [name, monitor] of this.hub.monitors) {
       const sent = this.lastSent.get(name) ?? new Map<string, NodeView>();
       this.lastSent.set(name, sent);

@@ -7,6 +7,7 @@ import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-serv
 import { createCoordinationRedis, readLeases } from "../../lib/fleet/coordination";
 import { FleetCoordinator } from "../../lib/fleet/coordinator";
 import { assign } from "../../lib/fleet/rendezvous";
+import { claimEventSlot } from "../../lib/fleet/event-ids";
 import { waitFor } from "../support/wait";
 
 const TOPOLOGIES = Array.from({ length: 8 }, (_, i) => `topology-${i}`);
@@ -68,4 +69,16 @@ test("a kept topology stays with its holder through a rebalance, and moves once 
   kept.clear();
   await waitFor("the released topology moves to b", () => b.owned().includes(pinned) && !a.owned().includes(pinned), (ok) => ok);
   assert.equal((await ttl())?.owner, "b");
+});
+
+test("timeline id slots: live instances hold different ones, a restarted instance gets its own back", async () => {
+  const redis = clients[0]!;
+  const slots: number[] = [];
+  for (const id of ["x", "y", "z"]) slots.push(await claimEventSlot(redis, id));
+  assert.equal(new Set(slots).size, 3);
+  assert.equal(await claimEventSlot(redis, "y"), slots[1]);
+  // Sixteen more starts never take a slot a live instance holds.
+  const more: number[] = [];
+  for (let i = 0; i < 13; i++) more.push(await claimEventSlot(redis, `other-${i}`));
+  assert.equal(new Set([...slots, ...more]).size, 16);
 });

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { io, type Socket } from "socket.io-client";
-import { startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
+import { freePort, startRedis, stopAll, type LocalRedis } from "../../lib/redis/local-server";
 import { readLeases } from "../../lib/fleet/coordination";
 import type { ClientToServerEvents, ServerToClientEvents, TopologyDelta, TopologySnapshot } from "../../lib/realtime/events";
 import { login, startServer, TEST_TOKEN, type ServerProcess } from "../support/server";
@@ -290,5 +290,27 @@ describe("several instances: work split by lease, shared sessions and socket upd
     assert.ok(samples.length > 20, `${samples.length} samples`);
     assert.ok(worst <= 1, `a server was polled by ${worst} instances at once during the rebalance`);
     assert.ok([...held.values()].filter((o) => o === "d").length >= 1);
+  });
+
+  test("an instance restarted at once under the same id (maybe within its old lease) goes on feeding the others' browsers", async () => {
+    const held = await owners();
+    const mine = names.filter((t) => t !== "shop" && held.get(t) === "d");
+    assert.ok(mine.length > 0, "d polls a lone topology");
+    const t = mine[0]!;
+    const r = lone[Number(t.slice(1)) - 1]!;
+    const viewer = [...servers.keys()].find((id) => id !== "d")!;
+    const c = connect(server(viewer).url, { token: TEST_TOKEN });
+    sockets.push(c.socket);
+    await c.snapshot;
+    const env = { REPLSCOPE_DATABASE_URL: databaseUrl, REPLSCOPE_COORDINATION_URL: `redis://127.0.0.1:${coord.port}`, REPLSCOPE_POLL_MS: "100", REPLSCOPE_CONFIG: path.join(configDir, "fleet.json"), REPLSCOPE_INSTANCE_ID: "d" };
+    server("d").child.kill("SIGKILL");
+    await server("d").stop();
+    servers.set("d", await startServer(env));
+    await waitFor(`${t} polled by d again`, owners, (m) => m.get(t) === "d" && m.size === names.length, 30_000);
+    const before = c.deltas.length;
+    await cli(r.port, "REPLICAOF", "127.0.0.1", String(await freePort()));
+    await waitFor("the change reaches the other instance's socket", () => c.deltas.slice(before), (d) => roleIn(d, t, r.port, "replica"), 15_000);
+    await cli(r.port, "REPLICAOF", "NO", "ONE");
+    await waitFor("and the next one", () => c.deltas.slice(before), (d) => roleIn(d, t, r.port, "master"), 15_000);
   });
 });
