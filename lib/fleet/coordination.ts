@@ -92,21 +92,29 @@ export interface LeaseRecord {
   token: number;
   /** Milliseconds until the lease expires in Redis. */
   ttlMs: number;
+  /** How long this holder has held it, on the Redis clock (null: acquired before this was recorded). */
+  heldForMs: number | null;
 }
 
 /** Current lease holders of `topologies` (those without a lease are left out), one round trip. */
 export async function readLeases(redis: Redis, topologies: readonly string[]): Promise<LeaseRecord[]> {
   if (topologies.length === 0) return [];
   const p = redis.pipeline();
-  for (const t of topologies) p.hmget(leaseKey(t), "owner", "token").pttl(leaseKey(t));
+  for (const t of topologies) p.hmget(leaseKey(t), "owner", "token", "since").pttl(leaseKey(t));
+  p.time();
   const res = (await p.exec()) ?? [];
+  const [errT, time] = res[2 * topologies.length] ?? [null, null];
+  if (errT) throw errT;
+  const [sec, usec] = (time ?? []) as string[];
+  const now = Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
   const out: LeaseRecord[] = [];
   topologies.forEach((topology, i) => {
     const [errA, fields] = res[2 * i] ?? [null, null];
     const [errB, pttl] = res[2 * i + 1] ?? [null, null];
     if (errA || errB) throw errA ?? errB;
-    const [owner, token] = (fields ?? []) as (string | null)[];
-    if (owner && token) out.push({ topology, owner, token: Number(token), ttlMs: Number(pttl) });
+    const [owner, token, since] = (fields ?? []) as (string | null)[];
+    const held = since ? now - Number(since) : NaN;
+    if (owner && token) out.push({ topology, owner, token: Number(token), ttlMs: Number(pttl), heldForMs: Number.isFinite(held) && held >= 0 ? held : null });
   });
   return out;
 }

@@ -133,7 +133,7 @@ export function instancesAnswer(status: CoordinatorStatus, overview: FleetOvervi
   }
   const rows: InstanceRow[] = overview.instances.map((m) => {
     if (m.id !== status.id) {
-      return { id: m.id, address: m.address, startedAt: m.startedAt, self: false, live: true, leases: byTopology(m.leases.map((l) => ({ topology: l.topology, token: l.token, ttlMs: l.ttlMs, heldForMs: null, remainingMs: null }))) };
+      return { id: m.id, address: m.address, startedAt: m.startedAt, self: false, live: true, leases: byTopology(m.leases.map((l) => ({ topology: l.topology, token: l.token, ttlMs: l.ttlMs, heldForMs: l.heldForMs ?? null, remainingMs: null }))) };
     }
     const inRedis = m.leases.map((l) => selfLease(l.topology, l.token, l.ttlMs));
     // Leases this instance still acts on but Redis no longer names it for (shown, with ttl null).

@@ -41,7 +41,8 @@ if redis.call('EXISTS', KEYS[2]) == 0 then
 end
 redis.call('INCR', KEYS[2])
 local tok = redis.call('GET', KEYS[2])
-redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'token', tok)
+local now = redis.call('TIME')
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'token', tok, 'since', tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1, tok, ARGV[1]}`;
 

@@ -139,13 +139,15 @@ describe("several instances: work split by lease, shared sessions and socket upd
     const answer = (await (await fetch(`${server("b").url}/api/instances`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).json()) as {
       mode: string;
       answeredBy: string;
-      instances: { id: string; leases: { topology: string }[] }[];
+      instances: { id: string; leases: { topology: string; heldForMs: number | null }[] }[];
       unowned: string[] | null;
     };
     assert.equal(answer.mode, "fleet");
     assert.equal(answer.answeredBy, "b");
     assert.deepEqual(new Map(answer.instances.flatMap((i) => i.leases.map((l) => [l.topology, i.id] as const))), held);
     assert.deepEqual(answer.unowned, []);
+    // Every lease has an age, the other instances' too (from the time Redis recorded at acquisition).
+    for (const l of answer.instances.flatMap((i) => i.leases)) assert.ok(l.heldForMs !== null && l.heldForMs >= 0 && l.heldForMs < 120_000, `${l.topology} held for ${l.heldForMs}`);
     const metrics = await (await fetch(`${server("c").url}/metrics`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } })).text();
     assert.match(metrics, /^replscope_fleet_instances 3$/m);
   });

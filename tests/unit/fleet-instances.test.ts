@@ -30,8 +30,8 @@ function overview(over: Partial<FleetOverview> = {}): FleetOverview {
     at: NOW,
     self: "a",
     instances: [
-      { id: "b", address: "10.0.0.2:3000", startedAt: NOW - 10_000, self: false, leases: [{ topology: "sessions", owner: "b", token: 12, ttlMs: 4100 }] },
-      { id: "a", address: "10.0.0.1:3000", startedAt: NOW - 60_000, self: true, leases: [{ topology: "cache", owner: "a", token: 7, ttlMs: 4800 }] },
+      { id: "b", address: "10.0.0.2:3000", startedAt: NOW - 10_000, self: false, leases: [{ topology: "sessions", owner: "b", token: 12, ttlMs: 4100, heldForMs: 9000 }] },
+      { id: "a", address: "10.0.0.1:3000", startedAt: NOW - 60_000, self: true, leases: [{ topology: "cache", owner: "a", token: 7, ttlMs: 4800, heldForMs: 29_900 }] },
     ],
     unowned: ["queue", "geo"],
     ...over,
@@ -47,7 +47,7 @@ describe("/api/instances answer", () => {
     assert.equal(a.answeredBy, "a");
     assert.deepEqual(a.instances.map((i) => [i.id, i.self, i.live]), [["a", true, true], ["b", false, true]]);
     assert.deepEqual(a.instances[0]!.leases, [{ topology: "cache", token: 7, ttlMs: 4800, heldForMs: 30_000, remainingMs: 3200 }]);
-    assert.deepEqual(a.instances[1]!.leases, [{ topology: "sessions", token: 12, ttlMs: 4100, heldForMs: null, remainingMs: null }]);
+    assert.deepEqual(a.instances[1]!.leases, [{ topology: "sessions", token: 12, ttlMs: 4100, heldForMs: 9000, remainingMs: null }]);
     assert.deepEqual(a.unowned, ["geo", "queue"]);
     assert.deepEqual(a.rebalances, { acquisitions: 3, losses: { released: 1, expired: 0, taken: 1, stopped: 0 } });
     assert.deepEqual(a.coordination, { target: "10.0.0.9:6379", reachable: true, lastError: null });
@@ -55,7 +55,7 @@ describe("/api/instances answer", () => {
   });
 
   test("a lease Redis gives a newer token than ours is not shown as held by us for long", () => {
-    const a = instancesAnswer(status(), overview({ instances: [{ id: "a", address: "x", startedAt: 0, self: true, leases: [{ topology: "cache", owner: "a", token: 8, ttlMs: 100 }] }] }), "t:1", NOW);
+    const a = instancesAnswer(status(), overview({ instances: [{ id: "a", address: "x", startedAt: 0, self: true, leases: [{ topology: "cache", owner: "a", token: 8, ttlMs: 100, heldForMs: null }] }] }), "t:1", NOW);
     assert.deepEqual(a.instances[0]!.leases[0], { topology: "cache", token: 8, ttlMs: 100, heldForMs: null, remainingMs: null });
   });
 
