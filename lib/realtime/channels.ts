@@ -45,8 +45,8 @@ export interface RemoteFeeds {
 }
 
 /** A feed kept for sockets on other instances lives this long past their last refresh. */
-const REMOTE_TTL_MS = 15_000;
-const REMOTE_REFRESH_MS = 5_000;
+const REMOTE_TTL_MS = 10_000;
+const REMOTE_REFRESH_MS = 2_000;
 
 export interface ChannelOptions {
   /** How often node feeds send what changed, log tails their new lines, running compares progress. */
