@@ -59,7 +59,8 @@ export function NodeDetail({ id, topology }: { id: string; topology?: string }) 
       </div>
       {n.stale && n.lastSeenAt !== null && (
         <p className="rounded border border-rose-500/40 bg-rose-950/30 px-3 py-2 text-xs text-rose-200" data-testid="stale-banner">
-          Not answering since {n.downSince !== null ? formatClock(n.downSince) : "—"}. Everything below was last seen at {formatClock(n.lastSeenAt)} and is not current.
+          {/* downSince is null when the node did not fail but its reading did (the instance polling it went away). */}
+          {n.downSince !== null ? `Not answering since ${formatClock(n.downSince)}.` : "No current reading."} Everything below was last seen at {formatClock(n.lastSeenAt)} and is not current.
         </p>
       )}
 

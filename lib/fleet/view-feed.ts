@@ -5,6 +5,7 @@
 // a self-scheduling loop reads the views it lacks and marks topologies whose owner went silent.
 import { setTimeout as sleep } from "node:timers/promises";
 import type Redis from "ioredis";
+import type { NodeView } from "../monitor/types";
 import type { TopologyDelta, TopologyView } from "../realtime/events";
 import type { TimelineEvent } from "../timeline/types";
 import { FLEET_PREFIX, leaseKey } from "./keys";
@@ -46,6 +47,8 @@ export interface ViewFeedDeps {
   tokenOf: (topology: string) => number | undefined;
   /** Instances heartbeating now, as this instance's coordinator last read them (null: unknown). */
   liveMembers: () => readonly string[] | null;
+  /** A topology's owner went silent: pages it fed (node detail) turn last-seen too. */
+  onOwnerLost?: (topology: string, nodes: NodeView[]) => void;
   /** The owner's whole view of a topology it polls, and its latest events. */
   ownView: (topology: string) => { view: TopologyView; events: TimelineEvent[] } | undefined;
   log?: (m: string) => void;
@@ -244,6 +247,7 @@ export class ViewFeed {
             if (lost) {
               this.entries.set(name, lost.entry);
               this.d.emitLocal(lost.delta);
+              this.d.onOwnerLost?.(name, Object.values(lost.entry.topology.nodes));
             }
             // The next owner may already have published: read its view.
             void this.fetch(name);

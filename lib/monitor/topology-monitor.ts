@@ -40,8 +40,9 @@ export interface MonitorParts {
   /**
    * Node states handed over by the topology's previous owner (several instances): each node's
    * first poll is diffed against its last state there, so a takeover repeats no event (no second
-   * "discovered") and reports what changed while nobody polled. Such a node is left out of the
-   * views until that first poll answers or fails: until then only the old owner's figures exist.
+   * "discovered") and reports what changed while nobody polled. Until that first poll answers or
+   * fails such a node is shown stale (the old owner's last reading, with its time), and alerts and
+   * history leave it out.
    */
   handover?: ReadonlyMap<string, NodeState>;
   /**
@@ -240,8 +241,21 @@ export class TopologyMonitor {
   resolve = (address: string): string => this.aliases.get(address) ?? address;
 
   views(): NodeView[] {
-    const states = this.unpolled.size ? [...this.states.values()].filter((s) => !this.unpolled.has(s.id)) : this.states.values();
-    return buildViews(states, this.resolve, this.resyncInfo, this.peerPolicy, Date.now(), this.noSaveSeconds());
+    const now = Date.now();
+    if (!this.unpolled.size) return buildViews(this.states.values(), this.resolve, this.resyncInfo, this.peerPolicy, now, this.noSaveSeconds());
+    // Handed-over nodes not polled yet are shown as what they are, the previous owner's last
+    // reading (stale, with its time); they are derived among themselves, so no current figure is
+    // ever computed against one of them.
+    const polled = [...this.states.values()].filter((s) => !this.unpolled.has(s.id));
+    const handed = [...this.states.values()].filter((s) => this.unpolled.has(s.id));
+    const old = buildViews(handed, this.resolve, this.resyncInfo, this.peerPolicy, now, this.noSaveSeconds()).map((v) => ({ ...v, stale: true }));
+    return [...buildViews(polled, this.resolve, this.resyncInfo, this.peerPolicy, now, this.noSaveSeconds()), ...old];
+  }
+
+  /** Views of the nodes polled by this monitor (alerts and history judge only what it read itself). */
+  private polledViews(): NodeView[] {
+    const views = this.views();
+    return this.unpolled.size ? views.filter((v) => !this.unpolled.has(v.id)) : views;
   }
 
   /**
@@ -431,7 +445,7 @@ export class TopologyMonitor {
       const now = Date.now();
       for (const e of this.resync.tick(now).map(this.resyncEvent)) this.emit(e.node, [e], now);
       this.forgetStale(now);
-      const views = this.views();
+      const views = this.polledViews();
       this.alerts.tick(now, views, clusterAlertInput(this.clusterStatus(), now));
       this.discoverFromSentinels();
       for (const v of views) {

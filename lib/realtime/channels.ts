@@ -6,6 +6,7 @@ import type { CompareReport } from "../compare/report";
 import { redactReport } from "../compare/report";
 import type { Drill } from "../drills/types";
 import type { MonitorHub } from "../monitor/hub";
+import type { NodeView } from "../monitor/types";
 import { NODE_ID } from "../redis/address";
 import type { ChannelGone, DrillSummary, NodeTarget, SubscribeAck, TransferJob } from "./events";
 import { nodeKey } from "./events";
@@ -190,6 +191,20 @@ export class Channels {
       if (feed) feed.remoteUntil = until;
       else this.logs.set(key, { target: w.target, lastSeq: lines.at(-1)?.seq ?? 0, sourceKey: JSON.stringify(source), remoteUntil: until });
       this.schedule("logs", this.opts.logsMs);
+    }
+  }
+
+  /**
+   * The instance that fed these node pages went silent (several instances): their figures are
+   * last-seen from now on, with the time they were read, until the next poller's snapshot.
+   */
+  remotePollerLost(topology: string, nodes: readonly NodeView[]): void {
+    const at = Date.now();
+    for (const n of nodes) {
+      for (const key of [nodeKey({ id: n.id, topology }), nodeKey({ id: n.id })]) {
+        if (this.nodes.has(key) || !this.occupied(room("node", key))) continue;
+        this.io.local.to(room("node", key)).emit("node:delta", { at, key, node: { id: n.id, stale: true, lastSeenAt: n.lastSeenAt } });
+      }
     }
   }
 

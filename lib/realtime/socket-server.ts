@@ -91,6 +91,7 @@ export function attachSocketServer(
   // feed), which pass them to their own browsers: a browser gets each change once, from the one
   // instance it is connected to.
   const feedRef: { current: ViewFeed | null } = { current: null };
+  const channelsRef: { current: Channels | null } = { current: null };
   const emitDelta = (d: TopologyDelta): void => {
     io.local.emit("topology:delta", d);
     feedRef.current?.published(d);
@@ -102,6 +103,7 @@ export function attachSocketServer(
         sendToPeers: (m) => io.serverSideEmit("fleet:view", m),
         emitLocal: (d) => io.local.emit("topology:delta", d),
         polledHere: (t) => hub.monitors.has(t),
+        onOwnerLost: (t, nodes) => channelsRef.current?.remotePollerLost(t, nodes),
         ownView: (t) => {
           const view = broadcaster.topologyView(t);
           return view ? { view, events: hub.get(t)?.recentEvents(50) ?? [] } : undefined;
@@ -133,6 +135,7 @@ export function attachSocketServer(
     },
     channelOpts,
   );
+  channelsRef.current = channels;
   if (views) io.on("fleet:watch", (w) => channels.watch(w));
 
   io.on("connection", (socket) => {

@@ -107,5 +107,11 @@ test("a node page opened on an instance that does not poll the node shows its li
   await detail.waitFor({ timeout: 20_000 });
   assert.equal(await detail.getAttribute("data-status"), "up");
   await waitFor("the detail is live", () => page.getByTestId("node-freshness").getAttribute("data-live"), (v) => v === "true", 15_000);
+  assert.equal(await page.getByTestId("stale-banner").count(), 0);
+  // The instance feeding the page dies: the figures turn last-seen, then the survivor feeds them.
+  servers.get(revived)!.child.kill("SIGKILL");
+  await page.getByTestId("stale-banner").waitFor({ timeout: 15_000 });
+  assert.match((await page.getByTestId("stale-banner").textContent()) ?? "", /last seen at .* not current/);
+  await waitFor("fed again by the survivor", () => page.getByTestId("stale-banner").count(), (n) => n === 0, 30_000);
   await page.close();
 });
